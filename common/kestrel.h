@@ -4,7 +4,7 @@
  * This is common/'s one public header: fixed-width types and compiler
  * helpers, errors with SQLSTATEs, arenas, SQL types and their text forms,
  * vectors and batches, hashing, byte buffers, logging and CPU detection.
- * The implementation is split across common/*.c by topic (error.c, arena.c,
+ * The implementation is split across the .c files of common/ by topic (error.c, arena.c,
  * types.c, datetime.c, decimal.c, vector.c, hash.c, buf.c, log.c, cpu.c).
  *
  * Conventions used throughout Kestrel:

@@ -1,0 +1,296 @@
+/*
+ * arena.c — memory contexts: a tree of arenas freed as a whole.
+ *
+ * Interface routines: k_arena_create, k_arena_destroy, k_arena_reset,
+ * k_arena_set_limit, k_arena_used, k_arena_peak, k_alloc, k_alloc0,
+ * k_alloc_aligned, k_realloc, k_free, k_strndup, k_strdup, k_sprintf.
+ *
+ * Notes: small allocations are carved from blocks that double in size from
+ * 8 KiB up to 1 MiB; allocations of K_ARENA_BIG_ALLOC bytes or more get a
+ * block of their own on a doubly linked list so k_free/k_realloc can release
+ * or resize them. Accounting is by block: `used` is an atomic counter on
+ * every arena covering it and its descendants, so a limit set on a query
+ * arena bounds the memory of all its per-thread children. The child list is
+ * guarded by a mutex so threads may create and destroy children of a shared
+ * parent concurrently.
+ */
+#include "common/kestrel.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct Block {
+    struct Block *next;
+    size_t size; /* usable bytes after the header */
+    size_t used;
+} Block;
+
+typedef struct Big {
+    struct Big *prev, *next;
+    size_t size;
+    size_t pad_; /* keep the payload 16-byte aligned (header is 32 bytes) */
+} Big;
+
+struct KArena {
+    KArena *parent;
+    KArena *first_child;
+    KArena *next_sibling, *prev_sibling;
+    pthread_mutex_t lock; /* guards the child list */
+    const char *name;
+    Block *blocks;
+    Big *bigs;
+    size_t next_block;
+    size_t limit;
+    _Atomic size_t used;
+    _Atomic size_t peak;
+};
+
+#define BLOCK_MIN (8 * 1024)
+#define BLOCK_MAX (1024 * 1024)
+
+/* Charge `n` bytes to a and its ancestors; undo and fail if any limit is
+ * crossed. */
+static bool
+charge(KArena *a, size_t n)
+{
+    for (KArena *x = a; x; x = x->parent) {
+        size_t now = atomic_fetch_add(&x->used, n) + n;
+        if (x->limit && now > x->limit) {
+            for (KArena *y = a; y != x->parent; y = y->parent) atomic_fetch_sub(&y->used, n);
+            return false;
+        }
+        size_t pk = atomic_load(&x->peak);
+        while (now > pk && !atomic_compare_exchange_weak(&x->peak, &pk, now)) {
+        }
+    }
+    return true;
+}
+
+static void
+uncharge(KArena *a, size_t n)
+{
+    for (KArena *x = a; x; x = x->parent) atomic_fetch_sub(&x->used, n);
+}
+
+KArena *
+k_arena_create(KArena *parent, const char *name)
+{
+    KArena *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->name = name ? name : "arena";
+    a->parent = parent;
+    a->next_block = BLOCK_MIN;
+    pthread_mutex_init(&a->lock, NULL);
+    if (parent) {
+        pthread_mutex_lock(&parent->lock);
+        a->next_sibling = parent->first_child;
+        if (parent->first_child) parent->first_child->prev_sibling = a;
+        parent->first_child = a;
+        pthread_mutex_unlock(&parent->lock);
+    }
+    return a;
+}
+
+static void
+free_contents(KArena *a)
+{
+    /* children first: each unlinks itself from us */
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        KArena *c = a->first_child;
+        pthread_mutex_unlock(&a->lock);
+        if (!c) break;
+        k_arena_destroy(c);
+    }
+    size_t total = 0;
+    for (Block *b = a->blocks, *n; b; b = n) {
+        n = b->next;
+        total += b->size + sizeof(Block);
+        free(b);
+    }
+    for (Big *g = a->bigs, *n; g; g = n) {
+        n = g->next;
+        total += g->size + sizeof(Big);
+        free(g);
+    }
+    a->blocks = NULL;
+    a->bigs = NULL;
+    a->next_block = BLOCK_MIN;
+    if (total) uncharge(a, total);
+}
+
+void
+k_arena_destroy(KArena *a)
+{
+    if (!a) return;
+    free_contents(a);
+    if (a->parent) {
+        KArena *p = a->parent;
+        pthread_mutex_lock(&p->lock);
+        if (a->prev_sibling) a->prev_sibling->next_sibling = a->next_sibling;
+        else p->first_child = a->next_sibling;
+        if (a->next_sibling) a->next_sibling->prev_sibling = a->prev_sibling;
+        pthread_mutex_unlock(&p->lock);
+    }
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void
+k_arena_reset(KArena *a)
+{
+    if (a) free_contents(a);
+}
+
+void k_arena_set_limit(KArena *a, size_t limit) { a->limit = limit; }
+size_t k_arena_limit(const KArena *a) { return a->limit; }
+size_t k_arena_used(const KArena *a) { return atomic_load(&((KArena *)a)->used); }
+size_t k_arena_peak(const KArena *a) { return atomic_load(&((KArena *)a)->peak); }
+const char *k_arena_name(const KArena *a) { return a->name; }
+
+static void *
+big_alloc(KArena *a, size_t n)
+{
+    if (n > SIZE_MAX - sizeof(Big)) return NULL;
+    if (!charge(a, n + sizeof(Big))) return NULL;
+    Big *g = malloc(sizeof(Big) + n);
+    if (!g) {
+        uncharge(a, n + sizeof(Big));
+        return NULL;
+    }
+    g->size = n;
+    g->prev = NULL;
+    g->next = a->bigs;
+    if (a->bigs) a->bigs->prev = g;
+    a->bigs = g;
+    return g + 1;
+}
+
+void *
+k_alloc_aligned(KArena *a, size_t n, size_t align)
+{
+    if (align < 16) align = 16;
+    if (n == 0) n = 1;
+    if (n + align >= K_ARENA_BIG_ALLOC) {
+        if (align <= 16) return big_alloc(a, n);
+        char *p = big_alloc(a, n + align);
+        if (!p) return NULL;
+        return (void *)K_ALIGN_UP((uintptr_t)p, align);
+    }
+    Block *b = a->blocks;
+    if (b) {
+        uintptr_t base = (uintptr_t)(b + 1);
+        uintptr_t at = K_ALIGN_UP(base + b->used, align);
+        if (at + n <= base + b->size) {
+            b->used = at + n - base;
+            return (void *)at;
+        }
+    }
+    size_t want = a->next_block;
+    while (want < n + align) want *= 2;
+    if (!charge(a, want + sizeof(Block))) return NULL;
+    b = malloc(sizeof(Block) + want);
+    if (!b) {
+        uncharge(a, want + sizeof(Block));
+        return NULL;
+    }
+    b->size = want;
+    b->next = a->blocks;
+    a->blocks = b;
+    if (a->next_block < BLOCK_MAX) a->next_block *= 2;
+    uintptr_t base = (uintptr_t)(b + 1);
+    uintptr_t at = K_ALIGN_UP(base, align);
+    b->used = at + n - base;
+    return (void *)at;
+}
+
+void *
+k_alloc(KArena *a, size_t n)
+{
+    return k_alloc_aligned(a, n, 16);
+}
+
+void *
+k_alloc0(KArena *a, size_t n)
+{
+    void *p = k_alloc(a, n);
+    if (p) memset(p, 0, n);
+    return p;
+}
+
+static bool
+is_big(size_t n)
+{
+    return n + 16 >= K_ARENA_BIG_ALLOC;
+}
+
+void
+k_free(KArena *a, void *p, size_t n)
+{
+    if (!p || !is_big(n)) return;
+    Big *g = (Big *)p - 1;
+    if (g->prev) g->prev->next = g->next;
+    else a->bigs = g->next;
+    if (g->next) g->next->prev = g->prev;
+    uncharge(a, g->size + sizeof(Big));
+    free(g);
+}
+
+void *
+k_realloc(KArena *a, void *p, size_t old_n, size_t new_n)
+{
+    if (!p) return k_alloc(a, new_n);
+    if (new_n <= old_n) return p;
+    if (is_big(old_n)) {
+        Big *g = (Big *)p - 1;
+        size_t extra = new_n - g->size;
+        if (!charge(a, extra)) return NULL;
+        Big *ng = realloc(g, sizeof(Big) + new_n);
+        if (!ng) {
+            uncharge(a, extra);
+            return NULL;
+        }
+        ng->size = new_n;
+        if (ng->prev) ng->prev->next = ng;
+        else a->bigs = ng;
+        if (ng->next) ng->next->prev = ng;
+        return ng + 1;
+    }
+    void *q = k_alloc(a, new_n);
+    if (!q) return NULL;
+    memcpy(q, p, old_n);
+    return q;
+}
+
+char *
+k_strndup(KArena *a, const char *s, size_t n)
+{
+    char *p = k_alloc(a, n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+k_strdup(KArena *a, const char *s)
+{
+    return k_strndup(a, s, strlen(s));
+}
+
+char *
+k_sprintf(KArena *a, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = n >= 0 ? k_alloc(a, (size_t)n + 1) : NULL;
+    if (p) vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return p;
+}

@@ -1,0 +1,424 @@
+/*
+ * types.c — SQL types: names, widths, PostgreSQL OIDs, 16-byte strings, and
+ * the text forms of booleans, integers and doubles; the generic
+ * k_value_parse / k_value_format dispatchers.
+ *
+ * Interface routines: k_type_equal, k_type_width, k_type_name,
+ * k_type_from_name, k_type_pg_oid, k_str_ref, k_str_copy, k_str_eq,
+ * k_str_cmp, k_parse_bool, k_parse_int32, k_parse_int64, k_parse_double,
+ * k_format_int64, k_format_double, k_value_parse, k_value_format.
+ *
+ * Notes: dates, timestamps and intervals live in datetime.c, decimals in
+ * decimal.c. Parsers accept leading and trailing blanks like PostgreSQL's
+ * input functions and report its messages, e.g.
+ *   invalid input syntax for type integer: "abc"   (22P02)
+ *   value "99999999999" is out of range for type integer   (22003)
+ */
+#include "common/kestrel.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+bool
+k_type_equal(KType a, KType b)
+{
+    return a.id == b.id && a.precision == b.precision && a.scale == b.scale && a.len == b.len;
+}
+
+size_t
+k_type_width(KType t)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: return 1;
+    case K_TYPE_INT32: return 4;
+    case K_TYPE_DATE: return 4;
+    case K_TYPE_INT64: return 8;
+    case K_TYPE_DOUBLE: return 8;
+    case K_TYPE_TIMESTAMP: return 8;
+    case K_TYPE_DECIMAL: return t.precision > K_DECIMAL_INT64_PRECISION ? 16 : 8;
+    case K_TYPE_INTERVAL: return sizeof(KInterval);
+    case K_TYPE_VARCHAR:
+    case K_TYPE_CHAR: return sizeof(KStr);
+    case K_TYPE_UNKNOWN: return sizeof(KStr); /* untyped literals travel as text */
+    case K_TYPE_COUNT: break;
+    }
+    return 8;
+}
+
+const char *
+k_type_name(KType t, char *buf, size_t cap)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_UNKNOWN: snprintf(buf, cap, "unknown"); break;
+    case K_TYPE_BOOL: snprintf(buf, cap, "boolean"); break;
+    case K_TYPE_INT32: snprintf(buf, cap, "integer"); break;
+    case K_TYPE_INT64: snprintf(buf, cap, "bigint"); break;
+    case K_TYPE_DECIMAL:
+        if (t.precision) snprintf(buf, cap, "numeric(%d,%d)", t.precision, t.scale);
+        else snprintf(buf, cap, "numeric");
+        break;
+    case K_TYPE_DOUBLE: snprintf(buf, cap, "double precision"); break;
+    case K_TYPE_DATE: snprintf(buf, cap, "date"); break;
+    case K_TYPE_TIMESTAMP: snprintf(buf, cap, "timestamp without time zone"); break;
+    case K_TYPE_INTERVAL: snprintf(buf, cap, "interval"); break;
+    case K_TYPE_VARCHAR:
+        if (t.len) snprintf(buf, cap, "character varying(%d)", t.len);
+        else snprintf(buf, cap, "text");
+        break;
+    case K_TYPE_CHAR: snprintf(buf, cap, "character(%d)", t.len ? t.len : 1); break;
+    default: snprintf(buf, cap, "???"); break;
+    }
+    return buf;
+}
+
+typedef struct TypeAlias {
+    const char *name;
+    KTypeId id;
+} TypeAlias;
+
+static const TypeAlias type_aliases[] = {
+    {"bool", K_TYPE_BOOL},       {"boolean", K_TYPE_BOOL},
+    {"int", K_TYPE_INT32},       {"int4", K_TYPE_INT32},          {"integer", K_TYPE_INT32},
+    {"smallint", K_TYPE_INT32},  {"int2", K_TYPE_INT32},          {"tinyint", K_TYPE_INT32},
+    {"bigint", K_TYPE_INT64},    {"int8", K_TYPE_INT64},
+    {"decimal", K_TYPE_DECIMAL}, {"numeric", K_TYPE_DECIMAL},
+    {"double", K_TYPE_DOUBLE},   {"double precision", K_TYPE_DOUBLE}, {"float", K_TYPE_DOUBLE},
+    {"float8", K_TYPE_DOUBLE},   {"float4", K_TYPE_DOUBLE},       {"real", K_TYPE_DOUBLE},
+    {"date", K_TYPE_DATE},
+    {"timestamp", K_TYPE_TIMESTAMP}, {"timestamp without time zone", K_TYPE_TIMESTAMP},
+    {"interval", K_TYPE_INTERVAL},
+    {"varchar", K_TYPE_VARCHAR}, {"character varying", K_TYPE_VARCHAR}, {"text", K_TYPE_VARCHAR},
+    {"string", K_TYPE_VARCHAR},
+    {"char", K_TYPE_CHAR},       {"character", K_TYPE_CHAR},      {"bpchar", K_TYPE_CHAR},
+};
+
+int
+k_type_from_name(const char *name, int32_t mod1, int32_t mod2, KType *out, KErr *err)
+{
+    for (size_t i = 0; i < K_ARRAY_LEN(type_aliases); i++) {
+        if (strcasecmp(name, type_aliases[i].name) != 0) continue;
+        KTypeId id = type_aliases[i].id;
+        *out = k_type(id);
+        if (id == K_TYPE_DECIMAL) {
+            /* unconstrained NUMERIC becomes DECIMAL(18,3), as in DuckDB */
+            int p = mod1 > 0 ? mod1 : 18;
+            int s = mod1 > 0 ? (mod2 > 0 ? mod2 : 0) : 3;
+            if (mod1 > 0 && mod1 > K_DECIMAL_MAX_PRECISION)
+                return k_error(err, K_INVALID_PARAMETER_VALUE,
+                               "NUMERIC precision %d must be between 1 and %d", mod1, K_DECIMAL_MAX_PRECISION);
+            if (s > p)
+                return k_error(err, K_INVALID_PARAMETER_VALUE,
+                               "NUMERIC scale %d must be between 0 and precision %d", s, p);
+            *out = k_type_decimal(p, s);
+        } else if (id == K_TYPE_VARCHAR || id == K_TYPE_CHAR) {
+            if (mod1 < 0 || mod1 > 10 * 1024 * 1024)
+                return k_error(err, K_INVALID_PARAMETER_VALUE, "length for type %s must be at least 1", name);
+            out->len = id == K_TYPE_CHAR && mod1 == 0 ? 1 : mod1;
+        }
+        return K_OK;
+    }
+    return k_error(err, K_UNDEFINED_OBJECT, "type \"%s\" does not exist", name);
+}
+
+uint32_t
+k_type_pg_oid(KType t)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: return 16;
+    case K_TYPE_INT32: return 23;
+    case K_TYPE_INT64: return 20;
+    case K_TYPE_DECIMAL: return 1700;
+    case K_TYPE_DOUBLE: return 701;
+    case K_TYPE_DATE: return 1082;
+    case K_TYPE_TIMESTAMP: return 1114;
+    case K_TYPE_INTERVAL: return 1186;
+    case K_TYPE_VARCHAR: return t.len ? 1043 : 25;
+    case K_TYPE_CHAR: return 1042;
+    case K_TYPE_UNKNOWN: return 705;
+    default: return 25;
+    }
+}
+
+/* ---------------------------------------------------------------- */
+/* Strings                                                           */
+/* ---------------------------------------------------------------- */
+KStr
+k_str_ref(const char *bytes, uint32_t len)
+{
+    KStr s;
+    memset(&s, 0, sizeof s);
+    s.len = len;
+    if (len <= K_STR_INLINE) {
+        if (len) memcpy(s.u.inl, bytes, len);
+    } else {
+        memcpy(s.u.p.prefix, bytes, 4);
+        s.u.p.ptr = bytes;
+    }
+    return s;
+}
+
+bool
+k_str_copy(KArena *a, const char *bytes, uint32_t len, KStr *out)
+{
+    if (len <= K_STR_INLINE) {
+        *out = k_str_ref(bytes, len);
+        return true;
+    }
+    char *p = k_alloc_aligned(a, len, 1);
+    if (!p) return false;
+    memcpy(p, bytes, len);
+    *out = k_str_ref(p, len);
+    return true;
+}
+
+bool
+k_str_eq(const KStr *a, const KStr *b)
+{
+    if (a->len != b->len) return false;
+    if (a->len <= K_STR_INLINE) return memcmp(a->u.inl, b->u.inl, a->len) == 0;
+    if (memcmp(a->u.p.prefix, b->u.p.prefix, 4) != 0) return false;
+    return memcmp(a->u.p.ptr, b->u.p.ptr, a->len) == 0;
+}
+
+int
+k_str_cmp(const KStr *a, const KStr *b)
+{
+    /* the first four bytes sit at the same place in both layouts */
+    uint32_t n = K_MIN(a->len, b->len);
+    int c = memcmp(a->u.inl, b->u.inl, K_MIN(n, 4));
+    if (c) return c;
+    if (n > 4) {
+        c = memcmp(k_str_data(a) + 4, k_str_data(b) + 4, n - 4);
+        if (c) return c;
+    }
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* ---------------------------------------------------------------- */
+/* Booleans, integers, doubles                                       */
+/* ---------------------------------------------------------------- */
+static void
+trim(const char **s, size_t *n)
+{
+    while (*n && isspace((unsigned char)**s)) (*s)++, (*n)--;
+    while (*n && isspace((unsigned char)(*s)[*n - 1])) (*n)--;
+}
+
+static int
+bad_input(KErr *err, const char *type, const char *s, size_t n)
+{
+    return k_error(err, K_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type %s: \"%.*s\"", type,
+                   (int)K_MIN(n, 200), s);
+}
+
+int
+k_parse_bool(const char *s, size_t n, bool *out, KErr *err)
+{
+    const char *o = s;
+    size_t on = n;
+    trim(&s, &n);
+    static const char *const yes[] = {"t", "true", "y", "yes", "on", "1"};
+    static const char *const no[] = {"f", "false", "n", "no", "off", "0"};
+    for (size_t i = 0; i < K_ARRAY_LEN(yes); i++) {
+        if (n && n == strlen(yes[i]) && strncasecmp(s, yes[i], n) == 0) return *out = true, K_OK;
+        if (n && n == strlen(no[i]) && strncasecmp(s, no[i], n) == 0) return *out = false, K_OK;
+    }
+    /* prefixes of true/false/yes/no, as PostgreSQL accepts */
+    if (n && n <= 5 && strncasecmp(s, "true", n) == 0) return *out = true, K_OK;
+    if (n && n <= 5 && strncasecmp(s, "false", n) == 0) return *out = false, K_OK;
+    return bad_input(err, "boolean", o, on);
+}
+
+static int
+parse_i64(const char *s, size_t n, int64_t lo, int64_t hi, const char *type, int64_t *out, KErr *err)
+{
+    const char *o = s;
+    size_t on = n;
+    trim(&s, &n);
+    if (n == 0) return bad_input(err, type, o, on);
+    bool neg = false;
+    size_t i = 0;
+    if (s[0] == '+' || s[0] == '-') neg = s[0] == '-', i = 1;
+    if (i == n) return bad_input(err, type, o, on);
+    uint64_t v = 0;
+    bool overflow = false;
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9) {
+            if (s[i] == '_' && i + 1 < n && i > 0 && isdigit((unsigned char)s[i - 1])) continue;
+            return bad_input(err, type, o, on);
+        }
+        if (v > (UINT64_MAX - d) / 10) overflow = true;
+        else v = v * 10 + d;
+    }
+    if (!overflow) {
+        if (neg) {
+            if (v > (uint64_t)INT64_MAX + 1) overflow = true;
+            else *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+        } else {
+            if (v > (uint64_t)INT64_MAX) overflow = true;
+            else *out = (int64_t)v;
+        }
+    }
+    if (overflow || *out < lo || *out > hi)
+        return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "value \"%.*s\" is out of range for type %s",
+                       (int)K_MIN(on, 200), o, type);
+    return K_OK;
+}
+
+int
+k_parse_int32(const char *s, size_t n, int32_t *out, KErr *err)
+{
+    int64_t v;
+    if (parse_i64(s, n, INT32_MIN, INT32_MAX, "integer", &v, err)) return K_ERR;
+    *out = (int32_t)v;
+    return K_OK;
+}
+
+int
+k_parse_int64(const char *s, size_t n, int64_t *out, KErr *err)
+{
+    return parse_i64(s, n, INT64_MIN, INT64_MAX, "bigint", out, err);
+}
+
+int
+k_parse_double(const char *s, size_t n, double *out, KErr *err)
+{
+    const char *o = s;
+    size_t on = n;
+    trim(&s, &n);
+    char buf[128];
+    if (n == 0 || n >= sizeof buf) return bad_input(err, "double precision", o, on);
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (strcasecmp(buf, "nan") == 0) return *out = NAN, K_OK;
+    if (strcasecmp(buf, "infinity") == 0 || strcasecmp(buf, "+infinity") == 0 || strcasecmp(buf, "inf") == 0)
+        return *out = INFINITY, K_OK;
+    if (strcasecmp(buf, "-infinity") == 0 || strcasecmp(buf, "-inf") == 0) return *out = -INFINITY, K_OK;
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0' || isnan(v) || isinf(v)) return bad_input(err, "double precision", o, on);
+    if (errno == ERANGE && (v > 1 || v < -1))
+        return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "\"%s\" is out of range for type double precision", buf);
+    *out = v;
+    return K_OK;
+}
+
+int
+k_format_int64(int64_t v, char *buf, size_t cap)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10));
+    if (v < 0) tmp[n++] = '-';
+    int len = n;
+    if (cap) {
+        size_t w = 0;
+        while (n && w + 1 < cap) buf[w++] = tmp[--n];
+        buf[w] = '\0';
+    }
+    return len;
+}
+
+int
+k_format_double(double v, char *buf, size_t cap)
+{
+    if (isnan(v)) return snprintf(buf, cap, "NaN");
+    if (isinf(v)) return snprintf(buf, cap, v > 0 ? "Infinity" : "-Infinity");
+    /* shortest representation that reads back to the same double */
+    char tmp[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v) break;
+    }
+    /* PostgreSQL prints exponents as e+NN with at least two digits, as %g does */
+    return snprintf(buf, cap, "%s", tmp);
+}
+
+/* ---------------------------------------------------------------- */
+/* Generic dispatch                                                  */
+/* ---------------------------------------------------------------- */
+int
+k_value_parse(KType t, const char *s, size_t n, void *out, KArena *heap, KErr *err)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: {
+        bool b;
+        if (k_parse_bool(s, n, &b, err)) return K_ERR;
+        *(uint8_t *)out = b;
+        return K_OK;
+    }
+    case K_TYPE_INT32: return k_parse_int32(s, n, out, err);
+    case K_TYPE_INT64: return k_parse_int64(s, n, out, err);
+    case K_TYPE_DOUBLE: return k_parse_double(s, n, out, err);
+    case K_TYPE_DATE: return k_parse_date(s, n, out, err);
+    case K_TYPE_TIMESTAMP: return k_parse_timestamp(s, n, out, err);
+    case K_TYPE_INTERVAL: return k_parse_interval(s, n, out, err);
+    case K_TYPE_DECIMAL: {
+        k_int128 v;
+        if (k_parse_decimal(s, n, t.precision, t.scale, &v, err)) return K_ERR;
+        if (t.precision > K_DECIMAL_INT64_PRECISION) memcpy(out, &v, sizeof v);
+        else *(int64_t *)out = (int64_t)v;
+        return K_OK;
+    }
+    case K_TYPE_CHAR:
+        while (n && s[n - 1] == ' ') n--; /* CHAR(n) is stored without its padding */
+        /* fall through */
+    case K_TYPE_VARCHAR:
+    case K_TYPE_UNKNOWN: {
+        if (t.len > 0 && n > (size_t)t.len) {
+            /* PostgreSQL's rule: a longer value is an error unless the excess is blanks */
+            size_t i = (size_t)t.len;
+            while (i < n && s[i] == ' ') i++;
+            if (i < n)
+                return k_error(err, K_STRING_DATA_RIGHT_TRUNCATION, "value too long for type %s(%d)",
+                               t.id == K_TYPE_CHAR ? "character" : "character varying", t.len);
+            n = (size_t)t.len;
+        }
+        if (n > UINT32_MAX) return k_error(err, K_PROGRAM_LIMIT_EXCEEDED, "string too long");
+        if (!k_str_copy(heap, s, (uint32_t)n, out)) return k_error_oom(err, heap, n);
+        return K_OK;
+    }
+    default: break;
+    }
+    return k_error(err, K_FEATURE_NOT_SUPPORTED, "cannot parse values of this type");
+}
+
+int
+k_value_format(KType t, const void *val, char *buf, size_t cap)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: return snprintf(buf, cap, "%s", *(const uint8_t *)val ? "t" : "f");
+    case K_TYPE_INT32: return k_format_int64(*(const int32_t *)val, buf, cap);
+    case K_TYPE_INT64: return k_format_int64(*(const int64_t *)val, buf, cap);
+    case K_TYPE_DOUBLE: return k_format_double(*(const double *)val, buf, cap);
+    case K_TYPE_DATE: return k_format_date(*(const int32_t *)val, buf, cap);
+    case K_TYPE_TIMESTAMP: return k_format_timestamp(*(const int64_t *)val, buf, cap);
+    case K_TYPE_INTERVAL: return k_format_interval(val, buf, cap);
+    case K_TYPE_DECIMAL: {
+        k_int128 v;
+        if (t.precision > K_DECIMAL_INT64_PRECISION) memcpy(&v, val, sizeof v);
+        else v = *(const int64_t *)val;
+        return k_format_decimal(v, t.scale, buf, cap);
+    }
+    case K_TYPE_VARCHAR:
+    case K_TYPE_CHAR:
+    case K_TYPE_UNKNOWN: {
+        const KStr *s = val;
+        if (cap) {
+            size_t n = K_MIN((size_t)s->len, cap - 1);
+            memcpy(buf, k_str_data(s), n);
+            buf[n] = '\0';
+        }
+        return (int)s->len;
+    }
+    default: break;
+    }
+    return snprintf(buf, cap, "?");
+}
