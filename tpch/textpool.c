@@ -1,0 +1,258 @@
+/*
+ * textpool.c — dbgen's comment text pool, stored compactly.
+ *
+ * dbgen builds one 300 MiB string of pseudo-English sentences from random
+ * stream 5 before generating any comment; every comment column is then a
+ * random (offset, length) slice of that string. Holding 300 MiB would break
+ * our 200 MB memory budget, so we store the pool as the sequence of grammar
+ * tokens that produced it, one byte per token (about 45 MB):
+ *
+ *   code < NWORDS   a word, written as the word followed by one space
+ *   code >= NWORDS  a punctuation mark that abuts the previous word: it
+ *                   overwrites that word's trailing space and is followed by
+ *                   a space (",", ".", ";", ":", "?", "!", "--")
+ *
+ * This is exactly the text dbgen writes: words end with a space, commas and
+ * sentence terminators replace the space before them, and each sentence is
+ * followed by a space. Every 32nd token we record its byte position
+ * (`cp_pos`), and for each 256-byte bucket of the pool the last checkpoint
+ * at or before it (`bucket`), so a slice is found with one lookup, a short
+ * walk over token lengths, and a copy of the words it covers.
+ *
+ * The pool is built once per process under pthread_once and is read-only
+ * afterwards, so any number of threads can copy from it.
+ *
+ * Interface routines: tpch__textpool_init(), tpch__textpool_copy().
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "tpch/tpch_int.h"
+
+#define CP_SHIFT 5           /* checkpoint every 32 tokens */
+#define BUCKET_SHIFT 8       /* 256-byte buckets */
+#define MAX_TOKENS ((size_t)TPCH_TEXT_POOL_SIZE) /* each token advances >= 1 byte */
+
+enum { MOD_COMMA = 0, MOD_TERM = 1 }; /* MOD_TERM + terminator index */
+
+typedef struct Pool {
+    uint8_t *codes;
+    size_t ncodes;
+    size_t codes_map;     /* bytes mapped for codes */
+    uint32_t *cp_pos;
+    size_t ncp;
+    uint32_t *bucket;
+    size_t nbuckets;
+    /* token tables */
+    const char *text[256];
+    uint8_t len[256];     /* bytes of text */
+    int8_t adv[256];      /* how far the token moves the end of the text */
+    bool is_mod[256];
+    int first_word[TPCH_NDISTS]; /* code of entry 0 of each word distribution */
+    int nwords;
+    int mod_base;
+    bool ok;
+} Pool;
+
+static Pool pool;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void
+add_words(int dist)
+{
+    const TpchDist *d = &tpch__dists[dist];
+    pool.first_word[dist] = pool.nwords;
+    for (int k = 0; k < d->count; k++) {
+        int c = pool.nwords++;
+        pool.text[c] = d->entries[k].text;
+        pool.len[c] = d->lens[k];
+        pool.adv[c] = (int8_t)(d->lens[k] + 1);
+        pool.is_mod[c] = false;
+    }
+}
+
+static void
+add_mod(const char *text)
+{
+    int c = pool.nwords + (int)(pool.mod_base++);
+    pool.text[c] = text;
+    pool.len[c] = (uint8_t)strlen(text);
+    pool.adv[c] = (int8_t)(pool.len[c] - 1); /* it starts on the previous space */
+    pool.is_mod[c] = true;
+}
+
+/* Token emission during the build. */
+typedef struct Builder {
+    TpchStream st;
+    size_t n;
+    int64_t pos; /* bytes of text so far (end of the last token) */
+} Builder;
+
+static inline void
+emit(Builder *b, int code)
+{
+    if ((b->n & ((1u << CP_SHIFT) - 1)) == 0) pool.cp_pos[b->n >> CP_SHIFT] = (uint32_t)b->pos;
+    pool.codes[b->n++] = (uint8_t)code;
+    b->pos += pool.adv[code];
+}
+
+static inline void
+emit_word(Builder *b, int dist)
+{
+    int k = tpch__pick(&tpch__dists[dist], &b->st);
+    emit(b, pool.first_word[dist] + k);
+}
+
+/* A phrase form ("J, J N", "X V D"): one word per letter, a comma after a
+ * letter when the form says so. */
+static void
+phrase(Builder *b, int form_dist, bool noun)
+{
+    const TpchDist *fd = &tpch__dists[form_dist];
+    const char *form = fd->entries[tpch__pick(fd, &b->st)].text;
+    for (const char *p = form; *p; p++) {
+        int dist = -1;
+        switch (*p) {
+        case 'A': dist = D_ARTICLES; break;
+        case 'J': dist = D_ADJECTIVES; break;
+        case 'D': dist = D_ADVERBS; break;
+        case 'N': dist = D_NOUNS; break;
+        case 'V': dist = D_VERBS; break;
+        case 'X': dist = D_AUXILLARIES; break;
+        case ',': emit(b, pool.nwords + MOD_COMMA); continue;
+        default: continue;
+        }
+        K_UNUSED(noun);
+        emit_word(b, dist);
+    }
+}
+
+/* One sentence; returns the number of text bytes it adds (its length plus
+ * the space that follows it in the pool). */
+static int64_t
+sentence(Builder *b)
+{
+    int64_t start = b->pos;
+    const TpchDist *g = &tpch__dists[D_GRAMMAR];
+    const char *form = g->entries[tpch__pick(g, &b->st)].text;
+    for (const char *p = form; *p; p++) {
+        switch (*p) {
+        case 'N': phrase(b, D_NP, true); break;
+        case 'V': phrase(b, D_VP, false); break;
+        case 'P':
+            emit_word(b, D_PREPOSITIONS);
+            emit(b, pool.first_word[D_ARTICLES] + 0); /* " the " */
+            phrase(b, D_NP, true);
+            break;
+        case 'T': {
+            int k = tpch__pick(&tpch__dists[D_TERMINATORS], &b->st);
+            emit(b, pool.nwords + MOD_TERM + k);
+            break;
+        }
+        default: break;
+        }
+    }
+    return b->pos - start;
+}
+
+static void
+build(void)
+{
+    tpch__init();
+    add_words(D_NOUNS);
+    add_words(D_VERBS);
+    add_words(D_ADJECTIVES);
+    add_words(D_ADVERBS);
+    add_words(D_PREPOSITIONS);
+    add_words(D_AUXILLARIES);
+    add_words(D_ARTICLES);
+    pool.mod_base = 0;
+    add_mod(", ");
+    static const char *const terms[] = {". ", "; ", ": ", "? ", "! ", "-- "};
+    for (int k = 0; k < 6; k++) add_mod(terms[k]);
+    K_ASSERT(pool.nwords + pool.mod_base <= 256);
+
+    /* Reserve address space; only the pages we touch count as memory. */
+    pool.codes_map = MAX_TOKENS;
+    void *m = mmap(NULL, pool.codes_map, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return;
+    pool.codes = m;
+    size_t cp_cap = (MAX_TOKENS >> CP_SHIFT) + 1;
+    pool.cp_pos = malloc(cp_cap * sizeof(uint32_t));
+    pool.nbuckets = ((size_t)TPCH_TEXT_POOL_SIZE >> BUCKET_SHIFT) + 1;
+    pool.bucket = malloc(pool.nbuckets * sizeof(uint32_t));
+    if (!pool.cp_pos || !pool.bucket) return;
+
+    Builder b = {{tpch__streams[S_TEXT].seed, 0}, 0, 0};
+    int64_t wordlen = 0;
+    while (wordlen < TPCH_TEXT_POOL_SIZE) {
+        int64_t s = sentence(&b);
+        int64_t needed = TPCH_TEXT_POOL_SIZE - wordlen;
+        wordlen += (needed >= s) ? s : needed; /* the last sentence is cut */
+    }
+    pool.ncodes = b.n;
+    pool.ncp = (b.n + (1u << CP_SHIFT) - 1) >> CP_SHIFT;
+    /* give back the untouched tail of the reservation */
+    size_t used = K_ALIGN_UP(pool.ncodes + 64, 4096);
+    if (used < pool.codes_map) {
+        munmap(pool.codes + used, pool.codes_map - used);
+        pool.codes_map = used;
+    }
+    uint32_t *shrunk = realloc(pool.cp_pos, pool.ncp * sizeof(uint32_t));
+    if (shrunk) pool.cp_pos = shrunk;
+
+    size_t c = 0;
+    for (size_t bk = 0; bk < pool.nbuckets; bk++) {
+        uint64_t at = (uint64_t)bk << BUCKET_SHIFT;
+        while (c + 1 < pool.ncp && pool.cp_pos[c + 1] <= at) c++;
+        pool.bucket[bk] = (uint32_t)c;
+    }
+    pool.ok = true;
+}
+
+int
+tpch__textpool_init(KErr *err)
+{
+    pthread_once(&pool_once, build);
+    if (!pool.ok)
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory building the text pool");
+    return K_OK;
+}
+
+void
+tpch__textpool_copy(int64_t offset, int len, char *out)
+{
+    const int64_t lo = offset, hi = offset + len;
+    size_t c = pool.bucket[offset >> BUCKET_SHIFT];
+    while (c + 1 < pool.ncp && pool.cp_pos[c + 1] <= (uint64_t)offset) c++;
+    size_t t = c << CP_SHIFT;
+    int64_t pos = pool.cp_pos[c]; /* end of the text before token t */
+    /* skip tokens that end at or before the slice */
+    for (;;) {
+        int code = pool.codes[t];
+        int64_t start = pool.is_mod[code] ? pos - 1 : pos;
+        int64_t end = start + pool.len[code] + (pool.is_mod[code] ? 0 : 1);
+        if (end > lo) break;
+        pos = end;
+        t++;
+    }
+    /* write tokens over the slice; a punctuation token overwrites the space
+     * written by the word before it */
+    while (t < pool.ncodes) {
+        int code = pool.codes[t++];
+        int64_t start = pool.is_mod[code] ? pos - 1 : pos;
+        if (start >= hi) break;
+        const char *txt = pool.text[code];
+        int n = pool.len[code];
+        int64_t end = start + n + (pool.is_mod[code] ? 0 : 1);
+        int64_t a = start < lo ? lo : start;
+        int64_t e = end > hi ? hi : end;
+        for (int64_t i = a; i < e; i++) {
+            int64_t k = i - start;
+            out[i - lo] = k < n ? txt[k] : ' ';
+        }
+        pos = end;
+    }
+}

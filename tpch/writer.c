@@ -1,0 +1,297 @@
+/*
+ * writer.c — writes generated tables as dbgen-format .tbl files, in
+ * parallel and atomically.
+ *
+ * For each generation unit (orders+lineitem, part+partsupp, ...) the unit
+ * range of the requested part is cut into blocks. OpenMP threads take
+ * blocks in order (schedule(dynamic)), each positions its own generator at
+ * the block start (jumping the random streams ahead), formats the rows into
+ * per-table buffers, and then, in block order (omp ordered), appends the
+ * buffers to the files. Memory stays constant: a few blocks per thread.
+ *
+ * Files are written as ".<name>.tmp.<pid>" in the output directory, fsync'ed
+ * and renamed into place only after the last byte is on disk, so a file
+ * with the final name is always complete. On any error the temporary files
+ * are unlinked and the error names the file and the system's reason.
+ *
+ * Interface routines: tpch_write_tables().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tpch/tpch_int.h"
+
+#define MAX_OUT 4
+
+typedef struct OutBuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} OutBuf;
+
+typedef struct Out {
+    int table;
+    int fd;
+    char tmp[4096];
+    char final[4096];
+    int64_t rows;
+} Out;
+
+typedef struct ThreadCtx {
+    OutBuf buf[MAX_OUT];
+    int slot_of[16]; /* table id -> buffer slot */
+    int64_t rows[MAX_OUT];
+} ThreadCtx;
+
+static bool
+buf_reserve(OutBuf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap) return true;
+    size_t nc = b->cap ? b->cap * 2 : 1 << 20;
+    while (nc < b->len + extra) nc *= 2;
+    char *np = realloc(b->p, nc);
+    if (!np) {
+        b->failed = true;
+        return false;
+    }
+    b->p = np;
+    b->cap = nc;
+    return true;
+}
+
+static int
+emit_text(void *ctx, int table, const TpchRow *row, KErr *err)
+{
+    ThreadCtx *t = ctx;
+    int slot = t->slot_of[table];
+    OutBuf *b = &t->buf[slot];
+    size_t need = (size_t)row->used + (size_t)row->n + 1;
+    if (!buf_reserve(b, need)) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    char *p = b->p + b->len;
+    for (int i = 0; i < row->n; i++) {
+        if (i) *p++ = '|';
+        memcpy(p, row->f[i].ptr, row->f[i].len);
+        p += row->f[i].len;
+    }
+    *p++ = '\n';
+    b->len = (size_t)(p - b->p);
+    t->rows[slot]++;
+    return K_OK;
+}
+
+static int
+io_error(KErr *err, const char *what, const char *path, int e)
+{
+    KSqlState code = (e == ENOSPC || e == EDQUOT) ? K_DISK_FULL : K_IO_ERROR;
+    k_error(err, code, "could not %s file \"%s\": %s", what, path, strerror(e));
+    if (e == ENOSPC || e == EDQUOT) k_err_hint(err, "Free some disk space or choose another --out directory.");
+    return K_ERR;
+}
+
+static int
+write_all(Out *o, const char *p, size_t n, KErr *err)
+{
+    while (n > 0) {
+        ssize_t w = write(o->fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return io_error(err, "write to", o->tmp, errno);
+        }
+        if (w == 0) return io_error(err, "write to", o->tmp, ENOSPC);
+        p += w;
+        n -= (size_t)w;
+    }
+    return K_OK;
+}
+
+static int
+unit_block(TpchBenchmark b, int unit)
+{
+    if (b == TPCH_BENCH_TPCH && unit == TPCH_U_ORDER) return 2000;
+    if (b == TPCH_BENCH_TPCH && unit == TPCH_U_PART) return 1000;
+    return 2000;
+}
+
+static int
+write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KErr *err)
+{
+    TpchBenchmark bench = opt->benchmark;
+    Out outs[MAX_OUT];
+    int nout = 0;
+    int rc = K_OK;
+    for (int t = 0; t < tpch_table_count(bench); t++) {
+        if (!(mask & (1u << t)) || tpch__table_unit(bench, t) != unit) continue;
+        Out *o = &outs[nout++];
+        o->table = t;
+        o->rows = 0;
+        const char *name = tpch_table_info(bench, t)->name;
+        if (opt->nparts > 1)
+            snprintf(o->final, sizeof(o->final), "%s/%s.tbl.%d", opt->out_dir, name, opt->part);
+        else
+            snprintf(o->final, sizeof(o->final), "%s/%s.tbl", opt->out_dir, name);
+        snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tbl.tmp.%d", opt->out_dir, name, (int)getpid());
+        o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (o->fd < 0) {
+            io_error(err, "create", o->tmp, errno);
+            nout--;
+            rc = K_ERR;
+            break;
+        }
+    }
+    if (nout == 0 || rc != K_OK) goto done;
+
+    uint32_t want = 0;
+    for (int i = 0; i < nout; i++) want |= 1u << outs[i].table;
+    int64_t first, count;
+    tpch__part_range(tpch__units_total(bench, unit, &opt->scale), unit, opt->part, opt->nparts,
+                     &first, &count);
+    int64_t block = unit_block(bench, unit);
+    int64_t nblocks = (count + block - 1) / block;
+    volatile int failed = 0;
+    KErr first_err;
+    k_err_clear(&first_err);
+    uint64_t t0 = k_now_ns();
+
+#pragma omp parallel num_threads(threads)
+    {
+        ThreadCtx *tc = calloc(1, sizeof(ThreadCtx));
+        TpchGen *g = malloc(sizeof(TpchGen));
+        KErr lerr;
+        k_err_clear(&lerr);
+        bool mine_ok = tc && g;
+        if (!mine_ok) {
+#pragma omp critical(tpch_err)
+            {
+                if (!failed) k_error(&first_err, K_OUT_OF_MEMORY, "out of memory");
+                failed = 1;
+            }
+        } else {
+            for (int i = 0; i < nout; i++) tc->slot_of[outs[i].table] = i;
+        }
+#pragma omp for ordered schedule(dynamic, 1)
+        for (int64_t blk = 0; blk < nblocks; blk++) {
+            int lrc = K_OK;
+            if (!failed && mine_ok) {
+                for (int i = 0; i < nout; i++) tc->buf[i].len = 0;
+                int64_t start = first + blk * block;
+                int64_t n = K_MIN(block, first + count - start);
+                tpch__gen_seek(g, bench, &opt->scale, unit, start);
+                g->want = want;
+                for (int64_t k = 0; k < n && lrc == K_OK; k++)
+                    lrc = bench == TPCH_BENCH_SSB ? ssb__gen_unit(g, emit_text, tc, &lerr)
+                                                  : tpch__gen_unit(g, emit_text, tc, &lerr);
+            }
+#pragma omp ordered
+            {
+                if (lrc != K_OK && !failed) {
+#pragma omp critical(tpch_err)
+                    {
+                        k_err_copy(&first_err, &lerr);
+                        failed = 1;
+                    }
+                }
+                for (int i = 0; i < nout && !failed && mine_ok; i++) {
+                    if (write_all(&outs[i], tc->buf[i].p, tc->buf[i].len, &lerr) != K_OK) {
+#pragma omp critical(tpch_err)
+                        {
+                            k_err_copy(&first_err, &lerr);
+                            failed = 1;
+                        }
+                    }
+                }
+            }
+        }
+        if (tc) {
+#pragma omp critical(tpch_rows)
+            for (int i = 0; i < nout; i++) outs[i].rows += tc->rows[i];
+            for (int i = 0; i < MAX_OUT; i++) free(tc->buf[i].p);
+        }
+        free(tc);
+        free(g);
+    }
+    if (failed) {
+        k_err_copy(err, &first_err);
+        rc = K_ERR;
+        goto done;
+    }
+    for (int i = 0; i < nout; i++) {
+        if (fsync(outs[i].fd) != 0) {
+            rc = io_error(err, "fsync", outs[i].tmp, errno);
+            goto done;
+        }
+        int fd = outs[i].fd;
+        outs[i].fd = -1;
+        if (close(fd) != 0) {
+            rc = io_error(err, "close", outs[i].tmp, errno);
+            goto done;
+        }
+    }
+    for (int i = 0; i < nout; i++) {
+        if (rename(outs[i].tmp, outs[i].final) != 0) {
+            rc = io_error(err, "rename", outs[i].tmp, errno);
+            goto done;
+        }
+        outs[i].tmp[0] = '\0';
+        if (opt->verbose)
+            fprintf(stderr, "%s: %lld rows in %.2f s\n", outs[i].final, (long long)outs[i].rows,
+                    (double)(k_now_ns() - t0) / 1e9);
+    }
+done:
+    for (int i = 0; i < nout; i++) {
+        if (outs[i].fd >= 0) close(outs[i].fd);
+        if (outs[i].tmp[0]) unlink(outs[i].tmp);
+    }
+    return rc;
+}
+
+int
+tpch_write_tables(const TpchWriteOptions *opt, KErr *err)
+{
+    if (!opt || !opt->out_dir || !*opt->out_dir)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "no output directory");
+    TpchBenchmark bench = opt->benchmark;
+    if (bench != TPCH_BENCH_TPCH && bench != TPCH_BENCH_SSB)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "unknown benchmark %d", (int)bench);
+    TpchScale chk;
+    if (tpch_scale_from_double(opt->scale.sf, &chk, err) != K_OK) return K_ERR;
+    if (opt->nparts < 1 || opt->part < 1 || opt->part > opt->nparts)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "invalid part %d of %d", opt->part,
+                       opt->nparts);
+    struct stat st;
+    if (stat(opt->out_dir, &st) != 0) {
+        k_error(err, K_UNDEFINED_FILE, "could not open directory \"%s\": %s", opt->out_dir,
+                strerror(errno));
+        return K_ERR;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "\"%s\" is not a directory", opt->out_dir);
+    if (access(opt->out_dir, W_OK | X_OK) != 0) {
+        k_error(err, K_INSUFFICIENT_PRIVILEGE, "could not write to directory \"%s\": %s",
+                opt->out_dir, strerror(errno));
+        return K_ERR;
+    }
+    int ntab = tpch_table_count(bench);
+    uint32_t all = (1u << ntab) - 1;
+    uint32_t mask = opt->table_mask ? (opt->table_mask & all) : all;
+    int threads = opt->threads > 0 ? opt->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+
+    /* every table must be splittable into nparts */
+    for (int t = 0; t < ntab; t++) {
+        if (!(mask & (1u << t))) continue;
+        int64_t dummy;
+        if (tpch_row_count(bench, t, &opt->scale, opt->part, opt->nparts, &dummy, err) != K_OK)
+            return K_ERR;
+    }
+    tpch__init();
+    if (tpch__textpool_init(err) != K_OK) return K_ERR;
+    int nunits = bench == TPCH_BENCH_SSB ? SSB_NTABLES : TPCH_NUNITS;
+    for (int u = 0; u < nunits; u++)
+        if (write_unit(opt, u, mask, threads, err) != K_OK) return K_ERR;
+    return K_OK;
+}
