@@ -1,0 +1,346 @@
+/*
+ * ddl.c — DDL applied to the coordinator catalog and every worker.
+ *
+ * Interface routines: net__ddl.
+ *
+ * Notes: CREATE TABLE turns the AST into an StTableDef (types through
+ * k_type_from_name, NOT NULL and PRIMARY KEY columns, Greenplum's
+ * DISTRIBUTED BY / REPLICATED / RANDOMLY, PostgreSQL's PARTITION BY RANGE
+ * and PARTITION OF ... FOR VALUES FROM ... TO ...). Every statement is
+ * applied to the coordinator first, then to each worker in order under
+ * the engine's DDL lock; a failure on any node undoes the nodes already
+ * changed (for CREATE: drop the new table), so no node is left different.
+ * Table ids must agree across nodes (plans name tables by id): creates run
+ * in lockstep, and a mismatch is reported instead of silently diverging.
+ */
+#include "net/net_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+static StDb *
+node(NetEngine *e, uint32_t i)
+{
+    return i == 0 ? e->coord : e->workers[i - 1];
+}
+
+static int
+datum_from_literal(const PrNode *n, KType t, KArena *a, StDatum *d, bool *unbounded, KErr *err)
+{
+    *unbounded = false;
+    if (PR_IS(ColumnRef, n)) {
+        const PrColumnRef *c = PR_CAST(ColumnRef, n);
+        if (c->nfields == 1 && (!strcmp(c->fields[0], "minvalue") || !strcmp(c->fields[0], "maxvalue"))) {
+            *unbounded = true;
+            return K_OK;
+        }
+    }
+    const char *text = NULL;
+    size_t len = 0;
+    if (PR_IS(Literal, n)) {
+        text = PR_CAST(Literal, n)->text;
+        len = PR_CAST(Literal, n)->len;
+    } else if (PR_IS(CastExpr, n) && PR_IS(Literal, PR_CAST(CastExpr, n)->arg)) {
+        text = PR_CAST(Literal, PR_CAST(CastExpr, n)->arg)->text;
+        len = PR_CAST(Literal, PR_CAST(CastExpr, n)->arg)->len;
+    }
+    if (!text)
+        return k_error_at(err, K_INVALID_TABLE_DEFINITION, n->pos, "partition bound must be a literal value");
+    uint8_t slot[32];
+    if (k_value_parse(t, text, len, slot, a, err)) {
+        err->pos = n->pos;
+        return K_ERR;
+    }
+    st_datum_from_slot(t, slot, d);
+    return K_OK;
+}
+
+static int
+bound_from_ast(const PrPartitionBound *b, KType t, StPartitionDef *p, KArena *a, KErr *err)
+{
+    if (b->is_default || b->in_list)
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, b->hdr.pos, "only RANGE partitions FOR VALUES FROM ... TO ... are supported");
+    if (pr_list_len(b->from) != 1 || pr_list_len(b->to) != 1)
+        return k_error_at(err, K_INVALID_TABLE_DEFINITION, b->hdr.pos, "range partitions need exactly one bound value on each side");
+    bool unb;
+    if (datum_from_literal(b->from->items[0], t, a, &p->lo, &unb, err)) return K_ERR;
+    p->has_lo = !unb;
+    if (datum_from_literal(b->to->items[0], t, a, &p->hi, &unb, err)) return K_ERR;
+    p->has_hi = !unb;
+    return K_OK;
+}
+
+static int
+find_column(const StTableDef *def, const char *name)
+{
+    for (uint32_t i = 0; i < def->ncols; i++)
+        if (!strcmp(def->cols[i].name, name)) return (int)i;
+    return -1;
+}
+
+static int
+create_table_def(NetSession *s, const PrCreateTable *ct, KArena *a, StTableDef *def, KErr *err)
+{
+    memset(def, 0, sizeof *def);
+    if (ct->table->schema) snprintf(def->schema, sizeof def->schema, "%s", ct->table->schema);
+    if (strlen(ct->table->name) > ST_NAME_MAX)
+        return k_error_at(err, K_PROGRAM_LIMIT_EXCEEDED, ct->table->hdr.pos, "table name \"%s\" is too long", ct->table->name);
+    snprintf(def->name, sizeof def->name, "%s", ct->table->name);
+    int32_t n = pr_list_len(ct->columns);
+    if (n == 0) return k_error_at(err, K_INVALID_TABLE_DEFINITION, ct->hdr.pos, "a table needs at least one column");
+    def->ncols = (uint32_t)n;
+    def->cols = k_alloc0(a, sizeof(StColumnDef) * (size_t)n);
+    if (!def->cols) return k_error_oom(err, a, 0);
+    for (int32_t i = 0; i < n; i++) {
+        const PrColumnDef *cd = PR_CAST(ColumnDef, ct->columns->items[i]);
+        StColumnDef *col = &def->cols[i];
+        if (strlen(cd->name) > ST_NAME_MAX)
+            return k_error_at(err, K_PROGRAM_LIMIT_EXCEEDED, cd->hdr.pos, "column name \"%s\" is too long", cd->name);
+        snprintf(col->name, sizeof col->name, "%s", cd->name);
+        const PrTypeName *tn = cd->type;
+        if (tn->array_dims)
+            return k_error_at(err, K_FEATURE_NOT_SUPPORTED, tn->hdr.pos, "array types are not supported");
+        if (k_type_from_name(tn->name, tn->nmods > 0 ? tn->mods[0] : -1, tn->nmods > 1 ? tn->mods[1] : -1,
+                             &col->type, err)) {
+            err->pos = tn->hdr.pos;
+            return K_ERR;
+        }
+        for (int32_t k = 0; k < pr_list_len(cd->constraints); k++) {
+            const PrConstraint *c = PR_CAST(Constraint, cd->constraints->items[k]);
+            if (c->kind == PR_CONSTR_NOT_NULL || c->kind == PR_CONSTR_PRIMARY_KEY) col->not_null = true;
+        }
+    }
+    for (int32_t k = 0; k < pr_list_len(ct->constraints); k++) {
+        const PrConstraint *c = PR_CAST(Constraint, ct->constraints->items[k]);
+        if (c->kind != PR_CONSTR_PRIMARY_KEY) continue;
+        for (int32_t j = 0; j < pr_list_len(c->keys); j++) {
+            int ci = find_column(def, PR_CAST(Ident, c->keys->items[j])->name);
+            if (ci >= 0) def->cols[ci].not_null = true;
+        }
+    }
+    switch (ct->dist) {
+    case PR_DIST_DEFAULT:
+        def->dist = ST_DIST_HASH;
+        def->ndist_cols = 1;
+        def->dist_cols[0] = 0;
+        net__notice(s, "table \"%s\" has no DISTRIBUTED clause: rows are distributed by a hash of column \"%s\"",
+                    def->name, def->cols[0].name);
+        break;
+    case PR_DIST_HASH:
+        def->dist = ST_DIST_HASH;
+        if (pr_list_len(ct->dist_keys) > ST_MAX_DIST_COLS)
+            return k_error_at(err, K_INVALID_TABLE_DEFINITION, ct->hdr.pos, "at most %d distribution columns", ST_MAX_DIST_COLS);
+        for (int32_t j = 0; j < pr_list_len(ct->dist_keys); j++) {
+            const PrIdent *id = PR_CAST(Ident, ct->dist_keys->items[j]);
+            int ci = find_column(def, id->name);
+            if (ci < 0)
+                return k_error_at(err, K_UNDEFINED_COLUMN, id->hdr.pos, "column \"%s\" named in DISTRIBUTED BY does not exist", id->name);
+            def->dist_cols[def->ndist_cols++] = (uint32_t)ci;
+        }
+        break;
+    case PR_DIST_REPLICATED: def->dist = ST_DIST_REPLICATED; break;
+    case PR_DIST_RANDOM: def->dist = ST_DIST_RANDOM; break;
+    }
+    def->part_col = -1;
+    if (ct->partition_by) {
+        const PrPartitionSpec *ps = ct->partition_by;
+        if (ps->strategy != PR_PART_RANGE)
+            return k_error_at(err, K_FEATURE_NOT_SUPPORTED, ps->hdr.pos, "only PARTITION BY RANGE is supported");
+        if (pr_list_len(ps->keys) != 1 || !PR_IS(ColumnRef, ps->keys->items[0]))
+            return k_error_at(err, K_FEATURE_NOT_SUPPORTED, ps->hdr.pos, "PARTITION BY RANGE takes exactly one column");
+        const PrColumnRef *cr = PR_CAST(ColumnRef, ps->keys->items[0]);
+        int ci = cr->nfields == 1 ? find_column(def, cr->fields[0]) : -1;
+        if (ci < 0)
+            return k_error_at(err, K_UNDEFINED_COLUMN, cr->hdr.pos, "column \"%s\" named in partition key does not exist",
+                              cr->nfields ? cr->fields[cr->nfields - 1] : "?");
+        def->part_col = ci;
+    }
+    return K_OK;
+}
+
+/* Apply fn to every node; on failure undo on the nodes done. */
+typedef int (*NodeFn)(StDb *db, void *arg, KErr *err);
+
+static int
+create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
+{
+    NetEngine *e = s->eng;
+    uint32_t nnodes = e->nworkers + 1;
+    if (ct->partition_of) {
+        /* CREATE TABLE p PARTITION OF t FOR VALUES FROM (a) TO (b) */
+        uint32_t tid;
+        if (st_table_lookup(e->coord, ct->partition_of->schema, ct->partition_of->name, &tid, err)) {
+            err->pos = ct->partition_of->hdr.pos;
+            return K_ERR;
+        }
+        StTableDef *parent;
+        if (st_table_get(e->coord, tid, c->arena, &parent, err)) return K_ERR;
+        if (parent->part_col < 0)
+            return k_error_at(err, K_WRONG_OBJECT_TYPE, ct->partition_of->hdr.pos, "table \"%s\" is not partitioned", parent->name);
+        StPartitionDef p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "%s", ct->table->name);
+        if (bound_from_ast(ct->bound, parent->cols[parent->part_col].type, &p, c->arena, err)) return K_ERR;
+        for (uint32_t i = 0; i < nnodes; i++) {
+            uint32_t ntid, pid;
+            if (st_table_lookup(node(e, i), parent->schema, parent->name, &ntid, err) ||
+                st_partition_add(node(e, i), ntid, &p, &pid, err)) {
+                if (i > 0)
+                    k_err_detail(err, "the partition was added on %u of %u nodes; drop and re-create the table to repair", i, nnodes);
+                return K_ERR;
+            }
+        }
+        snprintf(c->tag, sizeof c->tag, "CREATE TABLE");
+        return K_OK;
+    }
+    StTableDef def;
+    if (create_table_def(s, ct, c->arena, &def, err)) return K_ERR;
+    if (ct->if_not_exists) {
+        uint32_t tid;
+        KErr e2;
+        if (st_table_lookup(e->coord, ct->table->schema, ct->table->name, &tid, &e2) == K_OK) {
+            net__notice(s, "relation \"%s\" already exists, skipping", ct->table->name);
+            snprintf(c->tag, sizeof c->tag, "CREATE TABLE");
+            return K_OK;
+        }
+    }
+    uint32_t first_id = 0;
+    for (uint32_t i = 0; i < nnodes; i++) {
+        uint32_t id;
+        if (st_table_create(node(e, i), &def, &id, err)) {
+            err->pos = err->pos >= 0 ? err->pos : ct->table->hdr.pos;
+            goto undo;
+        }
+        if (i == 0) first_id = id;
+        else if (id != first_id) {
+            k_error(err, K_INTERNAL_ERROR, "table id %u on worker %u differs from the coordinator's %u", id, i, first_id);
+            KErr e2;
+            (void)!st_table_drop(node(e, i), id, &e2);
+            goto undo;
+        }
+        continue;
+    undo:
+        for (uint32_t j = 0; j < i; j++) {
+            uint32_t tid;
+            KErr e2;
+            if (st_table_lookup(node(e, j), def.schema[0] ? def.schema : NULL, def.name, &tid, &e2) == K_OK)
+                (void)!st_table_drop(node(e, j), tid, &e2);
+        }
+        return K_ERR;
+    }
+    snprintf(c->tag, sizeof c->tag, "CREATE TABLE");
+    return K_OK;
+}
+
+static int
+for_each_table_node(NetEngine *e, const PrRangeVar *rv, int (*fn)(StDb *, uint32_t, KErr *), KErr *err)
+{
+    for (uint32_t i = 0; i < e->nworkers + 1; i++) {
+        uint32_t tid;
+        if (st_table_lookup(node(e, i), rv->schema, rv->name, &tid, err)) {
+            err->pos = rv->hdr.pos;
+            return K_ERR;
+        }
+        if (fn(node(e, i), tid, err)) return K_ERR;
+    }
+    return K_OK;
+}
+
+static int
+drop_fn(StDb *db, uint32_t tid, KErr *err)
+{
+    return st_table_drop(db, tid, err);
+}
+
+static int
+truncate_fn(StDb *db, uint32_t tid, KErr *err)
+{
+    return st_table_truncate(db, tid, err);
+}
+
+static int
+analyze_fn(StDb *db, uint32_t tid, KErr *err)
+{
+    return st_analyze(db, tid, err);
+}
+
+int
+net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
+{
+    NetEngine *e = s->eng;
+    int rc = K_OK;
+    pthread_mutex_lock(&e->ddl_lock);
+    switch ((PrTag)stmt->tag) {
+    case PR_T_CreateTable: rc = create_table(s, PR_CAST(CreateTable, stmt), c, err); break;
+    case PR_T_CreateSchema: {
+        const PrCreateSchema *cs = PR_CAST(CreateSchema, stmt);
+        if (st_schema_exists(e->coord, cs->name)) {
+            if (cs->if_not_exists) {
+                net__notice(s, "schema \"%s\" already exists, skipping", cs->name);
+            } else {
+                rc = k_error_at(err, K_DUPLICATE_SCHEMA, stmt->pos, "schema \"%s\" already exists", cs->name);
+            }
+        } else {
+            for (uint32_t i = 0; i < e->nworkers + 1 && rc == K_OK; i++)
+                if (!st_schema_exists(node(e, i), cs->name)) rc = st_schema_create(node(e, i), cs->name, err);
+        }
+        snprintf(c->tag, sizeof c->tag, "CREATE SCHEMA");
+        break;
+    }
+    case PR_T_Drop: {
+        const PrDrop *d = PR_CAST(Drop, stmt);
+        if (d->kind != PR_OBJ_TABLE) {
+            rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, stmt->pos, "only DROP TABLE is supported yet");
+            break;
+        }
+        for (int32_t i = 0; i < pr_list_len(d->names) && rc == K_OK; i++) {
+            const PrRangeVar *rv = PR_CAST(RangeVar, d->names->items[i]);
+            uint32_t tid;
+            KErr e2;
+            if (st_table_lookup(e->coord, rv->schema, rv->name, &tid, &e2) != K_OK) {
+                if (d->if_exists) net__notice(s, "table \"%s\" does not exist, skipping", rv->name);
+                else rc = k_error_at(err, K_UNDEFINED_TABLE, rv->hdr.pos, "table \"%s\" does not exist", rv->name);
+                continue;
+            }
+            rc = for_each_table_node(e, rv, drop_fn, err);
+        }
+        snprintf(c->tag, sizeof c->tag, "DROP TABLE");
+        break;
+    }
+    case PR_T_Truncate: {
+        const PrTruncate *t = PR_CAST(Truncate, stmt);
+        for (int32_t i = 0; i < pr_list_len(t->tables) && rc == K_OK; i++)
+            rc = for_each_table_node(e, PR_CAST(RangeVar, t->tables->items[i]), truncate_fn, err);
+        snprintf(c->tag, sizeof c->tag, "TRUNCATE TABLE");
+        break;
+    }
+    case PR_T_Analyze: {
+        const PrAnalyze *an = PR_CAST(Analyze, stmt);
+        if (an->tables) {
+            for (int32_t i = 0; i < pr_list_len(an->tables) && rc == K_OK; i++)
+                rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), analyze_fn, err);
+        } else {
+            for (uint32_t i = 0; i < e->nworkers + 1 && rc == K_OK; i++) {
+                uint32_t *ids, n;
+                rc = st_table_list(node(e, i), c->arena, &ids, &n, err);
+                for (uint32_t k = 0; k < n && rc == K_OK; k++) rc = st_analyze(node(e, i), ids[k], err);
+            }
+        }
+        snprintf(c->tag, sizeof c->tag, "ANALYZE");
+        break;
+    }
+    case PR_T_CreateIndex:
+        net__notice(s, "Kestrel does not use indexes (scans skip data with zone maps); CREATE INDEX has no effect");
+        snprintf(c->tag, sizeof c->tag, "CREATE INDEX");
+        break;
+    case PR_T_AlterTable: {
+        const PrAlterTable *at = PR_CAST(AlterTable, stmt);
+        rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, at->hdr.pos, "ALTER TABLE is not supported yet");
+        break;
+    }
+    default: rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, stmt->pos, "statement not supported"); break;
+    }
+    pthread_mutex_unlock(&e->ddl_lock);
+    return rc;
+}

@@ -1,0 +1,184 @@
+/*
+ * engine.c — the embedded engine: a coordinator catalog plus N workers in
+ * one process.
+ *
+ * Interface routines: net_engine_config_default, net_engine_open_local,
+ * net_engine_close, net__settings_defaults.
+ *
+ * Notes: the layout under the data directory is
+ *   DATA/coordinator/   the catalog the planner binds against (no rows)
+ *   DATA/worker-<i>/    worker i's shard of every table (i from 1)
+ * Opening an existing directory with a different worker count is refused:
+ * rows were routed for the old count.
+ */
+#include "net/net_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void
+net_engine_config_default(NetEngineConfig *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->data_dir = "kestrel-data";
+    cfg->nworkers = 2;
+}
+
+static size_t
+physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0) return (size_t)8 << 30;
+    return (size_t)pages * (size_t)size;
+}
+
+static int
+mkdir_p(const char *path, KErr *err)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof buf) return k_error(err, K_INVALID_PARAMETER_VALUE, "data directory path too long");
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            k_error(err, K_IO_ERROR, "could not create directory \"%s\": %s", buf, strerror(errno));
+            k_err_hint(err, "Choose a writable data directory with --data.");
+            return K_ERR;
+        }
+        buf[i] = c;
+    }
+    return K_OK;
+}
+
+/* The worker count is recorded in DATA/cluster.conf on first open. */
+static int
+check_layout(const char *dir, uint32_t nworkers, KErr *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cluster.conf", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        unsigned n = 0;
+        int ok = fscanf(f, "workers=%u", &n);
+        fclose(f);
+        if (ok != 1) return k_error(err, K_CONFIG_FILE_ERROR, "could not read \"%s\"", path);
+        if (n != nworkers) {
+            k_error(err, K_CONFIG_FILE_ERROR,
+                    "data directory \"%s\" was created for %u workers, not %u", dir, n, nworkers);
+            k_err_hint(err, "Start with --local %u, or use another --data directory.", n);
+            return K_ERR;
+        }
+        return K_OK;
+    }
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (!f) return k_error(err, K_IO_ERROR, "could not create \"%s\": %s", tmp, strerror(errno));
+    fprintf(f, "workers=%u\n", nworkers);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        fclose(f);
+        return k_error(err, K_IO_ERROR, "could not write \"%s\": %s", tmp, strerror(errno));
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) return k_error(err, K_IO_ERROR, "could not rename \"%s\": %s", tmp, strerror(errno));
+    return K_OK;
+}
+
+int
+net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
+{
+    if (cfg->nworkers < 1 || cfg->nworkers > 256)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "number of workers must be between 1 and 256");
+    KArena *a = k_arena_create(NULL, "engine");
+    if (!a) return k_error_oom(err, NULL, sizeof(NetEngine));
+    NetEngine *e = k_alloc0(a, sizeof *e);
+    if (!e) {
+        k_arena_destroy(a);
+        return k_error_oom(err, NULL, sizeof *e);
+    }
+    e->arena = a;
+    pthread_mutex_init(&e->ddl_lock, NULL);
+    e->data_dir = k_strdup(a, cfg->data_dir);
+    e->nworkers = cfg->nworkers;
+    e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
+    e->work_mem = cfg->work_mem ? cfg->work_mem : e->memory_limit;
+    e->queries = k_arena_create(NULL, "queries");
+    e->workers = k_alloc0(a, sizeof(StDb *) * cfg->nworkers);
+    if (!e->data_dir || !e->queries || !e->workers) {
+        k_error_oom(err, a, 0);
+        goto fail;
+    }
+    k_arena_set_limit(e->queries, e->memory_limit);
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, err)) goto fail;
+
+    StDbOptions opts;
+    memset(&opts, 0, sizeof opts);
+    opts.no_fsync = cfg->no_fsync;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/coordinator", cfg->data_dir);
+    if (st_db_open(path, &opts, a, &e->coord, err)) goto fail;
+    for (uint32_t i = 0; i < cfg->nworkers; i++) {
+        snprintf(path, sizeof path, "%s/worker-%u", cfg->data_dir, i + 1);
+        if (st_db_open(path, &opts, a, &e->workers[i], err)) goto fail;
+    }
+    *out = e;
+    return K_OK;
+fail:
+    net_engine_close(e);
+    return K_ERR;
+}
+
+void
+net_engine_close(NetEngine *e)
+{
+    if (!e) return;
+    for (uint32_t i = 0; i < e->nworkers; i++)
+        if (e->workers && e->workers[i]) st_db_close(e->workers[i]);
+    if (e->coord) st_db_close(e->coord);
+    k_arena_destroy(e->queries);
+    pthread_mutex_destroy(&e->ddl_lock);
+    k_arena_destroy(e->arena);
+}
+
+/* The settings every session starts with; ParameterStatus reports the
+ * GUC_REPORT ones (server_version ... standard_conforming_strings). */
+void
+net__settings_defaults(NetSession *s)
+{
+    static const char *const defaults[][2] = {
+        {"server_version", "15.0 (Kestrel " KESTREL_VERSION ")"},
+        {"server_version_num", "150000"},
+        {"server_encoding", "UTF8"},
+        {"client_encoding", "UTF8"},
+        {"datestyle", "ISO, MDY"},
+        {"intervalstyle", "postgres"},
+        {"timezone", "UTC"},
+        {"integer_datetimes", "on"},
+        {"standard_conforming_strings", "on"},
+        {"is_superuser", "on"},
+        {"session_authorization", ""},
+        {"application_name", ""},
+        {"default_transaction_read_only", "off"},
+        {"in_hot_standby", "off"},
+        {"search_path", "\"$user\", public"},
+        {"extra_float_digits", "1"},
+        {"statement_timeout", "0"},
+        {"work_mem", "0"},
+        {"max_parallel_workers_per_gather", "2"},
+        {"transaction_isolation", "read committed"},
+        {"kestrel.join_distribution", "auto"},
+    };
+    for (size_t i = 0; i < K_ARRAY_LEN(defaults); i++) {
+        KErr e;
+        if (net_session_set(s, defaults[i][0], defaults[i][1], &e) != K_OK) break;
+    }
+    const char *user = s->user ? s->user : "";
+    KErr e;
+    (void)!net_session_set(s, "session_authorization", user, &e);
+}

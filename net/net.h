@@ -1,0 +1,35 @@
+/*
+ * net.h — the coordinator and the cluster runtime (knet): public API.
+ *
+ * A NetEngine is one running Kestrel: a coordinator catalog and the
+ * workers that hold the data. In the embedded default (`kestreld --local
+ * N`) the workers live in the same process, each with its own data
+ * directory (DATA/worker-1 .. DATA/worker-N) and the coordinator's catalog
+ * in DATA/coordinator; fragments run on executor threads and exchanges are
+ * in-memory channels. Front ends (net/pgwire.h) talk to the engine through
+ * net/session.h.
+ *
+ * Interface routines:
+ *   net_engine_config_default — defaults for NetEngineConfig
+ *   net_engine_open_local     — open (or create) an embedded engine
+ *   net_engine_close          — stop and free it
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include "common/kestrel.h"
+#include "net/session.h"
+
+typedef struct NetEngineConfig {
+    const char *data_dir;    /* root data directory */
+    uint32_t nworkers;       /* embedded workers (>= 1) */
+    size_t memory_limit;     /* server-wide bytes for queries, 0 = 3/4 of RAM */
+    size_t work_mem;         /* default per-query limit, 0 = memory_limit */
+    bool no_fsync;           /* tests only */
+} NetEngineConfig;
+
+void net_engine_config_default(NetEngineConfig *cfg);
+K_MUSTCHECK int net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err);
+void net_engine_close(NetEngine *eng);
+
+#endif /* NET_NET_H */
