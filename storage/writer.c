@@ -1,0 +1,536 @@
+/*
+ * writer.c — bulk load: a thread-safe writer that routes rows to their
+ * partition, cuts row groups, encodes them and makes the whole load
+ * visible at commit.
+ *
+ * Interface routines: st_writer_begin, st_writer_append, st_writer_rows,
+ * st_writer_commit, st_writer_abort.
+ *
+ * Notes: the writer snapshots the table's columns and partitions at begin.
+ * Per partition it keeps one column buffer set of row_group_rows rows and
+ * one new segment file. An appending thread that fills a buffer swaps in
+ * an empty one under the writer's lock, then encodes and writes the full
+ * row group without the lock (file space is reserved under the lock, so
+ * several threads write one segment concurrently with pwrite). Commit
+ * writes the partial row groups and the footers, fsyncs files and the
+ * directory, and publishes the catalog with the new segments attached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "storage/storage_int.h"
+
+typedef struct WPart {
+    uint32_t part_id;
+    bool has_lo, has_hi;
+    int64_t lo, hi;
+    StColBuf *buf;    /* ncols; NULL until the first row */
+    StSegment *seg;   /* NULL until the first row group is written */
+    uint64_t file_off;
+    uint64_t rows;
+    StColStats *stats; /* ncols; merged from the row groups written */
+} WPart;
+
+struct StWriter {
+    StDb *db;
+    uint32_t table_id;
+    char table_name[ST_NAME_MAX + 1];
+    uint32_t ncols;
+    StColumnDef *cols;
+    KType *types;
+    int32_t part_col;
+    uint32_t nparts;
+    WPart *parts;
+    uint32_t rg_rows;
+    pthread_mutex_t lock;
+    atomic_uint_fast64_t rows;
+    bool failed;
+    KErr first_err;
+};
+
+static void
+free_bufs(StColBuf *b, uint32_t ncols)
+{
+    if (!b) return;
+    for (uint32_t c = 0; c < ncols; c++) st__colbuf_free(&b[c]);
+    free(b);
+}
+
+static StColBuf *
+new_bufs(StWriter *w, KErr *err)
+{
+    StColBuf *b = calloc(w->ncols, sizeof(StColBuf));
+    if (!b) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    for (uint32_t c = 0; c < w->ncols; c++) {
+        if (st__colbuf_init(&b[c], w->types[c], w->rg_rows, err) != K_OK) {
+            free_bufs(b, c);
+            return NULL;
+        }
+    }
+    return b;
+}
+
+int
+st_writer_begin(StDb *db, uint32_t table_id, StWriter **out, KErr *err)
+{
+    *out = NULL;
+    StWriter *w = calloc(1, sizeof *w);
+    if (!w) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    pthread_mutex_init(&w->lock, NULL);
+    w->db = db;
+    w->table_id = table_id;
+    w->rg_rows = db->opts.row_group_rows;
+    pthread_mutex_lock(&db->lock);
+    StTable *t = st__table_by_id(db, table_id);
+    if (!t) {
+        pthread_mutex_unlock(&db->lock);
+        free(w);
+        return k_error(err, K_UNDEFINED_TABLE, "table with id %u does not exist", table_id);
+    }
+    memcpy(w->table_name, t->def.name, sizeof w->table_name);
+    w->ncols = t->def.ncols;
+    w->part_col = t->def.part_col;
+    w->nparts = t->nparts;
+    w->cols = malloc(sizeof(StColumnDef) * w->ncols);
+    w->types = malloc(sizeof(KType) * w->ncols);
+    w->parts = calloc(w->nparts + 1, sizeof(WPart));
+    if (w->cols && w->types && w->parts) {
+        memcpy(w->cols, t->def.cols, sizeof(StColumnDef) * w->ncols);
+        for (uint32_t c = 0; c < w->ncols; c++) w->types[c] = w->cols[c].type;
+        for (uint32_t i = 0; i < w->nparts; i++) {
+            const StPartitionDef *d = &t->parts[i]->def;
+            w->parts[i].part_id = d->id;
+            w->parts[i].has_lo = d->has_lo;
+            w->parts[i].has_hi = d->has_hi;
+            w->parts[i].lo = d->lo.u.i64;
+            w->parts[i].hi = d->hi.u.i64;
+        }
+    }
+    pthread_mutex_unlock(&db->lock);
+    if (!w->cols || !w->types || !w->parts) {
+        st_writer_abort(w);
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    }
+    *out = w;
+    return K_OK;
+}
+
+uint64_t
+st_writer_rows(const StWriter *w)
+{
+    return atomic_load(&((StWriter *)w)->rows);
+}
+
+static int
+fail(StWriter *w, KErr *err)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->failed) {
+        w->failed = true;
+        k_err_copy(&w->first_err, err);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return K_ERR;
+}
+
+/* Create the partition's segment file (caller holds w->lock). */
+static int
+open_segment(StWriter *w, WPart *p, KErr *err)
+{
+    StDb *db = w->db;
+    pthread_mutex_lock(&db->lock);
+    uint64_t id = db->next_seg_id++;
+    pthread_mutex_unlock(&db->lock);
+    StSegment *s = st__segment_new(id, w->ncols, w->types);
+    if (!s || !(s->path = st__segment_path(db, id))) {
+        if (s) st__segment_unref(s);
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    }
+    s->fd = open(s->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (s->fd < 0) {
+        int e = errno;
+        st__segment_unref(s);
+        return k_error(err, e == ENOSPC ? K_DISK_FULL : K_IO_ERROR, "could not create file \"%s\": %s",
+                       s->path, strerror(e));
+    }
+    atomic_store(&s->dead, true); /* until committed: abort removes the file */
+    uint8_t hdr[16];
+    memcpy(hdr, "KSTSEG01", 8);
+    uint32_t fmt = 1, nc = w->ncols;
+    memcpy(hdr + 8, &fmt, 4);
+    memcpy(hdr + 12, &nc, 4);
+    if (st__pwrite_full(s->fd, hdr, 16, 0) != K_OK) {
+        int e = errno;
+        st__segment_unref(s);
+        return k_error(err, K_IO_ERROR, "could not write segment header: %s", strerror(e));
+    }
+    p->seg = s;
+    p->file_off = 16;
+    return K_OK;
+}
+
+static void
+merge_stats(StColStats *dst, StColStats *src, const KType *types, uint32_t ncols)
+{
+    for (uint32_t c = 0; c < ncols; c++) {
+        st__zone_merge(&dst[c].zone, &src[c].zone, types[c]);
+        for (uint32_t i = 0; i < ST_HLL_REGS; i++)
+            if (src[c].hll[i] > dst[c].hll[i]) dst[c].hll[i] = src[c].hll[i];
+    }
+}
+
+static void
+free_stats(StColStats *s, const KType *types, uint32_t ncols)
+{
+    if (!s) return;
+    for (uint32_t c = 0; c < ncols; c++) st__zone_free(&s[c].zone, st__phys(types[c]));
+    free(s);
+}
+
+/* Encode one full (or final) buffer set as a row group of partition p
+ * and write it. Called without w->lock. Takes ownership of `bufs`. */
+static int
+flush_group(StWriter *w, WPart *p, StColBuf *bufs, KErr *err)
+{
+    uint32_t rows = bufs[0].n;
+    KBuf out;
+    k_buf_init(&out);
+    StChunkMeta *meta = calloc(w->ncols, sizeof(StChunkMeta));
+    StColStats *stats = calloc(w->ncols, sizeof(StColStats));
+    int rc = K_ERR;
+    uint32_t done = 0;
+    if (!meta || !stats) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        goto out;
+    }
+    for (; done < w->ncols; done++) {
+        size_t at = out.len;
+        if (st__chunk_encode(&bufs[done], w->db->opts.zstd_level, &out, &meta[done], &stats[done], err) != K_OK)
+            goto out;
+        meta[done].offset = at; /* relative until the file offset is known */
+    }
+    pthread_mutex_lock(&w->lock);
+    if (!p->seg && open_segment(w, p, err) != K_OK) {
+        pthread_mutex_unlock(&w->lock);
+        goto out;
+    }
+    StSegment *s = p->seg;
+    StRowGroup *nrgs = realloc(s->rgs, sizeof(StRowGroup) * (s->nrg + 1));
+    if (!nrgs) {
+        pthread_mutex_unlock(&w->lock);
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        goto out;
+    }
+    s->rgs = nrgs;
+    uint64_t base = p->file_off;
+    p->file_off += out.len;
+    for (uint32_t c = 0; c < w->ncols; c++) meta[c].offset += base;
+    s->rgs[s->nrg].rows = rows;
+    s->rgs[s->nrg].chunks = meta;
+    s->nrg++;
+    meta = NULL; /* owned by the segment now */
+    if (!p->stats) p->stats = calloc(w->ncols, sizeof(StColStats));
+    if (!p->stats) {
+        pthread_mutex_unlock(&w->lock);
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        goto out;
+    }
+    merge_stats(p->stats, stats, w->types, w->ncols);
+    p->rows += rows;
+    int fd = s->fd;
+    pthread_mutex_unlock(&w->lock);
+    if (st__pwrite_full(fd, out.data, out.len, base) != K_OK) {
+        k_error(err, errno == ENOSPC ? K_DISK_FULL : K_IO_ERROR, "could not write segment file: %s",
+                strerror(errno));
+        goto out;
+    }
+    rc = K_OK;
+out:
+    if (meta) {
+        for (uint32_t c = 0; c < done; c++) st__zone_free(&meta[c].zone, st__phys(w->types[c]));
+        free(meta);
+    }
+    free_stats(stats, w->types, w->ncols);
+    free_bufs(bufs, w->ncols);
+    k_buf_free(&out);
+    return rc;
+}
+
+static int
+find_part(StWriter *w, int64_t key)
+{
+    for (uint32_t i = 0; i < w->nparts; i++) {
+        WPart *p = &w->parts[i];
+        if (p->has_lo && key < p->lo) continue;
+        if (p->has_hi && key >= p->hi) continue;
+        return (int)i;
+    }
+    return -1;
+}
+
+int
+st_writer_append(StWriter *w, const KBatch *b, KErr *err)
+{
+    if (w->failed) return k_error(err, K_IN_FAILED_SQL_TRANSACTION, "the load has already failed");
+    if (b->ncols != w->ncols)
+        return fail(w, (k_error(err, K_DATATYPE_MISMATCH, "batch has %u columns, table \"%s\" has %u",
+                                b->ncols, w->table_name, w->ncols), err));
+    for (uint32_t c = 0; c < w->ncols; c++)
+        if (st__phys(b->cols[c].type) != st__phys(w->types[c]))
+            return fail(w, (k_error(err, K_DATATYPE_MISMATCH, "column \"%s\" of the batch has the wrong type",
+                                    w->cols[c].name), err));
+    uint32_t n = k_batch_rows(b);
+    if (n == 0) return K_OK;
+    /* NOT NULL */
+    for (uint32_t c = 0; c < w->ncols; c++) {
+        const KVector *v = &b->cols[c];
+        if (!w->cols[c].not_null || !v->validity) continue;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!k_vec_is_valid(v, k_batch_row(b, i))) {
+                k_error(err, K_NOT_NULL_VIOLATION,
+                        "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                        w->cols[c].name, w->table_name);
+                return fail(w, err);
+            }
+        }
+    }
+    /* route: rows[] grouped by partition */
+    uint32_t *rows = malloc(sizeof(uint32_t) * n * 2 + 8);
+    uint32_t *pidx = rows ? rows + n : NULL;
+    if (!rows) return fail(w, (k_error(err, K_OUT_OF_MEMORY, "out of memory"), err));
+    uint32_t nparts_used = 1;
+    if (w->part_col < 0) {
+        for (uint32_t i = 0; i < n; i++) rows[i] = k_batch_row(b, i);
+        memset(pidx, 0, sizeof(uint32_t) * n);
+    } else {
+        const KVector *v = &b->cols[w->part_col];
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = k_batch_row(b, i);
+            int pi = -1;
+            if (k_vec_is_valid(v, r)) {
+                StDatum d;
+                st_datum_from_slot(v->type, k_vec_slot(v, r), &d);
+                pi = find_part(w, d.u.i64);
+            }
+            if (pi < 0) {
+                free(rows);
+                char val[64] = "NULL";
+                if (k_vec_is_valid(v, r)) k_value_format(v->type, k_vec_slot(v, r), val, sizeof val);
+                k_error(err, K_INTEGRITY_CONSTRAINT_VIOLATION,
+                        "no partition of relation \"%s\" found for row", w->table_name);
+                k_err_detail(err, "Partition key of the failing row contains (%s) = (%s).",
+                             w->cols[w->part_col].name, val);
+                return fail(w, err);
+            }
+            pidx[i] = (uint32_t)pi;
+        }
+        nparts_used = w->nparts;
+    }
+    int rc = K_OK;
+    uint32_t *sel = malloc(sizeof(uint32_t) * n + 4);
+    if (!sel) {
+        free(rows);
+        return fail(w, (k_error(err, K_OUT_OF_MEMORY, "out of memory"), err));
+    }
+    for (uint32_t pi = 0; pi < nparts_used && rc == K_OK; pi++) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (pidx[i] == pi) sel[m++] = w->part_col < 0 ? rows[i] : k_batch_row(b, i);
+        if (!m) continue;
+        WPart *p = &w->parts[pi];
+        uint32_t at = 0;
+        while (at < m && rc == K_OK) {
+            StColBuf *full = NULL;
+            pthread_mutex_lock(&w->lock);
+            if (!p->buf && !(p->buf = new_bufs(w, err))) {
+                pthread_mutex_unlock(&w->lock);
+                rc = K_ERR;
+                break;
+            }
+            uint32_t take = K_MIN(m - at, w->rg_rows - p->buf[0].n);
+            for (uint32_t c = 0; c < w->ncols && rc == K_OK; c++)
+                rc = st__colbuf_append(&p->buf[c], &b->cols[c], sel + at, take, err);
+            at += take;
+            if (rc == K_OK && p->buf[0].n == w->rg_rows) {
+                full = p->buf;
+                p->buf = NULL;
+            }
+            pthread_mutex_unlock(&w->lock);
+            if (full && flush_group(w, p, full, err) != K_OK) rc = K_ERR;
+        }
+    }
+    free(sel);
+    free(rows);
+    if (rc != K_OK) return fail(w, err);
+    atomic_fetch_add(&w->rows, n);
+    return K_OK;
+}
+
+static void
+writer_free(StWriter *w, bool keep_segments)
+{
+    for (uint32_t i = 0; w->parts && i < w->nparts; i++) {
+        WPart *p = &w->parts[i];
+        free_bufs(p->buf, w->ncols);
+        if (p->seg && !keep_segments) st__segment_unref(p->seg); /* dead: file removed */
+        free_stats(p->stats, w->types, w->ncols);
+    }
+    free(w->parts);
+    free(w->cols);
+    free(w->types);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+void
+st_writer_abort(StWriter *w)
+{
+    if (w) writer_free(w, false);
+}
+
+/* Write footer + trailer and fsync one segment. */
+static int
+finish_segment(StWriter *w, WPart *p, KErr *err)
+{
+    StSegment *s = p->seg;
+    KBuf f;
+    k_buf_init(&f);
+    st__footer_write(&f, s);
+    uint64_t off = p->file_off, len = f.len, sum = st__hash64(f.data, f.len, 0x464f);
+    k_buf_put_u64(&f, off);
+    k_buf_put_u64(&f, len);
+    k_buf_put_u64(&f, sum);
+    k_buf_put(&f, "KSTSEGND", 8);
+    int rc = K_ERR;
+    if (f.failed) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    } else if (st__pwrite_full(s->fd, f.data, f.len, off) != K_OK) {
+        k_error(err, errno == ENOSPC ? K_DISK_FULL : K_IO_ERROR, "could not write file \"%s\": %s",
+                s->path, strerror(errno));
+    } else if (st__fsync_fd(w->db, s->fd, s->path, err) == K_OK) {
+        s->file_bytes = off + f.len;
+        rc = K_OK;
+    }
+    k_buf_free(&f);
+    return rc;
+}
+
+int
+st_writer_commit(StWriter *w, KErr *err)
+{
+    StDb *db = w->db;
+    if (w->failed) {
+        k_err_copy(err, &w->first_err);
+        writer_free(w, false);
+        return K_ERR;
+    }
+    bool any = false;
+    for (uint32_t i = 0; i < w->nparts; i++) {
+        WPart *p = &w->parts[i];
+        if (p->buf && p->buf[0].n > 0) {
+            StColBuf *b = p->buf;
+            p->buf = NULL;
+            if (flush_group(w, p, b, err) != K_OK) goto fail;
+        }
+        if (p->seg) {
+            if (finish_segment(w, p, err) != K_OK) goto fail;
+            any = true;
+        }
+    }
+    if (!any) {
+        writer_free(w, false);
+        return K_OK; /* nothing to publish */
+    }
+    if (st__fsync_dir(db, db->seg_dir, err) != K_OK) goto fail;
+    pthread_mutex_lock(&db->lock);
+    StTable *t = st__table_by_id(db, w->table_id);
+    StPartition **targets = calloc(w->nparts + 1, sizeof(StPartition *));
+    StColStats **saved = calloc(w->nparts + 1, sizeof(StColStats *));
+    uint64_t *saved_rows = calloc(w->nparts + 1, sizeof(uint64_t));
+    int rc = K_ERR;
+    if (!targets || !saved || !saved_rows) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        goto unlock;
+    }
+    if (!t) {
+        k_error(err, K_UNDEFINED_TABLE, "relation \"%s\" was dropped during the load", w->table_name);
+        goto unlock;
+    }
+    for (uint32_t i = 0; i < w->nparts; i++) {
+        WPart *p = &w->parts[i];
+        if (!p->seg) continue;
+        for (uint32_t k = 0; k < t->nparts; k++)
+            if (t->parts[k]->def.id == p->part_id) targets[i] = t->parts[k];
+        if (!targets[i]) {
+            k_error(err, K_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "a partition of relation \"%s\" was removed during the load", w->table_name);
+            goto unlock;
+        }
+        StPartition *tp = targets[i];
+        if (tp->nsegs == tp->capsegs) {
+            uint32_t nc = tp->capsegs ? tp->capsegs * 2 : 4;
+            StSegment **ns = realloc(tp->segs, sizeof(StSegment *) * nc);
+            if (!ns) {
+                k_error(err, K_OUT_OF_MEMORY, "out of memory");
+                goto unlock;
+            }
+            tp->segs = ns;
+            tp->capsegs = nc;
+        }
+        saved[i] = calloc(w->ncols, sizeof(StColStats));
+        if (!saved[i]) {
+            k_error(err, K_OUT_OF_MEMORY, "out of memory");
+            goto unlock;
+        }
+    }
+    /* apply */
+    for (uint32_t i = 0; i < w->nparts; i++) {
+        WPart *p = &w->parts[i];
+        if (!p->seg) continue;
+        StPartition *tp = targets[i];
+        for (uint32_t c = 0; c < w->ncols; c++)
+            st__zone_copy(&saved[i][c].zone, &tp->stats[c].zone, st__phys(w->types[c]));
+        for (uint32_t c = 0; c < w->ncols; c++) memcpy(saved[i][c].hll, tp->stats[c].hll, ST_HLL_REGS);
+        saved_rows[i] = tp->rows;
+        merge_stats(tp->stats, p->stats, w->types, w->ncols);
+        tp->rows += p->rows;
+        tp->segs[tp->nsegs++] = p->seg;
+    }
+    if (st__catalog_publish(db, err) != K_OK) {
+        for (uint32_t i = 0; i < w->nparts; i++) {
+            WPart *p = &w->parts[i];
+            if (!p->seg) continue;
+            StPartition *tp = targets[i];
+            tp->nsegs--;
+            tp->rows = saved_rows[i];
+            for (uint32_t c = 0; c < w->ncols; c++) {
+                st__zone_free(&tp->stats[c].zone, st__phys(w->types[c]));
+                tp->stats[c] = saved[i][c];
+                memset(&saved[i][c].zone, 0, sizeof(StZone));
+            }
+        }
+        goto unlock;
+    }
+    for (uint32_t i = 0; i < w->nparts; i++) {
+        if (!w->parts[i].seg) continue;
+        atomic_store(&w->parts[i].seg->dead, false);
+        w->parts[i].seg = NULL; /* the partition owns the reference now */
+    }
+    rc = K_OK;
+unlock:
+    pthread_mutex_unlock(&db->lock);
+    for (uint32_t i = 0; saved && i < w->nparts; i++) free_stats(saved[i], w->types, w->ncols);
+    free(saved);
+    free(saved_rows);
+    free(targets);
+    writer_free(w, false);
+    return rc;
+fail:
+    writer_free(w, false);
+    return K_ERR;
+}
