@@ -142,9 +142,13 @@ int tpch_query_count(TpchBenchmark b);
 const char *tpch_query_text(TpchBenchmark b, int q);
 /*
  * The query with random substitution parameters drawn by the rules of the
- * TPC-H specification clause 2.4 (SSB: the ranges of the SSB paper), from
- * `seed` (the same seed gives the same text). Appends the text to `out`.
+ * TPC-H specification clause 2.4 (SSB: parameters of the same selectivity
+ * as the published ones), from `seed`: the same seed gives the same text.
+ * `sf` is used by Q11 (FRACTION = 0.0001 / SF). Appends the text to `out`.
+ * The random numbers are our own (not qgen's), so texts differ from qgen's
+ * for the same seed; the parameter domains are the specification's.
  */
-K_MUSTCHECK int tpch_query_generate(TpchBenchmark b, int q, uint64_t seed, KBuf *out, KErr *err);
+K_MUSTCHECK int tpch_query_generate(TpchBenchmark b, int q, uint64_t seed, double sf, KBuf *out,
+                                    KErr *err);
 
 #endif /* KESTREL_TPCH_H */
