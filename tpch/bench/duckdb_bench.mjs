@@ -9,10 +9,15 @@
 // time of each query. With --answers-out it also writes each result as
 // qNN.csv ('|'-separated with a header), the form kestrel-tpch run
 // --answers reads — used to make SSB reference answers.
-// Needs the npm package @duckdb/node-api (NODE_PATH or a local install).
+// Needs the npm package @duckdb/node-api, found through DUCKDB_NODE_DIR.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+
+// The package is installed outside the repository (tpch/bench.sh puts it in
+// a cache folder); DUCKDB_NODE_DIR names the folder holding node_modules.
+const require = createRequire(path.join(process.env.DUCKDB_NODE_DIR || process.cwd(), 'index.js'));
+const { DuckDBInstance } = require('@duckdb/node-api');
 
 function args() {
   const a = { threads: 2, repeat: 1 };
