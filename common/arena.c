@@ -8,7 +8,12 @@
  * Notes: small allocations are carved from blocks that double in size from
  * 8 KiB up to 1 MiB; allocations of K_ARENA_BIG_ALLOC bytes or more get a
  * block of their own on a doubly linked list so k_free/k_realloc can release
- * or resize them. Accounting is by block: `used` is an atomic counter on
+ * or resize them (the decision is made on the size alone, so the size the
+ * caller passes to k_free/k_realloc tells which kind it is). A big block's
+ * header sits right before the payload and remembers where malloc's block
+ * starts, so over-aligned big allocations can be freed too. Requests above
+ * MAX_ALLOC (1 TiB) fail at once instead of reaching malloc with a size it
+ * would wrap or (under ASan) abort on. Accounting is by block: `used` is an atomic counter on
  * every arena covering it and its descendants, so a limit set on a query
  * arena bounds the memory of all its per-thread children. The child list is
  * guarded by a mutex so threads may create and destroy children of a shared
@@ -28,11 +33,15 @@ typedef struct Block {
     size_t used;
 } Block;
 
+/* Header of a big allocation, immediately before its payload. */
 typedef struct Big {
     struct Big *prev, *next;
-    size_t size;
-    size_t pad_; /* keep the payload 16-byte aligned (header is 32 bytes) */
+    void *base;     /* what malloc returned */
+    size_t size;    /* payload bytes */
+    size_t charged; /* bytes charged to the arena for this block */
+    size_t align;   /* payload alignment (16 or more) */
 } Big;
+_Static_assert(sizeof(Big) % 16 == 0, "big header keeps 16-byte alignment");
 
 struct KArena {
     KArena *parent;
@@ -50,9 +59,17 @@ struct KArena {
 
 #define BLOCK_MIN (8 * 1024)
 #define BLOCK_MAX (1024 * 1024)
+#define MAX_ALLOC ((size_t)1 << 40)
+
+/* Is an allocation of n bytes a big one (own block, k_free-able)? */
+static bool
+is_big(size_t n)
+{
+    return n >= K_ARENA_BIG_ALLOC - 16;
+}
 
 /* Charge `n` bytes to a and its ancestors; undo and fail if any limit is
- * crossed. */
+ * crossed. Peaks are raised only once the whole charge has succeeded. */
 static bool
 charge(KArena *a, size_t n)
 {
@@ -62,6 +79,9 @@ charge(KArena *a, size_t n)
             for (KArena *y = a; y != x->parent; y = y->parent) atomic_fetch_sub(&y->used, n);
             return false;
         }
+    }
+    for (KArena *x = a; x; x = x->parent) {
+        size_t now = atomic_load(&x->used);
         size_t pk = atomic_load(&x->peak);
         while (now > pk && !atomic_compare_exchange_weak(&x->peak, &pk, now)) {
         }
@@ -113,8 +133,8 @@ free_contents(KArena *a)
     }
     for (Big *g = a->bigs, *n; g; g = n) {
         n = g->next;
-        total += g->size + sizeof(Big);
-        free(g);
+        total += g->charged;
+        free(g->base);
     }
     a->blocks = NULL;
     a->bigs = NULL;
@@ -151,35 +171,47 @@ size_t k_arena_used(const KArena *a) { return atomic_load(&((KArena *)a)->used);
 size_t k_arena_peak(const KArena *a) { return atomic_load(&((KArena *)a)->peak); }
 const char *k_arena_name(const KArena *a) { return a->name; }
 
+/* A big allocation: its own malloc block with the header right before the
+ * payload. n <= MAX_ALLOC and align <= 4096, so nothing here overflows. */
 static void *
-big_alloc(KArena *a, size_t n)
+big_alloc(KArena *a, size_t n, size_t align)
 {
-    if (n > SIZE_MAX - sizeof(Big)) return NULL;
-    if (!charge(a, n + sizeof(Big))) return NULL;
-    Big *g = malloc(sizeof(Big) + n);
-    if (!g) {
-        uncharge(a, n + sizeof(Big));
+    size_t total = sizeof(Big) + n + (align - 16);
+    if (!charge(a, total)) return NULL;
+    char *raw = malloc(total);
+    if (!raw) {
+        uncharge(a, total);
         return NULL;
     }
+    char *payload = (char *)K_ALIGN_UP((uintptr_t)raw + sizeof(Big), align);
+    Big *g = (Big *)payload - 1;
+    g->base = raw;
     g->size = n;
+    g->charged = total;
+    g->align = align;
     g->prev = NULL;
     g->next = a->bigs;
     if (a->bigs) a->bigs->prev = g;
     a->bigs = g;
-    return g + 1;
+    return payload;
+}
+
+static void
+big_unlink(KArena *a, Big *g)
+{
+    if (g->prev) g->prev->next = g->next;
+    else a->bigs = g->next;
+    if (g->next) g->next->prev = g->prev;
 }
 
 void *
 k_alloc_aligned(KArena *a, size_t n, size_t align)
 {
     if (align < 16) align = 16;
+    K_ASSERT(align <= 4096 && (align & (align - 1)) == 0);
     if (n == 0) n = 1;
-    if (n + align >= K_ARENA_BIG_ALLOC) {
-        if (align <= 16) return big_alloc(a, n);
-        char *p = big_alloc(a, n + align);
-        if (!p) return NULL;
-        return (void *)K_ALIGN_UP((uintptr_t)p, align);
-    }
+    if (n > MAX_ALLOC) return NULL;
+    if (is_big(n)) return big_alloc(a, n, align);
     Block *b = a->blocks;
     if (b) {
         uintptr_t base = (uintptr_t)(b + 1);
@@ -221,22 +253,14 @@ k_alloc0(KArena *a, size_t n)
     return p;
 }
 
-static bool
-is_big(size_t n)
-{
-    return n + 16 >= K_ARENA_BIG_ALLOC;
-}
-
 void
 k_free(KArena *a, void *p, size_t n)
 {
     if (!p || !is_big(n)) return;
     Big *g = (Big *)p - 1;
-    if (g->prev) g->prev->next = g->next;
-    else a->bigs = g->next;
-    if (g->next) g->next->prev = g->prev;
-    uncharge(a, g->size + sizeof(Big));
-    free(g);
+    big_unlink(a, g);
+    uncharge(a, g->charged);
+    free(g->base);
 }
 
 void *
@@ -244,24 +268,33 @@ k_realloc(KArena *a, void *p, size_t old_n, size_t new_n)
 {
     if (!p) return k_alloc(a, new_n);
     if (new_n <= old_n) return p;
-    if (is_big(old_n)) {
+    if (new_n > MAX_ALLOC) return NULL;
+    if (is_big(old_n) && ((Big *)p - 1)->base == (void *)((Big *)p - 1)) {
+        /* plain big block: let realloc grow it, in place when it can */
         Big *g = (Big *)p - 1;
-        size_t extra = new_n - g->size;
+        size_t total = sizeof(Big) + new_n;
+        size_t extra = total - g->charged;
         if (!charge(a, extra)) return NULL;
-        Big *ng = realloc(g, sizeof(Big) + new_n);
+        Big *prev = g->prev, *next = g->next;
+        Big *ng = realloc(g, total);
         if (!ng) {
             uncharge(a, extra);
             return NULL;
         }
+        ng->base = ng;
         ng->size = new_n;
-        if (ng->prev) ng->prev->next = ng;
+        ng->charged = total;
+        if (prev) prev->next = ng;
         else a->bigs = ng;
-        if (ng->next) ng->next->prev = ng;
+        if (next) next->prev = ng;
         return ng + 1;
     }
-    void *q = k_alloc(a, new_n);
+    /* small, or an over-aligned big block: copy into a new allocation */
+    size_t align = is_big(old_n) ? ((Big *)p - 1)->align : 16;
+    void *q = k_alloc_aligned(a, new_n, align);
     if (!q) return NULL;
     memcpy(q, p, old_n);
+    k_free(a, p, old_n);
     return q;
 }
 

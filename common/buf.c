@@ -143,7 +143,7 @@ void
 k_reader_init(KReader *r, const void *p, size_t n)
 {
     r->p = p;
-    r->end = r->p + n;
+    r->end = p ? r->p + n : r->p; /* no arithmetic on NULL */
     r->failed = false;
 }
 
@@ -213,6 +213,7 @@ k_get_varint(KReader *r)
     for (int shift = 0; shift < 64; shift += 7) {
         const uint8_t *p = take(r, 1);
         if (!p) return 0;
+        if (shift == 63 && (*p & 0x7e)) break; /* bits beyond 64 */
         v |= (uint64_t)(*p & 0x7f) << shift;
         if (!(*p & 0x80)) return v;
     }

@@ -19,7 +19,9 @@
 #include "common/kestrel.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 bool
@@ -100,6 +102,24 @@ digits(const char *s, size_t n, size_t *i, int maxd, int64_t *v)
     return k;
 }
 
+/* Read the digits of a fraction of a second at s[*i] (after the point) as
+ * microseconds, rounding half up on the seventh digit; may return 1000000. */
+static int64_t
+parse_fraction(const char *s, size_t n, size_t *i)
+{
+    int64_t frac = 0;
+    int k = 0;
+    bool up = false;
+    while (*i < n && isdigit((unsigned char)s[*i])) {
+        if (k < 6) frac = frac * 10 + (s[*i] - '0');
+        else if (k == 6) up = s[*i] >= '5';
+        k++;
+        (*i)++;
+    }
+    for (; k < 6; k++) frac *= 10;
+    return frac + up;
+}
+
 /* Parse "YYYY-MM-DD" at s[*i]; leaves *i after it. 0 ok, 1 syntax, 2 range. */
 static int
 parse_ymd(const char *s, size_t n, size_t *i, int32_t *out)
@@ -173,12 +193,7 @@ k_parse_timestamp(const char *s, size_t n, int64_t *out, KErr *err)
                     if (digits(s, n, &i, 2, &sec) < 1) rc = 1;
                     else if (i < n && s[i] == '.') {
                         i++;
-                        int k = 0;
-                        while (i < n && isdigit((unsigned char)s[i])) {
-                            if (k < 6) frac = frac * 10 + (s[i] - '0'), k++;
-                            i++;
-                        }
-                        while (k < 6) frac *= 10, k++;
+                        frac = parse_fraction(s, n, &i);
                     }
                 }
                 if (rc == 0 && i != n) rc = 1;
@@ -192,8 +207,29 @@ k_parse_timestamp(const char *s, size_t n, int64_t *out, KErr *err)
     if (rc == 2)
         return k_error(err, K_DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \"%.*s\"",
                        (int)K_MIN(on, 200), o);
-    *out = (int64_t)days * K_USECS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
+    k_int128 t = (k_int128)days * K_USECS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
+    if (t > INT64_MAX || t < INT64_MIN)
+        return k_error(err, K_DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"%.*s\"",
+                       (int)K_MIN(on, 200), o);
+    *out = (int64_t)t;
     return K_OK;
+}
+
+/* Add n units of `per` microseconds plus the fraction f of one unit. */
+static void
+add_micros(k_int128 *us, int64_t n, double f, int64_t per)
+{
+    *us += (k_int128)n * per + (k_int128)llrint(f * (double)per);
+}
+
+/* Fractions of days spill into microseconds, as PostgreSQL does. */
+static void
+add_days(k_int128 *days, k_int128 *us, int64_t n, double f, int per_unit)
+{
+    double extra = f * per_unit;
+    double whole = trunc(extra);
+    *days += (k_int128)n * per_unit + (k_int128)whole;
+    *us += (k_int128)llrint((extra - whole) * (double)K_USECS_PER_DAY);
 }
 
 int
@@ -202,17 +238,19 @@ k_parse_interval(const char *s, size_t n, KInterval *out, KErr *err)
     const char *o = s;
     size_t on = n, i = 0;
     trim(&s, &n);
-    KInterval v = {0, 0, 0};
+    /* wide accumulators: overflow is checked once, at the end */
+    k_int128 mon = 0, day = 0, us = 0;
     bool any = false;
     while (i < n) {
         while (i < n && isspace((unsigned char)s[i])) i++;
         if (i >= n) break;
         bool neg = false;
         if (s[i] == '-' || s[i] == '+') neg = s[i] == '-', i++;
-        int64_t num;
+        int64_t num = 0;
         size_t start = i;
-        if (digits(s, n, &i, 18, &num) < 1) goto bad;
-        if (i < n && s[i] == ':') {
+        int nd = digits(s, n, &i, 18, &num);
+        if (i < n && isdigit((unsigned char)s[i])) goto range; /* more than 18 digits */
+        if (nd > 0 && i < n && s[i] == ':') {
             /* hh:mm[:ss[.frac]] */
             int64_t mm = 0, ss = 0, frac = 0;
             i++;
@@ -222,56 +260,93 @@ k_parse_interval(const char *s, size_t n, KInterval *out, KErr *err)
                 if (digits(s, n, &i, 2, &ss) < 1) goto bad;
                 if (i < n && s[i] == '.') {
                     i++;
-                    int k = 0;
-                    while (i < n && isdigit((unsigned char)s[i])) {
-                        if (k < 6) frac = frac * 10 + (s[i] - '0'), k++;
-                        i++;
-                    }
-                    while (k < 6) frac *= 10, k++;
+                    frac = parse_fraction(s, n, &i);
                 }
             }
-            int64_t us = ((num * 60 + mm) * 60 + ss) * 1000000 + frac;
-            v.micros += neg ? -us : us;
+            if (mm > 59 || ss > 59) goto range;
+            k_int128 t = (((k_int128)num * 60 + mm) * 60 + ss) * 1000000 + frac;
+            us += neg ? -t : t;
             any = true;
             continue;
         }
+        /* a number with an optional fraction: 1, 1.5, .5 */
+        double f = 0;
+        if (i < n && s[i] == '.') {
+            size_t fs = i++;
+            while (i < n && isdigit((unsigned char)s[i])) i++;
+            if (i - fs > 1) {
+                char tmp[32] = "0";
+                size_t fl = K_MIN(i - fs, sizeof tmp - 2);
+                memcpy(tmp + 1, s + fs, fl);
+                tmp[fl + 1] = '\0';
+                f = strtod(tmp, NULL);
+            } else if (nd == 0) {
+                goto bad;
+            }
+        } else if (nd == 0) {
+            goto bad;
+        }
         (void)start;
-        if (neg) num = -num;
+        if (neg) num = -num, f = -f;
         while (i < n && isspace((unsigned char)s[i])) i++;
-        size_t us = i;
+        size_t ustart = i;
         while (i < n && isalpha((unsigned char)s[i])) i++;
-        size_t ul = i - us;
-        const char *u = s + us;
+        size_t ul = i - ustart;
+        const char *u = s + ustart;
 #define UNIT(name) (ul == strlen(name) && strncasecmp(u, name, ul) == 0)
-        if (ul == 0) v.micros += num * 1000000; /* bare number: seconds */
-        else if (UNIT("year") || UNIT("years") || UNIT("y") || UNIT("yr") || UNIT("yrs")) v.months += (int32_t)(num * 12);
-        else if (UNIT("month") || UNIT("months") || UNIT("mon") || UNIT("mons")) v.months += (int32_t)num;
-        else if (UNIT("week") || UNIT("weeks") || UNIT("w")) v.days += (int32_t)(num * 7);
-        else if (UNIT("day") || UNIT("days") || UNIT("d")) v.days += (int32_t)num;
-        else if (UNIT("hour") || UNIT("hours") || UNIT("h") || UNIT("hr") || UNIT("hrs")) v.micros += num * 3600000000LL;
-        else if (UNIT("minute") || UNIT("minutes") || UNIT("min") || UNIT("mins") || UNIT("m")) v.micros += num * 60000000LL;
-        else if (UNIT("second") || UNIT("seconds") || UNIT("sec") || UNIT("secs") || UNIT("s")) v.micros += num * 1000000LL;
-        else if (UNIT("millisecond") || UNIT("milliseconds") || UNIT("ms")) v.micros += num * 1000LL;
-        else if (UNIT("microsecond") || UNIT("microseconds") || UNIT("us")) v.micros += num;
+        if (ul == 0) add_micros(&us, num, f, 1000000); /* bare number: seconds */
+        else if (UNIT("year") || UNIT("years") || UNIT("y") || UNIT("yr") || UNIT("yrs"))
+            mon += (k_int128)num * 12 + llrint(f * 12);
+        else if (UNIT("month") || UNIT("months") || UNIT("mon") || UNIT("mons"))
+            mon += num, add_days(&day, &us, 0, f, 30);
+        else if (UNIT("week") || UNIT("weeks") || UNIT("w")) add_days(&day, &us, num, f, 7);
+        else if (UNIT("day") || UNIT("days") || UNIT("d")) add_days(&day, &us, num, f, 1);
+        else if (UNIT("hour") || UNIT("hours") || UNIT("h") || UNIT("hr") || UNIT("hrs"))
+            add_micros(&us, num, f, INT64_C(3600000000));
+        else if (UNIT("minute") || UNIT("minutes") || UNIT("min") || UNIT("mins") || UNIT("m"))
+            add_micros(&us, num, f, 60000000);
+        else if (UNIT("second") || UNIT("seconds") || UNIT("sec") || UNIT("secs") || UNIT("s"))
+            add_micros(&us, num, f, 1000000);
+        else if (UNIT("millisecond") || UNIT("milliseconds") || UNIT("ms")) add_micros(&us, num, f, 1000);
+        else if (UNIT("microsecond") || UNIT("microseconds") || UNIT("us")) add_micros(&us, num, f, 1);
         else goto bad;
 #undef UNIT
+        if (i < n && !isspace((unsigned char)s[i]) && s[i] != '-' && s[i] != '+') goto bad;
         any = true;
     }
     if (!any) goto bad;
-    *out = v;
+    if (mon > INT32_MAX || mon < INT32_MIN || day > INT32_MAX || day < INT32_MIN || us > INT64_MAX ||
+        us < INT64_MIN)
+        goto range;
+    out->months = (int32_t)mon;
+    out->days = (int32_t)day;
+    out->micros = (int64_t)us;
     return K_OK;
 bad:
     return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type interval: \"%.*s\"",
                    (int)K_MIN(on, 200), o);
+range:
+    return k_error(err, K_INTERVAL_FIELD_OVERFLOW, "interval field value out of range: \"%.*s\"",
+                   (int)K_MIN(on, 200), o);
+}
+
+/* "YYYY-MM-DD" with the year as PostgreSQL shows it; *bc set for years <= 0. */
+static int
+format_ymd(int32_t days, char *buf, size_t cap, bool *bc)
+{
+    int y, m, d;
+    k_date_to_ymd(days, &y, &m, &d);
+    *bc = y <= 0;
+    return snprintf(buf, cap, "%04d-%02d-%02d", *bc ? 1 - y : y, m, d);
 }
 
 int
 k_format_date(int32_t days, char *buf, size_t cap)
 {
-    int y, m, d;
-    k_date_to_ymd(days, &y, &m, &d);
-    if (y <= 0) return snprintf(buf, cap, "%04d-%02d-%02d BC", 1 - y, m, d);
-    return snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+    char tmp[32];
+    bool bc;
+    format_ymd(days, tmp, sizeof tmp, &bc);
+    return snprintf(buf, cap, "%s%s", tmp, bc ? " BC" : "");
 }
 
 int
@@ -281,41 +356,58 @@ k_format_timestamp(int64_t us, char *buf, size_t cap)
     int64_t rem = us % K_USECS_PER_DAY;
     if (rem < 0) rem += K_USECS_PER_DAY, days--;
     char date[32];
-    k_format_date((int32_t)days, date, sizeof date);
+    bool bc;
+    format_ymd((int32_t)days, date, sizeof date, &bc);
     int64_t secs = rem / 1000000, frac = rem % 1000000;
     int h = (int)(secs / 3600), mi = (int)(secs / 60 % 60), s = (int)(secs % 60);
-    if (!frac) return snprintf(buf, cap, "%s %02d:%02d:%02d", date, h, mi, s);
-    char f[8];
-    snprintf(f, sizeof f, "%06lld", (long long)frac);
-    int k = 6;
-    while (k > 0 && f[k - 1] == '0') f[--k] = '\0';
-    return snprintf(buf, cap, "%s %02d:%02d:%02d.%s", date, h, mi, s, f);
+    char f[9] = "";
+    if (frac) {
+        snprintf(f, sizeof f, ".%06lld", (long long)frac);
+        int k = 7;
+        while (f[k - 1] == '0') f[--k] = '\0';
+    }
+    /* PostgreSQL puts the era after the time: 0044-03-15 12:00:00 BC */
+    return snprintf(buf, cap, "%s %02d:%02d:%02d%s%s", date, h, mi, s, f, bc ? " BC" : "");
+}
+
+/* One "N unit(s)" field in PostgreSQL's style: a leading space unless
+ * first, a '+' when a negative field came before, plural unless N == 1. */
+static void
+put_field(char *out, size_t cap, size_t *w, int32_t v, const char *unit, bool *is_before,
+          bool *is_zero)
+{
+    if (v == 0) return;
+    *w += (size_t)snprintf(out + *w, cap - *w, "%s%s%d %s%s", *is_zero ? "" : " ",
+                           *is_before && v > 0 ? "+" : "", v, unit, v != 1 ? "s" : "");
+    *is_before = v < 0;
+    *is_zero = false;
 }
 
 int
 k_format_interval(const KInterval *v, char *buf, size_t cap)
 {
-    /* PostgreSQL's "postgres" IntervalStyle: 1 year 2 mons 3 days 04:05:06 */
-    char out[128];
+    /* PostgreSQL's default "postgres" IntervalStyle:
+     *   1 year 2 mons 3 days 04:05:06, -1 years +2 mons, -1 days +02:00:00 */
+    char out[160];
     size_t w = 0;
-    int32_t years = v->months / 12, mons = v->months % 12;
-#define PUT(...) w += (size_t)snprintf(out + w, sizeof out - w, __VA_ARGS__)
-    if (years) PUT("%s%d year%s", w ? " " : "", years, years == 1 || years == -1 ? "" : "s");
-    if (mons) PUT("%s%d mon%s", w ? " " : "", mons, mons == 1 || mons == -1 ? "" : "s");
-    if (v->days) PUT("%s%d day%s", w ? " " : "", v->days, v->days == 1 || v->days == -1 ? "" : "s");
-    if (v->micros || w == 0) {
-        int64_t us = v->micros < 0 ? -v->micros : v->micros;
-        int64_t secs = us / 1000000, frac = us % 1000000;
-        PUT("%s%s%02lld:%02lld:%02lld", w ? " " : "", v->micros < 0 ? "-" : "", (long long)(secs / 3600),
-            (long long)(secs / 60 % 60), (long long)(secs % 60));
+    bool is_before = false, is_zero = true;
+    put_field(out, sizeof out, &w, v->months / 12, "year", &is_before, &is_zero);
+    put_field(out, sizeof out, &w, v->months % 12, "mon", &is_before, &is_zero);
+    put_field(out, sizeof out, &w, v->days, "day", &is_before, &is_zero);
+    if (is_zero || v->micros != 0) {
+        bool minus = v->micros < 0;
+        uint64_t us = minus ? (uint64_t)0 - (uint64_t)v->micros : (uint64_t)v->micros;
+        uint64_t secs = us / 1000000, frac = us % 1000000;
+        w += (size_t)snprintf(out + w, sizeof out - w, "%s%s%02llu:%02llu:%02llu", is_zero ? "" : " ",
+                              minus ? "-" : is_before ? "+" : "", (unsigned long long)(secs / 3600),
+                              (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
         if (frac) {
             char f[8];
-            snprintf(f, sizeof f, "%06lld", (long long)frac);
+            snprintf(f, sizeof f, "%06llu", (unsigned long long)frac);
             int k = 6;
             while (k > 0 && f[k - 1] == '0') f[--k] = '\0';
-            PUT(".%s", f);
+            w += (size_t)snprintf(out + w, sizeof out - w, ".%s", f);
         }
     }
-#undef PUT
     return snprintf(buf, cap, "%s", out);
 }

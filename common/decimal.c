@@ -53,7 +53,7 @@ k_dec_rescale(k_int128 v, int from, int to, int precision, k_int128 *out)
             k_int128 m = k_pow10_128[d];
             k_int128 q = v / m, r = v % m;
             if (r < 0) r = -r;
-            if (r * 2 >= m) q += v < 0 ? -1 : 1;
+            if (r >= m - r) q += v < 0 ? -1 : 1; /* r * 2 >= m, without overflow */
             v = q;
         }
     }
@@ -67,36 +67,30 @@ k_parse_decimal(const char *s, size_t n, int precision, int scale, k_int128 *out
 {
     const char *o = s;
     size_t on = n;
+    if (precision <= 0 || precision > K_DECIMAL_MAX_PRECISION) precision = K_DECIMAL_MAX_PRECISION;
     while (n && isspace((unsigned char)*s)) s++, n--;
     while (n && isspace((unsigned char)s[n - 1])) n--;
+
+    /* Pass 1: check the syntax [+-] digits [. digits] [e [+-] digits] and
+     * find the mantissa, the number of integer digits and the exponent. */
     size_t i = 0;
     bool neg = false;
     if (i < n && (s[i] == '+' || s[i] == '-')) neg = s[i] == '-', i++;
-    k_int128 v = 0;
-    int ndig = 0, frac = 0;
-    bool seen_dot = false, any = false, overflow = false;
-    int dropped = -1; /* first dropped digit beyond 38 significant, for rounding */
+    size_t mant = i;
+    int64_t ndigits = 0, nint = -1; /* nint: digits before the point */
     for (; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (seen_dot) goto bad;
-            seen_dot = true;
-            continue;
-        }
-        if (!isdigit((unsigned char)c)) break;
-        any = true;
-        if (v == 0 && c == '0' && !seen_dot) continue;
-        if (ndig < 38) {
-            v = v * 10 + (c - '0');
-            if (v) ndig++;
-            if (seen_dot) frac++;
-        } else if (!seen_dot) {
-            overflow = true;
-        } else if (dropped < 0) {
-            dropped = c - '0';
+        if (s[i] == '.') {
+            if (nint >= 0) goto bad;
+            nint = ndigits;
+        } else if (isdigit((unsigned char)s[i])) {
+            ndigits++;
+        } else {
+            break;
         }
     }
-    if (!any) goto bad;
+    size_t mant_end = i;
+    if (ndigits == 0) goto bad;
+    if (nint < 0) nint = ndigits;
     int64_t exp = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         i++;
@@ -104,25 +98,43 @@ k_parse_decimal(const char *s, size_t n, int precision, int scale, k_int128 *out
         if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i] == '-', i++;
         if (i >= n || !isdigit((unsigned char)s[i])) goto bad;
         while (i < n && isdigit((unsigned char)s[i])) {
-            if (exp < 1000) exp = exp * 10 + (s[i] - '0');
+            if (exp < 1000000) exp = exp * 10 + (s[i] - '0');
             i++;
         }
         if (eneg) exp = -exp;
     }
     if (i != n) goto bad;
-    if (overflow) goto range;
-    if (dropped >= 5) v += 1;
-    /* value = v * 10^(exp - frac); bring it to `scale` */
-    int64_t cur = (int64_t)frac - exp;
-    if (cur > 76) {
-        v = 0;
-        cur = scale;
+
+    /* Pass 2: digit j (0-based) weighs 10^(nint-1-j+exp); scaled by
+     * 10^scale, digits 0..last form the integer result and digit last+1
+     * decides the rounding (half away from zero), exactly once. */
+    int64_t last = nint - 1 + exp + scale;
+    k_int128 lim = k_pow10_128[precision];
+    k_int128 lim10 = lim / 10; /* v * 10 + d fits iff v < lim10 */
+    k_int128 v = 0;
+    int64_t j = 0;
+    int round_digit = 0;
+    for (size_t k = mant; k < mant_end; k++) {
+        if (s[k] == '.') continue;
+        int d = s[k] - '0';
+        if (j <= last) {
+            if (v >= lim10) goto range;
+            v = v * 10 + d;
+        } else if (j == last + 1) {
+            round_digit = d;
+            break;
+        }
+        j++;
     }
-    if (cur < -76) {
-        if (v == 0) cur = scale;
-        else goto range;
+    if (v != 0) {
+        /* digits missing up to position `last` are zeros */
+        for (int64_t z = ndigits - 1; z < last; z++) {
+            if (v >= lim10) goto range;
+            v *= 10;
+        }
     }
-    if (!k_dec_rescale(v, (int)cur, scale, precision ? precision : 38, &v)) goto range;
+    if (round_digit >= 5) v += 1;
+    if (v >= lim) goto range;
     *out = neg ? -v : v;
     return K_OK;
 bad:
@@ -130,16 +142,19 @@ bad:
                    (int)K_MIN(on, 200), o);
 range:
     k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow");
-    k_err_detail(err, "A field with precision %d, scale %d must round to an absolute value less than 10^%d.",
-                 precision, scale, precision - scale);
+    /* PostgreSQL's wording, which shows 10^0 as 1 */
+    k_err_detail(err, "A field with precision %d, scale %d must round to an absolute value less than %s%d.",
+                 precision, scale, precision > scale ? "10^" : "", precision > scale ? precision - scale : 1);
     return K_ERR;
 }
 
 int
 k_format_decimal(k_int128 v, int scale, char *buf, size_t cap)
 {
-    char tmp[48];
+    char tmp[96];
     int n = 0;
+    if (scale < 0) scale = 0;
+    if (scale > 2 * K_DECIMAL_MAX_PRECISION) scale = 2 * K_DECIMAL_MAX_PRECISION;
     k_uint128 u = v < 0 ? (k_uint128)0 - (k_uint128)v : (k_uint128)v;
     for (int i = 0; i < scale; i++) {
         tmp[n++] = (char)('0' + (int)(u % 10));

@@ -222,18 +222,23 @@ K_MUSTCHECK int k_type_from_name(const char *name, int32_t mod1, int32_t mod2, K
 uint32_t k_type_pg_oid(KType t);
 
 /* 16-byte string: inline when len <= 12, else a 4-byte prefix and a
- * pointer to bytes owned by some arena (usually the batch's heap). */
+ * pointer to bytes owned by some arena (usually the batch's heap).
+ * Layout: len at 0, inline bytes or prefix at 4, pointer at 8. The inner
+ * struct is packed so the union starts right after len (an unpacked
+ * pointer member would push it to offset 8 and make KStr 24 bytes); the
+ * whole struct is 8-aligned, so the pointer itself stays aligned. */
 #define K_STR_INLINE 12
 struct KStr {
     uint32_t len;
     union {
         char inl[K_STR_INLINE];
-        struct {
+        struct __attribute__((packed)) {
             char prefix[4];
             const char *ptr;
         } p;
     } u;
-};
+} __attribute__((aligned(8)));
+_Static_assert(sizeof(struct KStr) == 16, "KStr must be 16 bytes");
 static inline const char *k_str_data(const KStr *s) { return s->len <= K_STR_INLINE ? s->u.inl : s->u.p.ptr; }
 /* Make a string that points into `bytes` (which must outlive it) or inlines
  * it when short. */

@@ -221,15 +221,20 @@ k_parse_bool(const char *s, size_t n, bool *out, KErr *err)
     const char *o = s;
     size_t on = n;
     trim(&s, &n);
-    static const char *const yes[] = {"t", "true", "y", "yes", "on", "1"};
-    static const char *const no[] = {"f", "false", "n", "no", "off", "0"};
-    for (size_t i = 0; i < K_ARRAY_LEN(yes); i++) {
-        if (n && n == strlen(yes[i]) && strncasecmp(s, yes[i], n) == 0) return *out = true, K_OK;
-        if (n && n == strlen(no[i]) && strncasecmp(s, no[i], n) == 0) return *out = false, K_OK;
+    /* PostgreSQL's rule: any prefix of true/false/yes/no, "on", "off" or a
+     * two-letter prefix of it ("of"), and exactly "1" or "0" */
+    static const struct {
+        const char *word;
+        size_t min; /* shortest accepted prefix */
+        bool value;
+    } words[] = {{"true", 1, true}, {"false", 1, false}, {"yes", 1, true}, {"no", 1, false},
+                 {"on", 2, true},   {"off", 2, false},   {"1", 1, true},   {"0", 1, false}};
+    for (size_t i = 0; i < K_ARRAY_LEN(words); i++) {
+        if (n >= words[i].min && n <= strlen(words[i].word) && strncasecmp(s, words[i].word, n) == 0) {
+            *out = words[i].value;
+            return K_OK;
+        }
     }
-    /* prefixes of true/false/yes/no, as PostgreSQL accepts */
-    if (n && n <= 5 && strncasecmp(s, "true", n) == 0) return *out = true, K_OK;
-    if (n && n <= 5 && strncasecmp(s, "false", n) == 0) return *out = false, K_OK;
     return bad_input(err, "boolean", o, on);
 }
 
@@ -291,22 +296,39 @@ k_parse_double(const char *s, size_t n, double *out, KErr *err)
     const char *o = s;
     size_t on = n;
     trim(&s, &n);
-    char buf[128];
-    if (n == 0 || n >= sizeof buf) return bad_input(err, "double precision", o, on);
+    /* strtod needs a NUL-terminated copy; digits only, so long inputs are
+     * rare and may go to the heap */
+    char small[128];
+    char *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (strcasecmp(buf, "nan") == 0) return *out = NAN, K_OK;
-    if (strcasecmp(buf, "infinity") == 0 || strcasecmp(buf, "+infinity") == 0 || strcasecmp(buf, "inf") == 0)
-        return *out = INFINITY, K_OK;
-    if (strcasecmp(buf, "-infinity") == 0 || strcasecmp(buf, "-inf") == 0) return *out = -INFINITY, K_OK;
+    int rc = K_OK;
     char *end;
     errno = 0;
-    double v = strtod(buf, &end);
-    if (end == buf || *end != '\0' || isnan(v) || isinf(v)) return bad_input(err, "double precision", o, on);
-    if (errno == ERANGE && (v > 1 || v < -1))
-        return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "\"%s\" is out of range for type double precision", buf);
-    *out = v;
-    return K_OK;
+    double v = 0;
+    if (n == 0) {
+        rc = bad_input(err, "double precision", o, on);
+    } else if (strcasecmp(buf, "nan") == 0) {
+        v = NAN;
+    } else if (strcasecmp(buf, "infinity") == 0 || strcasecmp(buf, "+infinity") == 0 ||
+               strcasecmp(buf, "inf") == 0 || strcasecmp(buf, "+inf") == 0) {
+        v = INFINITY;
+    } else if (strcasecmp(buf, "-infinity") == 0 || strcasecmp(buf, "-inf") == 0) {
+        v = -INFINITY;
+    } else if (v = strtod(buf, &end), end == buf || *end != '\0' || isnan(v) ||
+               (isinf(v) && errno != ERANGE)) {
+        /* strtod's own spellings (nan(...), infinity variants) are not ours */
+        rc = bad_input(err, "double precision", o, on);
+    } else if (errno == ERANGE && (v == 0 || isinf(v))) {
+        /* like PostgreSQL: overflow and underflow to zero are errors,
+         * subnormal results are fine */
+        rc = k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE,
+                     "\"%.*s\" is out of range for type double precision", (int)K_MIN(n, 200), s);
+    }
+    if (buf != small) free(buf);
+    if (rc == K_OK) *out = v;
+    return rc;
 }
 
 int
@@ -331,14 +353,53 @@ k_format_double(double v, char *buf, size_t cap)
 {
     if (isnan(v)) return snprintf(buf, cap, "NaN");
     if (isinf(v)) return snprintf(buf, cap, v > 0 ? "Infinity" : "-Infinity");
-    /* shortest representation that reads back to the same double */
-    char tmp[40];
+    if (v == 0) return snprintf(buf, cap, signbit(v) ? "-0" : "0");
+    /* The shortest digit string that reads back to the same double (what
+     * PostgreSQL's Ryu-based output prints with extra_float_digits >= 1):
+     * try 1..17 significant digits, each correctly rounded by printf. */
+    char sci[40];
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v) break;
+        snprintf(sci, sizeof sci, "%.*e", prec - 1, v);
+        if (strtod(sci, NULL) == v) break;
     }
-    /* PostgreSQL prints exponents as e+NN with at least two digits, as %g does */
-    return snprintf(buf, cap, "%s", tmp);
+    /* sci is [-]d[.ddd]e(+|-)XX: collect the digits and the exponent */
+    const char *p = sci;
+    bool neg = *p == '-';
+    if (neg) p++;
+    char dig[20];
+    int nd = 0;
+    for (; *p != 'e'; p++)
+        if (*p != '.') dig[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    /* PostgreSQL's layout: plain digits for exponents -4..14, else
+     * d.ddde+XX with at least two exponent digits */
+    char out[48];
+    int w = 0;
+    if (neg) out[w++] = '-';
+    if (exp >= -4 && exp < 15) {
+        if (exp < 0) {
+            out[w++] = '0';
+            out[w++] = '.';
+            for (int i = -1; i > exp; i--) out[w++] = '0';
+            for (int i = 0; i < nd; i++) out[w++] = dig[i];
+        } else {
+            for (int i = 0; i <= exp; i++) out[w++] = i < nd ? dig[i] : '0';
+            if (nd > exp + 1) {
+                out[w++] = '.';
+                for (int i = exp + 1; i < nd; i++) out[w++] = dig[i];
+            }
+        }
+    } else {
+        out[w++] = dig[0];
+        if (nd > 1) {
+            out[w++] = '.';
+            for (int i = 1; i < nd; i++) out[w++] = dig[i];
+        }
+        w += snprintf(out + w, sizeof out - (size_t)w, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    }
+    out[w] = '\0';
+    return snprintf(buf, cap, "%s", out);
 }
 
 /* ---------------------------------------------------------------- */
