@@ -429,8 +429,9 @@ st__zone_merge(StZone *dst, const StZone *src, KType t)
     dst->nulls += src->nulls;
     if (!src->has_minmax) return;
     if (!dst->has_minmax) {
+        uint64_t nulls = dst->nulls;
         st__zone_copy(dst, src, p);
-        dst->nulls -= 0;
+        dst->nulls = nulls;
         return;
     }
     if (st_datum_cmp(t, &src->min, &dst->min) < 0) {
