@@ -40,8 +40,8 @@ fi
 
 data="$root/data/$bench-sf$sf"
 mkdir -p "$data"
-"$build/kestrel-tpch" gen --benchmark "$bench" --sf "$sf" --out "$data" --skip-existing 2>/dev/null ||
-    "$build/kestrel-tpch" gen --benchmark "$bench" --sf "$sf" --out "$data"
+fact=lineitem; [ "$bench" = ssb ] && fact=lineorder
+[ -f "$data/$fact.tbl" ] || "$build/kestrel-tpch" gen --benchmark "$bench" --sf "$sf" --out "$data"
 
 tmp=$(mktemp -d /tmp/kestrel-bench.XXXXXX)
 pid=
@@ -57,7 +57,6 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { cat "$tmp/server.log"; exit 1; }
 
-if [ "$bench" = ssb ]; then schema_name=ssb; else schema_name=tpch; fi
 t0=$(date +%s.%N)
 "$build/kestrel-tpch" load --benchmark "$bench" --sf "$sf" --dir "$data" -p "$port" 2>&1 | tail -n 1
 t1=$(date +%s.%N)
@@ -66,13 +65,11 @@ ksize=$(du -sb "$tmp/db" | cut -f1)
 "$build/kestrel-tpch" run --benchmark "$bench" --repeat "$repeat" -p "$port" | tee "$tmp/kestrel.txt"
 
 mkdir -p "$tmp/queries"
-nq=$("$build/kestrel-tpch" queries --benchmark "$bench" --count 2>/dev/null || echo 22)
-[ "$bench" = ssb ] && nq=13
+nq=22; [ "$bench" = ssb ] && nq=13
 for q in $(seq 1 "$nq"); do
     "$build/kestrel-tpch" queries --benchmark "$bench" --query "$q" >"$tmp/queries/$(printf 'q%02d.sql' "$q")"
 done
-"$build/kestrel-tpch" schema --benchmark "$bench" >"$tmp/schema.sql" 2>/dev/null ||
-    cp "$root/tpch/schema/$schema_name.sql" "$tmp/schema.sql"
+"$build/kestrel-tpch" schema --benchmark "$bench" >"$tmp/schema.sql"
 DUCKDB_NODE_DIR="$duckdir" node "$here/bench/duckdb_bench.mjs" --schema "$tmp/schema.sql" --data "$data" \
     --queries "$tmp/queries" --db "$tmp/duck.db" --threads "$workers" --repeat "$repeat" >"$tmp/duck.json"
 
