@@ -48,6 +48,7 @@ struct NetSession {
     NetSetting *settings;
     uint32_t nsettings, capsettings;
     struct NetCursor *active; /* the cursor currently running, if any */
+    int32_t backend_pid;      /* the front end's process id for this session (BackendKeyData) */
 };
 
 typedef struct NetStmtInfo {
@@ -125,5 +126,15 @@ void net__query_stop(NetCursor *c);
 K_MUSTCHECK int net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KErr *err);
 K_MUSTCHECK int net__insert(NetSession *s, const PrInsert *ins, const NetParam *params,
                             uint32_t nparams, NetCursor *c, KErr *err);
+
+/* systables.c: system relations (information_schema, pg_catalog, kestrel_*) */
+typedef struct ExQueryPlan ExQueryPlan;
+typedef struct ExOpStats ExOpStats;
+bool net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDef **out);
+bool net__sys_is(uint32_t table_id);
+uint64_t net__sys_rows_estimate(uint32_t table_id);
+K_MUSTCHECK int net__sys_rewrite(NetSession *s, KArena *a, ExQueryPlan *q, KErr *err);
+void *net__query_register(NetSession *s, const char *sql, const ExQueryPlan *plan, const ExOpStats *stats);
+void net__query_unregister(void *handle);
 
 #endif /* NET_NET_INT_H */

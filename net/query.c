@@ -28,6 +28,7 @@ static int
 cat_lookup(void *ctx, const char *schema, const char *name, KArena *a, const StTableDef **def, KErr *err)
 {
     NetEngine *e = ctx;
+    if (net__sys_lookup(schema, name, a, def)) return K_OK;
     uint32_t tid;
     if (st_table_lookup(e->coord, schema, name, &tid, err)) return K_ERR;
     StTableDef *d;
@@ -49,6 +50,10 @@ cat_table_stats(void *ctx, uint32_t table_id, uint32_t part_id, StTableStats *ou
 {
     NetEngine *e = ctx;
     memset(out, 0, sizeof *out);
+    if (net__sys_is(table_id)) {
+        out->rows = net__sys_rows_estimate(table_id);
+        return K_OK;
+    }
     KArena *a = k_arena_create(NULL, "stats");
     if (!a) return k_error_oom(err, NULL, 0);
     uint32_t n = is_replicated(e, table_id, a) ? 1 : e->nworkers;
@@ -70,6 +75,7 @@ cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, K
 {
     NetEngine *e = ctx;
     memset(out, 0, sizeof *out);
+    if (net__sys_is(table_id)) return k_error(err, K_UNDEFINED_OBJECT, "no statistics for system relations");
     StTableDef *d;
     if (st_table_get(e->coord, table_id, a, &d, err)) return K_ERR;
     uint32_t n = d->dist == ST_DIST_REPLICATED ? 1 : e->nworkers;
@@ -205,6 +211,7 @@ struct ResultQueue {
     uint32_t nparams;
     volatile int *cancel;
     ExOpStats *stats;
+    void *registered; /* kestrel_queries entry */
     uint64_t rows;
 };
 
@@ -259,10 +266,14 @@ query_thread(void *arg)
 
 static int
 queue_start(NetSession *s, NetCursor *c, ExQueryPlan *plan, ExParam *params, uint32_t nparams, KArena *qa,
-            KErr *err)
+            const char *sql, KErr *err)
 {
     ResultQueue *q = k_alloc0(c->arena, sizeof *q);
     if (!q) return k_error_oom(err, c->arena, sizeof *q);
+    /* operator statistics feed kestrel_queries' progress */
+    q->stats = k_alloc0(qa, sizeof(ExOpStats) * (plan->nops ? plan->nops : 1));
+    if (!q->stats) return k_error_oom(err, qa, 0);
+    q->registered = net__query_register(s, sql, plan, q->stats);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     q->eng = s->eng;
@@ -274,6 +285,7 @@ queue_start(NetSession *s, NetCursor *c, ExQueryPlan *plan, ExParam *params, uin
     if (pthread_create(&q->thread, NULL, query_thread, q) != 0) {
         pthread_mutex_destroy(&q->lock);
         pthread_cond_destroy(&q->cond);
+        net__query_unregister(q->registered);
         return k_error(err, K_INSUFFICIENT_RESOURCES, "could not start a query thread");
     }
     q->started = true;
@@ -312,6 +324,8 @@ queue_stop(ResultQueue *q)
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
     q->started = false;
+    net__query_unregister(q->registered);
+    q->registered = NULL;
     for (uint32_t i = 0; i < q->count; i++) k_batch_destroy(q->items[(q->head + i) % QUEUE_CAP]);
     q->count = 0;
     pthread_mutex_destroy(&q->lock);
@@ -337,7 +351,8 @@ plan_stmt(NetSession *s, const PrNode *stmt, const KType *ptypes, uint32_t nptyp
     PlOptions o;
     catalog_for(s->eng, &cat);
     options_for(s, &o);
-    return pl_plan_query(a, &cat, stmt, ptypes, nptypes, &o, plan, err);
+    if (pl_plan_query(a, &cat, stmt, ptypes, nptypes, &o, plan, err)) return K_ERR;
+    return net__sys_rewrite(s, a, *plan, err);
 }
 
 static int
@@ -380,7 +395,9 @@ net__query_start(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *para
     if (bind_params(qa, ptypes, nptypes, params, nparams, &xp, err)) goto fail;
     if (set_columns(c, plan, err)) goto fail;
     c->tag_verb = "SELECT";
-    if (queue_start(s, c, plan, xp, nparams, qa, err)) goto fail;
+    const PrRawStmt *raw = &p->stmts->items[i];
+    char *sql = k_strndup(c->arena, p->sql + raw->start, (size_t)(raw->end - raw->start));
+    if (queue_start(s, c, plan, xp, nparams, qa, sql, err)) goto fail;
     return K_OK;
 fail:
     k_arena_destroy(qa);
@@ -481,6 +498,7 @@ net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KErr *err)
     char *text;
     ExQueryPlan *plan = NULL;
     int rc = pl_explain(qa, &cat, &e->hdr, NULL, 0, &o, PL_EXPLAIN_TEXT, &text, analyze ? &plan : NULL, err);
+    if (rc == K_OK && analyze) rc = net__sys_rewrite(s, qa, plan, err);
     if (rc == K_OK && analyze) {
         ExOpStats *stats = k_alloc0(qa, sizeof(ExOpStats) * (plan->nops ? plan->nops : 1));
         uint64_t rows = 0;

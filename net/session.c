@@ -122,6 +122,12 @@ net_session_txn_status(const NetSession *s)
 }
 
 void
+net_session_set_backend_pid(NetSession *s, int32_t pid)
+{
+    s->backend_pid = pid;
+}
+
+void
 net_session_cancel(NetSession *s)
 {
     __atomic_store_n(&s->cancel, 1, __ATOMIC_SEQ_CST);

@@ -67,6 +67,9 @@ K_MUSTCHECK int net_session_set(NetSession *s, const char *name, const char *val
 const char *net_session_get(NetSession *s, const char *name);
 /* Transaction status byte for ReadyForQuery: 'I', 'T' or 'E'. */
 char net_session_txn_status(const NetSession *s);
+/* The process id the front end reported to the client in BackendKeyData;
+ * kestrel_queries shows it so a client can find its own query. */
+void net_session_set_backend_pid(NetSession *s, int32_t pid);
 /* Ask the statement running in `s` to stop (CancelRequest). Thread safe;
  * the running net_cursor_next() then fails with SQLSTATE 57014. */
 void net_session_cancel(NetSession *s);

@@ -1,0 +1,704 @@
+/*
+ * systables.c — the system relations: information_schema, the pg_catalog
+ * relations clients introspect with, and Kestrel's own views of the
+ * cluster (kestrel_tables, kestrel_partitions, kestrel_workers,
+ * kestrel_queries).
+ *
+ * Interface routines: net__sys_lookup, net__sys_is, net__sys_rows_estimate,
+ * net__sys_rewrite, net__query_register, net__query_unregister.
+ *
+ * Notes: system relations are real relations of the engine, computed from
+ * the catalog and the running state when a query uses them. The planner
+ * binds them like tables (the catalog callbacks return a definition whose
+ * id lies above NET_SYS_TABLE_BASE, distributed REPLICATED so one instance
+ * reads it); after planning, net__sys_rewrite replaces each scan of such an
+ * id by VALUES (the rows, computed now) → FILTER (the scan's residual
+ * filter) → PROJECT (the scan's output columns). Everything downstream —
+ * joins, aggregates, sorts — is the ordinary executor.
+ */
+#include "net/net_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+
+#define NET_SYS_TABLE_BASE 0xF0000000u
+#define NET_TABLE_OID_BASE 16384u
+#define NS_PG_CATALOG 11
+#define NS_PUBLIC 2200
+#define NS_INFORMATION_SCHEMA 13183
+
+typedef struct SysCol {
+    const char *name;
+    KTypeId type;
+} SysCol;
+
+typedef struct SysRows {
+    KArena *a;
+    uint32_t ncols;
+    uint32_t nrows, cap;
+    ExExpr **cells;
+    uint32_t col; /* next cell in the current row */
+    bool oom;
+} SysRows;
+
+typedef void (*SysFill)(NetSession *s, SysRows *r);
+
+typedef struct SysTable {
+    const char *schema; /* NULL: found unqualified (kestrel_*) */
+    const char *name;
+    SysFill fill;
+    SysCol cols[16];
+} SysTable;
+
+/* ------------------------------------------------------------------ */
+/* Row building                                                         */
+/* ------------------------------------------------------------------ */
+static void
+put(SysRows *r, ExExpr *e)
+{
+    if (r->col == 0) {
+        if (r->nrows == r->cap) {
+            uint32_t cap = r->cap ? r->cap * 2 : 64;
+            ExExpr **c = k_realloc(r->a, r->cells, sizeof(ExExpr *) * r->cap * r->ncols,
+                                   sizeof(ExExpr *) * cap * r->ncols);
+            if (!c) {
+                r->oom = true;
+                return;
+            }
+            r->cells = c;
+            r->cap = cap;
+        }
+        r->nrows++;
+    }
+    if (!e) r->oom = true;
+    r->cells[(r->nrows - 1) * r->ncols + r->col] = e;
+    r->col = (r->col + 1) % r->ncols;
+}
+
+static void
+put_str(SysRows *r, const char *s)
+{
+    put(r, s ? ex_expr_const_str(r->a, s, strlen(s)) : ex_expr_const_null(r->a, k_type_varchar(0)));
+}
+
+static void
+put_i64(SysRows *r, int64_t v)
+{
+    put(r, ex_expr_const_i64(r->a, v));
+}
+
+static void
+put_i32(SysRows *r, int32_t v)
+{
+    put(r, ex_expr_const_i32(r->a, v));
+}
+
+static void
+put_f64(SysRows *r, double v)
+{
+    put(r, ex_expr_const_f64(r->a, v));
+}
+
+static void
+put_bool(SysRows *r, bool v)
+{
+    put(r, ex_expr_const_bool(r->a, v));
+}
+
+static void
+put_null(SysRows *r, KTypeId t)
+{
+    put(r, ex_expr_const_null(r->a, t == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(t)));
+}
+
+/* Every user table of the coordinator catalog, with its definition. */
+typedef void (*TableFn)(NetSession *s, SysRows *r, const StTableDef *d);
+
+static void
+each_table(NetSession *s, SysRows *r, TableFn fn)
+{
+    KErr err;
+    uint32_t *ids, n;
+    if (st_table_list(s->eng->coord, r->a, &ids, &n, &err)) return;
+    for (uint32_t i = 0; i < n; i++) {
+        StTableDef *d;
+        if (st_table_get(s->eng->coord, ids[i], r->a, &d, &err) == K_OK) fn(s, r, d);
+    }
+}
+
+static const char *
+schema_of(const StTableDef *d)
+{
+    return d->schema[0] ? d->schema : "public";
+}
+
+static int64_t
+table_rows(NetSession *s, const StTableDef *d, uint64_t *bytes)
+{
+    uint64_t rows = 0, b = 0;
+    uint32_t n = d->dist == ST_DIST_REPLICATED ? 1 : s->eng->nworkers;
+    for (uint32_t w = 0; w < n; w++) {
+        StTableStats st;
+        KErr err;
+        if (st_table_stats(s->eng->workers[w], d->id, ST_ALL_PARTITIONS, &st, &err) == K_OK) {
+            rows += st.rows;
+            b += st.bytes;
+        }
+    }
+    if (bytes) *bytes = b;
+    return (int64_t)rows;
+}
+
+static const char *
+sql_type(KType t, char *buf, size_t cap)
+{
+    /* information_schema spells types without modifiers */
+    switch ((KTypeId)t.id) {
+    case K_TYPE_DECIMAL: return "numeric";
+    case K_TYPE_VARCHAR: return t.len ? "character varying" : "text";
+    case K_TYPE_CHAR: return "character";
+    default: return k_type_name(t, buf, cap);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* information_schema                                                   */
+/* ------------------------------------------------------------------ */
+static void
+fill_schemata(NetSession *s, SysRows *r)
+{
+    static const char *const fixed[] = {"pg_catalog", "information_schema", "public"};
+    for (size_t i = 0; i < K_ARRAY_LEN(fixed); i++) {
+        put_str(r, s->database);
+        put_str(r, fixed[i]);
+        put_str(r, "kestrel");
+    }
+}
+
+static void
+tables_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    put_str(r, s->database);
+    put_str(r, schema_of(d));
+    put_str(r, d->name);
+    put_str(r, "BASE TABLE");
+}
+
+static void
+fill_tables(NetSession *s, SysRows *r)
+{
+    each_table(s, r, tables_row);
+}
+
+static void
+columns_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    for (uint32_t c = 0; c < d->ncols; c++) {
+        KType t = d->cols[c].type;
+        char buf[64];
+        put_str(r, s->database);
+        put_str(r, schema_of(d));
+        put_str(r, d->name);
+        put_str(r, d->cols[c].name);
+        put_i32(r, (int32_t)c + 1);
+        put_null(r, K_TYPE_VARCHAR);
+        put_str(r, d->cols[c].not_null ? "NO" : "YES");
+        put_str(r, sql_type(t, buf, sizeof buf));
+        if (k_type_is_string(t) && t.len) put_i32(r, t.len);
+        else put_null(r, K_TYPE_INT32);
+        if (t.id == K_TYPE_DECIMAL) put_i32(r, t.precision), put_i32(r, t.scale);
+        else if (t.id == K_TYPE_INT32) put_i32(r, 32), put_i32(r, 0);
+        else if (t.id == K_TYPE_INT64) put_i32(r, 64), put_i32(r, 0);
+        else put_null(r, K_TYPE_INT32), put_null(r, K_TYPE_INT32);
+    }
+}
+
+static void
+fill_columns(NetSession *s, SysRows *r)
+{
+    each_table(s, r, columns_row);
+}
+
+/* ------------------------------------------------------------------ */
+/* pg_catalog                                                           */
+/* ------------------------------------------------------------------ */
+static int64_t
+ns_oid(const char *schema)
+{
+    if (!strcmp(schema, "pg_catalog")) return NS_PG_CATALOG;
+    if (!strcmp(schema, "information_schema")) return NS_INFORMATION_SCHEMA;
+    if (!strcmp(schema, "public")) return NS_PUBLIC;
+    return 30000 + (int64_t)(k_hash_bytes(schema, strlen(schema), 0) % 10000);
+}
+
+static void
+fill_namespace(NetSession *s, SysRows *r)
+{
+    static const char *const fixed[] = {"pg_catalog", "information_schema", "public"};
+    for (size_t i = 0; i < K_ARRAY_LEN(fixed); i++) {
+        put_i64(r, ns_oid(fixed[i]));
+        put_str(r, fixed[i]);
+        put_i64(r, 10);
+    }
+}
+
+static void
+class_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    put_i64(r, NET_TABLE_OID_BASE + d->id);
+    put_str(r, d->name);
+    put_i64(r, ns_oid(schema_of(d)));
+    put_str(r, d->part_col >= 0 ? "p" : "r");
+    put_i64(r, 10);
+    put_f64(r, (double)table_rows(s, d, NULL));
+    put_bool(r, false);
+    put_str(r, "p");
+}
+
+static void
+fill_class(NetSession *s, SysRows *r)
+{
+    each_table(s, r, class_row);
+}
+
+static void
+attribute_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    for (uint32_t c = 0; c < d->ncols; c++) {
+        KType t = d->cols[c].type;
+        put_i64(r, NET_TABLE_OID_BASE + d->id);
+        put_str(r, d->cols[c].name);
+        put_i64(r, k_type_pg_oid(t));
+        put_i32(r, (int32_t)c + 1);
+        int32_t typmod = -1;
+        if (t.id == K_TYPE_DECIMAL) typmod = ((t.precision << 16) | t.scale) + 4;
+        else if (k_type_is_string(t) && t.len) typmod = t.len + 4;
+        put_i32(r, typmod);
+        put_bool(r, d->cols[c].not_null);
+        put_bool(r, false);
+        put_bool(r, false);
+    }
+}
+
+static void
+fill_attribute(NetSession *s, SysRows *r)
+{
+    each_table(s, r, attribute_row);
+}
+
+static void
+fill_type(NetSession *s, SysRows *r)
+{
+    static const struct {
+        int64_t oid;
+        const char *name;
+        int32_t len;
+    } types[] = {
+        {16, "bool", 1},       {20, "int8", 8},        {21, "int2", 2},   {23, "int4", 4},
+        {25, "text", -1},      {700, "float4", 4},     {701, "float8", 8}, {1042, "bpchar", -1},
+        {1043, "varchar", -1}, {1082, "date", 4},      {1114, "timestamp", 8}, {1186, "interval", 16},
+        {1700, "numeric", -1}, {705, "unknown", -2},   {26, "oid", 4},
+    };
+    for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
+        put_i64(r, types[i].oid);
+        put_str(r, types[i].name);
+        put_i64(r, NS_PG_CATALOG);
+        put_i32(r, types[i].len);
+        put_str(r, "b");
+    }
+}
+
+static void
+fill_database(NetSession *s, SysRows *r)
+{
+    put_i64(r, 16384);
+    put_str(r, s->database);
+    put_i64(r, 10);
+    put_str(r, "UTF8");
+    put_str(r, "C");
+}
+
+static void
+fill_settings(NetSession *s, SysRows *r)
+{
+    for (uint32_t i = 0; i < s->nsettings; i++) {
+        put_str(r, s->settings[i].name);
+        put_str(r, s->settings[i].value);
+    }
+}
+
+static void
+pg_tables_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    put_str(r, schema_of(d));
+    put_str(r, d->name);
+    put_str(r, "kestrel");
+    put_bool(r, false);
+}
+
+static void
+fill_pg_tables(NetSession *s, SysRows *r)
+{
+    each_table(s, r, pg_tables_row);
+}
+
+/* ------------------------------------------------------------------ */
+/* Kestrel's own views                                                  */
+/* ------------------------------------------------------------------ */
+static void
+format_datum(KType t, const StDatum *d, char *buf, size_t cap)
+{
+    uint8_t slot[32];
+    st_datum_to_slot(t, d, slot);
+    k_value_format(t, slot, buf, cap);
+}
+
+static void
+kt_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    char keys[512] = "";
+    size_t w = 0;
+    for (uint32_t k = 0; k < d->ndist_cols && d->dist == ST_DIST_HASH; k++)
+        w += (size_t)snprintf(keys + w, sizeof keys - K_MIN(w, sizeof keys), "%s%s", k ? ", " : "",
+                              d->cols[d->dist_cols[k]].name);
+    uint64_t bytes;
+    int64_t rows = table_rows(s, d, &bytes);
+    put_str(r, schema_of(d));
+    put_str(r, d->name);
+    put_str(r, d->dist == ST_DIST_HASH ? "hash" : d->dist == ST_DIST_REPLICATED ? "replicated" : "random");
+    if (d->dist == ST_DIST_HASH) put_str(r, keys);
+    else put_null(r, K_TYPE_VARCHAR);
+    if (d->part_col >= 0) put_str(r, d->cols[d->part_col].name);
+    else put_null(r, K_TYPE_VARCHAR);
+    put_i32(r, d->part_col >= 0 ? (int32_t)d->nparts : 0);
+    put_i64(r, rows);
+    put_i64(r, (int64_t)bytes);
+}
+
+static void
+fill_kestrel_tables(NetSession *s, SysRows *r)
+{
+    each_table(s, r, kt_row);
+}
+
+static void
+kp_row(NetSession *s, SysRows *r, const StTableDef *d)
+{
+    if (d->part_col < 0) return;
+    KType t = d->cols[d->part_col].type;
+    for (uint32_t p = 0; p < d->nparts; p++) {
+        const StPartitionDef *pd = &d->parts[p];
+        char lo[64] = "MINVALUE", hi[64] = "MAXVALUE";
+        if (pd->has_lo) format_datum(t, &pd->lo, lo, sizeof lo);
+        if (pd->has_hi) format_datum(t, &pd->hi, hi, sizeof hi);
+        uint64_t rows = 0;
+        uint32_t n = d->dist == ST_DIST_REPLICATED ? 1 : s->eng->nworkers;
+        for (uint32_t w = 0; w < n; w++) {
+            StTableStats st;
+            KErr err;
+            if (st_table_stats(s->eng->workers[w], d->id, pd->id, &st, &err) == K_OK) rows += st.rows;
+        }
+        put_str(r, schema_of(d));
+        put_str(r, d->name);
+        put_str(r, pd->name);
+        put_str(r, lo);
+        put_str(r, hi);
+        put_i64(r, (int64_t)rows);
+    }
+}
+
+static void
+fill_kestrel_partitions(NetSession *s, SysRows *r)
+{
+    each_table(s, r, kp_row);
+}
+
+static void
+fill_kestrel_workers(NetSession *s, SysRows *r)
+{
+    for (uint32_t w = 0; w < s->eng->nworkers; w++) {
+        KErr err;
+        uint32_t *ids, n;
+        uint64_t bytes = 0;
+        if (st_table_list(s->eng->workers[w], r->a, &ids, &n, &err) == K_OK)
+            for (uint32_t i = 0; i < n; i++) {
+                StTableStats st;
+                if (st_table_stats(s->eng->workers[w], ids[i], ST_ALL_PARTITIONS, &st, &err) == K_OK) bytes += st.bytes;
+            }
+        put_i32(r, (int32_t)w + 1);
+        put_str(r, k_sprintf(r->a, "local:%s/worker-%u", s->eng->data_dir, w + 1));
+        put_str(r, "up");
+        put_null(r, K_TYPE_TIMESTAMP);
+        put_i64(r, (int64_t)bytes);
+    }
+}
+
+/* Running queries, registered by query.c. */
+typedef struct RunningQuery {
+    uint64_t id;
+    int32_t pid;
+    uint64_t start_ns;
+    char *sql;
+    const ExQueryPlan *plan;
+    const ExOpStats *stats;
+    struct RunningQuery *next;
+} RunningQuery;
+
+static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
+static RunningQuery *running;
+
+void *
+net__query_register(NetSession *s, const char *sql, const ExQueryPlan *plan, const ExOpStats *stats)
+{
+    RunningQuery *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    q->id = atomic_fetch_add(&s->eng->next_query_id, 1) + 1;
+    q->pid = s->backend_pid;
+    q->start_ns = k_now_ns();
+    q->sql = strdup(sql ? sql : "");
+    q->plan = plan;
+    q->stats = stats;
+    pthread_mutex_lock(&running_lock);
+    q->next = running;
+    running = q;
+    pthread_mutex_unlock(&running_lock);
+    return q;
+}
+
+void
+net__query_unregister(void *handle)
+{
+    RunningQuery *q = handle;
+    if (!q) return;
+    pthread_mutex_lock(&running_lock);
+    for (RunningQuery **p = &running; *p; p = &(*p)->next)
+        if (*p == q) {
+            *p = q->next;
+            break;
+        }
+    pthread_mutex_unlock(&running_lock);
+    free(q->sql);
+    free(q);
+}
+
+/* Progress: rows produced by the plan's scans so far against their
+ * estimates (both after pushed-down filters). */
+static void
+scan_progress(const ExPlan *p, const ExOpStats *st, double *done, double *est)
+{
+    if (!p) return;
+    if (p->kind == EX_OP_SCAN) {
+        *done += st ? (double)__atomic_load_n(&st[p->id].rows_out, __ATOMIC_RELAXED) : 0;
+        *est += p->est_rows > 0 ? p->est_rows : 0;
+    }
+    scan_progress(p->left, st, done, est);
+    scan_progress(p->right, st, done, est);
+}
+
+static void
+fill_kestrel_queries(NetSession *s, SysRows *r)
+{
+    pthread_mutex_lock(&running_lock);
+    for (RunningQuery *q = running; q; q = q->next) {
+        double done = 0, est = 0;
+        if (q->plan)
+            for (uint32_t f = 0; f < q->plan->nfrags; f++) scan_progress(q->plan->frags[f].root, q->stats, &done, &est);
+        put_i64(r, (int64_t)q->id);
+        put_i32(r, q->pid);
+        put_str(r, "running");
+        put_i64(r, (int64_t)((k_now_ns() - q->start_ns) / 1000000));
+        put_i64(r, (int64_t)done);
+        put_i64(r, (int64_t)(est > done ? est : done));
+        put_null(r, K_TYPE_INT64);
+        put_null(r, K_TYPE_INT64);
+        put_str(r, q->sql);
+    }
+    pthread_mutex_unlock(&running_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table of system relations                                        */
+/* ------------------------------------------------------------------ */
+#define V K_TYPE_VARCHAR
+#define I K_TYPE_INT32
+#define L K_TYPE_INT64
+#define B K_TYPE_BOOL
+#define D K_TYPE_DOUBLE
+static const SysTable systables[] = {
+    {"information_schema", "schemata", fill_schemata,
+     {{"catalog_name", V}, {"schema_name", V}, {"schema_owner", V}}},
+    {"information_schema", "tables", fill_tables,
+     {{"table_catalog", V}, {"table_schema", V}, {"table_name", V}, {"table_type", V}}},
+    {"information_schema", "columns", fill_columns,
+     {{"table_catalog", V}, {"table_schema", V}, {"table_name", V}, {"column_name", V}, {"ordinal_position", I},
+      {"column_default", V}, {"is_nullable", V}, {"data_type", V}, {"character_maximum_length", I},
+      {"numeric_precision", I}, {"numeric_scale", I}}},
+    {"pg_catalog", "pg_namespace", fill_namespace, {{"oid", L}, {"nspname", V}, {"nspowner", L}}},
+    {"pg_catalog", "pg_class", fill_class,
+     {{"oid", L}, {"relname", V}, {"relnamespace", L}, {"relkind", V}, {"relowner", L}, {"reltuples", D},
+      {"relhasindex", B}, {"relpersistence", V}}},
+    {"pg_catalog", "pg_attribute", fill_attribute,
+     {{"attrelid", L}, {"attname", V}, {"atttypid", L}, {"attnum", I}, {"atttypmod", I}, {"attnotnull", B},
+      {"attisdropped", B}, {"atthasdef", B}}},
+    {"pg_catalog", "pg_type", fill_type,
+     {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}}},
+    {"pg_catalog", "pg_database", fill_database,
+     {{"oid", L}, {"datname", V}, {"datdba", L}, {"encoding", V}, {"datcollate", V}}},
+    {"pg_catalog", "pg_settings", fill_settings, {{"name", V}, {"setting", V}}},
+    {"pg_catalog", "pg_tables", fill_pg_tables,
+     {{"schemaname", V}, {"tablename", V}, {"tableowner", V}, {"hasindexes", B}}},
+    {NULL, "kestrel_tables", fill_kestrel_tables,
+     {{"schema_name", V}, {"table_name", V}, {"distribution", V}, {"distribution_keys", V},
+      {"partition_key", V}, {"partitions", I}, {"rows", L}, {"bytes", L}}},
+    {NULL, "kestrel_partitions", fill_kestrel_partitions,
+     {{"schema_name", V}, {"table_name", V}, {"partition_name", V}, {"lower_bound", V}, {"upper_bound", V},
+      {"rows", L}}},
+    {NULL, "kestrel_workers", fill_kestrel_workers,
+     {{"worker", I}, {"address", V}, {"state", V}, {"last_heartbeat", K_TYPE_TIMESTAMP}, {"data_bytes", L}}},
+    {NULL, "kestrel_queries", fill_kestrel_queries,
+     {{"query_id", L}, {"pid", I}, {"state", V}, {"elapsed_ms", L}, {"rows_done", L}, {"rows_estimated", L},
+      {"bytes_done", L}, {"bytes_estimated", L}, {"query", V}}},
+};
+#undef V
+#undef I
+#undef L
+#undef B
+#undef D
+
+static uint32_t
+ncols_of(const SysTable *t)
+{
+    uint32_t n = 0;
+    while (n < K_ARRAY_LEN(t->cols) && t->cols[n].name) n++;
+    return n;
+}
+
+bool
+net__sys_is(uint32_t table_id)
+{
+    return table_id >= NET_SYS_TABLE_BASE && table_id - NET_SYS_TABLE_BASE < K_ARRAY_LEN(systables);
+}
+
+/* A system relation by (schema, name): pg_catalog relations are also found
+ * unqualified (PostgreSQL searches pg_catalog first), kestrel_* only
+ * unqualified or in public. Returns false when it is not one. */
+bool
+net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDef **out)
+{
+    for (size_t i = 0; i < K_ARRAY_LEN(systables); i++) {
+        const SysTable *t = &systables[i];
+        if (strcmp(t->name, name)) continue;
+        if (schema) {
+            if (t->schema ? strcmp(t->schema, schema) : strcmp(schema, "public")) continue;
+        } else if (t->schema && strcmp(t->schema, "pg_catalog")) {
+            continue;
+        }
+        StTableDef *d = k_alloc0(a, sizeof *d);
+        uint32_t n = ncols_of(t);
+        StColumnDef *cols = k_alloc0(a, sizeof(StColumnDef) * n);
+        if (!d || !cols) return false;
+        d->id = NET_SYS_TABLE_BASE + (uint32_t)i;
+        snprintf(d->schema, sizeof d->schema, "%s", t->schema ? t->schema : "public");
+        snprintf(d->name, sizeof d->name, "%s", t->name);
+        d->ncols = n;
+        d->cols = cols;
+        for (uint32_t c = 0; c < n; c++) {
+            snprintf(cols[c].name, sizeof cols[c].name, "%s", t->cols[c].name);
+            cols[c].type = t->cols[c].type == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(t->cols[c].type);
+        }
+        d->dist = ST_DIST_REPLICATED;
+        d->part_col = -1;
+        *out = d;
+        return true;
+    }
+    return false;
+}
+
+uint64_t
+net__sys_rows_estimate(uint32_t table_id)
+{
+    (void)table_id;
+    return 100;
+}
+
+/* Replace every scan of a system relation in `p` by VALUES → FILTER →
+ * PROJECT, computing the rows now. */
+static int
+rewrite_plan(NetSession *s, KArena *a, ExPlan *p, KErr *err)
+{
+    if (!p) return K_OK;
+    if (rewrite_plan(s, a, p->left, err) || rewrite_plan(s, a, p->right, err)) return K_ERR;
+    if (p->kind != EX_OP_SCAN || !net__sys_is(p->u.scan.table_id)) return K_OK;
+    const SysTable *t = &systables[p->u.scan.table_id - NET_SYS_TABLE_BASE];
+    uint32_t ntc = ncols_of(t);
+    SysRows rows;
+    memset(&rows, 0, sizeof rows);
+    rows.a = a;
+    rows.ncols = ntc;
+    t->fill(s, &rows);
+    if (rows.oom) return k_error_oom(err, a, 0);
+    /* VALUES over the columns the scan reads, in its read order */
+    uint32_t nread = p->u.scan.nread;
+    KType *rtypes = k_alloc(a, sizeof(KType) * (nread ? nread : 1));
+    if (!rtypes) return k_error_oom(err, a, 0);
+    for (uint32_t c = 0; c < nread; c++) {
+        uint32_t tc = p->u.scan.read_cols[c];
+        rtypes[c] = t->cols[tc].type == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(t->cols[tc].type);
+    }
+    ExPlan *values = ex_plan_new(a, EX_OP_VALUES, nread, rtypes);
+    if (!values) return k_error_oom(err, a, 0);
+    values->id = p->id;
+    values->est_rows = rows.nrows;
+    values->label = t->name;
+    values->u.values.nrows = rows.nrows;
+    values->u.values.cells = k_alloc(a, sizeof(ExExpr *) * ((size_t)rows.nrows * nread + 1));
+    if (!values->u.values.cells) return k_error_oom(err, a, 0);
+    for (uint32_t r = 0; r < rows.nrows; r++)
+        for (uint32_t c = 0; c < nread; c++)
+            values->u.values.cells[r * nread + c] = rows.cells[r * ntc + p->u.scan.read_cols[c]];
+    ExPlan *top = values;
+    if (p->u.scan.filter) {
+        ExPlan *f = ex_plan_new(a, EX_OP_FILTER, nread, rtypes);
+        if (!f) return k_error_oom(err, a, 0);
+        f->id = p->id;
+        f->u.filter.pred = p->u.scan.filter;
+        f->left = top;
+        top = f;
+    }
+    /* the scan's output: out_cols of the read columns (all when 0) */
+    uint32_t nout = p->u.scan.nout ? p->u.scan.nout : nread;
+    ExExpr **exprs = k_alloc(a, sizeof(ExExpr *) * (nout ? nout : 1));
+    if (!exprs) return k_error_oom(err, a, 0);
+    for (uint32_t c = 0; c < nout; c++) {
+        uint32_t rc = p->u.scan.nout ? p->u.scan.out_cols[c] : c;
+        exprs[c] = ex_expr_column(a, rtypes[rc], rc);
+        if (!exprs[c]) return k_error_oom(err, a, 0);
+    }
+    /* turn the scan node itself into the PROJECT so parents keep their pointer */
+    uint32_t id = p->id, ncols = p->ncols;
+    KType *types = p->types;
+    double est = p->est_rows;
+    memset(p, 0, sizeof *p);
+    p->kind = EX_OP_PROJECT;
+    p->id = id;
+    p->ncols = ncols;
+    p->types = types;
+    p->est_rows = est;
+    p->label = t->name;
+    p->left = top;
+    p->u.project.nexprs = nout;
+    p->u.project.exprs = exprs;
+    return K_OK;
+}
+
+int
+net__sys_rewrite(NetSession *s, KArena *a, ExQueryPlan *q, KErr *err)
+{
+    for (uint32_t f = 0; f < q->nfrags; f++)
+        if (rewrite_plan(s, a, q->frags[f].root, err)) return K_ERR;
+    return K_OK;
+}
