@@ -17,7 +17,7 @@
  * followed by a space. Every 32nd token we record its byte position
  * (`cp_pos`), and for each 256-byte bucket of the pool the last checkpoint
  * at or before it (`bucket`), so a slice is found with one lookup, a short
- * walk over token lengths, and a copy of the words it covers.
+ * walk over token lengths, and one 16-byte copy per token it covers.
  *
  * The pool is built once per process under pthread_once and is read-only
  * afterwards, so any number of threads can copy from it.
@@ -48,7 +48,8 @@ typedef struct Pool {
     const char *text[256];
     uint8_t len[256];     /* bytes of text */
     int8_t adv[256];      /* how far the token moves the end of the text */
-    bool is_mod[256];
+    uint8_t is_mod[256];
+    char tok16[256][16];  /* token text padded to 16 bytes: "word " or ", " */
     int first_word[TPCH_NDISTS]; /* code of entry 0 of each word distribution */
     int nwords;
     int mod_base;
@@ -64,11 +65,14 @@ add_words(int dist)
     const TpchDist *d = &tpch__dists[dist];
     pool.first_word[dist] = pool.nwords;
     for (int k = 0; k < d->count; k++) {
+        K_ASSERT(d->lens[k] < 16);
         int c = pool.nwords++;
         pool.text[c] = d->entries[k].text;
         pool.len[c] = d->lens[k];
         pool.adv[c] = (int8_t)(d->lens[k] + 1);
-        pool.is_mod[c] = false;
+        pool.is_mod[c] = 0;
+        memset(pool.tok16[c], ' ', 16);
+        memcpy(pool.tok16[c], d->entries[k].text, d->lens[k]);
     }
 }
 
@@ -79,7 +83,9 @@ add_mod(const char *text)
     pool.text[c] = text;
     pool.len[c] = (uint8_t)strlen(text);
     pool.adv[c] = (int8_t)(pool.len[c] - 1); /* it starts on the previous space */
-    pool.is_mod[c] = true;
+    pool.is_mod[c] = 1;
+    memset(pool.tok16[c], ' ', 16);
+    memcpy(pool.tok16[c], text, pool.len[c]);
 }
 
 /* Token emission during the build. */
@@ -224,7 +230,6 @@ tpch__textpool_init(KErr *err)
 void
 tpch__textpool_copy(int64_t offset, int len, char *out)
 {
-    const int64_t lo = offset, hi = offset + len;
     size_t c = pool.bucket[offset >> BUCKET_SHIFT];
     while (c + 1 < pool.ncp && pool.cp_pos[c + 1] <= (uint64_t)offset) c++;
     size_t t = c << CP_SHIFT;
@@ -232,27 +237,27 @@ tpch__textpool_copy(int64_t offset, int len, char *out)
     /* skip tokens that end at or before the slice */
     for (;;) {
         int code = pool.codes[t];
-        int64_t start = pool.is_mod[code] ? pos - 1 : pos;
-        int64_t end = start + pool.len[code] + (pool.is_mod[code] ? 0 : 1);
-        if (end > lo) break;
+        int64_t end = pos + pool.adv[code];
+        if (end > offset) break;
         pos = end;
         t++;
     }
-    /* write tokens over the slice; a punctuation token overwrites the space
-     * written by the word before it */
-    while (t < pool.ncodes) {
+    /* Render whole tokens into a scratch buffer starting where token t
+     * starts, then copy the slice out. Every token is written as 16 bytes
+     * (its text, padded), so each is one fixed-size copy; a punctuation
+     * token starts one byte back, over the previous word's space. */
+    char buf[TPCH_ROW_BYTES + 64];
+    int64_t base = pool.is_mod[pool.codes[t]] ? pos - 1 : pos;
+    int64_t need = offset + len - base;
+    K_ASSERT(need + 32 <= (int64_t)sizeof(buf));
+    int64_t w = pos - base; /* write cursor = end of text so far */
+    while (w < need) {
         int code = pool.codes[t++];
-        int64_t start = pool.is_mod[code] ? pos - 1 : pos;
-        if (start >= hi) break;
-        const char *txt = pool.text[code];
-        int n = pool.len[code];
-        int64_t end = start + n + (pool.is_mod[code] ? 0 : 1);
-        int64_t a = start < lo ? lo : start;
-        int64_t e = end > hi ? hi : end;
-        for (int64_t i = a; i < e; i++) {
-            int64_t k = i - start;
-            out[i - lo] = k < n ? txt[k] : ' ';
-        }
-        pos = end;
+        memcpy(buf + w - pool.is_mod[code], pool.tok16[code], 16);
+        w += pool.adv[code];
     }
+    /* a punctuation mark right after the slice may overwrite its last byte */
+    if (t < pool.ncodes && pool.is_mod[pool.codes[t]])
+        memcpy(buf + w - 1, pool.tok16[pool.codes[t]], 16);
+    memcpy(out, buf + (offset - base), (size_t)len);
 }

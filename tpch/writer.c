@@ -100,9 +100,11 @@ write_all(Out *o, const char *p, size_t n, KErr *err)
         ssize_t w = write(o->fd, p, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            return io_error(err, "write to", o->tmp, errno);
+            io_error(err, "write to", o->final, errno);
+            k_err_detail(err, "The data was being written to \"%s\", which was removed.", o->tmp);
+            return K_ERR;
         }
-        if (w == 0) return io_error(err, "write to", o->tmp, ENOSPC);
+        if (w == 0) return io_error(err, "write to", o->final, ENOSPC);
         p += w;
         n -= (size_t)w;
     }
