@@ -98,6 +98,32 @@ test_bytes(void **state)
     memcpy(shifted + 3, buf, 64);
     assert_true(k_hash_bytes(shifted + 3, 64, 9) == k_hash_bytes(buf, 64, 9));
 
+    /* avalanche: flipping any input bit flips about half the output bits,
+     * for short keys and for the tail bytes of longer ones */
+    size_t lens[] = {4, 8, 12, 25};
+    for (size_t li = 0; li < K_ARRAY_LEN(lens); li++) {
+        double total = 0;
+        int trials = 0;
+        uint64_t low_flips = 0;
+        for (int k = 0; k < 64; k++) {
+            unsigned char key[32];
+            for (size_t i = 0; i < lens[li]; i++) key[i] = (unsigned char)(k * 31 + i * 17);
+            uint64_t h = k_hash_bytes(key, lens[li], 0);
+            for (size_t bit = 0; bit < lens[li] * 8; bit++) {
+                key[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+                uint64_t h2 = k_hash_bytes(key, lens[li], 0);
+                key[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+                total += __builtin_popcountll(h ^ h2);
+                low_flips += (h ^ h2) & 1;
+                trials++;
+            }
+        }
+        double avg = total / trials;
+        if (avg < 30 || avg > 34) fail_msg("k_hash_bytes(len %zu): %.2f bits flip on average", lens[li], avg);
+        double low = (double)low_flips / trials;
+        if (low < 0.4 || low > 0.6) fail_msg("k_hash_bytes(len %zu): bit 0 flips %.2f of the time", lens[li], low);
+    }
+
     /* similar strings (as in TPC-H names) spread over buckets */
     static uint32_t counts[1024];
     memset(counts, 0, sizeof counts);
