@@ -492,6 +492,7 @@ parse_record(Parser *ps, const char *p, const char *e, KErr *err)
     if (rc != K_OK) return K_ERR;
     if (nf == d->ncols + 1 && ps->f[nf - 1].n == 0 && !ps->f[nf - 1].quoted) nf--; /* "a|b|" */
     if (nf != d->ncols) {
+        ps->err_val[0] = 0;
         if (nf < d->ncols) {
             ps->err_col = d->cols[nf].name;
             return k_error(err, K_BAD_COPY_FILE_FORMAT, "missing data for column \"%s\"", d->cols[nf].name);
