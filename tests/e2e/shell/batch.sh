@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# batch.sh — the shell without a terminal: -c, -f, a pipe, output formats
+# compared with expected/ files, exit statuses, \copy, binary garbage on
+# stdin, and a server that goes away during a script.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+cd "$HERE"
+start_server
+$K -q -f sql/fixture.sql >"$WORK/fixture.out" 2>&1 || { cat "$WORK/fixture.out"; fail "fixture"; finish; }
+
+expect_file() { # name, actual file; KESTREL_E2E_BLESS=1 rewrites expected/
+    check
+    if [ "${KESTREL_E2E_BLESS:-}" = 1 ]; then cp "$2" "expected/$1"; fi
+    if diff -u "expected/$1" "$2" >"$WORK/diff" 2>&1; then pass "$1"; else fail "$1"; cat "$WORK/diff"; fi
+}
+SEL="select a, b, c from shell_t order by a"
+
+$K -c "$SEL" >"$WORK/o" 2>&1;              expect_file select.out "$WORK/o"
+$K --csv -c "$SEL" >"$WORK/o" 2>&1;        expect_file select.csv "$WORK/o"
+$K --json -c "$SEL" >"$WORK/o" 2>&1;       expect_file select.json "$WORK/o"
+$K -A -F ';' -t -c "$SEL" >"$WORK/o" 2>&1; expect_file select.unaligned "$WORK/o"
+$K -c "select 1 as x" -c "$SEL limit 1" >"$WORK/o" 2>&1; expect_file two_commands.out "$WORK/o"
+
+$K -f sql/script.sql >"$WORK/o" 2>&1; rc=$?
+expect_file script.out "$WORK/o"
+check; [ $rc = 0 ] && pass "-f exit 0" || fail "-f exit $rc"
+$K <sql/script.sql >"$WORK/o" 2>&1; rc=$?
+expect_file script.out "$WORK/o"
+check; [ $rc = 0 ] && pass "pipe exit 0" || fail "pipe exit $rc"
+
+# an error stops a script: exit 3, the caret, the file:line prefix
+$K -f sql/error.sql >"$WORK/o" 2>"$WORK/e"; rc=$?
+check; [ $rc = 3 ] && pass "error exit 3" || fail "error exit $rc"
+expect_file error.out "$WORK/o"
+expect_file error.err "$WORK/e"
+$K -v ON_ERROR_STOP=0 -f sql/error.sql >"$WORK/o" 2>/dev/null; rc=$?
+check; [ $rc = 3 ] && grep -q "two" "$WORK/o" && pass "ON_ERROR_STOP=0 goes on" || fail "ON_ERROR_STOP=0 (rc $rc)"
+$K -v VERBOSITY=verbose -c "select 1/0" >/dev/null 2>"$WORK/e"
+check; grep -q "^ERROR:  22012: division by zero" "$WORK/e" && pass "VERBOSITY verbose shows SQLSTATE" || { fail "verbose"; cat "$WORK/e"; }
+
+# options and connection failures
+$KESTREL --help >"$WORK/o" 2>&1; rc=$?
+check; [ $rc = 0 ] && grep -q -- "--csv" "$WORK/o" && grep -q -- "--local" "$WORK/o" && pass "--help" || fail "--help rc $rc"
+$KESTREL --no-such-option >"$WORK/o" 2>&1; rc=$?
+check; [ $rc = 1 ] && grep -q "unrecognized option '--no-such-option'" "$WORK/o" && pass "unknown option" || fail "unknown option rc $rc"
+$KESTREL -h 127.0.0.1 -p "$(free_port)" -c "select 1" >"$WORK/o" 2>&1; rc=$?
+check; [ $rc = 2 ] && grep -q "kestrel: error:" "$WORK/o" && pass "refused connection exit 2" || fail "refused rc $rc"
+
+# \copy both ways through client files
+$K -c "\\copy shell_t to '$WORK/t.csv' with (format csv)" >"$WORK/o" 2>&1
+$K -q -c "create table shell_copy (a integer not null, b varchar(20), c decimal(10,2))" >/dev/null 2>&1
+$K -c "\\copy shell_copy from '$WORK/t.csv' with (format csv)" >>"$WORK/o" 2>&1
+$K --csv -c "select a, b, c from shell_copy order by a" >>"$WORK/o" 2>&1
+expect_file copy.out "$WORK/o"
+
+# binary garbage on stdin: errors, never a crash
+RANDOM=7
+: >"$WORK/garbage"
+for i in $(seq 1 300); do
+    printf "\\x$(printf %02x $((RANDOM % 256)))\\x$(printf %02x $((RANDOM % 256)))\\x$(printf %02x $((RANDOM % 256)))\\x$(printf %02x $((RANDOM % 256)))';\\n" >>"$WORK/garbage"
+done
+printf '\0select 1;\n\xff\xfe;\n$$ unterminated' >>"$WORK/garbage"
+$K -v ON_ERROR_STOP=0 <"$WORK/garbage" >"$WORK/o" 2>&1; rc=$?
+check; { [ $rc = 0 ] || [ $rc = 3 ]; } && pass "garbage on stdin (exit $rc)" || fail "garbage on stdin crashed (exit $rc)"
+$K -q -c "select 'still alive' as s" >"$WORK/o" 2>&1
+check; grep -q "still alive" "$WORK/o" && pass "server fine after garbage" || fail "server after garbage"
+
+# the server goes away during a script: a clear message, exit 2
+[ "$SERVER" = kestreld ] && make_long_table
+$K -c "$(long_query 20)" >"$WORK/o" 2>"$WORK/e" &
+spid=$!
+sleep 1.5
+stop_server_hard
+wait $spid; rc=$?
+check; [ $rc = 2 ] && grep -q "connection to the server was lost" "$WORK/e" && pass "server gone: exit 2" || { fail "server gone (rc $rc)"; cat "$WORK/e"; }
+finish

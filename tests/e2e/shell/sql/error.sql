@@ -1,0 +1,4 @@
+select 1 as one;
+select a,
+  b frm shell_t;
+select 2 as two;
