@@ -140,7 +140,9 @@ typedef enum PrTag {
 struct PrNode {
     uint16_t tag;   /* PrTag */
     uint16_t depth; /* height of the subtree (1 for a leaf), capped at PR_MAX_DEPTH */
-    int32_t pos;    /* byte offset in the statement text where the node starts, -1 if none */
+    int32_t pos;    /* byte offset in the statement text, -1 if none: where the node starts,
+                       except for operators (Binary/Unary/Is/Like/Between/In/SubLink with a
+                       test, Cast with ::), where it is the operator's offset, as in PostgreSQL */
 };
 
 /* "Select", "ColumnRef", ...; "?" for a bad tag. */
@@ -284,12 +286,14 @@ typedef enum PrUnaryOp {
     PR_UOP_MINUS,
     PR_UOP_PLUS,
     PR_UOP_BITNOT, /* ~x */
+    PR_UOP_OTHER,  /* any other prefix operator (@x, |/x): see opname */
 } PrUnaryOp;
 
 typedef struct PrUnaryExpr {
     PrNode hdr;
     PrUnaryOp op;
     PrNode *arg;
+    const char *opname; /* "not", "-", "+", "~", or another prefix operator's spelling */
 } PrUnaryExpr;
 
 typedef enum PrBinaryOp {
@@ -831,6 +835,7 @@ typedef enum PrAlterKind {
     PR_ALTER_ALTER_COLUMN_TYPE,    /* name, column->type */
     PR_ALTER_SET_NOT_NULL,         /* name */
     PR_ALTER_DROP_NOT_NULL,        /* name */
+    PR_ALTER_ADD_CONSTRAINT,       /* constraint */
 } PrAlterKind;
 
 typedef struct PrAlterCmd {
@@ -839,6 +844,7 @@ typedef struct PrAlterCmd {
     PrRangeVar *partition;
     PrPartitionBound *bound;
     PrColumnDef *column;
+    PrConstraint *constraint;
     const char *name;
     const char *newname;
     bool if_exists;
