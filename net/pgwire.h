@@ -55,6 +55,7 @@ struct NetPgStats {
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t cancel_requests;
+    uint64_t peak_pending_output;   /* largest output backlog of one connection */
 };
 
 void net_pg_config_default(NetPgConfig *cfg);

@@ -136,7 +136,12 @@ net__conn_flush(NetPgConn *c)
         else c->out_head = ch;
         c->out_tail = ch;
         c->pending_out += ch->len;
+        size_t pending = c->pending_out;
         pthread_mutex_unlock(&c->mu);
+        pthread_mutex_lock(&c->srv->mu);
+        if (pending > c->srv->stats.peak_pending_output)
+            c->srv->stats.peak_pending_output = pending;
+        pthread_mutex_unlock(&c->srv->mu);
         /* keep idle connections small: drop a big buffer, reuse a small one */
         if (c->out.cap > (256u << 10)) {
             k_buf_free(&c->out);
