@@ -258,6 +258,12 @@ st_scan_close(StScan *s)
 {
     if (!s) return;
     for (uint32_t i = 0; i < s->nsegs; i++) st__segment_unref(s->segs[i]);
+    unsigned nrf = atomic_load(&s->nrf);
+    for (unsigned i = 0; i < nrf; i++) {
+        if (st__phys(s->ttypes[s->rf[i].col]) != ST_PHYS_STR) continue;
+        StZone z = {.has_minmax = true, .min = s->rf[i].a, .max = s->rf[i].b};
+        st__zone_free(&z, ST_PHYS_STR);
+    }
     pthread_mutex_destroy(&s->rf_lock);
     k_arena_destroy(s->arena);
 }
@@ -299,14 +305,10 @@ st_scan_add_range_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi, KErr *
         p.b = hi;
         if (st__phys(s->ttypes[col]) == ST_PHYS_STR) {
             StDatum *d[2] = {&p.a, &p.b};
-            for (int i = 0; i < 2; i++) {
-                bool trunc;
-                st__zone_set_str(d[i], k_str_data(&d[i]->u.str), d[i]->u.str.len, &trunc);
-                if (trunc) { /* a cut bound cannot prune safely: drop the filter */
-                    rc = K_OK;
-                    goto out;
-                }
-            }
+            /* a bound longer than a zone-map string could prune wrongly
+             * against cut zone maps: such filters are dropped */
+            if (p.a.u.str.len > ST_ZONE_STR_MAX || p.b.u.str.len > ST_ZONE_STR_MAX) goto out;
+            for (int i = 0; i < 2; i++) st__zone_set_str(d[i], k_str_data(&d[i]->u.str), d[i]->u.str.len, NULL);
         }
         s->rf[n] = p;
         atomic_store(&s->nrf, n + 1);

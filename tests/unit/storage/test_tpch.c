@@ -149,7 +149,7 @@ read_lines(const char *path, Lines *L)
 /* Rewrite each input line through common's parser and formatter (dbgen
  * writes "23" where numeric(15,2) prints "23.00"); independent of the
  * storage module's own fast-path parsers. */
-static void
+static KArena *
 canonicalize(Lines *L, const Tbl *t)
 {
     KArena *a = k_arena_create(NULL, "canon");
@@ -173,8 +173,7 @@ canonicalize(Lines *L, const Tbl *t)
         L->v[i] = k_strdup(a, (const char *)out.data);
         k_buf_free(&out);
     }
-    /* the arena is leaked on purpose until the end of the test process:
-     * the strings are used by the caller */
+    return a; /* owns the new lines */
 }
 
 static int
@@ -239,7 +238,7 @@ test_roundtrip(void **state)
         Lines in;
         read_lines(path, &in);
         assert_int_equal(rows, in.n);
-        canonicalize(&in, &tables[t]);
+        KArena *canon = canonicalize(&in, &tables[t]);
         /* scan back after reopening */
         st_db_close(db);
         CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
@@ -273,6 +272,7 @@ test_roundtrip(void **state)
         print_message("%-9s %7zu rows, %8llu bytes stored\n", tables[t].name, in.n,
                       (unsigned long long)ts.bytes);
         free(got.v);
+        k_arena_destroy(canon);
         free(in.v);
         free(in.buf);
         k_buf_free(&pr.out);
