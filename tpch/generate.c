@@ -199,7 +199,7 @@ tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int npa
     if (check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
     if (!fn) return k_error(err, K_INVALID_PARAMETER_VALUE, "no row callback");
     tpch__init();
-    if (tpch__textpool_init(err) != K_OK) return K_ERR;
+    if (b == TPCH_BENCH_TPCH && tpch__textpool_init(err) != K_OK) return K_ERR;
     int unit = tpch__table_unit(b, table);
     int64_t first, count;
     tpch__part_range(tpch__units_total(b, unit, sf), unit, part, nparts, &first, &count);

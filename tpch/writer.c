@@ -291,7 +291,7 @@ tpch_write_tables(const TpchWriteOptions *opt, KErr *err)
             return K_ERR;
     }
     tpch__init();
-    if (tpch__textpool_init(err) != K_OK) return K_ERR;
+    if (bench == TPCH_BENCH_TPCH && tpch__textpool_init(err) != K_OK) return K_ERR;
     int nunits = bench == TPCH_BENCH_SSB ? SSB_NTABLES : TPCH_NUNITS;
     for (int u = 0; u < nunits; u++)
         if (write_unit(opt, u, mask, threads, err) != K_OK) return K_ERR;
