@@ -1,0 +1,542 @@
+/*
+ * join.c — hash join: INNER, LEFT, RIGHT, FULL, SEMI, ANTI, null-aware
+ * ANTI (NOT IN) and MARK, with an optional residual predicate and a
+ * runtime filter (min/max + Bloom over the build keys) for the probe scan.
+ *
+ * Interface routines: ex__produce_join.
+ *
+ * Build: the build child's rows plus their evaluated key values go into
+ * thread-local row stores, merged, then one linear-probing table is built:
+ * each bucket holds a 32-bit hash tag and the head of a chain of build rows
+ * with equal keys (next[] links them), so a probe compares keys only when
+ * the tag matches and walks duplicates without probing again.
+ * Probe: every thread evaluates the probe keys of its batch, hashes them,
+ * collects (probe row, build row) candidate pairs, gathers them into a
+ * combined batch (probe columns ++ build columns), applies the residual,
+ * and emits; per-row match flags drive the outer / semi / anti / mark
+ * variants, and a per-build-row flag the RIGHT / FULL tail.
+ */
+#include "exec/exec_int.h"
+
+typedef struct JoinTls {
+    ExEval **keys;      /* probe key evaluators */
+    ExEval *residual;
+    ExStore store;      /* build phase: this thread's rows */
+    ExEval **bkeys;     /* build key evaluators */
+    KArena *heap;
+    uint64_t *hash;
+    uint16_t *pi;       /* candidate pairs: probe row */
+    uint32_t *bref;     /*                  build ref */
+    uint32_t *brow;     /*                  build row id */
+    uint32_t npairs;
+    uint8_t *matched;   /* per probe row of the current batch */
+    uint16_t *sel;
+    KBatch *comb;       /* gathered pairs */
+    KBatch view;
+    KBatch *tail;       /* unmatched probe rows with NULL build columns */
+    KVector *markv;
+    KVector **bcols;    /* build_push scratch: nb + nkeys */
+    KVector **pk;       /* probe key vectors: nkeys */
+} JoinTls;
+
+typedef struct Join {
+    ExConsumer base;    /* probe consumer */
+    ExConsumer build;   /* build consumer */
+    ExConsumer *next;
+    ExExec *x;
+    const ExPlan *p;
+    JoinTls *tls;
+    uint32_t np, nb, nkeys;
+    ExJoinType type;
+    /* the table */
+    ExStore all;
+    uint32_t nrows;
+    uint32_t *refs;     /* row id -> store ref */
+    uint32_t *next_row; /* chain, UINT32_MAX = end */
+    uint32_t *head;     /* bucket -> row id + 1 (0 = empty) */
+    uint32_t *tag;
+    uint64_t mask;
+    uint8_t *bmatched;  /* RIGHT/FULL */
+    bool build_has_null;
+    bool *need;         /* combined column needed by output or residual */
+} Join;
+
+static void
+mark_needed(const ExExpr *e, bool *need, uint32_t n)
+{
+    if (!e) return;
+    if (e->kind == EX_EXPR_COLUMN && e->u.column.index < n) need[e->u.column.index] = true;
+    for (uint32_t i = 0; i < e->nargs; i++) mark_needed(e->args[i], need, n);
+}
+
+static bool
+key_null_blocks(const Join *j, uint32_t k)
+{
+    return !(j->p->u.join.null_eq && j->p->u.join.null_eq[k]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Build                                                                */
+/* ------------------------------------------------------------------ */
+static int
+build_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
+{
+    Join *j = (Join *)((char *)c - offsetof(Join, build));
+    JoinTls *t = &j->tls[tid];
+    k_arena_reset(t->heap);
+    uint32_t n = k_batch_rows(b);
+    KVector **cols = t->bcols;
+    for (uint32_t i = 0; i < j->nb; i++) cols[i] = &b->cols[i];
+    for (uint32_t k = 0; k < j->nkeys; k++)
+        if (ex__eval(t->bkeys[k], b, b->sel, n, t->heap, &cols[j->nb + k], err)) return K_ERR;
+    return ex__store_append(&t->store, b, cols, err);
+}
+
+static bool
+rows_keys_equal(const Join *j, uint32_t ra, uint32_t rb)
+{
+    for (uint32_t k = 0; k < j->nkeys; k++) {
+        const KVector *va = ex__store_col(&j->all, ra, j->nb + k);
+        const KVector *vb = ex__store_col(&j->all, rb, j->nb + k);
+        uint32_t ia = EX_REF_ROW(ra), ib = EX_REF_ROW(rb);
+        bool na = !k_vec_is_valid(va, ia), nb = !k_vec_is_valid(vb, ib);
+        if (na || nb) {
+            if (na != nb) return false;
+            continue;
+        }
+        if (!ex__eq_slot(va->type, k_vec_slot(va, ia), k_vec_slot(vb, ib))) return false;
+    }
+    return true;
+}
+
+static int
+build_table(Join *j, KErr *err)
+{
+    ExExec *x = j->x;
+    KArena *a = x->arena;
+    uint64_t n64 = j->all.rows;
+    if (n64 >= UINT32_MAX / 2) return k_error(err, K_PROGRAM_LIMIT_EXCEEDED, "hash join build side too large");
+    uint32_t n = (uint32_t)n64;
+    j->nrows = n;
+    uint64_t cap = 16;
+    while (cap < (uint64_t)n * 2) cap <<= 1;
+    j->mask = cap - 1;
+    j->refs = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
+    j->next_row = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
+    j->head = k_alloc0(a, sizeof(uint32_t) * cap);
+    j->tag = k_alloc(a, sizeof(uint32_t) * cap);
+    uint64_t *h = k_alloc(a, sizeof(uint64_t) * K_VECTOR_SIZE);
+    if (!j->refs || !j->next_row || !j->head || !j->tag || !h)
+        return k_error_oom(err, a, sizeof(uint32_t) * cap * 2 + sizeof(uint32_t) * 2 * n);
+    if (j->type == EX_JOIN_RIGHT || j->type == EX_JOIN_FULL) {
+        j->bmatched = k_alloc0(a, n ? n : 1);
+        if (!j->bmatched) return k_error_oom(err, a, n);
+    }
+    /* runtime filter */
+    ExRf *rf = NULL;
+    int32_t rfid = j->p->u.join.rf_produce;
+    if (rfid >= 0 && (uint32_t)rfid < x->nrf && j->nkeys == 1 &&
+        (j->type == EX_JOIN_INNER || j->type == EX_JOIN_SEMI || j->type == EX_JOIN_RIGHT)) {
+        rf = k_alloc0(a, sizeof *rf);
+        if (!rf) return k_error_oom(err, a, sizeof *rf);
+        rf->type = j->p->u.join.build_keys[0]->type;
+        ExPhys ph = ex__phys(rf->type);
+        rf->has_minmax = ph == EX_P_I32 || ph == EX_P_I64;
+        rf->lo = INT64_MAX;
+        rf->hi = INT64_MIN;
+        uint64_t bits = 64;
+        while (bits < (uint64_t)n * 16 && bits < (UINT64_C(1) << 30)) bits <<= 1;
+        rf->nbits = bits;
+        rf->bits = k_alloc0(a, bits / 8);
+        if (!rf->bits) return k_error_oom(err, a, bits / 8);
+    }
+    uint32_t row = 0;
+    for (uint32_t c = 0; c < j->all.nchunks; c++) {
+        KBatch *ch = j->all.chunks[c];
+        KVector **kv = j->tls[0].pk;
+        for (uint32_t k = 0; k < j->nkeys; k++) kv[k] = &ch->cols[j->nb + k];
+        ex__hash_rows(kv, j->nkeys, NULL, ch->count, h);
+        for (uint32_t i = 0; i < ch->count; i++, row++) {
+            uint32_t ref = EX_REF(c, i);
+            j->refs[row] = ref;
+            j->next_row[row] = UINT32_MAX;
+            bool skip = false;
+            for (uint32_t k = 0; k < j->nkeys; k++)
+                if (!k_vec_is_valid(kv[k], i) && key_null_blocks(j, k)) skip = true;
+            if (skip) {
+                j->build_has_null = true;
+                continue;
+            }
+            if (rf) {
+                rf->any_rows = true;
+                const void *slot = k_vec_slot(kv[0], i);
+                uint64_t hv = ex__hash_slot(kv[0]->type, slot);
+                uint64_t b1 = (hv >> 7) & (rf->nbits - 1), b2 = (hv >> 37) & (rf->nbits - 1);
+                rf->bits[b1 >> 6] |= UINT64_C(1) << (b1 & 63);
+                rf->bits[b2 >> 6] |= UINT64_C(1) << (b2 & 63);
+                if (rf->has_minmax) {
+                    int64_t v = ex__phys(rf->type) == EX_P_I32 ? *(const int32_t *)slot
+                                                               : *(const int64_t *)slot;
+                    if (v < rf->lo) rf->lo = v;
+                    if (v > rf->hi) rf->hi = v;
+                }
+            }
+            uint32_t tg = (uint32_t)(h[i] >> 32);
+            uint64_t pos = h[i] & j->mask;
+            for (;;) {
+                uint32_t hd = j->head[pos];
+                if (!hd) {
+                    j->head[pos] = row + 1;
+                    j->tag[pos] = tg;
+                    break;
+                }
+                if (j->tag[pos] == tg && rows_keys_equal(j, ref, j->refs[hd - 1])) {
+                    j->next_row[row] = hd - 1;
+                    j->head[pos] = row + 1;
+                    break;
+                }
+                pos = (pos + 1) & j->mask;
+            }
+        }
+    }
+    if (rf) {
+        rf->ready = true;
+        x->rf[rfid] = rf;
+    }
+    ex__stat_mem(x, j->p, k_arena_used(x->arena));
+    return K_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probe                                                                */
+/* ------------------------------------------------------------------ */
+static bool
+probe_key_equal(const Join *j, KVector **pk, uint32_t prow, uint32_t bref)
+{
+    uint32_t br = EX_REF_ROW(bref);
+    for (uint32_t k = 0; k < j->nkeys; k++) {
+        const KVector *bv = ex__store_col(&j->all, bref, j->nb + k);
+        bool pn = !k_vec_is_valid(pk[k], prow), bn = !k_vec_is_valid(bv, br);
+        if (pn || bn) {
+            if (pn != bn) return false;
+            continue;
+        }
+        if (!ex__eq_slot(bv->type, k_vec_slot(pk[k], prow), k_vec_slot(bv, br))) return false;
+    }
+    return true;
+}
+
+static bool
+emits_pairs(ExJoinType t)
+{
+    return t == EX_JOIN_INNER || t == EX_JOIN_LEFT || t == EX_JOIN_RIGHT || t == EX_JOIN_FULL;
+}
+
+static int
+flush_pairs(Join *j, JoinTls *t, uint32_t tid, const KBatch *pb, KErr *err)
+{
+    uint32_t n = t->npairs;
+    if (!n) return K_OK;
+    t->npairs = 0;
+    bool need_comb = t->residual || emits_pairs(j->type);
+    const uint16_t *pass = NULL;
+    uint32_t npass = n;
+    KBatch *cb = t->comb;
+    if (need_comb) {
+        for (uint32_t c = 0; c < j->np; c++) {
+            if (!j->need[c]) continue;
+            KVector *dst = &cb->cols[c];
+            if (ex__vec_copy_rows(dst, NULL, &pb->cols[c], t->pi, n, cb->arena, err)) return K_ERR;
+        }
+        for (uint32_t c = 0; c < j->nb; c++) {
+            if (!j->need[j->np + c]) continue;
+            ex__store_gather(&j->all, c, t->bref, n, &cb->cols[j->np + c]);
+        }
+        cb->count = n;
+        cb->sel = NULL;
+        cb->nsel = 0;
+        if (t->residual) {
+            if (ex__select(t->residual, cb, NULL, n, t->heap, t->sel, &npass, err)) return K_ERR;
+            pass = t->sel;
+        }
+    }
+    for (uint32_t k = 0; k < npass; k++) {
+        uint32_t q = pass ? pass[k] : k;
+        t->matched[t->pi[q]] = 1;
+        if (j->bmatched) __atomic_store_n(&j->bmatched[t->brow[q]], 1, __ATOMIC_RELAXED);
+    }
+    if (!emits_pairs(j->type) || !npass) return K_OK;
+    KBatch *v = &t->view;
+    const ExPlan *p = j->p;
+    v->ncols = p->u.join.nout;
+    for (uint32_t i = 0; i < p->u.join.nout; i++) v->cols[i] = cb->cols[p->u.join.out_cols[i]];
+    v->count = n;
+    v->sel = (uint16_t *)pass;
+    v->nsel = pass ? npass : 0;
+    v->heap = t->heap;
+    v->arena = cb->arena;
+    return j->next->push(j->next, tid, v, err);
+}
+
+/* Probe rows that pass (SEMI/ANTI) or every row with its mark (MARK), or
+ * the unmatched rows of LEFT/FULL with NULL build columns. */
+static int
+emit_probe_side(Join *j, JoinTls *t, uint32_t tid, KBatch *pb, const uint16_t *sel, uint32_t n,
+                KVector **pk, KErr *err)
+{
+    const ExPlan *p = j->p;
+    KBatch *v = &t->view;
+    uint32_t k = 0;
+    uint16_t *out = t->sel;
+    bool build_empty = j->nrows == 0;
+    switch (j->type) {
+    case EX_JOIN_SEMI:
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            if (t->matched[r]) out[k++] = (uint16_t)r;
+        }
+        break;
+    case EX_JOIN_ANTI:
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            if (!t->matched[r]) out[k++] = (uint16_t)r;
+        }
+        break;
+    case EX_JOIN_ANTI_NULL_AWARE:
+        if (!build_empty && j->build_has_null) return K_OK;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            if (t->matched[r]) continue;
+            bool keynull = false;
+            for (uint32_t q = 0; q < j->nkeys; q++) keynull |= !k_vec_is_valid(pk[q], r);
+            if (keynull && !build_empty) continue;
+            out[k++] = (uint16_t)r;
+        }
+        break;
+    case EX_JOIN_MARK: {
+        KVector *mv = t->markv;
+        uint8_t *md = mv->data;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            out[k++] = (uint16_t)r;
+            bool keynull = false;
+            for (uint32_t q = 0; q < j->nkeys; q++) keynull |= !k_vec_is_valid(pk[q], r);
+            bool valid = true;
+            if (t->matched[r]) md[r] = 1;
+            else {
+                md[r] = 0;
+                if (!build_empty && (keynull || j->build_has_null)) valid = false;
+            }
+            k_vec_set_valid(mv, r, valid);
+        }
+        break;
+    }
+    case EX_JOIN_LEFT:
+    case EX_JOIN_FULL: {
+        uint16_t *rows = out;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            if (!t->matched[r]) rows[k++] = (uint16_t)r;
+        }
+        if (!k) return K_OK;
+        KBatch *tb = t->tail;
+        for (uint32_t o = 0; o < p->u.join.nout; o++) {
+            uint32_t col = p->u.join.out_cols[o];
+            KVector *dst = &tb->cols[o];
+            if (col < j->np) {
+                if (ex__vec_copy_rows(dst, NULL, &pb->cols[col], rows, k, tb->arena, err)) return K_ERR;
+            } else {
+                memset(dst->validity, 0, K_VECTOR_WORDS * 8);
+            }
+        }
+        tb->count = k;
+        tb->sel = NULL;
+        int rc = j->next->push(j->next, tid, tb, err);
+        for (uint32_t o = 0; o < p->u.join.nout; o++)
+            if (p->u.join.out_cols[o] >= j->np) memset(tb->cols[o].validity, 0xff, K_VECTOR_WORDS * 8);
+        return rc;
+    }
+    default:
+        return K_OK;
+    }
+    if (!k) return K_OK;
+    v->ncols = p->u.join.nout + (j->type == EX_JOIN_MARK);
+    for (uint32_t i = 0; i < p->u.join.nout; i++) v->cols[i] = pb->cols[p->u.join.out_cols[i]];
+    if (j->type == EX_JOIN_MARK) v->cols[p->u.join.nout] = *t->markv;
+    v->count = pb->count;
+    v->sel = out;
+    v->nsel = k;
+    v->heap = pb->heap;
+    v->arena = pb->arena;
+    return j->next->push(j->next, tid, v, err);
+}
+
+static int
+probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
+{
+    Join *j = (Join *)c;
+    JoinTls *t = &j->tls[tid];
+    k_arena_reset(t->heap);
+    uint32_t n = k_batch_rows(b);
+    const uint16_t *sel = b->sel;
+    KVector **pk = t->pk;
+    for (uint32_t k = 0; k < j->nkeys; k++)
+        if (ex__eval(t->keys[k], b, sel, n, t->heap, &pk[k], err)) return K_ERR;
+    ex__hash_rows(pk, j->nkeys, sel, n, t->hash);
+    for (uint32_t i = 0; i < n; i++) t->matched[sel ? sel[i] : i] = 0;
+    bool first_only = (j->type == EX_JOIN_SEMI || j->type == EX_JOIN_ANTI ||
+                       j->type == EX_JOIN_ANTI_NULL_AWARE || j->type == EX_JOIN_MARK) &&
+                      !t->residual;
+    t->npairs = 0;
+    if (j->nrows) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            bool skip = false;
+            for (uint32_t k = 0; k < j->nkeys; k++)
+                if (!k_vec_is_valid(pk[k], r) && key_null_blocks(j, k)) skip = true;
+            if (skip) continue;
+            uint64_t h = t->hash[i];
+            uint32_t tg = (uint32_t)(h >> 32);
+            uint64_t pos = h & j->mask;
+            uint32_t hd;
+            while ((hd = j->head[pos])) {
+                if (j->tag[pos] == tg && probe_key_equal(j, pk, r, j->refs[hd - 1])) break;
+                pos = (pos + 1) & j->mask;
+            }
+            if (!hd) continue;
+            if (first_only) {
+                t->matched[r] = 1;
+                continue;
+            }
+            for (uint32_t row = hd - 1; row != UINT32_MAX; row = j->next_row[row]) {
+                t->pi[t->npairs] = (uint16_t)r;
+                t->bref[t->npairs] = j->refs[row];
+                t->brow[t->npairs] = row;
+                if (++t->npairs == K_VECTOR_SIZE && flush_pairs(j, t, tid, b, err)) return K_ERR;
+            }
+        }
+        if (flush_pairs(j, t, tid, b, err)) return K_ERR;
+    }
+    if (emits_pairs(j->type) && j->type != EX_JOIN_LEFT && j->type != EX_JOIN_FULL) return K_OK;
+    return emit_probe_side(j, t, tid, b, sel, n, pk, err);
+}
+
+/* RIGHT / FULL: build rows that never matched, with NULL probe columns. */
+static int
+emit_build_tail(Join *j, KErr *err)
+{
+    const ExPlan *p = j->p;
+    JoinTls *t = &j->tls[0];
+    KBatch *tb = t->tail;
+    uint32_t k = 0;
+    for (uint32_t o = 0; o < p->u.join.nout; o++)
+        if (p->u.join.out_cols[o] < j->np) memset(tb->cols[o].validity, 0, K_VECTOR_WORDS * 8);
+    for (uint32_t row = 0; row <= j->nrows; row++) {
+        if (row < j->nrows && !j->bmatched[row]) t->bref[k++] = j->refs[row];
+        if (k == K_VECTOR_SIZE || (row == j->nrows && k)) {
+            for (uint32_t o = 0; o < p->u.join.nout; o++) {
+                uint32_t col = p->u.join.out_cols[o];
+                if (col >= j->np) ex__store_gather(&j->all, col - j->np, t->bref, k, &tb->cols[o]);
+            }
+            tb->count = k;
+            tb->sel = NULL;
+            if (ex__emit(j->x, p, j->next, tb, err)) return K_ERR;
+            k = 0;
+        }
+    }
+    return K_OK;
+}
+
+int
+ex__produce_join(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
+{
+    Join *j = k_alloc0(x->arena, sizeof *j);
+    if (!j) return k_error_oom(err, x->arena, sizeof *j);
+    j->base.push = probe_push;
+    j->build.push = build_push;
+    j->next = c;
+    j->x = x;
+    j->p = p;
+    j->type = (ExJoinType)p->u.join.type;
+    j->np = p->left->ncols;
+    j->nb = p->right->ncols;
+    j->nkeys = p->u.join.nkeys;
+    uint32_t nall = j->np + j->nb;
+    KType *ctypes = k_alloc(x->arena, sizeof(KType) * (nall + j->nkeys + 1));
+    j->need = k_alloc0(x->arena, nall + 1);
+    if (!ctypes || !j->need) return k_error_oom(err, x->arena, sizeof(KType) * nall);
+    memcpy(ctypes, p->left->types, sizeof(KType) * j->np);
+    memcpy(ctypes + j->np, p->right->types, sizeof(KType) * j->nb);
+    for (uint32_t i = 0; i < p->u.join.nout; i++) {
+        if (p->u.join.out_cols[i] >= nall)
+            return k_error(err, K_INTERNAL_ERROR, "join output column %u out of range",
+                           p->u.join.out_cols[i]);
+        j->need[p->u.join.out_cols[i]] = true;
+    }
+    mark_needed(p->u.join.residual, j->need, nall);
+    /* build store layout: build columns ++ key values */
+    KType *stypes = k_alloc(x->arena, sizeof(KType) * (j->nb + j->nkeys + 1));
+    if (!stypes) return k_error_oom(err, x->arena, 64);
+    memcpy(stypes, p->right->types, sizeof(KType) * j->nb);
+    for (uint32_t k = 0; k < j->nkeys; k++) stypes[j->nb + k] = p->u.join.build_keys[k]->type;
+    if (ex__store_init(&j->all, x->arena, j->nb + j->nkeys, stypes, err)) return K_ERR;
+    j->tls = k_alloc0(x->arena, sizeof(JoinTls) * x->nthreads);
+    if (!j->tls) return k_error_oom(err, x->arena, sizeof(JoinTls) * x->nthreads);
+    for (uint32_t ti = 0; ti < x->nthreads; ti++) {
+        JoinTls *t = &j->tls[ti];
+        KArena *a = x->tarena[ti];
+        if (ex__store_init(&t->store, a, j->nb + j->nkeys, stypes, err)) return K_ERR;
+        t->keys = k_alloc(a, sizeof(ExEval *) * (j->nkeys + 1));
+        t->bkeys = k_alloc(a, sizeof(ExEval *) * (j->nkeys + 1));
+        t->heap = k_arena_create(a, "join heap");
+        t->hash = k_alloc(a, sizeof(uint64_t) * K_VECTOR_SIZE);
+        t->pi = k_alloc(a, sizeof(uint16_t) * K_VECTOR_SIZE);
+        t->bref = k_alloc(a, sizeof(uint32_t) * K_VECTOR_SIZE);
+        t->brow = k_alloc(a, sizeof(uint32_t) * K_VECTOR_SIZE);
+        t->matched = k_alloc(a, K_VECTOR_SIZE);
+        t->sel = k_alloc(a, sizeof(uint16_t) * K_VECTOR_SIZE);
+        t->view.cols = k_alloc(a, sizeof(KVector) * (p->u.join.nout + 2));
+        t->markv = k_alloc0(a, sizeof(KVector));
+        t->bcols = k_alloc(a, sizeof(KVector *) * (j->nb + j->nkeys + 1));
+        t->pk = k_alloc(a, sizeof(KVector *) * (j->nkeys + 1));
+        if (!t->bcols || !t->pk) return k_error_oom(err, a, 64);
+        if (!t->keys || !t->bkeys || !t->heap || !t->hash || !t->pi || !t->bref || !t->brow ||
+            !t->matched || !t->sel || !t->view.cols || !t->markv)
+            return k_error_oom(err, a, 16 * K_VECTOR_SIZE);
+        for (uint32_t k = 0; k < j->nkeys; k++) {
+            if (ex__eval_compile(a, p->u.join.probe_keys[k], x->rc->params, x->rc->nparams,
+                                 &t->keys[k], err))
+                return K_ERR;
+            if (ex__eval_compile(a, p->u.join.build_keys[k], x->rc->params, x->rc->nparams,
+                                 &t->bkeys[k], err))
+                return K_ERR;
+        }
+        if (p->u.join.residual &&
+            ex__eval_compile(a, p->u.join.residual, x->rc->params, x->rc->nparams, &t->residual, err))
+            return K_ERR;
+        if (!(t->comb = ex__batch_new(a, nall, ctypes, err))) return K_ERR;
+        if (j->type == EX_JOIN_LEFT || j->type == EX_JOIN_FULL || j->type == EX_JOIN_RIGHT) {
+            KType *otypes = k_alloc(a, sizeof(KType) * (p->u.join.nout + 1));
+            if (!otypes) return k_error_oom(err, a, 64);
+            for (uint32_t o = 0; o < p->u.join.nout; o++) otypes[o] = ctypes[p->u.join.out_cols[o]];
+            if (!(t->tail = ex__batch_new(a, p->u.join.nout, otypes, err))) return K_ERR;
+        }
+        if (j->type == EX_JOIN_MARK) {
+            KType bt = k_type(K_TYPE_BOOL);
+            if (k_vector_init(t->markv, bt, a, err) || k_vector_ensure_validity(t->markv, a, err))
+                return K_ERR;
+        }
+    }
+    /* build */
+    if (ex__produce(x, p->right, &j->build, err)) return K_ERR;
+    for (uint32_t ti = 0; ti < x->nthreads; ti++)
+        if (ex__store_merge(&j->all, &j->tls[ti].store, err)) return K_ERR;
+    if (build_table(j, err)) return K_ERR;
+    /* an empty build side: INNER / SEMI / RIGHT produce nothing */
+    if (j->nrows == 0 && (j->type == EX_JOIN_INNER || j->type == EX_JOIN_SEMI ||
+                          j->type == EX_JOIN_RIGHT))
+        return K_OK;
+    if (ex__produce(x, p->left, &j->base, err)) return K_ERR;
+    if (j->bmatched) return emit_build_tail(j, err);
+    return K_OK;
+}
