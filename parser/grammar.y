@@ -79,10 +79,13 @@ pr__lemon_size(void)
  * as its own rather than becoming a scalar subquery first; same tree. */
 %nonassoc RP.
 
-/* Non-reserved keywords: usable as names where they have no meaning. */
+/* Non-reserved keywords: usable as names where they have no meaning.
+ * Keywords that may follow a FROM item or a select-list expression (where
+ * a bare alias is allowed) must not be listed: DISTRIBUTED is reserved for
+ * that reason (CREATE TABLE ... AS SELECT ... FROM t DISTRIBUTED BY ...). */
 %fallback ID
     ABORT ADD ALTER ATTACH BEGIN BY CASCADE CHAR CHARACTER COMMIT COMMITTED CONTINUE COPY CSV
-    CUBE CURRENT DATA DAY DEALLOCATE DELETE DELIMITER DETACH DISTRIBUTED DOUBLE DROP ENCODING
+    CUBE CURRENT DATA DAY DEALLOCATE DELETE DELIMITER DETACH DOUBLE DROP ENCODING
     ESCAPE EXCLUDE EXECUTE EXISTS EXPLAIN EXTRACT FILTER FIRST FOLLOWING FORMAT GROUPING GROUPS
     HEADER HOUR IDENTITY IF INDEX INSERT INTERVAL ISOLATION KEY LAST LEVEL LOCAL MATERIALIZED
     MINUTE MONTH NAMES NEXT NO NULLS OF OTHERS OVER OVERLAY PARTITION POSITION PRECEDING

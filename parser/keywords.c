@@ -64,7 +64,7 @@ static const PrKeyword keywords[] = {
     {"desc", PR_TK_DESC, PR_KW_RESERVED},
     {"detach", PR_TK_DETACH, PR_KW_UNRESERVED},
     {"distinct", PR_TK_DISTINCT, PR_KW_RESERVED},
-    {"distributed", PR_TK_DISTRIBUTED, PR_KW_UNRESERVED},
+    {"distributed", PR_TK_DISTRIBUTED, PR_KW_RESERVED},
     {"double", PR_TK_DOUBLE, PR_KW_COL_NAME},
     {"drop", PR_TK_DROP, PR_KW_UNRESERVED},
     {"else", PR_TK_ELSE, PR_KW_RESERVED},

@@ -138,6 +138,7 @@ loop:
         digit   = [0-9];
         ident_start = [A-Za-z_\x80-\xff];
         ident_cont  = [A-Za-z_0-9$\x80-\xff];
+        dolq_cont   = [A-Za-z_0-9\x80-\xff];
         opchar  = [~!@#^&|`?+\-*/%<>=];
         exp     = [eE] [+-]? digit+;
 
@@ -197,14 +198,9 @@ loop:
             code = PR_TK_PARAM;
             goto done;
         }
-        "$" (ident_start ident_cont*)? "$" {
-            /* dollar quoting: find the same tag again (a tag holds no '$') */
+        "$" (ident_start dolq_cont*)? "$" {
+            /* dollar quoting: find the same tag again */
             size_t taglen = (size_t)(YYCURSOR - start);
-            if (memchr(start + 1, '$', taglen - 2) != NULL) {
-                YYCURSOR = start + 1;
-                code = PR_TK_ILLEGAL;
-                goto done;
-            }
             for (;;) {
                 const char *q = memchr(YYCURSOR, '$', (size_t)(YYLIMIT - YYCURSOR));
                 if (!q) return lex_error(p, start, "unterminated dollar-quoted string");
