@@ -193,17 +193,26 @@ complete(EditLine *el, int ch)
         if (strcasecmp(prev, table_ctx[i]) == 0)
             tables_only = true;
 
-    load_completion(sh);
     bool lower = plen == 0 || islower((unsigned char)prefix[0]);
     Cands c = {0};
-    for (int i = 0; i < sh->ncomp_tables; i++)
-        cand_add(&c, sh->comp_tables[i], prefix, plen, false);
-    if (!tables_only) {
-        for (int i = 0; i < sh->ncomp_columns; i++)
-            cand_add(&c, sh->comp_columns[i], prefix, plen, false);
-        if (plen > 0)
-            for (size_t i = 0; i < K_ARRAY_LEN(keywords); i++)
-                cand_add(&c, keywords[i], prefix, plen, lower);
+    /* a name created by another session is not in the cache yet: when
+     * nothing matches, read the catalog once more */
+    for (int attempt = 0; attempt < 2 && c.n == 0; attempt++) {
+        if (attempt == 1) {
+            if (!sh->comp_loaded)
+                break;
+            cl__invalidate_completion(sh);
+        }
+        load_completion(sh);
+        for (int i = 0; i < sh->ncomp_tables; i++)
+            cand_add(&c, sh->comp_tables[i], prefix, plen, false);
+        if (!tables_only) {
+            for (int i = 0; i < sh->ncomp_columns; i++)
+                cand_add(&c, sh->comp_columns[i], prefix, plen, false);
+            if (plen > 0)
+                for (size_t i = 0; i < K_ARRAY_LEN(keywords); i++)
+                    cand_add(&c, keywords[i], prefix, plen, lower);
+        }
     }
     unsigned char ret = CC_REFRESH_BEEP;
     if (c.n == 1) {

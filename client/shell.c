@@ -991,6 +991,10 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
     set_cancel(sh->conn);
     Progress prog;
     memset(&prog, 0, sizeof prog);
+    /* ask again for each statement that runs long: cheap, and the views
+     * may have appeared since (a server upgrade, or a test) */
+    if (sh->kestrel_views == 0)
+        sh->kestrel_views = -1;
     prog.start = start;
     bool show_progress = isatty(STDERR_FILENO) && !getenv("KESTREL_NO_PROGRESS");
     int rc = K_OK;

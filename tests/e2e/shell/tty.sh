@@ -100,6 +100,33 @@ else
     if screen | grep -q "running [0-9]"; then fail "progress line left on screen"; else pass "progress line cleared"; fi
 fi
 
+# The server-fed progress line: on PostgreSQL, views with Kestrel's
+# documented columns stand in for kestrel_queries / kestrel_query_progress
+# (rows grow with elapsed time: 1M rows/s of 4M, two workers).
+if [ "$SERVER" = postgres ]; then
+    $K -q >/dev/null 2>&1 <<'SQL'
+create view kestrel_queries as
+select 'q' || pid::text as query_id, pid, state,
+       (extract(epoch from clock_timestamp() - query_start) * 1000)::bigint as elapsed_ms,
+       (extract(epoch from clock_timestamp() - query_start) * 1000000)::bigint as rows_done,
+       4000000::bigint as rows_estimated,
+       (extract(epoch from clock_timestamp() - query_start) * 8000000)::bigint as bytes_done,
+       32000000::bigint as bytes_estimated
+from pg_stat_activity where state = 'active';
+create view kestrel_query_progress as
+select q.query_id, w.worker, q.rows_done / 2 as rows_done, q.rows_estimated / 2 as rows_estimated
+from kestrel_queries q cross join (values (1), (2)) as w(worker);
+SQL
+    clear_screen
+    typeln "$(long_query 3);"
+    expect_screen "progress percent from the server" "running [0-9.]+ s +\[[^]]+\] +[0-9]+% +[0-9.]+M/4\.0M rows" 3
+    expect_screen "progress rate and workers" "rows/s .* w1 [0-9]+% +w2 [0-9]+%" 3
+    expect_screen "query finished" "\(1 row\)" 10
+    check
+    if screen | grep -q "running [0-9]"; then fail "progress line left on screen"; else pass "progress line cleared"; fi
+    $K -q -c "drop view kestrel_query_progress" -c "drop view kestrel_queries" >/dev/null 2>&1
+fi
+
 # Ctrl-C cancels a long query (CancelRequest)
 clear_screen
 typeln "$(long_query 10);"
