@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# psql.sh — psql 15 against the server: connects, queries with exact output,
+# several statements in one -c, errors with SQLSTATE and `LINE 1: … ^`,
+# \timing, \copy … from and \copy … to, SET/SHOW, transactions, Ctrl-C
+# (SIGINT → CancelRequest) cancelling a running query; against kestreld
+# also \d, \dt, \l. Target: see lib.sh.
+. "$(dirname "$0")/lib.sh"
+command -v psql >/dev/null || skip "psql is not installed (run tests/e2e/clients/setup.sh)"
+start_target
+
+P="psql -X -v VERBOSITY=default"
+
+out=$($P -A -F'|' -c "SELECT * FROM t" 2>&1)
+expect_eq "select * from t" "$out" "id|name|price|d|ts|flag|score|code
+1|alpha|12.50|2024-01-15|2024-01-15 10:30:00|t|1.5|ab 
+2|beta|-0.01|1999-12-31|1970-01-01 00:00:00.000001|f|-22500000000|xyz
+3|||||||
+4|ünïcode|1234567.89|2000-01-01|2000-01-01 00:00:00|t|0.1|é  
+(4 rows)"
+
+out=$($P -At -c "select 1; select 'two'" 2>&1)
+expect_eq "two statements in one query string" "$out" "1
+two"
+
+out=$($P -c "SELECT * FROM nosuch" 2>&1)
+expect_eq "error with position and caret" "$out" 'ERROR:  relation "nosuch" does not exist
+LINE 1: SELECT * FROM nosuch
+                      ^'
+
+out=$($P -v VERBOSITY=verbose -c "select 'é' from nosuch" 2>&1)
+expect_match "SQLSTATE reaches psql" "$out" '^ERROR:  42P01: relation "nosuch" does not exist'
+expect_match "caret counts characters, not bytes" "$out" "^ {24}\^$"
+
+$P -q -c "select 1" >/dev/null 2>&1 && pass "exit status 0 on success" || fail "exit status on success"
+$P -q -v ON_ERROR_STOP=1 -c "select 1/0" >/dev/null 2>&1
+rc=$?
+[ $rc -eq 1 ] && pass "exit status 1 on error" || fail "exit status on error: $rc"
+
+out=$($P -c '\timing on' -c "select 1" 2>&1)
+expect_match "\\timing" "$out" '^Time: [0-9.]+ ms'
+
+# \copy from a file (text and CSV) and back out
+printf '10\tten\t1.00\t2020-02-02\t2020-02-02 02:02:02\tt\t2.5\tq\n11\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n' >"$WORK/in.tsv"
+printf '12,"x,y",3.50,2021-01-01,2021-01-01 00:00:00,f,1000,z\n' >"$WORK/in.csv"
+out=$($P -c "\\copy t from '$WORK/in.tsv'" 2>&1)
+expect_eq "\\copy from (text)" "$out" "COPY 2"
+out=$($P -c "\\copy t from '$WORK/in.csv' with csv" 2>&1)
+expect_eq "\\copy from (csv)" "$out" "COPY 1"
+out=$($P -c "\\copy t to '$WORK/out.tsv'" 2>&1)
+expect_eq "\\copy to" "$out" "COPY 7"
+expect_eq "\\copy to file contents" "$(head -4 "$WORK/out.tsv")" "$T_ROWS"
+expect_eq "\\copy round trip of the loaded rows" "$(sed -n 5,6p "$WORK/out.tsv")" "$(cat "$WORK/in.tsv")"
+printf '13\tbad\tnot-a-number\t2020-01-01\t2020-01-01 00:00:00\tt\t1\ta\n' >"$WORK/bad.tsv"
+out=$($P -c "\\copy t from '$WORK/bad.tsv'" 2>&1)
+expect_match "\\copy of a bad row fails with its error" "$out" '^ERROR:  invalid input syntax'
+out=$($P -At -c "select * from t" 2>&1 | wc -l)
+expect_eq "a failed load leaves nothing behind" "$out" "7"
+
+out=$($P -At -c "set application_name = 'e2e'" -c "show application_name" 2>&1)
+expect_eq "SET/SHOW" "$out" "SET
+e2e"
+
+out=$($P -At 2>&1 <<'EOF'
+begin;
+select 1/0;
+select 1;
+rollback;
+select 'after';
+EOF
+)
+expect_match "failed transaction block" "$out" 'current transaction is aborted'
+expect_match "rollback ends it" "$out" '^after$'
+
+# Ctrl-C: psql sends a CancelRequest on SIGINT
+if [ "$TARGET" = fake ]; then
+    start=$(date +%s%N)
+    $P -c "select pg_sleep(30)" >"$WORK/cancel.out" 2>&1 &
+    ppid=$!
+    sleep 1
+    kill -INT $ppid
+    wait $ppid
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    expect_match "Ctrl-C cancels the running query" "$(cat "$WORK/cancel.out")" \
+        '^ERROR:  canceling statement due to user request'
+    [ $ms -lt 5000 ] && pass "cancel took ${ms} ms" || fail "cancel took ${ms} ms"
+else
+    # catalog commands: engine catalogs (issue 9), only against kestreld
+    out=$($P -c '\dt' 2>&1)
+    expect_match "\\dt lists t" "$out" '\| t +\| table'
+    out=$($P -c '\d t' 2>&1)
+    expect_match "\\d t shows columns" "$out" 'price +\| numeric\(10,2\)'
+    out=$($P -c '\l' 2>&1)
+    expect_match "\\l" "$out" 'List of databases'
+fi
+
+finish
