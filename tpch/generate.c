@@ -152,8 +152,9 @@ check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts
     if (nparts < 1 || part < 1 || part > nparts)
         return k_error(err, K_INVALID_PARAMETER_VALUE, "invalid part %d of %d", part, nparts);
     int unit = tpch__table_unit(b, table);
-    if (nparts > tpch__units_total(b, unit, sf) && unit != TPCH_U_NATION &&
-        unit != TPCH_U_REGION && b == TPCH_BENCH_TPCH)
+    bool small = b == TPCH_BENCH_SSB ? unit == SSB_DATE
+                                     : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
+    if (!small && nparts > tpch__units_total(b, unit, sf))
         return k_error(err, K_INVALID_PARAMETER_VALUE,
                        "cannot split table %s into %d parts", tpch_table_info(b, table)->name,
                        nparts);
@@ -168,7 +169,7 @@ tpch_row_count(TpchBenchmark b, int table, const TpchScale *sf, int part, int np
     tpch__init();
     int unit = tpch__table_unit(b, table);
     int64_t first, count;
-    tpch__part_range(tpch__units_total(b, unit, sf), unit, part, nparts, &first, &count);
+    tpch__part_range(b, unit, sf, part, nparts, &first, &count);
     if ((b == TPCH_BENCH_TPCH && table == TPCH_LINEITEM) ||
         (b == TPCH_BENCH_SSB && table == SSB_LINEORDER))
         *out = tpch__count_lines(sf, first, count);
@@ -202,7 +203,7 @@ tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int npa
     if (b == TPCH_BENCH_TPCH && tpch__textpool_init(err) != K_OK) return K_ERR;
     int unit = tpch__table_unit(b, table);
     int64_t first, count;
-    tpch__part_range(tpch__units_total(b, unit, sf), unit, part, nparts, &first, &count);
+    tpch__part_range(b, unit, sf, part, nparts, &first, &count);
     TpchGen *g = malloc(sizeof(TpchGen));
     if (!g) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     tpch__gen_seek(g, b, sf, unit, first);

@@ -139,14 +139,18 @@ tpch__units_total(TpchBenchmark b, int unit, const TpchScale *sf)
 }
 
 void
-tpch__part_range(int64_t total, int unit, int part, int nparts, int64_t *first, int64_t *count)
+tpch__part_range(TpchBenchmark b, int unit, const TpchScale *sf, int part, int nparts,
+                 int64_t *first, int64_t *count)
 {
+    int64_t total = tpch__units_total(b, unit, sf);
     if (nparts <= 1) {
         *first = 1;
         *count = total;
         return;
     }
-    if (unit == TPCH_U_NATION || unit == TPCH_U_REGION) {
+    bool small = b == TPCH_BENCH_SSB ? unit == SSB_DATE
+                                     : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
+    if (small) {
         /* small fixed tables: whole in part 1 */
         *first = 1;
         *count = part == 1 ? total : 0;

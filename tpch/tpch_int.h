@@ -190,8 +190,8 @@ int64_t tpch__units_total(TpchBenchmark b, int unit, const TpchScale *sf);
 /* Which unit drives a table. */
 int tpch__table_unit(TpchBenchmark b, int table);
 /* Range [first, first + count) of units in part/nparts (dbgen's split). */
-void tpch__part_range(int64_t total, int unit, int part, int nparts, int64_t *first,
-                      int64_t *count);
+void tpch__part_range(TpchBenchmark b, int unit, const TpchScale *sf, int part, int nparts,
+                      int64_t *first, int64_t *count);
 
 /* Position g at unit `index` (1-based) of `unit`. */
 void tpch__gen_seek(TpchGen *g, TpchBenchmark b, const TpchScale *sf, int unit, int64_t index);

@@ -150,8 +150,7 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
     uint32_t want = 0;
     for (int i = 0; i < nout; i++) want |= 1u << outs[i].table;
     int64_t first, count;
-    tpch__part_range(tpch__units_total(bench, unit, &opt->scale), unit, opt->part, opt->nparts,
-                     &first, &count);
+    tpch__part_range(bench, unit, &opt->scale, opt->part, opt->nparts, &first, &count);
     int64_t block = unit_block(bench, unit);
     int64_t nblocks = (count + block - 1) / block;
     volatile int failed = 0;
