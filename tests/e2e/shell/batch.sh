@@ -53,6 +53,25 @@ $K -c "\\copy shell_copy from '$WORK/t.csv' with (format csv)" >>"$WORK/o" 2>&1
 $K --csv -c "select a, b, c from shell_copy order by a" >>"$WORK/o" 2>&1
 expect_file copy.out "$WORK/o"
 
+# COPY ... FROM STDIN inside a piped script takes the lines up to \.
+printf 'create table shell_cp (a integer, b varchar(10));\ncopy shell_cp from stdin;\n1\tone\n2\ttwo\n\\.\nselect a, b from shell_cp order by a;\n' |
+    $K >"$WORK/o" 2>&1
+expect_file copy_stdin.out "$WORK/o"
+
+# --local starts an embedded server for the session and stops it at exit
+if [ "$SERVER" = postgres ]; then
+    LOCAL="$KESTREL --local --data $WORK/local --kestreld $HERE/fake-kestreld.sh -U kestrel -d postgres"
+else
+    LOCAL="$KESTREL --local --data $WORK/local"
+fi
+$LOCAL -c "select 40 + 2 as answer" >"$WORK/o" 2>&1; rc=$?
+check; [ $rc = 0 ] && grep -q "^     42$" "$WORK/o" && pass "--local runs a query" || { fail "--local (rc $rc)"; cat "$WORK/o"; }
+sleep 0.5
+check
+if pgrep -f -- "$WORK/local" >/dev/null; then fail "--local left its server running"; else pass "--local stopped its server"; fi
+$KESTREL --local --data "$WORK/local2" --kestreld /nonexistent/kestreld -c "select 1" >"$WORK/o" 2>&1; rc=$?
+check; [ $rc = 2 ] && grep -q "cannot start the embedded server" "$WORK/o" && pass "--local without kestreld" || fail "--local missing binary (rc $rc)"
+
 # binary garbage on stdin: errors, never a crash
 RANDOM=7
 : >"$WORK/garbage"
