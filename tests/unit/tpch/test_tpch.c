@@ -11,6 +11,7 @@
  *     deterministic and stay inside the parameter domains
  *   - bad input: scale factors, parts, directories, a write that fails
  *     (file size limit) leaves no file behind
+ *   - kestrel-tpch's exit codes (0 ok, 1 failure, 2 usage) when built
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -536,6 +538,56 @@ test_queries(void **state)
     k_buf_free(&a);
 }
 
+/* ------------------------------------------------------------------ */
+/* the command line                                                     */
+/* ------------------------------------------------------------------ */
+static int
+run_cli(const char *fmt, ...)
+{
+    const char *build = getenv("KESTREL_BUILD");
+    char args[1024], cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof(cmd), "'%s/kestrel-tpch' %s >/dev/null 2>&1", build, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void
+test_cli(void **state)
+{
+    (void)state;
+    const char *build = getenv("KESTREL_BUILD");
+    char exe[1024];
+    snprintf(exe, sizeof(exe), "%s/kestrel-tpch", build ? build : ".");
+    if (!build || access(exe, X_OK) != 0) skip();
+    assert_int_equal(run_cli("--help"), 0);
+    assert_int_equal(run_cli("gen --help"), 0);
+    assert_int_equal(run_cli("queries --help"), 0);
+    assert_int_equal(run_cli("frobnicate"), 2);
+    assert_int_equal(run_cli("gen --frobnicate"), 2);
+    assert_int_equal(run_cli("gen --part 5/4"), 2);
+    assert_int_equal(run_cli("gen --tables lineitem,nosuch"), 2);
+    assert_int_equal(run_cli("gen --sf abc --out /tmp"), 1);
+    assert_int_equal(run_cli("gen --sf 0 --out /tmp"), 1);
+    assert_int_equal(run_cli("gen --sf 0.01 --out /nonexistent/dir"), 1);
+    assert_int_equal(run_cli("queries --query 99"), 2);
+    char dir[1024];
+    make_tmpdir(dir, sizeof(dir));
+    assert_int_equal(run_cli("gen --sf 0.01 --tables region,nation --out '%s' --quiet", dir), 0);
+    assert_int_equal(count_entries(dir), 2);
+    Mem got = {0}, want = reference("nation");
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/nation.tbl", dir);
+    assert_true(read_file(path, &got));
+    assert_same_text("nation.tbl", &got, &want);
+    free(got.p);
+    free(want.p);
+    rm_tree(dir);
+}
+
 int
 main(void)
 {
@@ -550,6 +602,7 @@ main(void)
         cmocka_unit_test(test_failed_write_leaves_nothing),
         cmocka_unit_test(test_ssb),
         cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
