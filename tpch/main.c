@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,9 +322,26 @@ cmd_schema(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Interrupted: remove half-written temporary files, then die of the signal. */
+static void
+on_signal(int sig)
+{
+    tpch_remove_temp_files();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int
 main(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
     if (argc < 2) {
         usage_main(stderr);
         return EXIT_USAGE;

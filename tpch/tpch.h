@@ -132,6 +132,9 @@ struct TpchWriteOptions {
  * temporary file is removed and err says which file and why.
  */
 K_MUSTCHECK int tpch_write_tables(const TpchWriteOptions *opt, KErr *err);
+/* Unlink the temporary files of writes in progress. Async-signal-safe: for
+ * a SIGINT/SIGTERM handler that then re-raises the signal. */
+void tpch_remove_temp_files(void);
 
 /* CREATE TABLE statements of the benchmark (the shipped schema .sql text). */
 const char *tpch_schema_sql(TpchBenchmark b);

@@ -13,12 +13,15 @@
  * and renamed into place only after the last byte is on disk, so a file
  * with the final name is always complete. On any error the temporary files
  * are unlinked and the error names the file and the system's reason.
+ * tpch_remove_temp_files() does the same from a signal handler.
  *
- * Interface routines: tpch_write_tables().
+ * Interface routines: tpch_write_tables(), tpch_remove_temp_files().
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -27,6 +30,45 @@
 #include "tpch/tpch_int.h"
 
 #define MAX_OUT 4
+
+/* Temporary files being written, so a signal handler can remove them
+ * (tpch_remove_temp_files). Slots are claimed under a mutex; the handler
+ * only reads them. */
+#define TEMP_SLOTS 64
+static char temp_names[TEMP_SLOTS][4096];
+static volatile sig_atomic_t temp_used[TEMP_SLOTS];
+static pthread_mutex_t temp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+temp_register(const char *path)
+{
+    int slot = -1;
+    pthread_mutex_lock(&temp_lock);
+    for (int i = 0; i < TEMP_SLOTS && slot < 0; i++)
+        if (!temp_used[i]) {
+            snprintf(temp_names[i], sizeof(temp_names[i]), "%s", path);
+            temp_used[i] = 1;
+            slot = i;
+        }
+    pthread_mutex_unlock(&temp_lock);
+    return slot;
+}
+
+static void
+temp_release(int slot)
+{
+    if (slot < 0) return;
+    pthread_mutex_lock(&temp_lock);
+    temp_used[slot] = 0;
+    pthread_mutex_unlock(&temp_lock);
+}
+
+void
+tpch_remove_temp_files(void)
+{
+    for (int i = 0; i < TEMP_SLOTS; i++)
+        if (temp_used[i]) unlink(temp_names[i]);
+}
 
 typedef struct OutBuf {
     char *p;
@@ -40,6 +82,7 @@ typedef struct Out {
     char tmp[4096];
     char final[4096];
     int64_t rows;
+    int slot; /* in temp_names, -1 if none */
 } Out;
 
 typedef struct ThreadCtx {
@@ -137,9 +180,11 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
         else
             snprintf(o->final, sizeof(o->final), "%s/%s.tbl", opt->out_dir, name);
         snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tbl.tmp.%d", opt->out_dir, name, (int)getpid());
+        o->slot = temp_register(o->tmp);
         o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (o->fd < 0) {
             io_error(err, "create", o->tmp, errno);
+            temp_release(o->slot);
             nout--;
             rc = K_ERR;
             break;
@@ -238,6 +283,8 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
             goto done;
         }
         outs[i].tmp[0] = '\0';
+        temp_release(outs[i].slot);
+        outs[i].slot = -1;
         if (opt->verbose)
             fprintf(stderr, "%s: %lld rows in %.2f s\n", outs[i].final, (long long)outs[i].rows,
                     (double)(k_now_ns() - t0) / 1e9);
@@ -246,6 +293,7 @@ done:
     for (int i = 0; i < nout; i++) {
         if (outs[i].fd >= 0) close(outs[i].fd);
         if (outs[i].tmp[0]) unlink(outs[i].tmp);
+        temp_release(outs[i].slot);
     }
     return rc;
 }
