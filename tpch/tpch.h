@@ -12,6 +12,7 @@
  *   tpch_table_info()    - names and columns of the tables of a benchmark
  *   tpch_row_count()     - exact row count of a table (or of one part of it)
  *   tpch_generate()      - stream the rows of one table (or one part) to a callback
+ *   tpch_generate_batches() - the same as typed KBatch batches (for storage loads)
  *   tpch_write_tables()  - write .tbl files, in parallel, atomically
  *   tpch_schema_sql()    - the CREATE TABLE statements of a benchmark
  *   tpch_query_count(), tpch_query_text(), tpch_query_generate() - queries
@@ -113,6 +114,19 @@ typedef int (*TpchRowFn)(void *ctx, const TpchField *fields, int nfields, KErr *
  * thread. Parallel consumers call it once per part from several threads. */
 K_MUSTCHECK int tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part,
                               int nparts, TpchRowFn fn, void *ctx, KErr *err);
+
+/*
+ * The same rows as typed batches of up to K_VECTOR_SIZE rows, for loading
+ * storage directly: `types` gives the type of each of the table's columns
+ * (normally the catalog's, e.g. DECIMAL(15,2), DATE, CHAR(25)); each field
+ * is converted with k_value_parse(), so values equal a COPY of the .tbl
+ * file. The batch (created under `arena`) is reused: `fn` must consume it
+ * before returning. Returns K_ERR with the callback's or a conversion error.
+ */
+typedef int (*TpchBatchFn)(void *ctx, const KBatch *batch, KErr *err);
+K_MUSTCHECK int tpch_generate_batches(TpchBenchmark b, int table, const TpchScale *sf, int part,
+                                      int nparts, const KType *types, KArena *arena,
+                                      TpchBatchFn fn, void *ctx, KErr *err);
 
 /* Writing .tbl files ('|'-separated, no trailing '|', one row per line). */
 struct TpchWriteOptions {

@@ -184,6 +184,19 @@ count_entries(const char *dir)
     return n;
 }
 
+static int
+split_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    f[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == '|') {
+            *p = '\0';
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* TPC-H                                                                */
 /* ------------------------------------------------------------------ */
@@ -321,6 +334,73 @@ test_table_lookup_and_schema(void **state)
     assert_non_null(strstr(tpch_schema_sql(TPCH_BENCH_SSB), "CREATE TABLE lineorder"));
 }
 
+/* typed batches: lineitem at SF 0.01 with the schema's column types */
+typedef struct BatchSum {
+    int64_t rows, batches, qty_cents, first_ship;
+    uint32_t max_count;
+} BatchSum;
+
+static int
+sum_batch(void *ctx, const KBatch *b, KErr *err)
+{
+    (void)err;
+    BatchSum *s = ctx;
+    if (s->rows == 0) s->first_ship = *(const int32_t *)k_vec_slot(&b->cols[10], 0);
+    for (uint32_t i = 0; i < b->count; i++)
+        s->qty_cents += *(const int64_t *)k_vec_slot(&b->cols[4], i);
+    s->rows += b->count;
+    s->batches++;
+    if (b->count > s->max_count) s->max_count = b->count;
+    return K_OK;
+}
+
+static void
+test_batches(void **state)
+{
+    (void)state;
+    KType t[16];
+    for (int i = 0; i < 4; i++) t[i] = k_type(K_TYPE_INT32);
+    for (int i = 4; i < 8; i++) t[i] = k_type_decimal(15, 2);
+    t[8] = k_type_char(1);
+    t[9] = k_type_char(1);
+    for (int i = 10; i < 13; i++) t[i] = k_type(K_TYPE_DATE);
+    t[13] = k_type_char(25);
+    t[14] = k_type_char(10);
+    t[15] = k_type_varchar(44);
+    KArena *a = k_arena_create(NULL, "test");
+    assert_non_null(a);
+    TpchScale sf = scale("0.01");
+    BatchSum s = {0};
+    KErr err;
+    int rc = tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a, sum_batch, &s,
+                                   &err);
+    if (rc != K_OK) fail_msg("batches: %s", err.message);
+    assert_int_equal(s.rows, 60175);
+    assert_int_equal(s.max_count, K_VECTOR_SIZE);
+    assert_int_equal(s.batches, (60175 + K_VECTOR_SIZE - 1) / K_VECTOR_SIZE);
+    int32_t d;
+    assert_int_equal(k_parse_date("1996-03-13", 10, &d, &err), K_OK);
+    assert_int_equal(s.first_ship, d);
+    /* sum of l_quantity from the text */
+    Mem m = gen_mem(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1);
+    mem_put(&m, "", 1);
+    int64_t qty = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(m.p, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        char *fld[20];
+        split_fields(ln, fld, 20);
+        qty += atol(fld[4]) * 100;
+    }
+    assert_int_equal(s.qty_cents, qty);
+    free(m.p);
+    /* a type the text does not fit is an error, not a crash */
+    t[1] = k_type(K_TYPE_DATE);
+    assert_int_equal(tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a,
+                                           sum_batch, &s, &err),
+                     K_ERR);
+    k_arena_destroy(a);
+}
+
 /* ------------------------------------------------------------------ */
 /* bad input                                                            */
 /* ------------------------------------------------------------------ */
@@ -409,18 +489,6 @@ test_failed_write_leaves_nothing(void **state)
 /* ------------------------------------------------------------------ */
 /* SSB                                                                  */
 /* ------------------------------------------------------------------ */
-static int
-split_fields(char *line, char **f, int max)
-{
-    int n = 0;
-    f[n++] = line;
-    for (char *p = line; *p && n < max; p++)
-        if (*p == '|') {
-            *p = '\0';
-            f[n++] = p + 1;
-        }
-    return n;
-}
 
 static void
 test_ssb(void **state)
@@ -597,6 +665,7 @@ main(void)
         cmocka_unit_test(test_parts_concatenate_to_whole),
         cmocka_unit_test(test_row_counts),
         cmocka_unit_test(test_table_lookup_and_schema),
+        cmocka_unit_test(test_batches),
         cmocka_unit_test(test_bad_scale_and_parts),
         cmocka_unit_test(test_bad_output_dir),
         cmocka_unit_test(test_failed_write_leaves_nothing),
