@@ -33,8 +33,14 @@ k_cpu_detect(void)
 KSimdLevel
 k_simd_level(void)
 {
+    /* kernels ask often: detect the hardware once */
+    static int detected = -1;
+    int hw = __atomic_load_n(&detected, __ATOMIC_RELAXED);
+    if (hw < 0) {
+        hw = (int)k_cpu_detect();
+        __atomic_store_n(&detected, hw, __ATOMIC_RELAXED);
+    }
     int f = __atomic_load_n(&forced, __ATOMIC_RELAXED);
-    KSimdLevel hw = k_cpu_detect();
     if (f < 0) {
         const char *e = getenv("KESTREL_SIMD");
         f = hw;
@@ -45,7 +51,7 @@ k_simd_level(void)
         }
         __atomic_store_n(&forced, f, __ATOMIC_RELAXED);
     }
-    return (KSimdLevel)(f < (int)hw ? f : (int)hw);
+    return (KSimdLevel)(f < hw ? f : hw);
 }
 
 void

@@ -120,24 +120,60 @@ parse_fraction(const char *s, size_t n, size_t *i)
     return frac + up;
 }
 
-/* Parse "YYYY-MM-DD" at s[*i]; leaves *i after it. 0 ok, 1 syntax, 2 range. */
+/*
+ * Parse "[-]Y-M-D[( |T)H:M[:S[.F]]][ BC|AD]", the ISO forms PostgreSQL reads
+ * and prints. Fills the day number and the time of day in µs. Returns 0,
+ * 1 for bad syntax (22007) or 2 for a field out of range (22008). There is
+ * no year 0 (1 BC comes before 1 AD); a leading '-' gives astronomical years.
+ */
 static int
-parse_ymd(const char *s, size_t n, size_t *i, int32_t *out)
+parse_datetime(const char *s, size_t n, int32_t *days, int64_t *tod)
 {
-    int64_t y, m, d;
-    bool neg = false;
-    if (*i < n && s[*i] == '-') neg = true, (*i)++;
-    if (digits(s, n, i, 7, &y) < 1) return 1;
-    if (*i >= n || s[*i] != '-') return 1;
-    (*i)++;
-    if (digits(s, n, i, 2, &m) < 1) return 1;
-    if (*i >= n || s[*i] != '-') return 1;
-    (*i)++;
-    if (digits(s, n, i, 2, &d) < 1) return 1;
-    if (neg) y = -y;
+    size_t i = 0;
+    int64_t y, m, d, h = 0, mi = 0, sec = 0, frac = 0;
+    bool neg = false, range = false;
+    if (i < n && s[i] == '-') neg = true, i++;
+    if (digits(s, n, &i, 7, &y) < 1 || i >= n || s[i] != '-') return 1;
+    i++;
+    if (digits(s, n, &i, 2, &m) < 1 || i >= n || s[i] != '-') return 1;
+    i++;
+    if (digits(s, n, &i, 2, &d) < 1) return 1;
+    if (i + 1 < n && (s[i] == ' ' || s[i] == 'T') && isdigit((unsigned char)s[i + 1])) {
+        i++;
+        if (digits(s, n, &i, 2, &h) < 1 || i >= n || s[i] != ':') return 1;
+        i++;
+        if (digits(s, n, &i, 2, &mi) < 1) return 1;
+        if (i < n && s[i] == ':') {
+            i++;
+            if (digits(s, n, &i, 2, &sec) < 1) return 1;
+            if (i < n && s[i] == '.') {
+                i++;
+                frac = parse_fraction(s, n, &i);
+            }
+        }
+        range = h > 24 || mi > 59 || sec > 60 || (h == 24 && (mi || sec || frac));
+    }
+    /* an optional era */
+    bool bc = false;
+    size_t j = i;
+    while (j < n && s[j] == ' ') j++;
+    if (j > i && n - j == 2 && (strncasecmp(s + j, "BC", 2) == 0 || strncasecmp(s + j, "AD", 2) == 0)) {
+        bc = toupper((unsigned char)s[j]) == 'B';
+        i = n;
+    }
+    if (i != n) return 1;
+    if (range) return 2;
+    if (bc) {
+        if (neg || y == 0) return 2;
+        y = 1 - y;
+    } else if (neg) {
+        y = -y;
+    } else if (y == 0) {
+        return 2;
+    }
     if (!k_date_valid_ymd((int)y, (int)m, (int)d)) return 2;
-    *out = k_date_from_ymd((int)y, (int)m, (int)d);
-    /* optional " BC" is not supported; trailing text is checked by caller */
+    *days = k_date_from_ymd((int)y, (int)m, (int)d);
+    *tod = ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
     return 0;
 }
 
@@ -145,23 +181,11 @@ int
 k_parse_date(const char *s, size_t n, int32_t *out, KErr *err)
 {
     const char *o = s;
-    size_t on = n, i = 0;
+    size_t on = n;
     trim(&s, &n);
-    int rc = parse_ymd(s, n, &i, out);
-    if (rc == 0 && i != n) {
-        /* allow a zero time part: "1998-12-01 00:00:00" */
-        int64_t dummy;
-        size_t j = i;
-        if (s[j] == ' ' || s[j] == 'T') {
-            j++;
-            int32_t h = 0;
-            if (digits(s, n, &j, 2, &dummy) == 2) h = (int32_t)dummy;
-            (void)h;
-            while (j < n && (isdigit((unsigned char)s[j]) || s[j] == ':' || s[j] == '.')) j++;
-            if (j == n) return K_OK;
-        }
-        rc = 1;
-    }
+    int64_t tod;
+    /* like PostgreSQL, a time of day after the date is checked and dropped */
+    int rc = parse_datetime(s, n, out, &tod);
     if (rc == 1)
         return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type date: \"%.*s\"",
                        (int)K_MIN(on, 200), o);
@@ -175,39 +199,18 @@ int
 k_parse_timestamp(const char *s, size_t n, int64_t *out, KErr *err)
 {
     const char *o = s;
-    size_t on = n, i = 0;
+    size_t on = n;
     trim(&s, &n);
     int32_t days;
-    int rc = parse_ymd(s, n, &i, &days);
-    int64_t h = 0, mi = 0, sec = 0, frac = 0;
-    if (rc == 0 && i < n) {
-        if (s[i] != ' ' && s[i] != 'T') rc = 1;
-        else {
-            i++;
-            if (digits(s, n, &i, 2, &h) < 1 || i >= n || s[i] != ':') rc = 1;
-            else {
-                i++;
-                if (digits(s, n, &i, 2, &mi) < 1) rc = 1;
-                else if (i < n && s[i] == ':') {
-                    i++;
-                    if (digits(s, n, &i, 2, &sec) < 1) rc = 1;
-                    else if (i < n && s[i] == '.') {
-                        i++;
-                        frac = parse_fraction(s, n, &i);
-                    }
-                }
-                if (rc == 0 && i != n) rc = 1;
-                if (rc == 0 && (h > 24 || mi > 59 || sec > 60 || (h == 24 && (mi || sec || frac)))) rc = 2;
-            }
-        }
-    }
+    int64_t tod;
+    int rc = parse_datetime(s, n, &days, &tod);
     if (rc == 1)
         return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp: \"%.*s\"",
                        (int)K_MIN(on, 200), o);
     if (rc == 2)
         return k_error(err, K_DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \"%.*s\"",
                        (int)K_MIN(on, 200), o);
-    k_int128 t = (k_int128)days * K_USECS_PER_DAY + ((h * 60 + mi) * 60 + sec) * 1000000 + frac;
+    k_int128 t = (k_int128)days * K_USECS_PER_DAY + tod;
     if (t > INT64_MAX || t < INT64_MIN)
         return k_error(err, K_DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"%.*s\"",
                        (int)K_MIN(on, 200), o);

@@ -304,6 +304,53 @@ test_threads(void **state)
     k_arena_destroy(q);
 }
 
+typedef struct LimitArg {
+    KArena *parent;
+    size_t got;
+} LimitArg;
+
+static void *
+limit_thread(void *p)
+{
+    LimitArg *t = p;
+    KArena *c = k_arena_create(t->parent, "per-thread");
+    if (!c) return NULL;
+    /* bounded loop: a broken limit fails the test instead of eating memory */
+    for (int i = 0; i < 2000; i++) {
+        if (!k_alloc(c, 4000)) break;
+        t->got += 4000;
+        if (k_arena_used(t->parent) > k_arena_limit(t->parent)) t->got = SIZE_MAX / 2;
+    }
+    /* leave the child alive: the parent frees it */
+    return NULL;
+}
+
+static void
+test_threads_share_limit(void **state)
+{
+    (void)state;
+    KArena *q = k_arena_create(NULL, "limited query");
+    k_arena_set_limit(q, 1 << 20);
+    pthread_t th[4];
+    LimitArg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (LimitArg){q, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, limit_thread, &args[i]), 0);
+    }
+    size_t total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(args[i].got < SIZE_MAX / 2); /* nobody saw the limit crossed */
+        total += args[i].got;
+    }
+    /* together they filled most of the budget and never more than it */
+    assert_true(total > (1 << 20) / 2);
+    assert_true(total <= (1 << 20));
+    assert_true(k_arena_used(q) <= (1 << 20));
+    assert_true(k_arena_peak(q) <= (1 << 20));
+    k_arena_destroy(q);
+}
+
 int
 main(void)
 {
@@ -315,6 +362,7 @@ main(void)
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_big_free_realloc),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads_share_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

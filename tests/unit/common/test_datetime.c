@@ -157,6 +157,20 @@ test_date_text(void **state)
     check_date("9999-12-31", "9999-12-31");
     check_date("12345-06-07", "12345-06-07");
     check_date("1998-12-01 00:00:00", "1998-12-01"); /* a time part is dropped */
+    check_date("1998-12-01 23:59:59.999", "1998-12-01");
+    check_date("1998-12-01T12:00", "1998-12-01");
+    check_date("0044-03-15 BC", "0044-03-15 BC"); /* output reads back */
+    check_date("0001-01-01 BC", "0001-01-01 BC");
+    check_date("2000-01-01 AD", "2000-01-01");
+    check_date("-0043-03-15", "0044-03-15 BC"); /* astronomical year -43 */
+    check_date("4714-01-01 BC", "4714-01-01 BC");
+    CHECK_ERR(k_parse_date(S("4715-01-01 BC"), &d, &err), "22008");
+    CHECK_ERR(k_parse_date(S("0000-01-01"), &d, &err), "22008"); /* no year 0 */
+    CHECK_ERR(k_parse_date(S("0000-01-01 BC"), &d, &err), "22008");
+    CHECK_ERR(k_parse_date(S("1998-12-01 25:00"), &d, &err), "22008");
+    CHECK_ERR(k_parse_date(S("1998-12-01 10:61"), &d, &err), "22008");
+    CHECK_ERR(k_parse_date(S("1998-12-01 BCE"), &d, &err), "22007");
+    CHECK_ERR(k_parse_date(S("1998-12-01 10:"), &d, &err), "22007");
     CHECK_OK(k_parse_date(S("1970-01-01"), &d, &err));
     assert_int_equal(d, 0);
     char buf[32];
@@ -223,7 +237,10 @@ test_timestamp(void **state)
     check_ts("1998-12-01 24:00:00", "1998-12-02 00:00:00");
     check_ts("1969-07-20 20:17:40", "1969-07-20 20:17:40");
     check_ts("1900-02-28 23:59:59", "1900-02-28 23:59:59");
-    check_ts("0000-06-01 12:00:00", "0001-06-01 12:00:00 BC");
+    check_ts("0001-06-01 12:00:00 BC", "0001-06-01 12:00:00 BC");
+    check_ts("0044-03-15 bc", "0044-03-15 00:00:00 BC");
+    check_ts("1998-12-01 10:11:12 AD", "1998-12-01 10:11:12");
+    CHECK_ERR(k_parse_timestamp(S("0000-06-01 12:00:00"), &t, &err), "22008");
     check_ts("294246-12-31 23:59:59", "294246-12-31 23:59:59");
     CHECK_ERR(k_parse_timestamp(S("294277-01-01 00:00:00"), &t, &err), "22008");
     CHECK_ERR(k_parse_timestamp(S("294248-01-01"), &t, &err), "22008");
