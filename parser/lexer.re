@@ -162,7 +162,7 @@ loop:
                 }
             }
             code = PR_TK_STRING;
-            goto done;
+            goto quoted;
         }
         [eE] ['] {
             for (;;) {
@@ -178,7 +178,7 @@ loop:
                 }
             }
             code = PR_TK_STRING;
-            goto done;
+            goto quoted;
         }
         ["] {
             for (;;) {
@@ -190,7 +190,7 @@ loop:
             }
             if (YYCURSOR - start == 2) return lex_error(p, start, "zero-length delimited identifier");
             code = PR_TK_ID;
-            goto done;
+            goto quoted;
         }
         "$" digit+ {
             if (YYCURSOR < YYLIMIT && (ident_cont_char(*YYCURSOR)))
@@ -211,7 +211,7 @@ loop:
                 YYCURSOR = q + 1;
             }
             code = PR_TK_STRING;
-            goto done;
+            goto quoted;
         }
 
         digit+ {
@@ -262,6 +262,19 @@ loop:
 
         * { code = PR_TK_ILLEGAL; goto done; }
     */
+
+quoted:
+    /* PostgreSQL's text is a C string in UTF-8: a NUL byte cannot be part
+     * of a literal or a name */
+    {
+        const char *nul = memchr(start, 0, (size_t)(YYCURSOR - start));
+        if (nul) {
+            pr__fail(p, K_CHARACTER_NOT_IN_REPERTOIRE, (int32_t)(nul - p->sql),
+                     "invalid byte sequence for encoding \"UTF8\": 0x00");
+            return -1;
+        }
+    }
+    goto done;
 
 number:
     /* PostgreSQL 15+: a number directly followed by a word is an error */
