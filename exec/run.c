@@ -148,7 +148,9 @@ ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err)
 {
     (void)p;
     if (ex__check(x, err)) return K_ERR;
-    if (k_batch_rows(b) == 0) return K_OK;
+    b->sel = NULL; /* emitted batches are compact; a consumer may have narrowed the last one */
+    b->nsel = 0;
+    if (b->count == 0) return K_OK;
     return c->push(c, 0, b, err);
 }
 

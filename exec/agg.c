@@ -1,0 +1,905 @@
+/*
+ * agg.c — hash aggregation (COMPLETE, PARTIAL, FINAL) and the set
+ * operations that are aggregations in disguise (UNION, INTERSECT [ALL],
+ * EXCEPT [ALL]).
+ *
+ * Interface routines: ex__produce_agg, ex__produce_setop.
+ *
+ * Each thread aggregates into its own GTable (linear probing over 32-bit
+ * tags and group ids; group keys kept in batch-shaped chunks, so group g
+ * sits in chunk g >> 11, row g & 2047; states in one array of
+ * naggs * sizeof(AggState) per group). At the end the tables are merged
+ * into thread 0's, then the groups are emitted chunk by chunk.
+ * DISTINCT aggregates keep a set of (group, value) pairs — itself a GTable
+ * — and only feed values not seen before; a query with DISTINCT
+ * aggregates aggregates in one table under a lock (a merge of per-thread
+ * sets would count a value twice).
+ * Accumulators: integer and decimal sums in int128 (never overflow for
+ * realistic inputs; checked against precision 38 at the end), double sums
+ * in double, variance by Welford's method (merged with Chan's formula).
+ */
+#include "exec/exec_int.h"
+
+#include <math.h>
+
+typedef struct AggState {
+    union {
+        k_int128 i128;
+        double f64;
+        ExValue v;
+    } a;
+    int64_t n;  /* rows seen (COUNT) / non-NULL values (others) */
+    double m2;  /* VAR: sum of squared deviations; a.f64 = mean */
+} AggState;
+
+typedef struct GTable {
+    KArena *arena;
+    uint32_t nkeys;
+    KType *ktypes;
+    uint32_t naggs;
+    uint32_t ngroups;
+    uint32_t nchunks, chunk_cap;
+    KBatch **chunks;     /* group keys */
+    AggState *states;    /* ngroups * naggs */
+    uint32_t state_cap;  /* groups */
+    uint64_t *ghash;
+    int64_t *cnt;        /* setops: 2 counters per group */
+    uint32_t *slots;     /* group id + 1 */
+    uint32_t *tags;
+    uint64_t mask;
+} GTable;
+
+static int
+gt_init(GTable *g, KArena *a, uint32_t nkeys, const KType *ktypes, uint32_t naggs, bool counters,
+        KErr *err)
+{
+    memset(g, 0, sizeof *g);
+    g->arena = a;
+    g->nkeys = nkeys;
+    g->naggs = naggs;
+    g->ktypes = k_alloc(a, sizeof(KType) * (nkeys + 1));
+    g->mask = 255;
+    g->slots = k_alloc0(a, sizeof(uint32_t) * 256);
+    g->tags = k_alloc(a, sizeof(uint32_t) * 256);
+    if (!g->ktypes || !g->slots || !g->tags) return k_error_oom(err, a, 2048);
+    if (nkeys) memcpy(g->ktypes, ktypes, sizeof(KType) * nkeys);
+    if (counters) g->cnt = (int64_t *)1; /* allocated with the states */
+    return K_OK;
+}
+
+static int
+gt_grow_groups(GTable *g, KErr *err)
+{
+    uint32_t nc = g->state_cap ? g->state_cap * 2 : 1024;
+    size_t ssz = sizeof(AggState) * g->naggs;
+    if (g->naggs) {
+        AggState *s = k_realloc(g->arena, g->states, ssz * g->state_cap, ssz * nc);
+        if (!s) return k_error_oom(err, g->arena, ssz * nc);
+        g->states = s;
+    }
+    uint64_t *h = k_realloc(g->arena, g->ghash, 8 * (size_t)g->state_cap, 8 * (size_t)nc);
+    if (!h) return k_error_oom(err, g->arena, 8 * (size_t)nc);
+    g->ghash = h;
+    if (g->cnt) {
+        int64_t *c = k_realloc(g->arena, g->cnt == (int64_t *)1 ? NULL : g->cnt,
+                               16 * (size_t)g->state_cap, 16 * (size_t)nc);
+        if (!c) return k_error_oom(err, g->arena, 16 * (size_t)nc);
+        g->cnt = c;
+    }
+    g->state_cap = nc;
+    return K_OK;
+}
+
+static int
+gt_rehash(GTable *g, KErr *err)
+{
+    uint64_t cap = (g->mask + 1) * 2;
+    uint32_t *slots = k_alloc0(g->arena, sizeof(uint32_t) * cap);
+    uint32_t *tags = k_alloc(g->arena, sizeof(uint32_t) * cap);
+    if (!slots || !tags) return k_error_oom(err, g->arena, sizeof(uint32_t) * cap * 2);
+    k_free(g->arena, g->slots, sizeof(uint32_t) * (g->mask + 1));
+    k_free(g->arena, g->tags, sizeof(uint32_t) * (g->mask + 1));
+    g->slots = slots;
+    g->tags = tags;
+    g->mask = cap - 1;
+    for (uint32_t gid = 0; gid < g->ngroups; gid++) {
+        uint64_t h = g->ghash[gid];
+        uint64_t pos = h & g->mask;
+        while (slots[pos]) pos = (pos + 1) & g->mask;
+        slots[pos] = gid + 1;
+        tags[pos] = (uint32_t)(h >> 32);
+    }
+    return K_OK;
+}
+
+static inline bool
+gt_key_eq(const GTable *g, uint32_t gid, KVector **kv, uint32_t row)
+{
+    const KBatch *ch = g->chunks[gid >> 11];
+    uint32_t gr = gid & 2047;
+    for (uint32_t k = 0; k < g->nkeys; k++) {
+        const KVector *a = &ch->cols[k];
+        bool na = !k_vec_is_valid(a, gr), nb = !k_vec_is_valid(kv[k], row);
+        if (na || nb) {
+            if (na != nb) return false;
+            continue;
+        }
+        if (!ex__eq_slot(a->type, k_vec_slot(a, gr), k_vec_slot(kv[k], row))) return false;
+    }
+    return true;
+}
+
+/* Find the group of row `row` of the key vectors (hash h) or create it. */
+static int
+gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *is_new, KErr *err)
+{
+    uint32_t tg = (uint32_t)(h >> 32);
+    uint64_t pos = h & g->mask;
+    for (;;) {
+        uint32_t s = g->slots[pos];
+        if (!s) break;
+        if (g->tags[pos] == tg && gt_key_eq(g, s - 1, kv, row)) {
+            *gid = s - 1;
+            *is_new = false;
+            return K_OK;
+        }
+        pos = (pos + 1) & g->mask;
+    }
+    uint32_t id = g->ngroups;
+    if (id == UINT32_MAX / 2) return k_error(err, K_PROGRAM_LIMIT_EXCEEDED, "too many groups");
+    if (id == g->state_cap && gt_grow_groups(g, err)) return K_ERR;
+    if ((id & 2047) == 0) {
+        if (g->nchunks == g->chunk_cap) {
+            uint32_t nc = g->chunk_cap ? g->chunk_cap * 2 : 8;
+            KBatch **c = k_realloc(g->arena, g->chunks, sizeof(KBatch *) * g->chunk_cap,
+                                   sizeof(KBatch *) * nc);
+            if (!c) return k_error_oom(err, g->arena, sizeof(KBatch *) * nc);
+            g->chunks = c;
+            g->chunk_cap = nc;
+        }
+        KBatch *b = ex__batch_new(g->arena, g->nkeys, g->ktypes, err);
+        if (!b) return K_ERR;
+        g->chunks[g->nchunks++] = b;
+    }
+    KBatch *ch = g->chunks[id >> 11];
+    uint32_t r = id & 2047;
+    for (uint32_t k = 0; k < g->nkeys; k++)
+        if (ex__vec_set(&ch->cols[k], r, kv[k], row, ch->arena, ch->heap, err)) return K_ERR;
+    ch->count = r + 1;
+    g->ghash[id] = h;
+    if (g->naggs) memset(&g->states[(size_t)id * g->naggs], 0, sizeof(AggState) * g->naggs);
+    if (g->cnt) g->cnt[2 * id] = g->cnt[2 * id + 1] = 0;
+    g->ngroups++;
+    g->slots[pos] = id + 1;
+    g->tags[pos] = tg;
+    *gid = id;
+    *is_new = true;
+    if ((uint64_t)g->ngroups * 2 > g->mask + 1) return gt_rehash(g, err);
+    return K_OK;
+}
+
+static size_t
+gt_bytes(const GTable *g)
+{
+    return (size_t)g->state_cap * (sizeof(AggState) * g->naggs + 8) + (g->mask + 1) * 8 +
+           (size_t)g->nchunks * K_VECTOR_SIZE * 16 * (g->nkeys ? g->nkeys : 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Aggregate state updates                                              */
+/* ------------------------------------------------------------------ */
+static inline double
+as_double(KType t, const void *slot)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_INT32: return *(const int32_t *)slot;
+    case K_TYPE_INT64: return (double)*(const int64_t *)slot;
+    case K_TYPE_DECIMAL: return (double)ex__dec_get(t, slot) / (double)k_pow10_128[t.scale];
+    case K_TYPE_DOUBLE: return *(const double *)slot;
+    default: return 0;
+    }
+}
+
+static inline k_int128
+as_i128(KType t, const void *slot)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_INT32: return *(const int32_t *)slot;
+    case K_TYPE_INT64: return *(const int64_t *)slot;
+    default: return ex__dec_get(t, slot);
+    }
+}
+
+static int
+minmax_set(AggState *s, KType t, const void *slot, KArena *heap, bool is_max, bool any, KErr *err)
+{
+    if (s->n && any) return K_OK;
+    if (s->n) {
+        int c = ex__cmp_slot(t, slot, &s->a.v);
+        if (is_max ? c <= 0 : c >= 0) return K_OK;
+    }
+    memcpy(&s->a.v, slot, k_type_width(t));
+    s->n = 1;
+    if (k_type_is_string(t)) return ex__str_own(heap, &s->a.v.str, err);
+    return K_OK;
+}
+
+static void
+var_merge(AggState *d, int64_t n, double mean, double m2)
+{
+    if (!n) return;
+    if (!d->n) {
+        d->n = n;
+        d->a.f64 = mean;
+        d->m2 = m2;
+        return;
+    }
+    double tot = (double)(d->n + n);
+    double delta = mean - d->a.f64;
+    d->m2 += m2 + delta * delta * (double)d->n * (double)n / tot;
+    d->a.f64 += delta * (double)n / tot;
+    d->n += n;
+}
+
+/* Feed rows rows[0..n-1] (physical) of arg vector v into their groups. */
+static int
+agg_update(const ExAggSpec *sp, AggState *states, uint32_t naggs, uint32_t ai,
+           const uint32_t *gid_of_row, const KVector *v, const uint16_t *rows, uint32_t n,
+           KArena *heap, int32_t pos, KErr *err)
+{
+    ExAggFunc f = (ExAggFunc)sp->func;
+    if (f == EX_AGG_COUNT_STAR) {
+        for (uint32_t j = 0; j < n; j++) states[(size_t)gid_of_row[rows[j]] * naggs + ai].n++;
+        return K_OK;
+    }
+    KType t = v->type;
+    bool cst = v->flags & K_VEC_CONST;
+    bool nulls = v->validity != NULL;
+#define EX_AGG_LOOP(...)                                                                      \
+    for (uint32_t j = 0; j < n; j++) {                                                        \
+        uint32_t r = rows[j];                                                                 \
+        if (nulls && !k_vec_is_valid(v, r)) continue;                                         \
+        AggState *s = &states[(size_t)gid_of_row[r] * naggs + ai];                            \
+        uint32_t vr = cst ? 0 : r;                                                            \
+        (void)vr;                                                                             \
+        __VA_ARGS__;                                                                          \
+    }
+    switch (f) {
+    case EX_AGG_COUNT: EX_AGG_LOOP(s->n++; (void)vr); break;
+    case EX_AGG_SUM:
+    case EX_AGG_AVG:
+        switch (ex__phys(t)) {
+        case EX_P_I32: { const int32_t *d = v->data; EX_AGG_LOOP(s->a.i128 += d[vr]; s->n++); break; }
+        case EX_P_I64: { const int64_t *d = v->data; EX_AGG_LOOP(s->a.i128 += d[vr]; s->n++); break; }
+        case EX_P_I128: {
+            const k_int128 *d = v->data;
+            bool ovf = false;
+            EX_AGG_LOOP(ovf |= __builtin_add_overflow(s->a.i128, d[vr], &s->a.i128); s->n++);
+            if (ovf) return k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos, "numeric field overflow");
+            break;
+        }
+        case EX_P_F64: { const double *d = v->data; EX_AGG_LOOP(s->a.f64 += d[vr]; s->n++); break; }
+        default: return k_error_at(err, K_UNDEFINED_FUNCTION, pos, "function %s does not exist for this type", ex_agg_name(f));
+        }
+        break;
+    case EX_AGG_MIN:
+    case EX_AGG_MAX:
+    case EX_AGG_ANY_VALUE:
+        EX_AGG_LOOP(if (minmax_set(s, t, k_vec_slot(v, r), heap, f == EX_AGG_MAX, f == EX_AGG_ANY_VALUE, err)) return K_ERR);
+        break;
+    case EX_AGG_BOOL_AND:
+    case EX_AGG_BOOL_OR: {
+        const uint8_t *d = v->data;
+        EX_AGG_LOOP(bool b = d[vr] != 0; if (!s->n) s->a.i128 = b;
+                    else s->a.i128 = f == EX_AGG_BOOL_AND ? (s->a.i128 && b) : (s->a.i128 || b);
+                    s->n = 1);
+        break;
+    }
+    case EX_AGG_STDDEV_SAMP:
+    case EX_AGG_VAR_SAMP:
+        EX_AGG_LOOP(double xv = as_double(t, k_vec_slot(v, r)); s->n++;
+                    double delta = xv - s->a.f64; s->a.f64 += delta / (double)s->n;
+                    s->m2 += delta * (xv - s->a.f64));
+        break;
+    default:
+        break;
+    }
+#undef EX_AGG_LOOP
+    return K_OK;
+}
+
+/* dst += src (same aggregate) */
+static int
+agg_merge(const ExAggSpec *sp, AggState *d, const AggState *s, KArena *heap, KErr *err)
+{
+    ExAggFunc f = (ExAggFunc)sp->func;
+    KType at = sp->arg ? sp->arg->type : k_type(K_TYPE_INT64);
+    switch (f) {
+    case EX_AGG_COUNT_STAR:
+    case EX_AGG_COUNT: d->n += s->n; return K_OK;
+    case EX_AGG_SUM:
+    case EX_AGG_AVG:
+        if (at.id == K_TYPE_DOUBLE) d->a.f64 += s->a.f64;
+        else if (__builtin_add_overflow(d->a.i128, s->a.i128, &d->a.i128))
+            return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow");
+        d->n += s->n;
+        return K_OK;
+    case EX_AGG_MIN:
+    case EX_AGG_MAX:
+    case EX_AGG_ANY_VALUE:
+        if (!s->n) return K_OK;
+        return minmax_set(d, at, &s->a.v, heap, f == EX_AGG_MAX, f == EX_AGG_ANY_VALUE, err);
+    case EX_AGG_BOOL_AND:
+    case EX_AGG_BOOL_OR:
+        if (!s->n) return K_OK;
+        if (!d->n) d->a.i128 = s->a.i128;
+        else d->a.i128 = f == EX_AGG_BOOL_AND ? (d->a.i128 && s->a.i128) : (d->a.i128 || s->a.i128);
+        d->n = 1;
+        return K_OK;
+    case EX_AGG_STDDEV_SAMP:
+    case EX_AGG_VAR_SAMP:
+        var_merge(d, s->n, s->a.f64, s->m2);
+        return K_OK;
+    }
+    return K_OK;
+}
+
+/* A state from the partial-state columns of a FINAL input row. */
+static void
+state_from_cols(const ExAggSpec *sp, KVector **cols, uint32_t r, AggState *s)
+{
+    ExAggFunc f = (ExAggFunc)sp->func;
+    KType at = sp->arg ? sp->arg->type : k_type(K_TYPE_INT64);
+    memset(s, 0, sizeof *s);
+    const KVector *c0 = cols[0];
+    bool v0 = k_vec_is_valid(c0, r);
+    switch (f) {
+    case EX_AGG_COUNT_STAR:
+    case EX_AGG_COUNT: s->n = v0 ? *(const int64_t *)k_vec_slot(c0, r) : 0; break;
+    case EX_AGG_SUM:
+        if (!v0) break;
+        if (at.id == K_TYPE_DOUBLE) s->a.f64 = *(const double *)k_vec_slot(c0, r);
+        else s->a.i128 = as_i128(c0->type, k_vec_slot(c0, r));
+        s->n = 1;
+        break;
+    case EX_AGG_AVG:
+        if (!v0) break;
+        if (at.id == K_TYPE_DOUBLE) s->a.f64 = *(const double *)k_vec_slot(c0, r);
+        else s->a.i128 = as_i128(c0->type, k_vec_slot(c0, r));
+        s->n = k_vec_is_valid(cols[1], r) ? *(const int64_t *)k_vec_slot(cols[1], r) : 0;
+        break;
+    case EX_AGG_STDDEV_SAMP:
+    case EX_AGG_VAR_SAMP:
+        if (!v0) break;
+        s->n = *(const int64_t *)k_vec_slot(c0, r);
+        s->a.f64 = *(const double *)k_vec_slot(cols[1], r);
+        s->m2 = *(const double *)k_vec_slot(cols[2], r);
+        break;
+    default:
+        if (!v0) break;
+        memcpy(&s->a.v, k_vec_slot(c0, r), k_type_width(c0->type));
+        if (f == EX_AGG_BOOL_AND || f == EX_AGG_BOOL_OR) s->a.i128 = s->a.v.b;
+        s->n = 1;
+        break;
+    }
+}
+
+/* Write the PARTIAL state columns of one group. */
+static int
+state_to_cols(const ExAggSpec *sp, const AggState *s, KVector **cols, uint32_t r, KArena *a,
+              KErr *err)
+{
+    ExAggFunc f = (ExAggFunc)sp->func;
+    KType at = sp->arg ? sp->arg->type : k_type(K_TYPE_INT64);
+    KVector *c0 = cols[0];
+    void *d0 = (char *)c0->data + (size_t)r * k_type_width(c0->type);
+    k_vec_set_valid(c0, r, true);
+    switch (f) {
+    case EX_AGG_COUNT_STAR:
+    case EX_AGG_COUNT: *(int64_t *)d0 = s->n; return K_OK;
+    case EX_AGG_SUM:
+    case EX_AGG_AVG:
+        if (f == EX_AGG_SUM && !s->n) {
+            k_vec_set_valid(c0, r, false);
+        } else if (at.id == K_TYPE_DOUBLE) {
+            *(double *)d0 = s->a.f64;
+        } else if (c0->type.id == K_TYPE_INT64) {
+            if (s->a.i128 > INT64_MAX || s->a.i128 < INT64_MIN)
+                return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "bigint out of range");
+            *(int64_t *)d0 = (int64_t)s->a.i128;
+        } else {
+            ex__dec_put(c0->type, d0, s->a.i128);
+        }
+        if (f == EX_AGG_AVG) {
+            *(int64_t *)k_vec_slot(cols[1], r) = s->n;
+            k_vec_set_valid(cols[1], r, true);
+        }
+        return K_OK;
+    case EX_AGG_STDDEV_SAMP:
+    case EX_AGG_VAR_SAMP:
+        *(int64_t *)d0 = s->n;
+        *(double *)((char *)cols[1]->data + 8 * (size_t)r) = s->a.f64;
+        *(double *)((char *)cols[2]->data + 8 * (size_t)r) = s->m2;
+        k_vec_set_valid(cols[1], r, true);
+        k_vec_set_valid(cols[2], r, true);
+        return K_OK;
+    default:
+        if (!s->n) {
+            k_vec_set_valid(c0, r, false);
+            return K_OK;
+        }
+        if (f == EX_AGG_BOOL_AND || f == EX_AGG_BOOL_OR) *(uint8_t *)d0 = s->a.i128 != 0;
+        else memcpy(d0, &s->a.v, k_type_width(c0->type));
+        return K_OK;
+    }
+    (void)a;
+}
+
+static inline k_int128
+round_div(k_int128 num, k_int128 den)
+{
+    k_int128 q = num / den, r = num % den;
+    k_int128 ar = r < 0 ? -r : r, ad = den < 0 ? -den : den;
+    if (ar * 2 >= ad) q += ((num < 0) != (den < 0)) ? -1 : 1;
+    return q;
+}
+
+/* The final value of one group into result vector `out` at row r. */
+static int
+state_final(const ExAggSpec *sp, const AggState *s, KVector *out, uint32_t r, int32_t pos,
+            KErr *err)
+{
+    ExAggFunc f = (ExAggFunc)sp->func;
+    KType at = sp->arg ? sp->arg->type : k_type(K_TYPE_INT64);
+    KType rt = out->type;
+    void *d = (char *)out->data + (size_t)r * k_type_width(rt);
+    int ascale = at.id == K_TYPE_DECIMAL ? at.scale : 0;
+    k_vec_set_valid(out, r, true);
+    k_int128 v;
+    int vs; /* scale of v */
+    double dv;
+    bool is_d = false;
+    switch (f) {
+    case EX_AGG_COUNT_STAR:
+    case EX_AGG_COUNT: v = s->n; vs = 0; break;
+    case EX_AGG_SUM:
+        if (!s->n) goto null;
+        if (at.id == K_TYPE_DOUBLE) {
+            dv = s->a.f64;
+            is_d = true;
+            vs = 0;
+            v = 0;
+        } else {
+            v = s->a.i128;
+            vs = ascale;
+        }
+        break;
+    case EX_AGG_AVG:
+        if (!s->n) goto null;
+        if (at.id == K_TYPE_DOUBLE || rt.id == K_TYPE_DOUBLE) {
+            dv = at.id == K_TYPE_DOUBLE ? s->a.f64 / (double)s->n
+                                        : (double)s->a.i128 / (double)k_pow10_128[ascale] / (double)s->n;
+            is_d = true;
+            vs = 0;
+            v = 0;
+        } else {
+            int rs = rt.scale;
+            k_int128 num;
+            if (rs >= ascale) {
+                if (__builtin_mul_overflow(s->a.i128, k_pow10_128[rs - ascale], &num))
+                    return k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos, "numeric field overflow");
+                v = round_div(num, s->n);
+            } else {
+                v = round_div(s->a.i128, (k_int128)s->n * k_pow10_128[ascale - rs]);
+            }
+            vs = rs;
+        }
+        break;
+    case EX_AGG_STDDEV_SAMP:
+    case EX_AGG_VAR_SAMP:
+        if (s->n < 2) goto null;
+        dv = s->m2 / (double)(s->n - 1);
+        if (f == EX_AGG_STDDEV_SAMP) dv = sqrt(dv);
+        is_d = true;
+        vs = 0;
+        v = 0;
+        break;
+    case EX_AGG_BOOL_AND:
+    case EX_AGG_BOOL_OR:
+        if (!s->n) goto null;
+        *(uint8_t *)d = s->a.i128 != 0;
+        return K_OK;
+    default:
+        if (!s->n) goto null;
+        memcpy(d, &s->a.v, k_type_width(rt));
+        return K_OK;
+    }
+    switch ((KTypeId)rt.id) {
+    case K_TYPE_DOUBLE: *(double *)d = is_d ? dv : (double)v / (double)k_pow10_128[vs]; return K_OK;
+    case K_TYPE_INT64:
+    case K_TYPE_INT32:
+        if (is_d) v = (k_int128)llrint(dv);
+        else if (vs) v = round_div(v, k_pow10_128[vs]);
+        if (rt.id == K_TYPE_INT64 ? (v > INT64_MAX || v < INT64_MIN) : (v > INT32_MAX || v < INT32_MIN))
+            return k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                              rt.id == K_TYPE_INT64 ? "bigint out of range" : "integer out of range");
+        if (rt.id == K_TYPE_INT64) *(int64_t *)d = (int64_t)v;
+        else *(int32_t *)d = (int32_t)v;
+        return K_OK;
+    case K_TYPE_DECIMAL: {
+        if (is_d) {
+            double m = dv * pow(10.0, rt.scale);
+            v = (k_int128)(m < 0 ? -floor(-m + 0.5) : floor(m + 0.5));
+            vs = rt.scale;
+        }
+        k_int128 z;
+        if (!k_dec_rescale(v, vs, rt.scale, rt.precision ? rt.precision : 38, &z))
+            return k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos, "numeric field overflow");
+        ex__dec_put(rt, d, z);
+        return K_OK;
+    }
+    default:
+        return k_error_at(err, K_DATATYPE_MISMATCH, pos, "unsupported result type for %s",
+                          ex_agg_name(f));
+    }
+null:
+    k_vec_set_valid(out, r, false);
+    memset(d, 0, k_type_width(rt));
+    return K_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The operator                                                         */
+/* ------------------------------------------------------------------ */
+typedef struct AggTls {
+    GTable gt;
+    GTable *dset;       /* per DISTINCT aggregate: (group, value) sets */
+    ExEval **gev;       /* group key evaluators */
+    ExEval **aev;       /* aggregate argument evaluators */
+    ExEval **fev;       /* filter evaluators */
+    KArena *heap;
+    KVector **kv;
+    uint64_t *hash;
+    uint32_t *gid;      /* group of each physical row */
+    uint16_t *rows, *rows2;
+    KVector **dk;       /* distinct set keys: gid vector + value */
+    KVector gidv;
+} AggTls;
+
+typedef struct Agg {
+    ExConsumer base;
+    ExConsumer side1;   /* setops: the right input */
+    ExExec *x;
+    const ExPlan *p;
+    AggTls *tls;
+    uint32_t nkeys, naggs;
+    const ExAggSpec *aggs;
+    ExAggMode mode;
+    bool shared;        /* one table under a lock (DISTINCT) */
+    pthread_mutex_t mu;
+    bool setop;
+} Agg;
+
+static int
+agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
+{
+    uint32_t n = k_batch_rows(b);
+    const uint16_t *sel = b->sel;
+    const ExPlan *p = g->p;
+    for (uint32_t k = 0; k < g->nkeys; k++) {
+        if (g->setop) t->kv[k] = &b->cols[k];
+        else if (ex__eval(t->gev[k], b, sel, n, t->heap, &t->kv[k], err)) return K_ERR;
+    }
+    GTable *gt = &t->gt;
+    if (g->nkeys) {
+        ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            uint32_t gid;
+            bool is_new;
+            if (gt_find(gt, t->kv, r, t->hash[i], &gid, &is_new, err)) return K_ERR;
+            t->gid[r] = gid;
+            if (g->setop) gt->cnt[2 * gid + side]++;
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++) t->gid[sel ? sel[i] : i] = 0;
+    }
+    if (g->setop) return K_OK;
+    for (uint32_t ai = 0; ai < g->naggs; ai++) {
+        const ExAggSpec *sp = &g->aggs[ai];
+        const uint16_t *rows = sel;
+        uint32_t nr = n;
+        if (!rows) {
+            for (uint32_t i = 0; i < n; i++) t->rows[i] = (uint16_t)i;
+            rows = t->rows;
+        }
+        if (g->mode == EX_AGG_FINAL) {
+            KType st[3];
+            uint32_t ns = ex_agg_state_types((ExAggFunc)sp->func,
+                                             sp->arg ? sp->arg->type : k_type(K_TYPE_INT64), st);
+            if (sp->state_col + ns > b->ncols)
+                return k_error(err, K_INTERNAL_ERROR, "aggregate state column out of range");
+            KVector *cols[3];
+            for (uint32_t q = 0; q < ns; q++) cols[q] = &b->cols[sp->state_col + q];
+            for (uint32_t i = 0; i < nr; i++) {
+                AggState tmp;
+                state_from_cols(sp, cols, rows[i], &tmp);
+                if (agg_merge(sp, &gt->states[(size_t)t->gid[rows[i]] * g->naggs + ai], &tmp,
+                              gt->arena, err))
+                    return K_ERR;
+            }
+            continue;
+        }
+        if (sp->filter) {
+            if (ex__select(t->fev[ai], b, rows, nr, t->heap, t->rows2, &nr, err)) return K_ERR;
+            rows = t->rows2;
+        }
+        if (!nr) continue;
+        KVector *v = NULL;
+        if (sp->func != EX_AGG_COUNT_STAR) {
+            if (ex__eval(t->aev[ai], b, rows, nr, t->heap, &v, err)) return K_ERR;
+        }
+        if (sp->distinct && v) {
+            /* keep only (group, value) pairs not seen before */
+            uint16_t *keep = rows == t->rows ? t->rows2 : t->rows;
+            uint32_t nk = 0;
+            int64_t *gd = t->gidv.data;
+            for (uint32_t i = 0; i < nr; i++) gd[rows[i]] = t->gid[rows[i]];
+            t->dk[0] = &t->gidv;
+            t->dk[1] = v;
+            for (uint32_t i = 0; i < nr; i++) {
+                uint32_t r = rows[i];
+                if (!k_vec_is_valid(v, r)) continue;
+                uint64_t h = k_hash_combine(k_hash_u64((uint64_t)gd[r]),
+                                            ex__hash_slot(v->type, k_vec_slot(v, r)));
+                uint32_t did;
+                bool is_new;
+                if (gt_find(&t->dset[ai], t->dk, r, h, &did, &is_new, err)) return K_ERR;
+                if (is_new) keep[nk++] = (uint16_t)r;
+            }
+            rows = keep;
+            nr = nk;
+        }
+        if (agg_update(sp, gt->states, g->naggs, ai, t->gid, v, rows, nr, gt->arena, p->label ? -1 : -1,
+                       err))
+            return K_ERR;
+    }
+    return K_OK;
+}
+
+static int
+agg_push_side(Agg *g, uint32_t tid, KBatch *b, int side, KErr *err)
+{
+    if (g->shared) {
+        pthread_mutex_lock(&g->mu);
+        AggTls *t = &g->tls[0];
+        k_arena_reset(t->heap);
+        int rc = agg_rows(g, t, b, side, err);
+        pthread_mutex_unlock(&g->mu);
+        return rc;
+    }
+    AggTls *t = &g->tls[tid];
+    k_arena_reset(t->heap);
+    return agg_rows(g, t, b, side, err);
+}
+
+static int
+agg_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
+{
+    return agg_push_side((Agg *)c, tid, b, 0, err);
+}
+
+static int
+agg_push_right(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
+{
+    Agg *g = (Agg *)((char *)c - offsetof(Agg, side1));
+    return agg_push_side(g, tid, b, 1, err);
+}
+
+/* Merge thread t's table into thread 0's. */
+static int
+merge_tables(Agg *g, KErr *err)
+{
+    GTable *d = &g->tls[0].gt;
+    for (uint32_t ti = 1; ti < g->x->nthreads; ti++) {
+        GTable *s = &g->tls[ti].gt;
+        if (!s->ngroups) continue;
+        KVector **kv = g->tls[0].kv;
+        for (uint32_t gid = 0; gid < s->ngroups; gid++) {
+            KBatch *ch = s->chunks[gid >> 11];
+            for (uint32_t k = 0; k < g->nkeys; k++) kv[k] = &ch->cols[k];
+            uint32_t did;
+            bool is_new;
+            if (gt_find(d, kv, gid & 2047, s->ghash[gid], &did, &is_new, err)) return K_ERR;
+            if (g->setop) {
+                d->cnt[2 * did] += s->cnt[2 * gid];
+                d->cnt[2 * did + 1] += s->cnt[2 * gid + 1];
+                continue;
+            }
+            for (uint32_t ai = 0; ai < g->naggs; ai++)
+                if (agg_merge(&g->aggs[ai], &d->states[(size_t)did * g->naggs + ai],
+                              &s->states[(size_t)gid * g->naggs + ai], d->arena, err))
+                    return K_ERR;
+        }
+    }
+    return K_OK;
+}
+
+static int
+agg_emit(Agg *g, ExConsumer *c, KErr *err)
+{
+    const ExPlan *p = g->p;
+    ExExec *x = g->x;
+    GTable *gt = &g->tls[0].gt;
+    KBatch *out = ex__batch_new(x->arena, p->ncols, p->types, err);
+    if (!out) return K_ERR;
+    if (g->setop) {
+        ExSetOpKind op = (ExSetOpKind)p->u.setop.op;
+        bool all = p->u.setop.all;
+        uint32_t k = 0;
+        for (uint32_t gid = 0; gid <= gt->ngroups; gid++) {
+            if (gid < gt->ngroups) {
+                int64_t l = gt->cnt[2 * gid], r = gt->cnt[2 * gid + 1], copies;
+                if (op == EX_SETOP_UNION) copies = 1;
+                else if (op == EX_SETOP_INTERSECT) copies = all ? K_MIN(l, r) : (l && r);
+                else copies = all ? K_MAX(l - r, 0) : (l && !r);
+                KBatch *ch = gt->chunks[gid >> 11];
+                for (int64_t cpy = 0; cpy < copies; cpy++) {
+                    for (uint32_t col = 0; col < p->ncols; col++)
+                        if (ex__vec_set(&out->cols[col], k, &ch->cols[col], gid & 2047, out->arena,
+                                        NULL, err))
+                            return K_ERR;
+                    if (++k == K_VECTOR_SIZE) {
+                        out->count = k;
+                        if (ex__emit(x, p, c, out, err)) return K_ERR;
+                        k = 0;
+                    }
+                }
+            } else if (k) {
+                out->count = k;
+                if (ex__emit(x, p, c, out, err)) return K_ERR;
+            }
+        }
+        return K_OK;
+    }
+    /* no groups and nothing seen: one row of empty states */
+    if (!g->nkeys && gt->ngroups == 0) {
+        if (gt->state_cap == 0 && gt_grow_groups(gt, err)) return K_ERR;
+        memset(gt->states, 0, sizeof(AggState) * g->naggs);
+        gt->ngroups = 1;
+    }
+    KVector *sc[3];
+    for (uint32_t base = 0; base < gt->ngroups; base += K_VECTOR_SIZE) {
+        uint32_t cnt = K_MIN(K_VECTOR_SIZE, gt->ngroups - base);
+        if (g->nkeys) {
+            KBatch *ch = gt->chunks[base >> 11];
+            for (uint32_t k = 0; k < g->nkeys; k++) out->cols[k] = ch->cols[k];
+        }
+        for (uint32_t ai = 0; ai < g->naggs; ai++) {
+            const ExAggSpec *sp = &g->aggs[ai];
+            for (uint32_t r = 0; r < cnt; r++) {
+                const AggState *s = &gt->states[(size_t)(base + r) * g->naggs + ai];
+                if (g->mode == EX_AGG_PARTIAL) {
+                    uint32_t col = g->nkeys;
+                    for (uint32_t q = 0; q < ai; q++) {
+                        KType st[3];
+                        col += ex_agg_state_types((ExAggFunc)g->aggs[q].func,
+                                                  g->aggs[q].arg ? g->aggs[q].arg->type
+                                                                 : k_type(K_TYPE_INT64), st);
+                    }
+                    for (uint32_t q = 0; q < 3 && col + q < p->ncols; q++) sc[q] = &out->cols[col + q];
+                    if (state_to_cols(sp, s, sc, r, out->arena, err)) return K_ERR;
+                } else {
+                    if (state_final(sp, s, &out->cols[g->nkeys + ai], r, -1, err)) return K_ERR;
+                }
+            }
+        }
+        out->count = cnt;
+        if (ex__emit(x, p, c, out, err)) return K_ERR;
+    }
+    return K_OK;
+}
+
+static int
+agg_setup(ExExec *x, const ExPlan *p, Agg *g, const KType *ktypes, KErr *err)
+{
+    g->x = x;
+    g->p = p;
+    pthread_mutex_init(&g->mu, NULL);
+    g->tls = k_alloc0(x->arena, sizeof(AggTls) * x->nthreads);
+    if (!g->tls) return k_error_oom(err, x->arena, sizeof(AggTls) * x->nthreads);
+    for (uint32_t ti = 0; ti < x->nthreads; ti++) {
+        AggTls *t = &g->tls[ti];
+        KArena *a = x->tarena[ti];
+        if (gt_init(&t->gt, a, g->nkeys, ktypes, g->naggs, g->setop, err)) return K_ERR;
+        t->heap = k_arena_create(a, "agg heap");
+        t->kv = k_alloc(a, sizeof(KVector *) * (g->nkeys + 1));
+        t->hash = k_alloc(a, 8 * K_VECTOR_SIZE);
+        t->gid = k_alloc(a, 4 * K_VECTOR_SIZE);
+        t->rows = k_alloc(a, 2 * K_VECTOR_SIZE);
+        t->rows2 = k_alloc(a, 2 * K_VECTOR_SIZE);
+        t->gev = k_alloc(a, sizeof(ExEval *) * (g->nkeys + 1));
+        t->aev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
+        t->fev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
+        t->dset = k_alloc0(a, sizeof(GTable) * (g->naggs + 1));
+        t->dk = k_alloc(a, sizeof(KVector *) * 2);
+        if (!t->heap || !t->kv || !t->hash || !t->gid || !t->rows || !t->rows2 || !t->gev ||
+            !t->aev || !t->fev || !t->dset || !t->dk)
+            return k_error_oom(err, a, 32 * K_VECTOR_SIZE);
+        if (k_vector_init(&t->gidv, k_type(K_TYPE_INT64), a, err)) return K_ERR;
+        if (g->setop) continue;
+        for (uint32_t k = 0; k < g->nkeys; k++)
+            if (ex__eval_compile(a, p->u.agg.groups[k], x->rc->params, x->rc->nparams, &t->gev[k], err))
+                return K_ERR;
+        for (uint32_t ai = 0; ai < g->naggs; ai++) {
+            const ExAggSpec *sp = &g->aggs[ai];
+            if (g->mode == EX_AGG_FINAL) continue;
+            if (sp->arg && sp->func != EX_AGG_COUNT_STAR &&
+                ex__eval_compile(a, sp->arg, x->rc->params, x->rc->nparams, &t->aev[ai], err))
+                return K_ERR;
+            if (sp->filter &&
+                ex__eval_compile(a, sp->filter, x->rc->params, x->rc->nparams, &t->fev[ai], err))
+                return K_ERR;
+            if (sp->distinct && sp->arg) {
+                KType dt[2] = {k_type(K_TYPE_INT64), sp->arg->type};
+                if (gt_init(&t->dset[ai], a, 2, dt, 0, false, err)) return K_ERR;
+            }
+        }
+    }
+    return K_OK;
+}
+
+int
+ex__produce_agg(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
+{
+    Agg *g = k_alloc0(x->arena, sizeof *g);
+    if (!g) return k_error_oom(err, x->arena, sizeof *g);
+    g->base.push = agg_push;
+    g->nkeys = p->u.agg.ngroups;
+    g->naggs = p->u.agg.naggs;
+    g->aggs = p->u.agg.aggs;
+    g->mode = (ExAggMode)p->u.agg.mode;
+    for (uint32_t ai = 0; ai < g->naggs; ai++) {
+        const ExAggSpec *sp = &g->aggs[ai];
+        if (sp->func != EX_AGG_COUNT_STAR && !sp->arg)
+            return k_error(err, K_INTERNAL_ERROR, "aggregate %s without argument", ex_agg_name(sp->func));
+        if (sp->distinct) {
+            if (g->mode != EX_AGG_COMPLETE)
+                return k_error(err, K_FEATURE_NOT_SUPPORTED,
+                               "DISTINCT aggregates cannot be computed in two phases");
+            g->shared = true;
+        }
+    }
+    if (g->nkeys > p->ncols) return k_error(err, K_INTERNAL_ERROR, "aggregate output too narrow");
+    KType *kt = k_alloc(x->arena, sizeof(KType) * (g->nkeys + 1));
+    if (!kt) return k_error_oom(err, x->arena, 64);
+    for (uint32_t k = 0; k < g->nkeys; k++) kt[k] = p->u.agg.groups[k]->type;
+    if (agg_setup(x, p, g, kt, err)) return K_ERR;
+    if (ex__produce(x, p->left, &g->base, err)) return K_ERR;
+    if (merge_tables(g, err)) return K_ERR;
+    size_t bytes = 0;
+    for (uint32_t ti = 0; ti < x->nthreads; ti++) bytes += gt_bytes(&g->tls[ti].gt);
+    ex__stat_mem(x, p, bytes);
+    return agg_emit(g, c, err);
+}
+
+int
+ex__produce_setop(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
+{
+    if (!p->left || !p->right) return k_error(err, K_INTERNAL_ERROR, "set operation needs two inputs");
+    if (p->u.setop.op == EX_SETOP_UNION && p->u.setop.all) {
+        if (ex__produce(x, p->left, c, err)) return K_ERR;
+        return ex__produce(x, p->right, c, err);
+    }
+    Agg *g = k_alloc0(x->arena, sizeof *g);
+    if (!g) return k_error_oom(err, x->arena, sizeof *g);
+    g->base.push = agg_push;
+    g->side1.push = agg_push_right;
+    g->setop = true;
+    g->nkeys = p->ncols;
+    if (agg_setup(x, p, g, p->types, err)) return K_ERR;
+    if (ex__produce(x, p->left, &g->base, err)) return K_ERR;
+    if (ex__produce(x, p->right, &g->side1, err)) return K_ERR;
+    if (merge_tables(g, err)) return K_ERR;
+    return agg_emit(g, c, err);
+}
