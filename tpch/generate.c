@@ -140,8 +140,9 @@ tpch__table_unit(TpchBenchmark b, int table)
     }
 }
 
-static int
-check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts, KErr *err)
+int
+tpch__check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
+                 KErr *err)
 {
     if (b != TPCH_BENCH_TPCH && b != TPCH_BENCH_SSB)
         return k_error(err, K_INVALID_PARAMETER_VALUE, "unknown benchmark %d", (int)b);
@@ -165,7 +166,7 @@ int
 tpch_row_count(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
                int64_t *out, KErr *err)
 {
-    if (check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
+    if (tpch__check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
     tpch__init();
     int unit = tpch__table_unit(b, table);
     int64_t first, count;
@@ -197,7 +198,7 @@ int
 tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
               TpchRowFn fn, void *ctx, KErr *err)
 {
-    if (check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
+    if (tpch__check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
     if (!fn) return k_error(err, K_INVALID_PARAMETER_VALUE, "no row callback");
     tpch__init();
     if (b == TPCH_BENCH_TPCH && tpch__textpool_init(err) != K_OK) return K_ERR;

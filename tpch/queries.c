@@ -338,7 +338,8 @@ tpch_query_generate(TpchBenchmark b, int q, uint64_t seed, double sf, KBuf *out,
                        tpch_query_count(b));
     if (!(sf > 0)) return k_error(err, K_INVALID_PARAMETER_VALUE, "invalid scale factor");
     tpch__init();
-    QRng r = {seed ^ ((uint64_t)q * UINT64_C(0x2545f4914f6cdd1d)) ^ (b == TPCH_BENCH_SSB ? 0x55 : 0)};
+    uint64_t mix = (uint64_t)q * UINT64_C(0x2545f4914f6cdd1d) ^ (b == TPCH_BENCH_SSB ? 0x55 : 0);
+    QRng r = {seed ^ mix};
     Subst s;
     s.n = 0;
     if (b == TPCH_BENCH_SSB) ssb_params(q, &r, &s);

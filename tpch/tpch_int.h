@@ -187,6 +187,9 @@ typedef struct TpchGen {
 
 /* Base row counts after scaling (dbgen's tdefs[].base * scale). */
 int64_t tpch__units_total(TpchBenchmark b, int unit, const TpchScale *sf);
+/* Validate (benchmark, table, scale, part) as the public functions do. */
+K_MUSTCHECK int tpch__check_args(TpchBenchmark b, int table, const TpchScale *sf, int part,
+                                 int nparts, KErr *err);
 /* Which unit drives a table. */
 int tpch__table_unit(TpchBenchmark b, int table);
 /* Range [first, first + count) of units in part/nparts (dbgen's split). */

@@ -132,7 +132,8 @@ io_error(KErr *err, const char *what, const char *path, int e)
 {
     KSqlState code = (e == ENOSPC || e == EDQUOT) ? K_DISK_FULL : K_IO_ERROR;
     k_error(err, code, "could not %s file \"%s\": %s", what, path, strerror(e));
-    if (e == ENOSPC || e == EDQUOT) k_err_hint(err, "Free some disk space or choose another --out directory.");
+    if (e == ENOSPC || e == EDQUOT)
+        k_err_hint(err, "Free some disk space or choose another --out directory.");
     return K_ERR;
 }
 
@@ -333,8 +334,7 @@ tpch_write_tables(const TpchWriteOptions *opt, KErr *err)
     /* every table must be splittable into nparts */
     for (int t = 0; t < ntab; t++) {
         if (!(mask & (1u << t))) continue;
-        int64_t dummy;
-        if (tpch_row_count(bench, t, &opt->scale, opt->part, opt->nparts, &dummy, err) != K_OK)
+        if (tpch__check_args(bench, t, &opt->scale, opt->part, opt->nparts, err) != K_OK)
             return K_ERR;
     }
     tpch__init();

@@ -515,7 +515,8 @@ test_ssb(void **state)
         int ncols = tpch_table_info(TPCH_BENCH_SSB, t)->ncols;
         char *save = NULL;
         long prev_key = 0;
-        for (char *line = strtok_r(whole.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        for (char *line = strtok_r(whole.p, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
             char *f[20];
             assert_int_equal(split_fields(line, f, 20), ncols);
             if (t == SSB_CUSTOMER || t == SSB_SUPPLIER) {
