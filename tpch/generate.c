@@ -17,25 +17,30 @@
 #define SF_MIN 0.001
 #define SF_MAX 10000.0
 
-static const char *const c_part[] = {"p_partkey", "p_name", "p_mfgr", "p_brand", "p_type",
-                                     "p_size", "p_container", "p_retailprice", "p_comment"};
-static const char *const c_partsupp[] = {"ps_partkey", "ps_suppkey", "ps_availqty",
-                                         "ps_supplycost", "ps_comment"};
-static const char *const c_supplier[] = {"s_suppkey", "s_name", "s_address", "s_nationkey",
-                                         "s_phone", "s_acctbal", "s_comment"};
-static const char *const c_customer[] = {"c_custkey", "c_name", "c_address", "c_nationkey",
-                                         "c_phone", "c_acctbal", "c_mktsegment", "c_comment"};
-static const char *const c_orders[] = {"o_orderkey", "o_custkey", "o_orderstatus",
-                                       "o_totalprice", "o_orderdate", "o_orderpriority",
-                                       "o_clerk", "o_shippriority", "o_comment"};
+static const char *const c_part[] = {"p_partkey",   "p_name",        "p_mfgr",
+                                     "p_brand",     "p_type",        "p_size",
+                                     "p_container", "p_retailprice", "p_comment"};
+static const char *const c_partsupp[] = {"ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost",
+                                         "ps_comment"};
+static const char *const c_supplier[] = {"s_suppkey", "s_name",    "s_address", "s_nationkey",
+                                         "s_phone",   "s_acctbal", "s_comment"};
+static const char *const c_customer[] = {"c_custkey", "c_name",    "c_address",    "c_nationkey",
+                                         "c_phone",   "c_acctbal", "c_mktsegment", "c_comment"};
+static const char *const c_orders[] = {"o_orderkey",   "o_custkey",      "o_orderstatus",
+                                       "o_totalprice", "o_orderdate",    "o_orderpriority",
+                                       "o_clerk",      "o_shippriority", "o_comment"};
 static const char *const c_lineitem[] = {
-    "l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity", "l_extendedprice",
-    "l_discount", "l_tax", "l_returnflag", "l_linestatus", "l_shipdate", "l_commitdate",
-    "l_receiptdate", "l_shipinstruct", "l_shipmode", "l_comment"};
+    "l_orderkey",    "l_partkey",       "l_suppkey",  "l_linenumber",
+    "l_quantity",    "l_extendedprice", "l_discount", "l_tax",
+    "l_returnflag",  "l_linestatus",    "l_shipdate", "l_commitdate",
+    "l_receiptdate", "l_shipinstruct",  "l_shipmode", "l_comment"};
 static const char *const c_nation[] = {"n_nationkey", "n_name", "n_regionkey", "n_comment"};
 static const char *const c_region[] = {"r_regionkey", "r_name", "r_comment"};
 
-#define TI(name, cols) {name, (int)K_ARRAY_LEN(cols), cols}
+#define TI(name, cols)                     \
+    {                                      \
+        name, (int)K_ARRAY_LEN(cols), cols \
+    }
 static const TpchTableInfo tpch_tables[TPCH_NTABLES] = {
     TI("part", c_part),         TI("partsupp", c_partsupp), TI("supplier", c_supplier),
     TI("customer", c_customer), TI("orders", c_orders),     TI("lineitem", c_lineitem),
@@ -43,21 +48,33 @@ static const TpchTableInfo tpch_tables[TPCH_NTABLES] = {
 };
 
 static const char *const c_lineorder[] = {
-    "lo_orderkey", "lo_linenumber", "lo_custkey", "lo_partkey", "lo_suppkey", "lo_orderdate",
-    "lo_orderpriority", "lo_shippriority", "lo_quantity", "lo_extendedprice",
-    "lo_ordtotalprice", "lo_discount", "lo_revenue", "lo_supplycost", "lo_tax",
-    "lo_commitdate", "lo_shipmode"};
-static const char *const c_scustomer[] = {"c_custkey", "c_name", "c_address", "c_city",
-                                          "c_nation", "c_region", "c_phone", "c_mktsegment"};
-static const char *const c_ssupplier[] = {"s_suppkey", "s_name", "s_address", "s_city",
-                                          "s_nation", "s_region", "s_phone"};
-static const char *const c_spart[] = {"p_partkey", "p_name", "p_mfgr", "p_category",
-                                      "p_brand", "p_color", "p_type", "p_size", "p_container"};
-static const char *const c_date[] = {
-    "d_datekey", "d_date", "d_dayofweek", "d_month", "d_year", "d_yearmonthnum",
-    "d_yearmonth", "d_daynuminweek", "d_daynuminmonth", "d_daynuminyear", "d_monthnuminyear",
-    "d_weeknuminyear", "d_sellingseason", "d_lastdayinweekfl", "d_lastdayinmonthfl",
-    "d_holidayfl", "d_weekdayfl"};
+    "lo_orderkey",      "lo_linenumber",    "lo_custkey",      "lo_partkey",    "lo_suppkey",
+    "lo_orderdate",     "lo_orderpriority", "lo_shippriority", "lo_quantity",   "lo_extendedprice",
+    "lo_ordtotalprice", "lo_discount",      "lo_revenue",      "lo_supplycost", "lo_tax",
+    "lo_commitdate",    "lo_shipmode"};
+static const char *const c_scustomer[] = {"c_custkey", "c_name",   "c_address", "c_city",
+                                          "c_nation",  "c_region", "c_phone",   "c_mktsegment"};
+static const char *const c_ssupplier[] = {"s_suppkey", "s_name",   "s_address", "s_city",
+                                          "s_nation",  "s_region", "s_phone"};
+static const char *const c_spart[] = {"p_partkey", "p_name", "p_mfgr", "p_category", "p_brand",
+                                      "p_color",   "p_type", "p_size", "p_container"};
+static const char *const c_date[] = {"d_datekey",
+                                     "d_date",
+                                     "d_dayofweek",
+                                     "d_month",
+                                     "d_year",
+                                     "d_yearmonthnum",
+                                     "d_yearmonth",
+                                     "d_daynuminweek",
+                                     "d_daynuminmonth",
+                                     "d_daynuminyear",
+                                     "d_monthnuminyear",
+                                     "d_weeknuminyear",
+                                     "d_sellingseason",
+                                     "d_lastdayinweekfl",
+                                     "d_lastdayinmonthfl",
+                                     "d_holidayfl",
+                                     "d_weekdayfl"};
 static const TpchTableInfo ssb_tables[SSB_NTABLES] = {
     TI("lineorder", c_lineorder), TI("customer", c_scustomer), TI("supplier", c_ssupplier),
     TI("part", c_spart),          TI("date", c_date),
@@ -67,8 +84,8 @@ int
 tpch_scale_from_double(double sf, TpchScale *out, KErr *err)
 {
     if (!(sf >= SF_MIN) || !(sf <= SF_MAX) || isnan(sf))
-        return k_error(err, K_INVALID_PARAMETER_VALUE,
-                       "scale factor must be between %g and %g", SF_MIN, SF_MAX);
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "scale factor must be between %g and %g",
+                       SF_MIN, SF_MAX);
     out->sf = sf;
     if (sf < 1.0) {
         /* dbgen: scale 1 and base counts times floor(1000 * sf) / 1000 */
@@ -90,8 +107,7 @@ tpch_scale_from_double(double sf, TpchScale *out, KErr *err)
 int
 tpch_scale_parse(const char *text, TpchScale *out, KErr *err)
 {
-    if (!text || !*text)
-        return k_error(err, K_INVALID_PARAMETER_VALUE, "scale factor is empty");
+    if (!text || !*text) return k_error(err, K_INVALID_PARAMETER_VALUE, "scale factor is empty");
     errno = 0;
     char *end;
     double v = strtod(text, &end);
@@ -141,8 +157,7 @@ tpch__table_unit(TpchBenchmark b, int table)
 }
 
 int
-tpch__check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
-                 KErr *err)
+tpch__check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts, KErr *err)
 {
     if (b != TPCH_BENCH_TPCH && b != TPCH_BENCH_SSB)
         return k_error(err, K_INVALID_PARAMETER_VALUE, "unknown benchmark %d", (int)b);
@@ -153,18 +168,17 @@ tpch__check_args(TpchBenchmark b, int table, const TpchScale *sf, int part, int 
     if (nparts < 1 || part < 1 || part > nparts)
         return k_error(err, K_INVALID_PARAMETER_VALUE, "invalid part %d of %d", part, nparts);
     int unit = tpch__table_unit(b, table);
-    bool small = b == TPCH_BENCH_SSB ? unit == SSB_DATE
-                                     : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
+    bool small =
+        b == TPCH_BENCH_SSB ? unit == SSB_DATE : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
     if (!small && nparts > tpch__units_total(b, unit, sf))
-        return k_error(err, K_INVALID_PARAMETER_VALUE,
-                       "cannot split table %s into %d parts", tpch_table_info(b, table)->name,
-                       nparts);
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "cannot split table %s into %d parts",
+                       tpch_table_info(b, table)->name, nparts);
     return K_OK;
 }
 
 int
-tpch_row_count(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
-               int64_t *out, KErr *err)
+tpch_row_count(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts, int64_t *out,
+               KErr *err)
 {
     if (tpch__check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
     tpch__init();
@@ -195,8 +209,8 @@ to_callback(void *ctx, int table, const TpchRow *row, KErr *err)
 }
 
 int
-tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
-              TpchRowFn fn, void *ctx, KErr *err)
+tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts, TpchRowFn fn,
+              void *ctx, KErr *err)
 {
     if (tpch__check_args(b, table, sf, part, nparts, err) != K_OK) return K_ERR;
     if (!fn) return k_error(err, K_INVALID_PARAMETER_VALUE, "no row callback");

@@ -75,9 +75,12 @@ usage_error(const char *cmd, const char *fmt, const char *arg)
 static int
 parse_benchmark(const char *s, TpchBenchmark *out)
 {
-    if (strcasecmp(s, "tpch") == 0 || strcasecmp(s, "tpc-h") == 0) *out = TPCH_BENCH_TPCH;
-    else if (strcasecmp(s, "ssb") == 0) *out = TPCH_BENCH_SSB;
-    else return -1;
+    if (strcasecmp(s, "tpch") == 0 || strcasecmp(s, "tpc-h") == 0)
+        *out = TPCH_BENCH_TPCH;
+    else if (strcasecmp(s, "ssb") == 0)
+        *out = TPCH_BENCH_SSB;
+    else
+        return -1;
     return 0;
 }
 
@@ -118,12 +121,15 @@ usage_gen(FILE *f)
 static int
 cmd_gen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"benchmark", required_argument, NULL, 'b'}, {"sf", required_argument, NULL, 's'},
-        {"out", required_argument, NULL, 'o'},       {"tables", required_argument, NULL, 't'},
-        {"threads", required_argument, NULL, 'j'},   {"part", required_argument, NULL, 'p'},
-        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"benchmark", required_argument, NULL, 'b'},
+                                         {"sf", required_argument, NULL, 's'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"tables", required_argument, NULL, 't'},
+                                         {"threads", required_argument, NULL, 'j'},
+                                         {"part", required_argument, NULL, 'p'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     TpchWriteOptions o;
     memset(&o, 0, sizeof(o));
     o.benchmark = TPCH_BENCH_TPCH;
@@ -200,26 +206,27 @@ cmd_gen(int argc, char **argv)
 static void
 usage_queries(FILE *f)
 {
-    fprintf(f,
-            "usage: kestrel-tpch queries [options]\n\n"
-            "Prints the queries, separated by blank lines. Without --seed: the validation\n"
-            "texts (TPC-H: qgen -d parameters). With --seed: random substitution parameters\n"
-            "drawn by the rules of TPC-H clause 2.4 (the same seed gives the same texts).\n\n"
-            "options:\n"
-            "  --benchmark B    tpch (default, 22 queries) or ssb (13 queries)\n"
-            "  --seed N         random parameters from seed N (a non-negative integer)\n"
-            "  --query K        only query K\n"
-            "  --sf SF          scale factor for Q11's FRACTION (default 1; with --seed)\n"
-            "  --help           this text\n");
+    fprintf(f, "usage: kestrel-tpch queries [options]\n\n"
+               "Prints the queries, separated by blank lines. Without --seed: the validation\n"
+               "texts (TPC-H: qgen -d parameters). With --seed: random substitution parameters\n"
+               "drawn by the rules of TPC-H clause 2.4 (the same seed gives the same texts).\n\n"
+               "options:\n"
+               "  --benchmark B    tpch (default, 22 queries) or ssb (13 queries)\n"
+               "  --seed N         random parameters from seed N (a non-negative integer)\n"
+               "  --query K        only query K\n"
+               "  --sf SF          scale factor for Q11's FRACTION (default 1; with --seed)\n"
+               "  --help           this text\n");
 }
 
 static int
 cmd_queries(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"benchmark", required_argument, NULL, 'b'}, {"seed", required_argument, NULL, 'S'},
-        {"query", required_argument, NULL, 'Q'},     {"sf", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"benchmark", required_argument, NULL, 'b'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"query", required_argument, NULL, 'Q'},
+                                         {"sf", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     TpchBenchmark b = TPCH_BENCH_TPCH;
     bool seeded = false;
     uint64_t seed = 0;
@@ -234,8 +241,7 @@ cmd_queries(int argc, char **argv)
         switch (c) {
         case 'b':
             if (parse_benchmark(optarg, &b) != 0)
-                return usage_error("queries", "unknown benchmark \"%s\" (use tpch or ssb)",
-                                   optarg);
+                return usage_error("queries", "unknown benchmark \"%s\" (use tpch or ssb)", optarg);
             break;
         case 'S': {
             char *end;

@@ -52,8 +52,7 @@ rnd(QRng *r, int lo, int hi)
     return lo + (int)(v % span);
 }
 
-static void
-add(Subst *s, const char *from, const char *fmt, ...) K_PRINTF(3, 4);
+static void add(Subst *s, const char *from, const char *fmt, ...) K_PRINTF(3, 4);
 static void
 add(Subst *s, const char *from, const char *fmt, ...)
 {
@@ -130,8 +129,8 @@ tpch_params(int q, QRng *r, double sf, Subst *s)
         v[0] = rnd(r, 0, 24);
         add(s, "'BRAZIL'", "'%s'", dist_text(D_NATIONS, v[0]));
         add(s, "'AMERICA'", "'%s'", dist_text(D_REGIONS, tpch__nation_region(v[0])));
-        add(s, "'ECONOMY ANODIZED STEEL'", "'%s %s %s'", syl1[rnd(r, 0, 5)],
-            syl2[rnd(r, 0, 4)], syl3[rnd(r, 0, 4)]);
+        add(s, "'ECONOMY ANODIZED STEEL'", "'%s %s %s'", syl1[rnd(r, 0, 5)], syl2[rnd(r, 0, 4)],
+            syl3[rnd(r, 0, 4)]);
         break;
     case 9: add(s, "'%green%'", "'%%%s%%'", dist_text(D_COLORS, rnd(r, 0, 91))); break;
     case 10:
@@ -152,9 +151,7 @@ tpch_params(int q, QRng *r, double sf, Subst *s)
         add(s, "'%special%requests%'", "'%%%s%%%s%%'", dist_text(D_Q13A, rnd(r, 0, 3)),
             dist_text(D_Q13B, rnd(r, 0, 3)));
         break;
-    case 14:
-        add(s, "'1995-09-01'", "'%d-%02d-01'", rnd(r, 1993, 1997), rnd(r, 1, 12));
-        break;
+    case 14: add(s, "'1995-09-01'", "'%d-%02d-01'", rnd(r, 1993, 1997), rnd(r, 1, 12)); break;
     case 15:
         m = rnd(r, 0, 57);
         add(s, "'1996-01-01'", "'%d-%02d-01'", 1993 + m / 12, m % 12 + 1);
@@ -194,8 +191,7 @@ tpch_params(int q, QRng *r, double sf, Subst *s)
     case 22:
         distinct(r, 10, 34, 7, v);
         add(s, "('13', '31', '23', '29', '30', '18', '17')",
-            "('%d', '%d', '%d', '%d', '%d', '%d', '%d')", v[0], v[1], v[2], v[3], v[4], v[5],
-            v[6]);
+            "('%d', '%d', '%d', '%d', '%d', '%d', '%d')", v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
         break;
     default: break;
     }
@@ -235,8 +231,8 @@ ssb_params(int q, QRng *r, Subst *s)
         break;
     case 5:
         m = rnd(r, 1, 5), d = rnd(r, 1, 5), y = rnd(r, 1, 33);
-        add(s, "'MFGR#2221' AND 'MFGR#2228'", "'MFGR#%d%d%02d' AND 'MFGR#%d%d%02d'", m, d, y, m,
-            d, y + 7);
+        add(s, "'MFGR#2221' AND 'MFGR#2228'", "'MFGR#%d%d%02d' AND 'MFGR#%d%d%02d'", m, d, y, m, d,
+            y + 7);
         add(s, "'ASIA'", "'%s'", dist_text(D_REGIONS, rnd(r, 0, 4)));
         break;
     case 6:
@@ -257,8 +253,7 @@ ssb_params(int q, QRng *r, Subst *s)
         }
         if (q <= 9) {
             y = rnd(r, 1992, 1993);
-            add(s, "d_year >= 1992 AND d_year <= 1997", "d_year >= %d AND d_year <= %d", y,
-                y + 5);
+            add(s, "d_year >= 1992 AND d_year <= 1997", "d_year >= %d AND d_year <= %d", y, y + 5);
         } else {
             add(s, "'Dec1997'", "'%s%d'", mon3[rnd(r, 0, 11)], rnd(r, 1992, 1998));
         }
@@ -276,8 +271,7 @@ ssb_params(int q, QRng *r, Subst *s)
         } else {
             do nation = rnd(r, 0, 24);
             while (tpch__nation_region(nation) != region);
-            add(s, "s_nation = 'UNITED STATES'", "s_nation = '%s'",
-                dist_text(D_NATIONS, nation));
+            add(s, "s_nation = 'UNITED STATES'", "s_nation = '%s'", dist_text(D_NATIONS, nation));
             add(s, "'MFGR#14'", "'MFGR#%d%d'", rnd(r, 1, 5), rnd(r, 1, 5));
         }
         if (q >= 12) {
@@ -342,8 +336,10 @@ tpch_query_generate(TpchBenchmark b, int q, uint64_t seed, double sf, KBuf *out,
     QRng r = {seed ^ mix};
     Subst s;
     s.n = 0;
-    if (b == TPCH_BENCH_SSB) ssb_params(q, &r, &s);
-    else tpch_params(q, &r, sf, &s);
+    if (b == TPCH_BENCH_SSB)
+        ssb_params(q, &r, &s);
+    else
+        tpch_params(q, &r, sf, &s);
     return apply(text, &s, out, err);
 }
 

@@ -9,7 +9,7 @@
 #include "tpch/tpch_int.h"
 
 #define PS_PER_PART 4
-#define LINES_MAX 7
+#define LINES_MAX   7
 
 const TpchStreamDef tpch__streams[TPCH_NSTREAMS] = {
     [S_P_MFG] = {TPCH_U_PART, 1, 1},

@@ -29,8 +29,8 @@
 
 #include "tpch/tpch_int.h"
 
-#define SSB_DATES 2556
-#define STARTDATE 92001
+#define SSB_DATES  2556
+#define STARTDATE  92001
 #define ODATE_SPAN (2557 - (121 + 30) - 1)
 
 /* streams used per SSB unit: (slot, boundary); the slot's dbgen seed is
@@ -41,28 +41,28 @@ typedef struct SsbStream {
     int boundary;
 } SsbStream;
 
-static const SsbStream lo_streams[] = {
-    {S_O_CKEY, 1}, {S_O_ODATE, 1}, {S_O_PRIO, 1}, {S_O_LCNT, 1}, {S_L_PKEY, 7},
-    {S_L_SKEY, 7}, {S_L_QTY, 7},   {S_L_DCNT, 7}, {S_L_TAX, 7},  {S_L_CDTE, 7},
-    {S_L_SMODE, 7}, {-1, 0}};
-static const SsbStream c_streams[] = {
-    {S_C_ADDR, 9}, {S_C_NTRG, 1}, {S_C_PHNE, 3}, {S_C_MSEG, 1}, {S_C_ABAL, 1}, {-1, 0}};
+static const SsbStream lo_streams[] = {{S_O_CKEY, 1}, {S_O_ODATE, 1}, {S_O_PRIO, 1},  {S_O_LCNT, 1},
+                                       {S_L_PKEY, 7}, {S_L_SKEY, 7},  {S_L_QTY, 7},   {S_L_DCNT, 7},
+                                       {S_L_TAX, 7},  {S_L_CDTE, 7},  {S_L_SMODE, 7}, {-1, 0}};
+static const SsbStream c_streams[] = {{S_C_ADDR, 9}, {S_C_NTRG, 1}, {S_C_PHNE, 3},
+                                      {S_C_MSEG, 1}, {S_C_ABAL, 1}, {-1, 0}};
 static const SsbStream s_streams[] = {
     {S_S_ADDR, 9}, {S_S_NTRG, 1}, {S_S_PHNE, 3}, {S_S_ABAL, 1}, {-1, 0}};
-static const SsbStream p_streams[] = {
-    {S_P_NAME, 92}, {S_P_MFG, 1}, {S_P_CMNT, 1}, {S_P_BRND, 1}, {S_P_TYPE, 1},
-    {S_P_SIZE, 1},  {S_P_CNTR, 1}, {-1, 0}};
+static const SsbStream p_streams[] = {{S_P_NAME, 92}, {S_P_MFG, 1},  {S_P_CMNT, 1}, {S_P_BRND, 1},
+                                      {S_P_TYPE, 1},  {S_P_SIZE, 1}, {S_P_CNTR, 1}, {-1, 0}};
 static const SsbStream d_streams[] = {{-1, 0}};
 
-static const SsbStream *const unit_streams[SSB_NTABLES] = {
-    [SSB_LINEORDER] = lo_streams, [SSB_CUSTOMER] = c_streams, [SSB_SUPPLIER] = s_streams,
-    [SSB_PART] = p_streams, [SSB_DATE] = d_streams};
+static const SsbStream *const unit_streams[SSB_NTABLES] = {[SSB_LINEORDER] = lo_streams,
+                                                           [SSB_CUSTOMER] = c_streams,
+                                                           [SSB_SUPPLIER] = s_streams,
+                                                           [SSB_PART] = p_streams,
+                                                           [SSB_DATE] = d_streams};
 
 static const char alpha_num[65] =
     "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ,";
-static const char *const month_names[12] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+static const char *const month_names[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
 static const char *const weekday_names[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                              "Thursday", "Friday", "Saturday"};
 
@@ -146,8 +146,8 @@ put_phone(TpchRow *r, TpchStream *st, int64_t nation)
     int64_t exchg = tpch__unif(st, 100, 999);
     int64_t number = tpch__unif(st, 1000, 9999);
     char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%02d-%03d-%03d-%04d", (int)(10 + nation % 90),
-                     (int)acode, (int)exchg, (int)number);
+    int n = snprintf(tmp, sizeof(tmp), "%02d-%03d-%03d-%04d", (int)(10 + nation % 90), (int)acode,
+                     (int)exchg, (int)number);
     tpch__put_str(r, tmp, (size_t)n);
 }
 
@@ -200,8 +200,8 @@ gen_part(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     }
     const TpchDist *c = &tpch__dists[D_COLORS];
     char name[64];
-    int n = snprintf(name, sizeof(name), "%s %s", c->entries[perm[0]].text,
-                     c->entries[perm[1]].text);
+    int n =
+        snprintf(name, sizeof(name), "%s %s", c->entries[perm[0]].text, c->entries[perm[1]].text);
     tpch__put_str(r, name, (size_t)n);
     int64_t mfgr = tpch__unif(&g->s[S_P_MFG], 1, 5);
     int64_t cat = tpch__unif(&g->s[S_P_CMNT], 1, 5);
@@ -250,22 +250,27 @@ gen_date(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     tpch__put_int(r, (int64_t)y * 100 + m);
     n = snprintf(buf, sizeof(buf), "%.3s%d", month_names[m - 1], y);
     tpch__put_str(r, buf, (size_t)n);
-    tpch__put_int(r, wday + 1);            /* Sunday = 1 */
+    tpch__put_int(r, wday + 1); /* Sunday = 1 */
     tpch__put_int(r, d);
     tpch__put_int(r, doy);
     tpch__put_int(r, m);
     tpch__put_int(r, doy / 7 + 1);
     /* ssb-dbgen's selling seasons */
     const char *season = "";
-    if (m >= 11) season = "Christmas";
-    else if (m >= 5 && m <= 8) season = "Summer";
-    else if (m <= 3) season = "Winter";
-    else if (m == 4) season = "Spring";
-    else season = "Fall";
+    if (m >= 11)
+        season = "Christmas";
+    else if (m >= 5 && m <= 8)
+        season = "Summer";
+    else if (m <= 3)
+        season = "Winter";
+    else if (m == 4)
+        season = "Spring";
+    else
+        season = "Fall";
     tpch__put_str(r, season, strlen(season));
-    tpch__put_int(r, wday == 6 ? 1 : 0);   /* Saturday ends the week */
+    tpch__put_int(r, wday == 6 ? 1 : 0); /* Saturday ends the week */
     tpch__put_int(r, d == k_days_in_month(y, m) ? 1 : 0);
-    static const int hol[][2] = {{12, 24}, {1, 1}, {2, 20}, {4, 20}, {5, 20},
+    static const int hol[][2] = {{12, 24}, {1, 1},  {2, 20}, {4, 20},  {5, 20},
                                  {7, 20},  {8, 20}, {9, 20}, {10, 20}, {11, 20}};
     int holiday = 0;
     for (size_t i = 0; i < K_ARRAY_LEN(hol); i++)

@@ -30,26 +30,26 @@
 
 #include "tpch/tpch_int.h"
 
-#define CP_SHIFT 5           /* checkpoint every 32 tokens */
-#define BUCKET_SHIFT 8       /* 256-byte buckets */
-#define MAX_TOKENS ((size_t)TPCH_TEXT_POOL_SIZE) /* each token advances >= 1 byte */
+#define CP_SHIFT     5                             /* checkpoint every 32 tokens */
+#define BUCKET_SHIFT 8                             /* 256-byte buckets */
+#define MAX_TOKENS   ((size_t)TPCH_TEXT_POOL_SIZE) /* each token advances >= 1 byte */
 
 enum { MOD_COMMA = 0, MOD_TERM = 1 }; /* MOD_TERM + terminator index */
 
 typedef struct Pool {
     uint8_t *codes;
     size_t ncodes;
-    size_t codes_map;     /* bytes mapped for codes */
+    size_t codes_map; /* bytes mapped for codes */
     uint32_t *cp_pos;
     size_t ncp;
     uint32_t *bucket;
     size_t nbuckets;
     /* token tables */
     const char *text[256];
-    uint8_t len[256];     /* bytes of text */
-    int8_t adv[256];      /* how far the token moves the end of the text */
+    uint8_t len[256]; /* bytes of text */
+    int8_t adv[256];  /* how far the token moves the end of the text */
     uint8_t is_mod[256];
-    char tok16[256][16];  /* token text padded to 16 bytes: "word " or ", " */
+    char tok16[256][16];         /* token text padded to 16 bytes: "word " or ", " */
     int first_word[TPCH_NDISTS]; /* code of entry 0 of each word distribution */
     int nwords;
     int mod_base;
@@ -222,8 +222,7 @@ int
 tpch__textpool_init(KErr *err)
 {
     pthread_once(&pool_once, build);
-    if (!pool.ok)
-        return k_error(err, K_OUT_OF_MEMORY, "out of memory building the text pool");
+    if (!pool.ok) return k_error(err, K_OUT_OF_MEMORY, "out of memory building the text pool");
     return K_OK;
 }
 

@@ -65,7 +65,7 @@ struct TpchField {
 };
 
 struct TpchTableInfo {
-    const char *name;          /* "lineitem" */
+    const char *name; /* "lineitem" */
     int ncols;
     const char *const *columns; /* lower-case column names, schema order */
 };
@@ -76,8 +76,8 @@ struct TpchTableInfo {
  * same per-mille way here; see README.md. */
 struct TpchScale {
     double sf;
-    int64_t scale;   /* dbgen's integer `scale` (1 below SF 1) */
-    int64_t permil;  /* per-mille multiplier of the base counts (0 = none) */
+    int64_t scale;  /* dbgen's integer `scale` (1 below SF 1) */
+    int64_t permil; /* per-mille multiplier of the base counts (0 = none) */
 };
 
 /* Parse and validate "0.01", "1", "10", ... (0.001 <= sf <= 10000). */
@@ -112,8 +112,8 @@ typedef int (*TpchRowFn)(void *ctx, const TpchField *fields, int nfields, KErr *
 
 /* Generate the rows of one table (one part of it) in order, on the calling
  * thread. Parallel consumers call it once per part from several threads. */
-K_MUSTCHECK int tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part,
-                              int nparts, TpchRowFn fn, void *ctx, KErr *err);
+K_MUSTCHECK int tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, int part, int nparts,
+                              TpchRowFn fn, void *ctx, KErr *err);
 
 /*
  * The same rows as typed batches of up to K_VECTOR_SIZE rows, for loading
@@ -125,18 +125,18 @@ K_MUSTCHECK int tpch_generate(TpchBenchmark b, int table, const TpchScale *sf, i
  */
 typedef int (*TpchBatchFn)(void *ctx, const KBatch *batch, KErr *err);
 K_MUSTCHECK int tpch_generate_batches(TpchBenchmark b, int table, const TpchScale *sf, int part,
-                                      int nparts, const KType *types, KArena *arena,
-                                      TpchBatchFn fn, void *ctx, KErr *err);
+                                      int nparts, const KType *types, KArena *arena, TpchBatchFn fn,
+                                      void *ctx, KErr *err);
 
 /* Writing .tbl files ('|'-separated, no trailing '|', one row per line). */
 struct TpchWriteOptions {
     TpchBenchmark benchmark;
     TpchScale scale;
-    const char *out_dir;      /* must exist and be writable */
-    uint32_t table_mask;      /* bit i = table i; 0 = all tables */
-    int threads;              /* <= 0: number of online CPUs */
-    int part, nparts;         /* 1/1 = whole tables (<table>.tbl); else <table>.tbl.<part> */
-    bool verbose;             /* progress lines on stderr */
+    const char *out_dir; /* must exist and be writable */
+    uint32_t table_mask; /* bit i = table i; 0 = all tables */
+    int threads;         /* <= 0: number of online CPUs */
+    int part, nparts;    /* 1/1 = whole tables (<table>.tbl); else <table>.tbl.<part> */
+    bool verbose;        /* progress lines on stderr */
 };
 
 /*

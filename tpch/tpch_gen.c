@@ -18,12 +18,12 @@
 #include "tpch/tpch_int.h"
 
 /* dbgen constants (dss.h, shared.h) */
-#define STARTDATE 92001
-#define CURRENT_OFFSET 1263   /* CURRENTDATE 95168 as days after 1992-01-01 */
-#define ODATE_SPAN (2557 - (121 + 30) - 1)
-#define SUPP_PER_PART 4
+#define STARTDATE      92001
+#define CURRENT_OFFSET 1263 /* CURRENTDATE 95168 as days after 1992-01-01 */
+#define ODATE_SPAN     (2557 - (121 + 30) - 1)
+#define SUPP_PER_PART  4
 #define CUST_MORTALITY 3
-#define PENNIES 100
+#define PENNIES        100
 
 static const char alpha_num[65] =
     "0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ,";
@@ -116,8 +116,8 @@ tpch__put_date(TpchRow *r, int d)
 /* Scaling and parts                                                    */
 /* ------------------------------------------------------------------ */
 static const int64_t unit_base[TPCH_NUNITS] = {
-    [TPCH_U_PART] = 200000, [TPCH_U_SUPP] = 10000, [TPCH_U_CUST] = 150000,
-    [TPCH_U_ORDER] = 1500000, [TPCH_U_NATION] = 25, [TPCH_U_REGION] = 5,
+    [TPCH_U_PART] = 200000,   [TPCH_U_SUPP] = 10000, [TPCH_U_CUST] = 150000,
+    [TPCH_U_ORDER] = 1500000, [TPCH_U_NATION] = 25,  [TPCH_U_REGION] = 5,
 };
 
 static int64_t
@@ -148,8 +148,8 @@ tpch__part_range(TpchBenchmark b, int unit, const TpchScale *sf, int part, int n
         *count = total;
         return;
     }
-    bool small = b == TPCH_BENCH_SSB ? unit == SSB_DATE
-                                     : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
+    bool small =
+        b == TPCH_BENCH_SSB ? unit == SSB_DATE : (unit == TPCH_U_NATION || unit == TPCH_U_REGION);
     if (small) {
         /* small fixed tables: whole in part 1 */
         *first = 1;
@@ -179,8 +179,7 @@ tpch__gen_seek(TpchGen *g, TpchBenchmark b, const TpchScale *sf, int unit, int64
     for (int i = 0; i < TPCH_NSTREAMS; i++) {
         const TpchStreamDef *d = &tpch__streams[i];
         g->s[i].usage = 0;
-        g->s[i].value = d->unit == unit ? tpch__skip(d->seed, (index - 1) * d->boundary)
-                                        : d->seed;
+        g->s[i].value = d->unit == unit ? tpch__skip(d->seed, (index - 1) * d->boundary) : d->seed;
     }
 }
 
@@ -343,8 +342,7 @@ gen_supp(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         memcpy(cm + offset, "Customer ", 9);
         memcpy(cm + 9 + offset + noise, type == 0 ? "Complaints" : "Recommends", 10);
     }
-    if ((g->want & (1u << TPCH_SUPPLIER)) && emit(ctx, TPCH_SUPPLIER, r, err) != K_OK)
-        return K_ERR;
+    if ((g->want & (1u << TPCH_SUPPLIER)) && emit(ctx, TPCH_SUPPLIER, r, err) != K_OK) return K_ERR;
     return K_OK;
 }
 
@@ -364,8 +362,7 @@ gen_cust(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     put_pick(r, D_MSEGMNT, &g->s[S_C_MSEG]);
     int64_t clen;
     put_text(r, &g->s[S_C_CMNT], 29, 116, &clen);
-    if ((g->want & (1u << TPCH_CUSTOMER)) && emit(ctx, TPCH_CUSTOMER, r, err) != K_OK)
-        return K_ERR;
+    if ((g->want & (1u << TPCH_CUSTOMER)) && emit(ctx, TPCH_CUSTOMER, r, err) != K_OK) return K_ERR;
     return K_OK;
 }
 
@@ -401,9 +398,9 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     tpch__row_reset(o);
     tpch__put_int(o, okey);
     tpch__put_int(o, cust);
-    tpch__put_chr(o, 'O');       /* status, patched below */
+    tpch__put_chr(o, 'O'); /* status, patched below */
     int64_t total_slot = o->n;
-    tpch__put_str(o, "", 0);     /* total price, filled below */
+    tpch__put_str(o, "", 0); /* total price, filled below */
     int64_t lines = tpch__unif(&g->s[S_O_LCNT], 1, 7);
     int64_t total = 0;
     int ocnt = 0;
@@ -493,14 +490,12 @@ gen_code(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         tpch__put_str(r, d->entries[i].text, d->lens[i]);
         tpch__put_int(r, tpch__nation_region((int)i));
         put_text(r, &g->s[S_N_CMNT], 28, 115, &clen);
-        if ((g->want & (1u << TPCH_NATION)) && emit(ctx, TPCH_NATION, r, err) != K_OK)
-            return K_ERR;
+        if ((g->want & (1u << TPCH_NATION)) && emit(ctx, TPCH_NATION, r, err) != K_OK) return K_ERR;
     } else {
         const TpchDist *d = &tpch__dists[D_REGIONS];
         tpch__put_str(r, d->entries[i].text, d->lens[i]);
         put_text(r, &g->s[S_R_CMNT], 28, 115, &clen);
-        if ((g->want & (1u << TPCH_REGION)) && emit(ctx, TPCH_REGION, r, err) != K_OK)
-            return K_ERR;
+        if ((g->want & (1u << TPCH_REGION)) && emit(ctx, TPCH_REGION, r, err) != K_OK) return K_ERR;
     }
     return K_OK;
 }

@@ -372,8 +372,8 @@ test_batches(void **state)
     TpchScale sf = scale("0.01");
     BatchSum s = {0};
     KErr err;
-    int rc = tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a, sum_batch, &s,
-                                   &err);
+    int rc =
+        tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a, sum_batch, &s, &err);
     if (rc != K_OK) fail_msg("batches: %s", err.message);
     assert_int_equal(s.rows, 60175);
     assert_int_equal(s.max_count, K_VECTOR_SIZE);
@@ -395,9 +395,9 @@ test_batches(void **state)
     free(m.p);
     /* a type the text does not fit is an error, not a crash */
     t[1] = k_type(K_TYPE_DATE);
-    assert_int_equal(tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a,
-                                           sum_batch, &s, &err),
-                     K_ERR);
+    assert_int_equal(
+        tpch_generate_batches(TPCH_BENCH_TPCH, TPCH_LINEITEM, &sf, 1, 1, t, a, sum_batch, &s, &err),
+        K_ERR);
     k_arena_destroy(a);
 }
 
@@ -520,12 +520,12 @@ test_ssb(void **state)
             char *f[20];
             assert_int_equal(split_fields(line, f, 20), ncols);
             if (t == SSB_CUSTOMER || t == SSB_SUPPLIER) {
-                assert_int_equal(strlen(f[3]), 10);                 /* city */
+                assert_int_equal(strlen(f[3]), 10); /* city */
                 assert_int_equal(strncmp(f[3], f[4], strlen(f[4]) < 9 ? strlen(f[4]) : 9), 0);
                 assert_true(strlen(f[2]) >= 10 && strlen(f[2]) <= 25);
             } else if (t == SSB_PART) {
-                assert_int_equal(strncmp(f[4], f[3], 7), 0);       /* brand under category */
-                assert_int_equal(strncmp(f[3], f[2], 6), 0);       /* category under mfgr */
+                assert_int_equal(strncmp(f[4], f[3], 7), 0); /* brand under category */
+                assert_int_equal(strncmp(f[3], f[2], 6), 0); /* category under mfgr */
                 assert_int_equal(strlen(f[4]), 9);
                 assert_int_equal(strncmp(f[1], f[5], strlen(f[5])), 0); /* color in name */
             } else if (t == SSB_DATE) {
@@ -579,8 +579,8 @@ test_queries(void **state)
             bool changed = false;
             for (uint64_t seed = 1; seed < 20 && !changed; seed++) {
                 k_buf_clear(&c);
-                assert_int_equal(
-                    tpch_query_generate((TpchBenchmark)b, q, seed, 1.0, &c, &err), K_OK);
+                assert_int_equal(tpch_query_generate((TpchBenchmark)b, q, seed, 1.0, &c, &err),
+                                 K_OK);
                 changed = c.len != strlen(text) || memcmp(c.data, text, c.len) != 0;
             }
             assert_true(changed);
