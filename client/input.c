@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <wchar.h>
 
 static EditLine *g_el;
 static History *g_hist;
@@ -298,7 +299,9 @@ editline_start(ClShell *sh)
     el_set(g_el, EL_PROMPT, prompt_fn);
     if (g_hist)
         el_set(g_el, EL_HIST, history, g_hist);
-    el_set(g_el, EL_ADDFN, "kestrel-complete", "complete a name", complete);
+    /* the wide form keeps our static strings (el_set's narrow form copies
+     * them with wcsdup and never frees the copies) */
+    el_wset(g_el, EL_ADDFN, L"kestrel-complete", L"complete a name", complete);
     el_set(g_el, EL_BIND, "^I", "kestrel-complete", NULL);
     el_source(g_el, NULL);
 }

@@ -21,9 +21,11 @@ if [ ! -d "$data/pg" ]; then
     run "$bin/initdb" -D "$data/pg" -A trust -U kestrel --no-sync >/dev/null || exit 1
 fi
 opts="-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off"
-run "$bin/pg_ctl" -D "$data/pg" -l "$data/pg.log" -w -t 30 -o "$opts" start >/dev/null || exit 1
-stop() { run "$bin/pg_ctl" -D "$data/pg" -m fast -w stop >/dev/null; exit 0; }
+# the trap comes first: kestrel may connect (and stop us) while pg_ctl
+# start is still waiting
+stop() { run "$bin/pg_ctl" -D "$data/pg" -m fast -w stop >/dev/null 2>&1; exit 0; }
 trap stop TERM INT
+run "$bin/pg_ctl" -D "$data/pg" -l "$data/pg.log" -w -t 30 -o "$opts" start >/dev/null || exit 1
 # serve until told to stop (or until the cluster goes away)
 while run "$bin/pg_ctl" -D "$data/pg" status >/dev/null 2>&1; do
     sleep 0.5 &
