@@ -870,7 +870,18 @@ apply_typmods(PrParse *p, PrTypeName *n, const PrTypmods *m)
 {
     if (!m) return;
     n->nmods = m->n;
-    for (int32_t i = 0; i < m->n; i++) n->mods[i] = pr__int(p, m->t[i]);
+    for (int32_t i = 0; i < m->n; i++) n->mods[i] = m->mods[i];
+}
+
+PrTypmods
+pr__typmods(PrParse *p, PrToken x, const PrToken *y)
+{
+    PrTypmods m;
+    memset(&m, 0, sizeof m);
+    m.n = y ? 2 : 1;
+    m.mods[0] = pr__int(p, x);
+    if (y) m.mods[1] = pr__int(p, *y);
+    return m;
 }
 
 PrTypeName *

@@ -18,7 +18,9 @@
 %token_type {PrToken}
 %default_type {PrNode *}
 %extra_context {PrParse *p}
-%stack_size 4000
+/* parser stack entries; deeper input stops with 54001 (the lexer caps open
+ * parentheses at PR_MAX_NESTING well before this fills) */
+%stack_size 2000
 %start_symbol input
 
 %include {
@@ -679,8 +681,8 @@ opt_timezone(A) ::= WITHOUT TIME ZONE. { A = false; }
 
 %type opt_typmods {PrTypmods}
 opt_typmods(A) ::= . { A = pr__typmods0(); }
-opt_typmods(A) ::= LP INTEGER(X) RP. { A = pr__typmods(X, NULL); }
-opt_typmods(A) ::= LP INTEGER(X) COMMA INTEGER(Y) RP. { A = pr__typmods(X, &Y); }
+opt_typmods(A) ::= LP INTEGER(X) RP. { A = pr__typmods(p, X, NULL); }
+opt_typmods(A) ::= LP INTEGER(X) COMMA INTEGER(Y) RP. { A = pr__typmods(p, X, &Y); }
 
 %type type_list {PrList *}
 type_list(A) ::= typename(X). { A = pr__list1(p, X); }

@@ -82,9 +82,9 @@ typedef struct PrLimitOpt {
 } PrLimitOpt;
 
 typedef struct PrFrameOpt {
-    PrFrameMode mode;
     PrFrameBound *start;
     PrFrameBound *end;
+    PrFrameMode mode;
     PrFrameExclude exclude;
 } PrFrameOpt;
 
@@ -93,9 +93,10 @@ typedef struct PrDistOpt {
     PrList *keys;
 } PrDistOpt;
 
+/* Grammar symbols are kept small: lemon's stack holds a union of them. */
 typedef struct PrTypmods {
     int32_t n;
-    PrToken t[2];
+    int32_t mods[2];
 } PrTypmods;
 
 /* ---- builders (build.c) ---- */
@@ -133,20 +134,11 @@ static inline PrLimitOpt pr__limit_opt(PrNode *l, PrNode *o, bool fetch, bool ti
 static inline PrLimitOpt pr__limit_offset(PrLimitOpt l, PrNode *off) { l.offset = off; return l; }
 static inline PrFrameOpt pr__frame_opt(PrFrameMode m, PrFrameBound *s, PrFrameBound *e, PrFrameExclude x)
 {
-    PrFrameOpt f = {m, s, e, x};
+    PrFrameOpt f = {s, e, m, x};
     return f;
 }
 static inline PrDistOpt pr__dist_opt(PrDistKind k, PrList *keys) { PrDistOpt d = {k, keys}; return d; }
 static inline PrTypmods pr__typmods0(void) { PrTypmods m; memset(&m, 0, sizeof m); return m; }
-static inline PrTypmods pr__typmods(PrToken x, const PrToken *y)
-{
-    PrTypmods m;
-    memset(&m, 0, sizeof m);
-    m.n = y ? 2 : 1;
-    m.t[0] = x;
-    if (y) m.t[1] = *y;
-    return m;
-}
 static inline PrToken pr__str_token(const char *s)
 {
     PrToken t = {s, (int32_t)strlen(s), -1};
@@ -155,6 +147,7 @@ static inline PrToken pr__str_token(const char *s)
 PrList *pr__list_empty(PrParse *p);
 PrList *pr__prepend(PrParse *p, void *item, PrList *l);
 int32_t pr__int(PrParse *p, PrToken t);
+PrTypmods pr__typmods(PrParse *p, PrToken x, const PrToken *y);
 
 /* queries */
 PrSelect *pr__select(PrParse *p, PrToken t, const PrDistinctOpt *d, PrList *targets, PrList *from,
