@@ -84,6 +84,7 @@ ex__eval_compile(KArena *a, const ExExpr *e, const ExParam *params, uint32_t npa
 {
     ExEval *ev = k_alloc0(a, sizeof *ev);
     if (!ev) return k_error_oom(err, a, sizeof *ev);
+    *out = ev;
     ev->e = e;
     ev->params = params;
     ev->nparams = nparams;
