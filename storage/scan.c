@@ -268,6 +268,15 @@ st_scan_close(StScan *s)
     k_arena_destroy(s->arena);
 }
 
+uint32_t
+st__scan_segments(const StScan *s, uint64_t **ids, KArena *a)
+{
+    *ids = k_alloc(a, sizeof(uint64_t) * (s->nsegs + 1));
+    if (!*ids) return UINT32_MAX;
+    for (uint32_t i = 0; i < s->nsegs; i++) (*ids)[i] = s->segs[i]->id;
+    return s->nsegs;
+}
+
 const KType *
 st_scan_types(const StScan *s)
 {

@@ -245,6 +245,22 @@ K_MUSTCHECK int st_writer_commit(StWriter *w, KErr *err);
 /* Discard everything appended; frees the writer. */
 void st_writer_abort(StWriter *w);
 
+/*
+ * DELETE / UPDATE by rewrite. Every row of the table (or of one partition,
+ * part_id != ST_ALL_PARTITIONS) is read in batches of all the table's
+ * columns and handed to `fn`, which may change values in place (new strings
+ * allocated in b->heap; set *modified) and chooses the rows to keep by
+ * setting b->sel / b->nsel (sel NULL keeps every row; sel with nsel 0 keeps
+ * none). Each partition where fn changed or dropped something is written
+ * anew; all of them replace their old segments in one catalog change (rows
+ * whose partition key changed move to their new partition). `removed`
+ * receives the number of rows dropped. Fails with 55000 when another load
+ * or rewrite changed one of those partitions meanwhile (retry).
+ */
+typedef int (*StRewriteFn)(void *ctx, KBatch *b, bool *modified, KErr *err);
+K_MUSTCHECK int st_table_rewrite(StDb *db, uint32_t table_id, uint32_t part_id, StRewriteFn fn,
+                                 void *ctx, uint64_t *removed, KErr *err);
+
 /* ------------------------------------------------------------------ */
 /* COPY FROM: text input                                                */
 /* ------------------------------------------------------------------ */

@@ -189,6 +189,15 @@ StPartition *st__route_partition(StTable *t, int64_t key);
 K_MUSTCHECK int st__fsync_fd(StDb *db, int fd, const char *what, KErr *err);
 K_MUSTCHECK int st__fsync_dir(StDb *db, const char *dir, KErr *err);
 
+/* A partition a rewrite read, and the segments it had then. */
+typedef struct StRewritePart {
+    uint32_t part_id;
+    uint32_t nsegs;
+    uint64_t *seg_ids;
+} StRewritePart;
+/* Ids of the segments a scan holds (allocated in a); UINT32_MAX on OOM. */
+uint32_t st__scan_segments(const StScan *s, uint64_t **ids, KArena *a);
+
 /* segment.c */
 char *st__segment_path(StDb *db, uint64_t id);
 /* A new, empty in-memory segment (refs = 1, no file yet). */

@@ -420,117 +420,300 @@ finish_segment(StWriter *w, WPart *p, KErr *err)
     return rc;
 }
 
-int
-st_writer_commit(StWriter *w, KErr *err)
+/* Write the writer's last row groups and footers, fsync its files. */
+static int
+writer_prepare(StWriter *w, KErr *err)
 {
-    StDb *db = w->db;
     if (w->failed) {
         k_err_copy(err, &w->first_err);
-        writer_free(w, false);
         return K_ERR;
     }
-    bool any = false;
     for (uint32_t i = 0; i < w->nparts; i++) {
         WPart *p = &w->parts[i];
         if (p->buf && p->buf[0].n > 0) {
             StColBuf *b = p->buf;
             p->buf = NULL;
-            if (flush_group(w, p, b, err) != K_OK) goto fail;
+            if (flush_group(w, p, b, err) != K_OK) return K_ERR;
         }
-        if (p->seg) {
-            if (finish_segment(w, p, err) != K_OK) goto fail;
-            any = true;
-        }
+        if (p->seg && finish_segment(w, p, err) != K_OK) return K_ERR;
     }
-    if (!any) {
-        writer_free(w, false);
-        return K_OK; /* nothing to publish */
-    }
-    if (st__fsync_dir(db, db->seg_dir, err) != K_OK) goto fail;
-    pthread_mutex_lock(&db->lock);
-    StTable *t = st__table_by_id(db, w->table_id);
-    StPartition **targets = calloc(w->nparts + 1, sizeof(StPartition *));
-    StColStats **saved = calloc(w->nparts + 1, sizeof(StColStats *));
-    uint64_t *saved_rows = calloc(w->nparts + 1, sizeof(uint64_t));
+    return K_OK;
+}
+
+/* A partition a commit changes, with what it looked like before. */
+typedef struct Touched {
+    StPartition *p;
+    bool replace;          /* its old segments are dropped (rewrite) */
+    StSegment **old_segs;  /* copy of the segment list */
+    uint32_t old_n;
+    StColStats *old_stats;
+    uint64_t old_rows;
+} Touched;
+
+static Touched *
+touched_find(Touched *t, uint32_t n, const StPartition *p)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (t[i].p == p) return &t[i];
+    return NULL;
+}
+
+/*
+ * Publish the segments of several prepared writers of one table in one
+ * catalog change. Partitions listed in `rep` (with the segment lists they
+ * had when they were read) lose their old segments: that is how a rewrite
+ * replaces data. Fails with 55000 when such a partition changed since.
+ * The writers are freed; on failure their files are removed.
+ */
+static int
+commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const StRewritePart *rep,
+               uint32_t nrep, KErr *err)
+{
     int rc = K_ERR;
-    if (!targets || !saved || !saved_rows) {
+    Touched *tv = NULL;
+    uint32_t nt = 0, cap = nrep;
+    for (uint32_t k = 0; k < nw; k++) cap += ws[k]->nparts;
+    bool any = nrep > 0;
+    for (uint32_t k = 0; k < nw; k++)
+        for (uint32_t i = 0; i < ws[k]->nparts; i++) any |= ws[k]->parts[i].seg != NULL;
+    if (!any) {
+        rc = K_OK;
+        goto free_writers;
+    }
+    if (nw && st__fsync_dir(db, db->seg_dir, err) != K_OK) goto free_writers;
+    tv = calloc(cap + 1, sizeof(Touched));
+    if (!tv) {
         k_error(err, K_OUT_OF_MEMORY, "out of memory");
-        goto unlock;
+        goto free_writers;
     }
+    pthread_mutex_lock(&db->lock);
+    StTable *t = st__table_by_id(db, table_id);
     if (!t) {
-        k_error(err, K_UNDEFINED_TABLE, "relation \"%s\" was dropped during the load", w->table_name);
+        k_error(err, K_UNDEFINED_TABLE, "table with id %u was dropped during the load", table_id);
         goto unlock;
     }
-    for (uint32_t i = 0; i < w->nparts; i++) {
-        WPart *p = &w->parts[i];
-        if (!p->seg) continue;
+    uint32_t ncols = t->def.ncols;
+    /* collect the partitions to change */
+    for (uint32_t r = 0; r < nrep; r++) {
+        StPartition *p = NULL;
         for (uint32_t k = 0; k < t->nparts; k++)
-            if (t->parts[k]->def.id == p->part_id) targets[i] = t->parts[k];
-        if (!targets[i]) {
+            if (t->parts[k]->def.id == rep[r].part_id) p = t->parts[k];
+        bool same = p && p->nsegs == rep[r].nsegs;
+        for (uint32_t k = 0; same && k < p->nsegs; k++) same = p->segs[k]->id == rep[r].seg_ids[k];
+        if (!same) {
             k_error(err, K_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    "a partition of relation \"%s\" was removed during the load", w->table_name);
+                    "relation \"%s\" was changed by another statement during the rewrite", t->def.name);
+            k_err_hint(err, "Retry the statement.");
             goto unlock;
         }
-        StPartition *tp = targets[i];
-        if (tp->nsegs == tp->capsegs) {
-            uint32_t nc = tp->capsegs ? tp->capsegs * 2 : 4;
-            StSegment **ns = realloc(tp->segs, sizeof(StSegment *) * nc);
-            if (!ns) {
-                k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        tv[nt].p = p;
+        tv[nt++].replace = true;
+    }
+    for (uint32_t k = 0; k < nw; k++) {
+        for (uint32_t i = 0; i < ws[k]->nparts; i++) {
+            WPart *wp = &ws[k]->parts[i];
+            if (!wp->seg) continue;
+            StPartition *p = NULL;
+            for (uint32_t j = 0; j < t->nparts; j++)
+                if (t->parts[j]->def.id == wp->part_id) p = t->parts[j];
+            if (!p) {
+                k_error(err, K_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "a partition of relation \"%s\" was removed during the load", t->def.name);
                 goto unlock;
             }
-            tp->segs = ns;
-            tp->capsegs = nc;
+            if (!touched_find(tv, nt, p)) tv[nt++].p = p;
         }
-        saved[i] = calloc(w->ncols, sizeof(StColStats));
-        if (!saved[i]) {
+    }
+    /* save, then make room */
+    for (uint32_t i = 0; i < nt; i++) {
+        Touched *x = &tv[i];
+        StPartition *p = x->p;
+        x->old_n = p->nsegs;
+        x->old_rows = p->rows;
+        x->old_segs = malloc(sizeof(StSegment *) * (p->nsegs + 1));
+        x->old_stats = calloc(ncols, sizeof(StColStats));
+        uint32_t need = p->nsegs;
+        for (uint32_t k = 0; k < nw; k++)
+            for (uint32_t j = 0; j < ws[k]->nparts; j++)
+                if (ws[k]->parts[j].seg && ws[k]->parts[j].part_id == p->def.id) need++;
+        if (need > p->capsegs) {
+            StSegment **ns = realloc(p->segs, sizeof(StSegment *) * need);
+            if (ns) {
+                p->segs = ns;
+                p->capsegs = need;
+            }
+        }
+        if (!x->old_segs || !x->old_stats || need > p->capsegs) {
             k_error(err, K_OUT_OF_MEMORY, "out of memory");
-            goto unlock;
+            goto unlock; /* nothing changed yet */
+        }
+        memcpy(x->old_segs, p->segs, sizeof(StSegment *) * p->nsegs);
+        for (uint32_t c = 0; c < ncols; c++) {
+            st__zone_copy(&x->old_stats[c].zone, &p->stats[c].zone, st__phys(t->def.cols[c].type));
+            memcpy(x->old_stats[c].hll, p->stats[c].hll, ST_HLL_REGS);
         }
     }
     /* apply */
-    for (uint32_t i = 0; i < w->nparts; i++) {
-        WPart *p = &w->parts[i];
-        if (!p->seg) continue;
-        StPartition *tp = targets[i];
-        for (uint32_t c = 0; c < w->ncols; c++)
-            st__zone_copy(&saved[i][c].zone, &tp->stats[c].zone, st__phys(w->types[c]));
-        for (uint32_t c = 0; c < w->ncols; c++) memcpy(saved[i][c].hll, tp->stats[c].hll, ST_HLL_REGS);
-        saved_rows[i] = tp->rows;
-        merge_stats(tp->stats, p->stats, w->types, w->ncols);
-        tp->rows += p->rows;
-        tp->segs[tp->nsegs++] = p->seg;
+    KType *types = ws && nw ? ws[0]->types : NULL;
+    for (uint32_t i = 0; i < nt; i++) {
+        if (!tv[i].replace) continue;
+        StPartition *p = tv[i].p;
+        p->nsegs = 0;
+        p->rows = 0;
+        for (uint32_t c = 0; c < ncols; c++) {
+            st__zone_free(&p->stats[c].zone, st__phys(t->def.cols[c].type));
+            memset(&p->stats[c], 0, sizeof p->stats[c]);
+        }
+    }
+    for (uint32_t k = 0; k < nw; k++) {
+        StWriter *w = ws[k];
+        for (uint32_t i = 0; i < w->nparts; i++) {
+            WPart *wp = &w->parts[i];
+            if (!wp->seg) continue;
+            StPartition *p = NULL;
+            for (uint32_t j = 0; j < nt; j++)
+                if (tv[j].p->def.id == wp->part_id) p = tv[j].p;
+            merge_stats(p->stats, wp->stats, types, ncols);
+            p->rows += wp->rows;
+            p->segs[p->nsegs++] = wp->seg;
+        }
     }
     if (st__catalog_publish(db, err) != K_OK) {
-        for (uint32_t i = 0; i < w->nparts; i++) {
-            WPart *p = &w->parts[i];
-            if (!p->seg) continue;
-            StPartition *tp = targets[i];
-            tp->nsegs--;
-            tp->rows = saved_rows[i];
-            for (uint32_t c = 0; c < w->ncols; c++) {
-                st__zone_free(&tp->stats[c].zone, st__phys(w->types[c]));
-                tp->stats[c] = saved[i][c];
-                memset(&saved[i][c].zone, 0, sizeof(StZone));
+        for (uint32_t i = 0; i < nt; i++) {
+            Touched *x = &tv[i];
+            StPartition *p = x->p;
+            memcpy(p->segs, x->old_segs, sizeof(StSegment *) * x->old_n);
+            p->nsegs = x->old_n;
+            p->rows = x->old_rows;
+            for (uint32_t c = 0; c < ncols; c++) {
+                st__zone_free(&p->stats[c].zone, st__phys(t->def.cols[c].type));
+                p->stats[c] = x->old_stats[c];
+                memset(&x->old_stats[c].zone, 0, sizeof(StZone));
             }
         }
         goto unlock;
     }
-    for (uint32_t i = 0; i < w->nparts; i++) {
-        if (!w->parts[i].seg) continue;
-        atomic_store(&w->parts[i].seg->dead, false);
-        w->parts[i].seg = NULL; /* the partition owns the reference now */
+    /* the new segments belong to the catalog now; replaced ones go */
+    for (uint32_t k = 0; k < nw; k++)
+        for (uint32_t i = 0; i < ws[k]->nparts; i++) {
+            WPart *wp = &ws[k]->parts[i];
+            if (!wp->seg) continue;
+            atomic_store(&wp->seg->dead, false);
+            wp->seg = NULL;
+        }
+    for (uint32_t i = 0; i < nt; i++) {
+        if (!tv[i].replace) continue;
+        for (uint32_t j = 0; j < tv[i].old_n; j++) {
+            atomic_store(&tv[i].old_segs[j]->dead, true);
+            st__segment_unref(tv[i].old_segs[j]);
+        }
     }
     rc = K_OK;
 unlock:
+    for (uint32_t i = 0; tv && i < nt; i++) {
+        free(tv[i].old_segs);
+        if (tv[i].old_stats) {
+            for (uint32_t c = 0; c < t->def.ncols; c++)
+                st__zone_free(&tv[i].old_stats[c].zone, st__phys(t->def.cols[c].type));
+            free(tv[i].old_stats);
+        }
+    }
     pthread_mutex_unlock(&db->lock);
-    for (uint32_t i = 0; saved && i < w->nparts; i++) free_stats(saved[i], w->types, w->ncols);
-    free(saved);
-    free(saved_rows);
-    free(targets);
-    writer_free(w, false);
+free_writers:
+    free(tv);
+    for (uint32_t k = 0; k < nw; k++) writer_free(ws[k], false);
     return rc;
+}
+
+int
+st_writer_commit(StWriter *w, KErr *err)
+{
+    if (writer_prepare(w, err) != K_OK) {
+        writer_free(w, false);
+        return K_ERR;
+    }
+    return commit_writers(w->db, w->table_id, &w, 1, NULL, 0, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* Rewrite (DELETE / UPDATE)                                          */
+/* ---------------------------------------------------------------- */
+int
+st_table_rewrite(StDb *db, uint32_t table_id, uint32_t part_id, StRewriteFn fn, void *ctx,
+                 uint64_t *removed, KErr *err)
+{
+    if (removed) *removed = 0;
+    KArena *a = k_arena_create(NULL, "rewrite");
+    if (!a) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    StTableDef *def;
+    int rc = K_ERR;
+    uint32_t nw = 0, nrep = 0;
+    StWriter **ws = NULL;
+    StRewritePart *rep = NULL;
+    if (st_table_get(db, table_id, a, &def, err) != K_OK) goto out;
+    ws = k_alloc0(a, sizeof(StWriter *) * (def->nparts + 1));
+    rep = k_alloc0(a, sizeof(StRewritePart) * (def->nparts + 1));
+    uint32_t *cols = k_alloc(a, sizeof(uint32_t) * def->ncols);
+    if (!ws || !rep || !cols) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        goto out;
+    }
+    for (uint32_t c = 0; c < def->ncols; c++) cols[c] = c;
+    uint64_t gone = 0;
+    for (uint32_t pi = 0; pi < def->nparts; pi++) {
+        uint32_t pid = def->parts[pi].id;
+        if (part_id != ST_ALL_PARTITIONS && pid != part_id) continue;
+        StScanOptions so = {.npart_ids = 1, .part_ids = &pid, .ncols = def->ncols, .cols = cols};
+        StScan *s;
+        if (st_scan_open(db, table_id, &so, a, &s, err) != K_OK) goto fail;
+        StWriter *w = NULL;
+        KBatch *b = k_batch_create(a, def->ncols, st_scan_types(s), err);
+        bool changed = false;
+        int src = b ? st_writer_begin(db, table_id, &w, err) : K_ERR;
+        while (src == K_OK) {
+            StMorsel *m;
+            if ((src = st_scan_next_morsel(s, &m, err)) != K_OK || !m) break;
+            for (;;) {
+                uint32_t n;
+                if ((src = st_morsel_read(m, b, &n, err)) != K_OK || n == 0) break;
+                bool modified = false;
+                if ((src = fn(ctx, b, &modified, err)) != K_OK) break;
+                uint32_t kept = k_batch_rows(b);
+                if (modified || kept != n) changed = true;
+                gone += n - kept;
+                if (kept && (src = st_writer_append(w, b, err)) != K_OK) break;
+                b->sel = NULL;
+                b->nsel = 0;
+            }
+            st_morsel_close(m);
+        }
+        if (src == K_OK && changed) {
+            /* remember the segments this partition had when it was read */
+            rep[nrep].part_id = pid;
+            rep[nrep].nsegs = st__scan_segments(s, &rep[nrep].seg_ids, a);
+            if (rep[nrep].nsegs == UINT32_MAX) src = k_error(err, K_OUT_OF_MEMORY, "out of memory");
+            else nrep++;
+        }
+        st_scan_close(s);
+        if (b) k_batch_destroy(b);
+        if (src != K_OK) {
+            st_writer_abort(w);
+            goto fail;
+        }
+        if (!changed) {
+            st_writer_abort(w);
+            continue;
+        }
+        ws[nw++] = w;
+        if (writer_prepare(w, err) != K_OK) goto fail;
+    }
+    rc = commit_writers(db, table_id, ws, nw, rep, nrep, err);
+    nw = 0;
+    if (rc == K_OK && removed) *removed = gone;
+    goto out;
 fail:
-    writer_free(w, false);
-    return K_ERR;
+    for (uint32_t k = 0; k < nw; k++) st_writer_abort(ws[k]);
+out:
+    k_arena_destroy(a);
+    return rc;
 }

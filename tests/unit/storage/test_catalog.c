@@ -629,6 +629,145 @@ test_partitions(void **state)
     free(dir);
 }
 
+
+/* ---------------------------------------------------------------- */
+/* DELETE / UPDATE by rewrite                                         */
+/* ---------------------------------------------------------------- */
+static int
+delete_mult3(void *ctx, KBatch *b, bool *modified, KErr *err)
+{
+    (void)ctx;
+    (void)err;
+    (void)modified;
+    uint16_t *sel = k_alloc(b->arena, sizeof(uint16_t) * K_VECTOR_SIZE);
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < b->count; r++)
+        if (((int32_t *)b->cols[0].data)[r] % 3 != 0) sel[n++] = (uint16_t)r;
+    b->sel = sel;
+    b->nsel = n;
+    return K_OK;
+}
+
+/* move 1992 rows one year later */
+static int
+shift_1992(void *ctx, KBatch *b, bool *modified, KErr *err)
+{
+    int32_t add = *(int32_t *)ctx;
+    (void)err;
+    int32_t *d = b->cols[1].data;
+    for (uint32_t r = 0; r < b->count; r++)
+        if (d[r] < k_date_from_ymd(1993, 1, 1)) {
+            d[r] += add;
+            *modified = true;
+        }
+    return K_OK;
+}
+
+typedef struct KeyCheck {
+    uint64_t n, bad;
+} KeyCheck;
+
+static void
+keycheck_fn(void *ctx, const KBatch *b)
+{
+    KeyCheck *k = ctx;
+    for (uint32_t r = 0; r < b->count; r++) {
+        if (((int32_t *)b->cols[0].data)[r] % 3 == 0) k->bad++;
+        k->n++;
+    }
+}
+
+static void
+test_rewrite(void **state)
+{
+    (void)state;
+    KErr err;
+    char *dir = tmp_dir("rewrite");
+    StDbOptions o = {.row_group_rows = 2048, .no_fsync = true};
+    StDb *db;
+    CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
+    StColumnDef cols[] = {col("k", k_type(K_TYPE_INT32), true), col("d", k_type(K_TYPE_DATE), true)};
+    StTableDef def = {.ncols = 2, .cols = cols, .part_col = 1};
+    snprintf(def.name, sizeof def.name, "rw");
+    uint32_t tid;
+    CHECK_OK(st_table_create(db, &def, &tid, &err), &err);
+    StDatum lo = {.u.i64 = k_date_from_ymd(1992, 1, 1)}, hi = {.u.i64 = k_date_from_ymd(1999, 1, 1)};
+    CHECK_OK(st_partition_add_ranges(db, tid, lo, hi, 7, &err), &err);
+    const uint64_t total = 2557 * 3;
+    load_ints(db, tid, 0, (int64_t)total, &err);
+    KArena *a = k_arena_create(NULL, "t");
+    StTableDef *got;
+    CHECK_OK(st_table_get(db, tid, a, &got, &err), &err);
+
+    /* DELETE WHERE k % 3 = 0 */
+    uint64_t removed;
+    CHECK_OK(st_table_rewrite(db, tid, ST_ALL_PARTITIONS, delete_mult3, NULL, &removed, &err), &err);
+    assert_int_equal(removed, total / 3);
+    KeyCheck kc = {0};
+    CHECK_OK(scan_all(db, tid, NULL, keycheck_fn, &kc, NULL, &err), &err);
+    assert_int_equal(kc.n, total - total / 3);
+    assert_int_equal(kc.bad, 0);
+    StTableStats ts;
+    CHECK_OK(st_table_stats(db, tid, ST_ALL_PARTITIONS, &ts, &err), &err);
+    assert_int_equal(ts.rows, kc.n);
+    /* nothing left to delete: no partition changes */
+    uint64_t v = st_db_version(db);
+    CHECK_OK(st_table_rewrite(db, tid, ST_ALL_PARTITIONS, delete_mult3, NULL, &removed, &err), &err);
+    assert_int_equal(removed, 0);
+    assert_int_equal(st_db_version(db), v);
+
+    /* UPDATE moving 1992 rows into 1993 (366 days later keeps the day) */
+    uint64_t n1992, n1993, n1994;
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &ts, &err), &err);
+    n1992 = ts.rows;
+    CHECK_OK(st_table_stats(db, tid, got->parts[1].id, &ts, &err), &err);
+    n1993 = ts.rows;
+    CHECK_OK(st_table_stats(db, tid, got->parts[2].id, &ts, &err), &err);
+    n1994 = ts.rows;
+    assert_true(n1992 > 0);
+    int32_t shift = 366;
+    CHECK_OK(st_table_rewrite(db, tid, got->parts[0].id, shift_1992, &shift, &removed, &err), &err);
+    assert_int_equal(removed, 0);
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &ts, &err), &err);
+    assert_int_equal(ts.rows, 0);
+    /* 1992-12-31 + 366 days is 1994-01-01: those rows land in 1994 */
+    CHECK_OK(st_table_stats(db, tid, got->parts[1].id, &ts, &err), &err);
+    uint64_t a1993 = ts.rows;
+    CHECK_OK(st_table_stats(db, tid, got->parts[2].id, &ts, &err), &err);
+    assert_int_equal(a1993 + ts.rows, n1992 + n1993 + n1994);
+    assert_int_equal(ts.rows, n1994 + 2); /* day 366 of 1992: k = 365, 2922, 5479 minus k%3==0 */
+    assert_int_equal(count_rows(db, tid), total - total / 3);
+    StColumnStats cs;
+    CHECK_OK(st_column_stats(db, tid, got->parts[1].id, 1, a, &cs, &err), &err);
+    assert_true(cs.min.u.i64 >= k_date_from_ymd(1993, 1, 1));
+
+    /* an UPDATE that would put a row outside every partition changes nothing */
+    CHECK_OK(st_table_get(db, tid, a, &got, &err), &err);
+    shift = 100000;
+    CHECK_OK(st_table_rewrite(db, tid, ST_ALL_PARTITIONS, delete_mult3, NULL, &removed, &err), &err);
+    load_ints(db, tid, 0, 10, &err); /* puts rows back into 1992 */
+    CHECK_OK(st_table_stats(db, tid, ST_ALL_PARTITIONS, &ts, &err), &err);
+    uint64_t before = ts.rows;
+    assert_int_equal(st_table_rewrite(db, tid, ST_ALL_PARTITIONS, shift_1992, &shift, &removed, &err), K_ERR);
+    assert_int_equal(err.code, K_INTEGRITY_CONSTRAINT_VIOLATION);
+    CHECK_OK(st_table_stats(db, tid, ST_ALL_PARTITIONS, &ts, &err), &err);
+    assert_int_equal(ts.rows, before);
+    assert_int_equal(count_rows(db, tid), before);
+
+    /* reopen: same rows, and only referenced files on disk */
+    st_db_close(db);
+    CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
+    assert_int_equal(count_rows(db, tid), before);
+    CHECK_OK(st_table_stats(db, tid, ST_ALL_PARTITIONS, &ts, &err), &err);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/segments' | wc -l) -eq %llu", dir, (unsigned long long)ts.segments);
+    assert_int_equal(system(cmd), 0);
+    k_arena_destroy(a);
+    st_db_close(db);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---------------------------------------------------------------- */
 /* Distribution hash                                                  */
 /* ---------------------------------------------------------------- */
@@ -682,6 +821,7 @@ main(void)
         cmocka_unit_test(test_all_types_roundtrip),
         cmocka_unit_test(test_parallel_writer),
         cmocka_unit_test(test_partitions),
+        cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_dist_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
