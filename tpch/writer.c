@@ -184,7 +184,8 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
         o->slot = temp_register(o->tmp);
         o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (o->fd < 0) {
-            io_error(err, "create", o->tmp, errno);
+            io_error(err, "create", o->final, errno);
+            k_err_detail(err, "It is written first as \"%s\", then renamed.", o->tmp);
             temp_release(o->slot);
             nout--;
             rc = K_ERR;
