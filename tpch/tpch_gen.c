@@ -414,7 +414,6 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         int mk = tpch__pick(sm, &g->s[S_L_SMODE]);
         tpch__row_reset(l);
         /* comment drawn now, placed last */
-        char cbuf[64];
         int64_t coff = tpch__unif(&g->s[S_L_CMNT], 0, TPCH_TEXT_POOL_SIZE - 43);
         int64_t clen = tpch__unif(&g->s[S_L_CMNT], 10, 43);
         int64_t partkey = tpch__unif(&g->s[S_L_PKEY], 1, pmax);
@@ -451,8 +450,9 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
             tpch__put_date(l, (int)rdate);
             tpch__put_str(l, ins->entries[ik].text, ins->lens[ik]);
             tpch__put_str(l, sm->entries[mk].text, sm->lens[mk]);
-            tpch__textpool_copy(coff, (int)clen, cbuf);
-            tpch__put_str(l, cbuf, (size_t)clen);
+            char *c = tpch__row_begin(l);
+            tpch__textpool_copy(coff, (int)clen, c);
+            tpch__row_end(l, c + clen);
             if (emit(ctx, TPCH_LINEITEM, l, err) != K_OK) return K_ERR;
         }
     }
