@@ -291,6 +291,12 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
             fprintf(stderr, "%s: %lld rows in %.2f s\n", outs[i].final, (long long)outs[i].rows,
                     (double)(k_now_ns() - t0) / 1e9);
     }
+    /* make the renames durable too */
+    int dfd = open(opt->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (fsync(dfd) != 0 && errno != EINVAL) rc = io_error(err, "fsync", opt->out_dir, errno);
+        close(dfd);
+    }
 done:
     for (int i = 0; i < nout; i++) {
         if (outs[i].fd >= 0) close(outs[i].fd);
