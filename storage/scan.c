@@ -347,17 +347,6 @@ rg_may_match(StScan *s, const StRowGroup *rg)
     return true;
 }
 
-static int
-segment_fd(StSegment *seg, KErr *err)
-{
-    pthread_mutex_lock(&seg->fd_lock);
-    if (seg->fd < 0) seg->fd = open(seg->path, O_RDONLY | O_CLOEXEC);
-    int fd = seg->fd;
-    pthread_mutex_unlock(&seg->fd_lock);
-    if (fd < 0) return k_error(err, K_IO_ERROR, "could not open file \"%s\": %s", seg->path, strerror(errno));
-    return fd;
-}
-
 int
 st_scan_next_morsel(StScan *s, StMorsel **out, KErr *err)
 {
@@ -389,26 +378,34 @@ st_scan_next_morsel(StScan *s, StMorsel **out, KErr *err)
         m->arena = a;
         m->rows = rg->rows;
         m->part_id = it->part_id;
-        int fd = segment_fd(seg, err);
+        /* one open per morsel keeps descriptors bounded however many
+         * segments a table has; the file stays until the scan's reference
+         * on the segment goes, even if the table is dropped meanwhile */
+        int fd = open(seg->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
+            int e = errno;
             k_arena_destroy(a);
-            return K_ERR;
+            return k_error(err, K_DATA_CORRUPTED, "data corrupted: could not open segment file \"%s\": %s",
+                           seg->path, strerror(e));
         }
         for (uint32_t c = 0; c < s->ncols; c++) {
             uint32_t col = s->cols[c];
             const StChunkMeta *cm = &rg->chunks[col];
             uint8_t *buf = k_alloc(a, cm->stored_len + 16);
             if (!buf) {
+                close(fd);
                 k_arena_destroy(a);
                 return k_error(err, K_OUT_OF_MEMORY, "out of memory");
             }
             if (st__pread_full(fd, buf, cm->stored_len, cm->offset) != K_OK) {
+                close(fd);
                 k_arena_destroy(a);
                 return k_error(err, K_DATA_CORRUPTED, "data corrupted: could not read %u bytes at offset %llu of \"%s\"",
                                cm->stored_len, (unsigned long long)cm->offset, seg->path);
             }
             atomic_fetch_add(&s->c_bytes, cm->stored_len);
             if (st__hash64(buf, cm->stored_len, 0x4b43) != cm->checksum) {
+                close(fd);
                 k_arena_destroy(a);
                 k_error(err, K_DATA_CORRUPTED, "data corrupted: checksum mismatch in segment \"%s\"",
                         seg->path);
@@ -417,10 +414,12 @@ st_scan_next_morsel(StScan *s, StMorsel **out, KErr *err)
                 return K_ERR;
             }
             if (st__chunk_decode(cm, s->ttypes[col], rg->rows, buf, a, &m->cols[c], err) != K_OK) {
+                close(fd);
                 k_arena_destroy(a);
                 return K_ERR;
             }
         }
+        close(fd);
         *out = m;
         return K_OK;
     }

@@ -269,10 +269,12 @@ st__segment_load(StDb *db, uint64_t id, uint32_t ncols, const KType *types, StSe
     }
     int fd = open(s->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        int e = errno;
-        segment_free(s);
-        return k_error(err, K_DATA_CORRUPTED, "could not open segment file \"%s/%016llx.kseg\": %s",
-                       db->seg_dir, (unsigned long long)id, strerror(e));
+        /* a missing file does not stop the directory from opening: every
+         * scan that reaches the segment reports XX001 */
+        k_warn("segment file \"%s\" cannot be opened: %s", s->path, strerror(errno));
+        s->corrupt = true;
+        *out = s;
+        return K_OK;
     }
     s->fd = fd;
     struct stat stt;
@@ -294,6 +296,8 @@ st__segment_load(StDb *db, uint64_t id, uint32_t ncols, const KType *types, StSe
         }
     }
     free(foot);
+    close(fd); /* scans open the file per morsel */
+    s->fd = -1;
     if (!ok) {
         /* keep the segment (its rows are in the catalog's counts) but make
          * every read of it fail with XX001 */

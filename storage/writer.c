@@ -414,6 +414,8 @@ finish_segment(StWriter *w, WPart *p, KErr *err)
                 s->path, strerror(errno));
     } else if (st__fsync_fd(w->db, s->fd, s->path, err) == K_OK) {
         s->file_bytes = off + f.len;
+        close(s->fd); /* scans open the file per morsel */
+        s->fd = -1;
         rc = K_OK;
     }
     k_buf_free(&f);

@@ -12,6 +12,7 @@
  */
 #include "st_test_util.h"
 
+#include <pthread.h>
 #include <zstd.h>
 
 #include "tpch_schema.h"
@@ -180,13 +181,84 @@ minmax_fn(void *ctx, const KBatch *b)
     }
 }
 
+
+/* Several threads pulling morsels of one scan at once see every row once. */
+typedef struct ParScan {
+    StScan *s;
+    int64_t sum;
+    uint64_t rows;
+    int rc;
+} ParScan;
+
+static void *
+par_main(void *arg)
+{
+    ParScan *p = arg;
+    KErr err;
+    KArena *a = k_arena_create(NULL, "thread");
+    KBatch *b = k_batch_create(a, 1, st_scan_types(p->s), &err);
+    p->rc = K_OK;
+    for (;;) {
+        StMorsel *m;
+        if ((p->rc = st_scan_next_morsel(p->s, &m, &err)) != K_OK || !m) break;
+        uint32_t n;
+        while ((p->rc = st_morsel_read(m, b, &n, &err)) == K_OK && n)
+            for (uint32_t i = 0; i < n; i++) p->sum += ((int64_t *)b->cols[0].data)[i];
+        p->rows += st_morsel_rows(m);
+        st_morsel_close(m);
+        if (p->rc != K_OK) break;
+    }
+    k_arena_destroy(a);
+    return NULL;
+}
+
+static void
+sum_fn(void *ctx, const KBatch *b)
+{
+    for (uint32_t i = 0; i < b->count; i++) *(int64_t *)ctx += ((int64_t *)b->cols[0].data)[i];
+}
+
+static void
+parallel_scan_check(StDb *db, uint32_t tid, uint32_t col)
+{
+    KErr err;
+    int64_t want = 0;
+    StScanOptions so = {.ncols = 1, .cols = &col};
+    CHECK_OK(scan_all(db, tid, &so, sum_fn, &want, NULL, &err), &err);
+    KArena *a = k_arena_create(NULL, "par");
+    StScan *s;
+    CHECK_OK(st_scan_open(db, tid, &so, a, &s, &err), &err);
+    enum { NT = 4 };
+    ParScan ps[NT];
+    pthread_t th[NT];
+    for (int i = 0; i < NT; i++) {
+        ps[i] = (ParScan){s, 0, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, par_main, &ps[i]), 0);
+    }
+    int64_t sum = 0;
+    uint64_t rows = 0;
+    for (int i = 0; i < NT; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(ps[i].rc, K_OK);
+        sum += ps[i].sum;
+        rows += ps[i].rows;
+    }
+    StScanCounters cnt;
+    st_scan_counters(s, &cnt);
+    assert_int_equal(rows, cnt.rows_read);
+    assert_int_equal(cnt.row_groups_read, cnt.row_groups_total);
+    st_scan_close(s);
+    k_arena_destroy(a);
+    assert_true(sum == want);
+}
+
 static void
 test_roundtrip(void **state)
 {
     (void)state;
     KErr err;
     char *dir = tmp_dir("tpchdb");
-    StDbOptions o = {.no_fsync = true};
+    StDbOptions o = {.no_fsync = true, .row_group_rows = 8192}; /* many row groups */
     StDb *db;
     CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
     for (size_t t = 0; t < K_ARRAY_LEN(tables); t++) {
@@ -255,6 +327,7 @@ test_roundtrip(void **state)
     assert_int_equal(cs.min.u.i64, mm.mn);
     assert_int_equal(cs.max.u.i64, mm.mx);
     assert_true(mm.mn >= k_date_from_ymd(1992, 1, 2) && mm.mx <= k_date_from_ymd(1998, 12, 1));
+    parallel_scan_check(db, li, 5); /* l_extendedprice */
     k_arena_destroy(a);
     st_db_close(db);
     rm_rf(dir);
