@@ -898,13 +898,13 @@ print_timing(ClShell *sh, double ms)
 {
     cl__progress_clear(sh);
     if (ms < 1000) {
-        fprintf(sh->out, "Time: %.3f ms\n", ms);
+        fprintf(stdout, "Time: %.3f ms\n", ms);
     } else {
         double s = ms / 1000;
         int m = (int)(s / 60);
-        fprintf(sh->out, "Time: %.3f ms (%02d:%06.3f)\n", ms, m, s - m * 60);
+        fprintf(stdout, "Time: %.3f ms (%02d:%06.3f)\n", ms, m, s - m * 60);
     }
-    fflush(sh->out);
+    fflush(stdout);
 }
 
 static int
@@ -999,6 +999,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
     bool show_progress = isatty(STDERR_FILENO) && !getenv("KESTREL_NO_PROGRESS");
     int rc = K_OK;
     bool done = false, got_error = false;
+    uint64_t print_ns = 0; /* printing (and a pager) is not the query's time */
     while (!done) {
         struct pollfd fds[2];
         int nfds = 0;
@@ -1024,7 +1025,10 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
                 break;
             }
             ExecStatusType st = PQresultStatus(res);
-            if (handle_result(sh, res, sql, explain) != K_OK) {
+            uint64_t p0 = now_ns();
+            int hr = handle_result(sh, res, sql, explain);
+            print_ns += now_ns() - p0;
+            if (hr != K_OK) {
                 rc = K_ERR;
                 if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE)
                     got_error = true;
@@ -1062,7 +1066,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
         while ((r = PQgetResult(sh->pconn)) != NULL)
             PQclear(r);
     }
-    double ms = (double)(now_ns() - start) / 1e6;
+    double ms = (double)(now_ns() - start - print_ns) / 1e6;
     if (PQstatus(sh->conn) == CONNECTION_BAD) {
         sh->conn_lost = true;
         sh->had_error = true;
