@@ -1,0 +1,536 @@
+/*
+ * test_ops.c — operators over small tables built with the storage API:
+ * hash join of every type (NULL keys, duplicates, empty build, residual),
+ * nested loop, aggregates (DISTINCT, FILTER, decimal sums and averages,
+ * partial/final), sort with NULLS FIRST/LAST, top-N, limit/offset, set
+ * operations, VALUES, memory limit (53200), cancellation (57014), and the
+ * local multi-shard runtime with exchanges.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "exec_test_util.h"
+
+static KArena *A;
+static char *dir;
+static StDb *db;
+static uint32_t tl, tr, tr_nonull, tempty, tagg, tbig;
+static KType lt[2], rt[2], at[3], bt[2];
+
+static int
+setup(void **state)
+{
+    KErr err;
+    A = k_arena_create(NULL, "test");
+    dir = tmp_dir();
+    StDbOptions o = {0};
+    o.no_fsync = true;
+    if (st_db_open(dir, &o, A, &db, &err)) {
+        fprintf(stderr, "open: %s\n", err.message);
+        return -1;
+    }
+    lt[0] = k_type(K_TYPE_INT32);
+    lt[1] = k_type_varchar(0);
+    rt[0] = k_type(K_TYPE_INT32);
+    rt[1] = k_type(K_TYPE_INT32);
+    const char *ln[] = {"k", "v"}, *rn[] = {"k", "w"};
+    tl = make_table(db, "l", 2, ln, lt);
+    const char *lrows[] = {"1|a", "2|b", "2|c", "NULL|d", "4|e"};
+    load_rows(db, tl, A, 2, lt, lrows, 5);
+    tr = make_table(db, "r", 2, rn, rt);
+    const char *rrows[] = {"2|20", "2|21", "3|30", "NULL|40"};
+    load_rows(db, tr, A, 2, rt, rrows, 4);
+    tr_nonull = make_table(db, "r2", 2, rn, rt);
+    const char *r2rows[] = {"2|20", "3|30"};
+    load_rows(db, tr_nonull, A, 2, rt, r2rows, 2);
+    tempty = make_table(db, "e", 2, rn, rt);
+    at[0] = k_type(K_TYPE_INT32);
+    at[1] = k_type_decimal(10, 2);
+    at[2] = k_type_varchar(0);
+    const char *an[] = {"g", "x", "s"};
+    tagg = make_table(db, "agg", 3, an, at);
+    const char *arows[] = {"1|1.50|b", "1|1.50|a", "1|2.25|NULL", "2|NULL|z", "2|0.10|y",
+                           "NULL|5.00|q", "1|NULL|c"};
+    load_rows(db, tagg, A, 3, at, arows, 7);
+    /* 20000 rows for sort / top-N / memory: k = i * 7919 % 20000, v = i % 3 or NULL */
+    bt[0] = k_type(K_TYPE_INT64);
+    bt[1] = k_type(K_TYPE_INT32);
+    const char *bn[] = {"k", "v"};
+    tbig = make_table(db, "big", 2, bn, bt);
+    char **lines = malloc(sizeof(char *) * 20000);
+    for (int i = 0; i < 20000; i++) {
+        char buf[64];
+        if (i % 10 == 0) snprintf(buf, sizeof buf, "%d|NULL", (int)((long)i * 7919 % 20000));
+        else snprintf(buf, sizeof buf, "%d|%d", (int)((long)i * 7919 % 20000), i % 3);
+        lines[i] = strdup(buf);
+    }
+    load_rows(db, tbig, A, 2, bt, (const char *const *)lines, 20000);
+    for (int i = 0; i < 20000; i++) free(lines[i]);
+    free(lines);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    st_db_close(db);
+    k_arena_destroy(A);
+    rm_rf(dir);
+    free(dir);
+    return 0;
+}
+
+static ExExpr *
+col(KType t, uint32_t i)
+{
+    return ex_expr_column(A, t, i);
+}
+
+static const char *
+run_text(ExPlan *root, bool sorted, char *buf, size_t cap)
+{
+    TRows r;
+    KErr err;
+    if (run_frag(db, A, root, 0, NULL, &r, &err))
+        fail_msg("run failed: %s %s", k_sqlstate_code(err.code), err.message);
+    assert_int_equal(r.finished, 1);
+    trows_text(&r, sorted, buf, cap);
+    trows_free(&r);
+    return buf;
+}
+
+static ExPlan *
+join(ExJoinType type, uint32_t rtable, ExExpr *residual)
+{
+    KType ot[4] = {lt[0], lt[1], rt[0], rt[1]};
+    bool probe_only = type >= EX_JOIN_SEMI;
+    uint32_t nout = probe_only ? 2 : 4;
+    KType mt[3] = {lt[0], lt[1], k_type(K_TYPE_BOOL)};
+    ExPlan *j = type == EX_JOIN_MARK ? t_node(A, EX_OP_HASH_JOIN, 3, mt)
+                                     : t_node(A, EX_OP_HASH_JOIN, nout, ot);
+    j->left = t_scan(A, tl, 2, lt);
+    j->right = t_scan(A, rtable, 2, rt);
+    j->u.join.type = (uint8_t)type;
+    j->u.join.nkeys = 1;
+    j->u.join.probe_keys = t_exprs(A, 1, col(lt[0], 0));
+    j->u.join.build_keys = t_exprs(A, 1, col(rt[0], 0));
+    j->u.join.residual = residual;
+    j->u.join.nout = nout;
+    j->u.join.out_cols = probe_only ? t_u32(A, 2, 0, 1) : t_u32(A, 4, 0, 1, 2, 3);
+    return j;
+}
+
+static void
+test_hash_join_types(void **state)
+{
+    char buf[4096];
+    assert_string_equal(run_text(join(EX_JOIN_INNER, tr, NULL), true, buf, sizeof buf),
+                        "2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21");
+    assert_string_equal(run_text(join(EX_JOIN_LEFT, tr, NULL), true, buf, sizeof buf),
+                        "1|a|NULL|NULL;2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21;4|e|NULL|NULL;NULL|d|NULL|NULL");
+    assert_string_equal(run_text(join(EX_JOIN_RIGHT, tr, NULL), true, buf, sizeof buf),
+                        "2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21;NULL|NULL|3|30;NULL|NULL|NULL|40");
+    assert_string_equal(run_text(join(EX_JOIN_FULL, tr, NULL), true, buf, sizeof buf),
+                        "1|a|NULL|NULL;2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21;4|e|NULL|NULL;"
+                        "NULL|NULL|3|30;NULL|NULL|NULL|40;NULL|d|NULL|NULL");
+    assert_string_equal(run_text(join(EX_JOIN_SEMI, tr, NULL), true, buf, sizeof buf), "2|b;2|c");
+    assert_string_equal(run_text(join(EX_JOIN_ANTI, tr, NULL), true, buf, sizeof buf),
+                        "1|a;4|e;NULL|d");
+    /* NOT IN with a NULL on the build side: nothing; without: NULL probe keys drop */
+    assert_string_equal(run_text(join(EX_JOIN_ANTI_NULL_AWARE, tr, NULL), true, buf, sizeof buf), "");
+    assert_string_equal(run_text(join(EX_JOIN_ANTI_NULL_AWARE, tr_nonull, NULL), true, buf, sizeof buf),
+                        "1|a;4|e");
+    assert_string_equal(run_text(join(EX_JOIN_ANTI_NULL_AWARE, tempty, NULL), true, buf, sizeof buf),
+                        "1|a;2|b;2|c;4|e;NULL|d");
+    /* MARK: IN semantics */
+    assert_string_equal(run_text(join(EX_JOIN_MARK, tr, NULL), true, buf, sizeof buf),
+                        "1|a|NULL;2|b|t;2|c|t;4|e|NULL;NULL|d|NULL");
+    assert_string_equal(run_text(join(EX_JOIN_MARK, tr_nonull, NULL), true, buf, sizeof buf),
+                        "1|a|f;2|b|t;2|c|t;4|e|f;NULL|d|NULL");
+    /* empty build side */
+    assert_string_equal(run_text(join(EX_JOIN_INNER, tempty, NULL), true, buf, sizeof buf), "");
+    assert_string_equal(run_text(join(EX_JOIN_LEFT, tempty, NULL), true, buf, sizeof buf),
+                        "1|a|NULL|NULL;2|b|NULL|NULL;2|c|NULL|NULL;4|e|NULL|NULL;NULL|d|NULL|NULL");
+    assert_string_equal(run_text(join(EX_JOIN_ANTI, tempty, NULL), true, buf, sizeof buf),
+                        "1|a;2|b;2|c;4|e;NULL|d");
+    /* residual over probe ++ build: w > 20 */
+    ExExpr *res = ex_expr_func2(A, EX_FN_GT, k_type(K_TYPE_BOOL), col(rt[1], 3), ex_expr_const_i32(A, 20));
+    assert_string_equal(run_text(join(EX_JOIN_INNER, tr, res), true, buf, sizeof buf), "2|b|2|21;2|c|2|21");
+    assert_string_equal(run_text(join(EX_JOIN_LEFT, tr, res), true, buf, sizeof buf),
+                        "1|a|NULL|NULL;2|b|2|21;2|c|2|21;4|e|NULL|NULL;NULL|d|NULL|NULL");
+    ExExpr *res2 = ex_expr_func2(A, EX_FN_GT, k_type(K_TYPE_BOOL), col(rt[1], 3), ex_expr_const_i32(A, 21));
+    assert_string_equal(run_text(join(EX_JOIN_SEMI, tr, res2), true, buf, sizeof buf), "");
+    assert_string_equal(run_text(join(EX_JOIN_ANTI, tr, res2), true, buf, sizeof buf),
+                        "1|a;2|b;2|c;4|e;NULL|d");
+    /* IS NOT DISTINCT keys: NULL matches NULL */
+    ExPlan *j = join(EX_JOIN_INNER, tr, NULL);
+    j->u.join.null_eq = k_alloc(A, sizeof(bool));
+    j->u.join.null_eq[0] = true;
+    assert_string_equal(run_text(j, true, buf, sizeof buf),
+                        "2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21;NULL|d|NULL|40");
+}
+
+static void
+test_runtime_filter_and_nl(void **state)
+{
+    char buf[4096];
+    /* join producing runtime filter 0, consumed by the probe scan on column 0 */
+    ExPlan *j = join(EX_JOIN_INNER, tr, NULL);
+    j->u.join.rf_produce = 0;
+    j->left->u.scan.nrf = 1;
+    j->left->u.scan.rfs = k_alloc0(A, sizeof(ExRuntimeFilterUse));
+    assert_string_equal(run_text(j, true, buf, sizeof buf), "2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21");
+    /* nested loop: l x r where l.k < r.k */
+    KType ot[4] = {lt[0], lt[1], rt[0], rt[1]};
+    ExPlan *nl = t_node(A, EX_OP_NESTED_LOOP, 3, (KType[]){lt[1], rt[0], rt[1]});
+    nl->left = t_scan(A, tl, 2, lt);
+    nl->right = t_scan(A, tr, 2, rt);
+    nl->u.nl.type = EX_JOIN_INNER;
+    nl->u.nl.pred = ex_expr_func2(A, EX_FN_LT, k_type(K_TYPE_BOOL), col(ot[0], 0), col(ot[2], 2));
+    nl->u.nl.nout = 3;
+    nl->u.nl.out_cols = t_u32(A, 3, 1, 2, 3);
+    assert_string_equal(run_text(nl, true, buf, sizeof buf),
+                        "a|2|20;a|2|21;a|3|30;b|3|30;c|3|30");
+    nl->u.nl.type = EX_JOIN_LEFT;
+    assert_string_equal(run_text(nl, true, buf, sizeof buf),
+                        "a|2|20;a|2|21;a|3|30;b|3|30;c|3|30;d|NULL|NULL;e|NULL|NULL");
+    nl->u.nl.type = EX_JOIN_ANTI;
+    nl->ncols = 1;
+    nl->u.nl.nout = 1;
+    nl->u.nl.out_cols = t_u32(A, 1, 1);
+    assert_string_equal(run_text(nl, true, buf, sizeof buf), "d;e");
+    /* cross join with a one-row VALUES */
+    ExPlan *v = t_node(A, EX_OP_VALUES, 1, (KType[]){k_type(K_TYPE_INT32)});
+    v->u.values.nrows = 1;
+    v->u.values.cells = t_exprs(A, 1, ex_expr_const_i32(A, 9));
+    ExPlan *cj = t_node(A, EX_OP_NESTED_LOOP, 2, (KType[]){lt[1], k_type(K_TYPE_INT32)});
+    cj->left = t_scan(A, tl, 2, lt);
+    cj->right = v;
+    cj->u.nl.type = EX_JOIN_INNER;
+    cj->u.nl.nout = 2;
+    cj->u.nl.out_cols = t_u32(A, 2, 1, 2);
+    assert_string_equal(run_text(cj, true, buf, sizeof buf), "a|9;b|9;c|9;d|9;e|9");
+}
+
+static ExAggSpec
+agg(ExAggFunc f, ExExpr *arg, bool distinct, ExExpr *filter)
+{
+    ExAggSpec s;
+    memset(&s, 0, sizeof s);
+    s.func = (uint8_t)f;
+    s.arg = arg;
+    s.distinct = distinct;
+    s.filter = filter;
+    s.type = ex_agg_result_type(f, arg ? arg->type : k_type(K_TYPE_INT64));
+    return s;
+}
+
+static void
+test_aggregates(void **state)
+{
+    char buf[4096];
+    ExExpr *x = col(at[1], 1), *s = col(at[2], 2);
+    ExExpr *gt1 = ex_expr_func2(A, EX_FN_GT, k_type(K_TYPE_BOOL), x, ex_expr_const_dec(A, 3, 0, 1));
+    ExAggSpec specs[8] = {
+        agg(EX_AGG_COUNT_STAR, NULL, false, NULL), agg(EX_AGG_COUNT, x, false, NULL),
+        agg(EX_AGG_SUM, x, false, NULL),           agg(EX_AGG_AVG, x, false, NULL),
+        agg(EX_AGG_MIN, s, false, NULL),           agg(EX_AGG_MAX, s, false, NULL),
+        agg(EX_AGG_COUNT, x, true, NULL),          agg(EX_AGG_SUM, x, false, gt1),
+    };
+    KType ot[9] = {at[0]};
+    for (int i = 0; i < 8; i++) ot[i + 1] = specs[i].type;
+    ExPlan *g = t_node(A, EX_OP_HASH_AGG, 9, ot);
+    g->left = t_scan(A, tagg, 3, at);
+    g->u.agg.mode = EX_AGG_COMPLETE;
+    g->u.agg.ngroups = 1;
+    g->u.agg.groups = t_exprs(A, 1, col(at[0], 0));
+    g->u.agg.naggs = 8;
+    g->u.agg.aggs = specs;
+    assert_string_equal(run_text(g, true, buf, sizeof buf),
+                        "1|4|3|5.25|1.750000|a|c|2|5.25;"
+                        "2|2|1|0.10|0.100000|y|z|1|NULL;"
+                        "NULL|1|1|5.00|5.000000|q|q|1|5.00");
+    /* no groups, empty input: one row */
+    ExAggSpec s2[2] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL), agg(EX_AGG_SUM, col(rt[1], 1), false, NULL)};
+    ExPlan *g2 = t_node(A, EX_OP_HASH_AGG, 2, (KType[]){s2[0].type, s2[1].type});
+    g2->left = t_scan(A, tempty, 2, rt);
+    g2->u.agg.naggs = 2;
+    g2->u.agg.aggs = s2;
+    assert_string_equal(run_text(g2, false, buf, sizeof buf), "0|NULL");
+    /* partial -> final gives the same as complete */
+    ExAggSpec s3[4] = {agg(EX_AGG_COUNT, x, false, NULL), agg(EX_AGG_SUM, x, false, NULL),
+                       agg(EX_AGG_AVG, x, false, NULL), agg(EX_AGG_MAX, s, false, NULL)};
+    KType pt[7];
+    uint32_t np = 0;
+    pt[np++] = at[0];
+    for (int i = 0; i < 4; i++) {
+        KType st[3];
+        uint32_t n = ex_agg_state_types((ExAggFunc)s3[i].func, s3[i].arg->type, st);
+        s3[i].state_col = np;
+        for (uint32_t q = 0; q < n; q++) pt[np++] = st[q];
+    }
+    ExPlan *pa = t_node(A, EX_OP_HASH_AGG, np, pt);
+    pa->left = t_scan(A, tagg, 3, at);
+    pa->u.agg.mode = EX_AGG_PARTIAL;
+    pa->u.agg.ngroups = 1;
+    pa->u.agg.groups = t_exprs(A, 1, col(at[0], 0));
+    pa->u.agg.naggs = 4;
+    pa->u.agg.aggs = s3;
+    KType ft[5] = {at[0], s3[0].type, s3[1].type, s3[2].type, s3[3].type};
+    ExPlan *fa = t_node(A, EX_OP_HASH_AGG, 5, ft);
+    fa->left = pa;
+    fa->u.agg.mode = EX_AGG_FINAL;
+    fa->u.agg.ngroups = 1;
+    fa->u.agg.groups = t_exprs(A, 1, col(at[0], 0));
+    fa->u.agg.naggs = 4;
+    fa->u.agg.aggs = s3;
+    assert_string_equal(run_text(fa, true, buf, sizeof buf),
+                        "1|3|5.25|1.750000|c;2|1|0.10|0.100000|z;NULL|1|5.00|5.000000|q");
+}
+
+static ExPlan *
+sort_big(bool desc, bool nulls_first, int64_t limit, int64_t offset)
+{
+    ExPlan *s = t_node(A, EX_OP_SORT, 2, bt);
+    s->left = t_scan(A, tbig, 2, bt);
+    s->u.sort.nkeys = 2;
+    s->u.sort.keys = k_alloc0(A, sizeof(ExSortKey) * 2);
+    s->u.sort.keys[0].expr = col(bt[1], 1);
+    s->u.sort.keys[0].desc = desc;
+    s->u.sort.keys[0].nulls_first = nulls_first;
+    s->u.sort.keys[1].expr = col(bt[0], 0);
+    s->u.sort.limit = limit;
+    s->u.sort.offset = offset;
+    return s;
+}
+
+static void
+test_sort_topn_limit(void **state)
+{
+    char buf[8192];
+    /* v ASC NULLS LAST, k ASC: top 3 are v=0 with smallest k */
+    const char *r = run_text(sort_big(false, false, 3, 0), false, buf, sizeof buf);
+    assert_string_equal(r, "1|0;4|0;7|0");
+    r = run_text(sort_big(false, true, 3, 0), false, buf, sizeof buf);
+    assert_string_equal(r, "0|NULL;10|NULL;20|NULL");
+    r = run_text(sort_big(true, false, 2, 1), false, buf, sizeof buf);
+    assert_string_equal(r, "6|2;13|2");
+    /* full sort: check order over all 20000 rows */
+    TRows rows;
+    KErr err;
+    assert_int_equal(run_frag(db, A, sort_big(true, true, -1, 0), 0, NULL, &rows, &err), K_OK);
+    assert_int_equal(rows.n, 20000);
+    assert_string_equal(rows.rows[0], "0|NULL");
+    assert_string_equal(rows.rows[1999], "19990|NULL");
+    assert_string_equal(rows.rows[2000], "3|2");
+    assert_string_equal(rows.rows[19999], "19997|0");
+    trows_free(&rows);
+    /* LIMIT / OFFSET over a sorted input */
+    ExPlan *l = t_node(A, EX_OP_LIMIT, 2, bt);
+    l->left = sort_big(false, false, -1, 0);
+    l->u.limit.limit = 2;
+    l->u.limit.offset = 3;
+    assert_string_equal(run_text(l, false, buf, sizeof buf), "11|0;14|0");
+    l->u.limit.limit = 0;
+    assert_string_equal(run_text(l, false, buf, sizeof buf), "");
+}
+
+static ExPlan *
+values(uint32_t n, const int *v)
+{
+    ExPlan *p = t_node(A, EX_OP_VALUES, 1, (KType[]){k_type(K_TYPE_INT32)});
+    p->u.values.nrows = n;
+    p->u.values.cells = k_alloc(A, sizeof(ExExpr *) * n);
+    for (uint32_t i = 0; i < n; i++)
+        p->u.values.cells[i] = v[i] < 0 ? ex_expr_const_null(A, k_type(K_TYPE_INT32))
+                                        : ex_expr_const_i32(A, v[i]);
+    return p;
+}
+
+static const char *
+setop(ExSetOpKind op, bool all, char *buf)
+{
+    static const int l[] = {1, 1, 2, 3, -1, -1}, r[] = {1, 3, 3, 4, -1};
+    ExPlan *s = t_node(A, EX_OP_SETOP, 1, (KType[]){k_type(K_TYPE_INT32)});
+    s->left = values(6, l);
+    s->right = values(5, r);
+    s->u.setop.op = (uint8_t)op;
+    s->u.setop.all = all;
+    return run_text(s, true, buf, 4096);
+}
+
+static void
+test_setops(void **state)
+{
+    char buf[4096];
+    assert_string_equal(setop(EX_SETOP_UNION, false, buf), "1;2;3;4;NULL");
+    assert_string_equal(setop(EX_SETOP_UNION, true, buf), "1;1;1;2;3;3;3;4;NULL;NULL;NULL");
+    assert_string_equal(setop(EX_SETOP_INTERSECT, false, buf), "1;3;NULL");
+    assert_string_equal(setop(EX_SETOP_INTERSECT, true, buf), "1;3;NULL");
+    assert_string_equal(setop(EX_SETOP_EXCEPT, false, buf), "2");
+    assert_string_equal(setop(EX_SETOP_EXCEPT, true, buf), "1;2;NULL");
+}
+
+static void
+test_memory_and_cancel(void **state)
+{
+    /* group by k over 20000 rows with a 256 kB budget */
+    ExAggSpec s[1] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL)};
+    ExPlan *g = t_node(A, EX_OP_HASH_AGG, 2, (KType[]){bt[0], s[0].type});
+    g->left = t_scan(A, tbig, 2, bt);
+    g->u.agg.ngroups = 1;
+    g->u.agg.groups = t_exprs(A, 1, col(bt[0], 0));
+    g->u.agg.naggs = 1;
+    g->u.agg.aggs = s;
+    TRows rows;
+    KErr err;
+    assert_int_equal(run_frag(db, A, g, 256 * 1024, NULL, &rows, &err), K_ERR);
+    assert_string_equal(k_sqlstate_code(err.code), "53200");
+    trows_free(&rows);
+    /* the same query runs with enough memory */
+    assert_int_equal(run_frag(db, A, g, 0, NULL, &rows, &err), K_OK);
+    assert_int_equal(rows.n, 20000);
+    trows_free(&rows);
+    volatile int cancel = 1;
+    assert_int_equal(run_frag(db, A, g, 0, &cancel, &rows, &err), K_ERR);
+    assert_string_equal(k_sqlstate_code(err.code), "57014");
+    trows_free(&rows);
+    /* a runtime error mid-query, then the next query is fine */
+    ExPlan *pr = t_node(A, EX_OP_PROJECT, 1, (KType[]){k_type(K_TYPE_INT64)});
+    pr->left = t_scan(A, tbig, 2, bt);
+    pr->u.project.nexprs = 1;
+    pr->u.project.exprs = t_exprs(A, 1, ex_expr_func2(A, EX_FN_DIV, bt[0], col(bt[0], 0),
+                                                       ex_expr_const_i64(A, 0)));
+    assert_int_equal(run_frag(db, A, pr, 0, NULL, &rows, &err), K_ERR);
+    assert_string_equal(k_sqlstate_code(err.code), "22012");
+    trows_free(&rows);
+    assert_int_equal(run_frag(db, A, g, 0, NULL, &rows, &err), K_OK);
+    trows_free(&rows);
+}
+
+/* Two shards: partial aggregate on every worker, hash exchange on the
+ * group key to a final aggregate on every worker, gather to the
+ * coordinator which sorts. */
+static void
+test_local_runtime(void **state)
+{
+    KErr err;
+    char *d2 = tmp_dir();
+    StDbOptions o = {0};
+    o.no_fsync = true;
+    StDb *db2;
+    assert_int_equal(st_db_open(d2, &o, A, &db2, &err), K_OK);
+    const char *an[] = {"g", "x", "s"}, *rn[] = {"k", "w"};
+    /* the same table ids as on shard 0: same creation order */
+    make_table(db2, "l", 2, rn, rt);
+    make_table(db2, "r", 2, rn, rt);
+    make_table(db2, "r2", 2, rn, rt);
+    make_table(db2, "e", 2, rn, rt);
+    uint32_t t2 = make_table(db2, "agg", 3, an, at);
+    assert_int_equal(t2, tagg);
+    const char *arows[] = {"1|10.00|k", "3|1.00|m"};
+    load_rows(db2, t2, A, 3, at, arows, 2);
+    ExAggSpec s[2] = {agg(EX_AGG_SUM, col(at[1], 1), false, NULL), agg(EX_AGG_COUNT_STAR, NULL, false, NULL)};
+    KType st0[3], st1[3];
+    ex_agg_state_types(EX_AGG_SUM, at[1], st0);
+    ex_agg_state_types(EX_AGG_COUNT_STAR, k_type(K_TYPE_INT64), st1);
+    s[0].state_col = 1;
+    s[1].state_col = 2;
+    ExPlan *pa = t_node(A, EX_OP_HASH_AGG, 3, (KType[]){at[0], st0[0], st1[0]});
+    pa->left = t_scan(A, tagg, 3, at);
+    pa->u.agg.mode = EX_AGG_PARTIAL;
+    pa->u.agg.ngroups = 1;
+    pa->u.agg.groups = t_exprs(A, 1, col(at[0], 0));
+    pa->u.agg.naggs = 2;
+    pa->u.agg.aggs = s;
+    ExPlan *src1 = t_node(A, EX_OP_EXCHANGE_SOURCE, 3, pa->types);
+    src1->u.exchange.exchange_id = 100;
+    KType ft[3] = {at[0], s[0].type, s[1].type};
+    ExPlan *fa = t_node(A, EX_OP_HASH_AGG, 3, ft);
+    fa->left = src1;
+    fa->u.agg.mode = EX_AGG_FINAL;
+    fa->u.agg.ngroups = 1;
+    fa->u.agg.groups = t_exprs(A, 1, col(at[0], 0));
+    fa->u.agg.naggs = 2;
+    fa->u.agg.aggs = s;
+    ExPlan *src2 = t_node(A, EX_OP_EXCHANGE_SOURCE, 3, ft);
+    src2->u.exchange.exchange_id = 200;
+    ExPlan *so = t_node(A, EX_OP_SORT, 3, ft);
+    so->left = src2;
+    so->u.sort.nkeys = 1;
+    so->u.sort.keys = k_alloc0(A, sizeof(ExSortKey));
+    so->u.sort.keys[0].expr = col(at[0], 0);
+    ExFragment frags[3];
+    memset(frags, 0, sizeof frags);
+    frags[0].id = 0;
+    frags[0].root = so;
+    frags[0].placement = EX_RUN_COORDINATOR;
+    frags[1].id = 1;
+    frags[1].root = fa;
+    frags[1].placement = EX_RUN_EVERY_WORKER;
+    frags[1].has_output = true;
+    frags[1].out.kind = EX_XCHG_GATHER;
+    frags[1].out.exchange_id = 200;
+    frags[1].out.target_fragment = 0;
+    frags[2].id = 2;
+    frags[2].root = pa;
+    frags[2].placement = EX_RUN_EVERY_WORKER;
+    frags[2].has_output = true;
+    frags[2].out.kind = EX_XCHG_HASH;
+    frags[2].out.exchange_id = 100;
+    frags[2].out.target_fragment = 1;
+    frags[2].out.nkeys = 1;
+    frags[2].out.key_cols = t_u32(A, 1, 0);
+    ExQueryPlan q;
+    memset(&q, 0, sizeof q);
+    q.nfrags = 3;
+    q.frags = frags;
+    q.root = 0;
+    q.ncols = 3;
+    q.types = ft;
+    q.nops = t_next_id;
+    ExOpStats *stats = k_alloc0(A, sizeof(ExOpStats) * q.nops);
+    StDb *shards[2] = {db, db2};
+    ExLocalEnv env;
+    memset(&env, 0, sizeof env);
+    env.shards = shards;
+    env.nshards = 2;
+    env.arena = A;
+    env.stats = stats;
+    TRows r;
+    ExSink sink;
+    trows_init(&r, &sink);
+    assert_int_equal(ex_query_run_local(&env, &q, &sink, &err), K_OK);
+    char buf[1024];
+    assert_string_equal(trows_text(&r, false, buf, sizeof buf),
+                        "1|15.25|5;2|0.10|2;3|1.00|1;NULL|5.00|1");
+    assert_int_equal(r.finished, 1);
+    trows_free(&r);
+    assert_int_equal(stats[pa->id].rows_out, 3 + 2); /* groups per shard */
+    assert_int_equal(stats[so->id].rows_out, 4);
+    KBuf ex;
+    k_buf_init(&ex);
+    ex_plan_explain(&q, stats, &ex);
+    k_buf_put_u8(&ex, 0);
+    assert_non_null(strstr((char *)ex.data, "Hash Aggregate (final)"));
+    assert_non_null(strstr((char *)ex.data, "hash exchange 100 to fragment 1"));
+    k_buf_free(&ex);
+    st_db_close(db2);
+    rm_rf(d2);
+    free(d2);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hash_join_types), cmocka_unit_test(test_runtime_filter_and_nl),
+        cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_sort_topn_limit),
+        cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
+        cmocka_unit_test(test_local_runtime),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
