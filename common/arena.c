@@ -52,7 +52,7 @@ struct KArena {
     Block *blocks;
     Big *bigs;
     size_t next_block;
-    size_t limit;
+    _Atomic size_t limit; /* may be changed while children allocate */
     _Atomic size_t used;
     _Atomic size_t peak;
 };
@@ -75,7 +75,8 @@ charge(KArena *a, size_t n)
 {
     for (KArena *x = a; x; x = x->parent) {
         size_t now = atomic_fetch_add(&x->used, n) + n;
-        if (x->limit && now > x->limit) {
+        size_t lim = atomic_load_explicit(&x->limit, memory_order_relaxed);
+        if (lim && now > lim) {
             for (KArena *y = a; y != x->parent; y = y->parent) atomic_fetch_sub(&y->used, n);
             return false;
         }
@@ -165,8 +166,8 @@ k_arena_reset(KArena *a)
     if (a) free_contents(a);
 }
 
-void k_arena_set_limit(KArena *a, size_t limit) { a->limit = limit; }
-size_t k_arena_limit(const KArena *a) { return a->limit; }
+void k_arena_set_limit(KArena *a, size_t limit) { atomic_store(&a->limit, limit); }
+size_t k_arena_limit(const KArena *a) { return atomic_load(&((KArena *)a)->limit); }
 size_t k_arena_used(const KArena *a) { return atomic_load(&((KArena *)a)->used); }
 size_t k_arena_peak(const KArena *a) { return atomic_load(&((KArena *)a)->peak); }
 const char *k_arena_name(const KArena *a) { return a->name; }
