@@ -260,18 +260,22 @@ struct KInterval {
 /* ------------------------------------------------------------------ */
 /* Parse and format each type in PostgreSQL's text forms. Parsers take a
  * (ptr, len) slice (no NUL needed), accept surrounding blanks as PostgreSQL
- * does, and report 22P02 / 22003 / 22007 / 22008 errors. */
+ * does, and report 22P02 / 22003 / 22007 / 22008 / 22015 errors. */
 K_MUSTCHECK int k_parse_bool(const char *s, size_t n, bool *out, KErr *err);
 K_MUSTCHECK int k_parse_int32(const char *s, size_t n, int32_t *out, KErr *err);
 K_MUSTCHECK int k_parse_int64(const char *s, size_t n, int64_t *out, KErr *err);
 K_MUSTCHECK int k_parse_double(const char *s, size_t n, double *out, KErr *err);
 /* Decimal text to a scaled integer of the given precision and scale,
- * rounding half away from zero as PostgreSQL's numeric does. */
+ * rounding half away from zero as PostgreSQL's numeric does (exactly, once,
+ * at the target scale). Precision 0 means 38. */
 K_MUSTCHECK int k_parse_decimal(const char *s, size_t n, int precision, int scale, k_int128 *out, KErr *err);
+/* ISO forms "1998-12-01", "1998-12-01 10:11:12.5", "0044-03-15 BC"; a date
+ * accepts (and drops) a time of day. Malformed is 22007, impossible 22008. */
 K_MUSTCHECK int k_parse_date(const char *s, size_t n, int32_t *out, KErr *err);
 K_MUSTCHECK int k_parse_timestamp(const char *s, size_t n, int64_t *out, KErr *err);
-/* "3 months", "90 days", "1 year 2 mons 3 days 04:05:06", "P1Y2M" is not
- * supported. */
+/* "3 months", "90 days", "1.5 days", "1 year 2 mons 3 days 04:05:06",
+ * "-1 days +02:00:00"; ISO "P1Y2M" is not supported. Fields that do not
+ * fit are 22015. */
 K_MUSTCHECK int k_parse_interval(const char *s, size_t n, KInterval *out, KErr *err);
 
 /* Formatters write at most `cap` bytes incl. NUL and return the length
