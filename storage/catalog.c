@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -495,6 +496,7 @@ db_free(StDb *db)
     free(db->schemas);
     free(db->path);
     free(db->seg_dir);
+    if (db->lock_fd >= 0) close(db->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&db->lock);
     KArena *a = db->arena;
     free(db);
@@ -508,6 +510,7 @@ st_db_open(const char *path, const StDbOptions *opts, KArena *arena, StDb **out,
     StDb *db = calloc(1, sizeof *db);
     if (!db) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_init(&db->lock, NULL);
+    db->lock_fd = -1;
     db->arena = k_arena_create(arena, "storage");
     if (opts) db->opts = *opts;
     if (db->opts.row_group_rows == 0) db->opts.row_group_rows = ST_DEFAULT_ROW_GROUP;
@@ -530,6 +533,20 @@ st_db_open(const char *path, const StDbOptions *opts, KArena *arena, StDb **out,
     }
     if (mkdir(db->seg_dir, 0755) != 0 && errno != EEXIST) {
         k_error(err, K_IO_ERROR, "could not create directory \"%s\": %s", db->seg_dir, strerror(errno));
+        goto done;
+    }
+    /* one StDb per directory: a second opener would collect the first
+     * one's in-progress segment files as garbage */
+    char *lockp = path_join(path, "LOCK");
+    if (lockp) db->lock_fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(lockp);
+    if (db->lock_fd < 0) {
+        k_error(err, K_IO_ERROR, "could not create lock file \"%s/LOCK\": %s", path, strerror(errno));
+        goto done;
+    }
+    if (flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        k_error(err, K_OBJECT_IN_USE, "data directory \"%s\" is in use", path);
+        k_err_hint(err, "Another process (or another st_db_open in this one) has it open.");
         goto done;
     }
     unlink(tmp);

@@ -261,6 +261,11 @@ typedef int (*StRewriteFn)(void *ctx, KBatch *b, bool *modified, KErr *err);
 K_MUSTCHECK int st_table_rewrite(StDb *db, uint32_t table_id, uint32_t part_id, StRewriteFn fn,
                                  void *ctx, uint64_t *removed, KErr *err);
 
+/* Compaction: partitions holding several segments with small row groups
+ * (many small INSERTs) are rewritten into full row groups, one catalog
+ * change per partition. `rewritten` (may be NULL) counts them. */
+K_MUSTCHECK int st_table_compact(StDb *db, uint32_t table_id, uint32_t *rewritten, KErr *err);
+
 /* ------------------------------------------------------------------ */
 /* COPY FROM: text input                                                */
 /* ------------------------------------------------------------------ */

@@ -167,6 +167,7 @@ struct StDb {
     char *path;
     char *seg_dir;
     StDbOptions opts;
+    int lock_fd; /* DIR/LOCK, flock'ed for the life of the StDb */
     pthread_mutex_t lock;
     uint64_t version;
     uint64_t next_table_id;

@@ -719,3 +719,50 @@ out:
     k_arena_destroy(a);
     return rc;
 }
+
+/* ---------------------------------------------------------------- */
+/* Compaction                                                         */
+/* ---------------------------------------------------------------- */
+static int
+touch_all(void *ctx, KBatch *b, bool *modified, KErr *err)
+{
+    (void)ctx;
+    (void)b;
+    (void)err;
+    *modified = true;
+    return K_OK;
+}
+
+int
+st_table_compact(StDb *db, uint32_t table_id, uint32_t *rewritten, KErr *err)
+{
+    if (rewritten) *rewritten = 0;
+    /* pick partitions with several segments and a small row group */
+    pthread_mutex_lock(&db->lock);
+    StTable *t = st__table_by_id(db, table_id);
+    if (!t) {
+        pthread_mutex_unlock(&db->lock);
+        return k_error(err, K_UNDEFINED_TABLE, "table with id %u does not exist", table_id);
+    }
+    uint32_t n = 0, *ids = malloc(sizeof(uint32_t) * (t->nparts + 1));
+    if (!ids) {
+        pthread_mutex_unlock(&db->lock);
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    }
+    for (uint32_t i = 0; i < t->nparts; i++) {
+        StPartition *p = t->parts[i];
+        uint32_t small = 0;
+        for (uint32_t k = 0; k < p->nsegs; k++)
+            for (uint32_t g = 0; g < p->segs[k]->nrg; g++)
+                if (p->segs[k]->rgs[g].rows < db->opts.row_group_rows / 2) small++;
+        if (p->nsegs > 1 && small > 1) ids[n++] = p->def.id;
+    }
+    pthread_mutex_unlock(&db->lock);
+    int rc = K_OK;
+    for (uint32_t i = 0; i < n && rc == K_OK; i++) {
+        rc = st_table_rewrite(db, table_id, ids[i], touch_all, NULL, NULL, err);
+        if (rc == K_OK && rewritten) (*rewritten)++;
+    }
+    free(ids);
+    return rc;
+}

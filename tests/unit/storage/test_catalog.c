@@ -61,6 +61,10 @@ test_ddl_persists(void **state)
     assert_true(t1 != t2 && t2 != t3);
     CHECK_OK(st_table_rename(db, t3, "t3b", &err), &err);
     uint64_t v1 = st_db_version(db);
+    /* the directory cannot be opened twice at once */
+    StDb *db2;
+    assert_int_equal(st_db_open(dir, NULL, NULL, &db2, &err), K_ERR);
+    assert_int_equal(err.code, K_OBJECT_IN_USE);
     st_db_close(db);
 
     CHECK_OK(st_db_open(dir, NULL, NULL, &db, &err), &err);
@@ -752,6 +756,21 @@ test_rewrite(void **state)
     assert_int_equal(err.code, K_INTEGRITY_CONSTRAINT_VIOLATION);
     CHECK_OK(st_table_stats(db, tid, ST_ALL_PARTITIONS, &ts, &err), &err);
     assert_int_equal(ts.rows, before);
+    assert_int_equal(count_rows(db, tid), before);
+
+    /* many small INSERTs, then compaction into full row groups */
+    for (int i = 0; i < 12; i++) load_ints(db, tid, 100 + i * 20, 120 + i * 20, &err); /* all 1992 */
+    before += 12 * 20;
+    StTableStats t1;
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &t1, &err), &err);
+    assert_int_equal(t1.segments, 13);
+    assert_int_equal(t1.rows, 10 + 12 * 20);
+    uint32_t nre;
+    CHECK_OK(st_table_compact(db, tid, &nre, &err), &err);
+    assert_true(nre >= 1);
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &ts, &err), &err);
+    assert_int_equal(ts.segments, 1);
+    assert_int_equal(ts.rows, t1.rows);
     assert_int_equal(count_rows(db, tid), before);
 
     /* reopen: same rows, and only referenced files on disk */
