@@ -660,6 +660,22 @@ pr__quantified(PrParse *p, PrToken op, PrSubLinkKind k, PrNode *x, PrSelect *s)
 }
 
 PrNode *
+pr__array_op(PrParse *p, PrToken op, PrSubLinkKind k, PrNode *x, PrNode *arr)
+{
+    /* reuse the quantified-comparison spelling table */
+    PrSubLink *tmp = (PrSubLink *)pr__quantified(p, op, k, NULL, NULL);
+    PrArrayOpExpr *n = PR_NEW(p, ArrayOpExpr, op.pos);
+    if (!n || !tmp) return NULL;
+    n->op = tmp->op;
+    n->opname = tmp->opname;
+    n->all = k == PR_SUBLINK_ALL;
+    n->left = x;
+    n->array = arr;
+    pr__depth(p, &n->hdr, x, arr, NULL);
+    return (PrNode *)n;
+}
+
+PrNode *
 pr__sublink(PrParse *p, int32_t pos, PrSubLinkKind k, PrSelect *s)
 {
     return (PrNode *)new_sublink(p, pos, k, NULL, s);
@@ -860,6 +876,58 @@ pr__sqlvalue(PrParse *p, PrToken t)
     PrFuncCall *f = new_func(p, t.pos, NULL, pr__ident(p, t), NULL);
     if (f) f->syntax = PR_FUNC_SQLVALUE;
     return (PrNode *)f;
+}
+
+PrNode *
+pr__at_time_zone(PrParse *p, PrToken t, PrNode *x, PrNode *zone)
+{
+    PrList *args = pr__append(p, pr__list1(p, zone), x);
+    PrFuncCall *f = new_func(p, t.pos, NULL, "timezone", args);
+    if (f) f->syntax = PR_FUNC_AT_TIME_ZONE;
+    return (PrNode *)f;
+}
+
+PrNode *
+pr__collate(PrParse *p, PrNode *x)
+{
+    (void)p;
+    return x;
+}
+
+PrNode *
+pr__binop_named(PrParse *p, PrToken op, PrNode *l, PrNode *r)
+{
+    static const struct {
+        const char *s;
+        PrBinaryOp op;
+    } ops[] = {{"+", PR_OP_ADD}, {"-", PR_OP_SUB}, {"*", PR_OP_MUL}, {"/", PR_OP_DIV}, {"%", PR_OP_MOD},
+               {"^", PR_OP_POW}, {"||", PR_OP_CONCAT}, {"=", PR_OP_EQ}, {"<>", PR_OP_NE}, {"!=", PR_OP_NE},
+               {"<", PR_OP_LT}, {"<=", PR_OP_LE}, {">", PR_OP_GT}, {">=", PR_OP_GE}};
+    for (size_t i = 0; i < K_ARRAY_LEN(ops); i++)
+        if ((size_t)op.n == strlen(ops[i].s) && memcmp(op.z, ops[i].s, (size_t)op.n) == 0)
+            return pr__binop(p, op, ops[i].op, l, r);
+    return pr__binop(p, op, PR_OP_OTHER, l, r);
+}
+
+PrNode *
+pr__subscript(PrParse *p, PrToken t, PrNode *x, PrNode *index)
+{
+    PrSubscript *n = PR_NEW(p, Subscript, t.pos);
+    if (!n) return NULL;
+    n->arg = x;
+    n->index = index;
+    pr__depth(p, &n->hdr, x, index, NULL);
+    return (PrNode *)n;
+}
+
+PrNode *
+pr__array(PrParse *p, PrToken t, PrList *elements)
+{
+    PrArrayExpr *n = PR_NEW(p, ArrayExpr, t.pos);
+    if (!n) return NULL;
+    n->elements = elements;
+    pr__depth_list(p, &n->hdr, elements);
+    return (PrNode *)n;
 }
 
 /* ------------------------------------------------------------------ */

@@ -66,10 +66,12 @@ pr__lemon_size(void)
 %nonassoc EQ NE LT GT LE GE.
 %nonassoc BETWEEN IN LIKE ILIKE SIMILAR.
 %nonassoc ESCAPE.
-%left OP CONCAT.
+%left OP CONCAT OPERATOR.
 %left PLUS MINUS.
 %left STAR SLASH PERCENT.
 %left CARET.
+%left AT.
+%left COLLATE.
 %right UMINUS.
 %left LBRACKET RBRACKET.
 %left TYPECAST.
@@ -94,7 +96,7 @@ pr__lemon_size(void)
     PRECISION PREPARE QUOTE RANDOMLY RANGE READ RECURSIVE REFRESH RELEASE RENAME REPEATABLE
     REPLACE REPLICATED RESET RESTART RESTRICT ROLLBACK ROLLUP ROW ROWS SAVEPOINT SCHEMA SECOND
     SERIALIZABLE SESSION SET SETS SHOW START STDIN STDOUT SUBSTRING TEMP TEMPORARY TIES TIME
-    TIMESTAMP TRANSACTION TRIM TRUNCATE TYPE UNBOUNDED UNCOMMITTED UNKNOWN UNLOGGED UPDATE
+    TIMESTAMP TRANSACTION TRIM TRUNCATE TYPE AT UNBOUNDED UNCOMMITTED UNKNOWN UNLOGGED UPDATE
     VALUES VARYING VIEW WITHOUT WORK WRITE YEAR ZONE.
 
 /* ================================================================== */
@@ -440,6 +442,36 @@ expr(A) ::= MINUS(T) expr(X). [UMINUS] { A = pr__unop(p, T, PR_UOP_MINUS, X); }
 expr(A) ::= PLUS(T) expr(X). [UMINUS] { A = pr__unop(p, T, PR_UOP_PLUS, X); }
 expr(A) ::= OP(T) expr(X). [UMINUS] { A = pr__unop_op(p, T, X); }
 expr(A) ::= expr(X) TYPECAST(T) typename(Y). { A = pr__cast(p, T, X, Y, true); }
+expr(A) ::= expr(X) AT(T) TIME ZONE expr(Z). [AT] { A = pr__at_time_zone(p, T, X, Z); }
+/* collations are accepted and dropped: Kestrel compares bytes */
+expr(A) ::= expr(X) COLLATE any_name. { A = pr__collate(p, X); }
+/* OPERATOR(schema.op): the schema is dropped, the operator kept */
+expr(A) ::= expr(L) OPERATOR LP any_operator(O) RP expr(R). [OP] { A = pr__binop_named(p, O, L, R); }
+expr(A) ::= OPERATOR LP any_operator(O) RP expr(X). [UMINUS] { A = pr__unop_op(p, O, X); }
+
+any_name ::= id.
+any_name ::= id DOT id.
+any_name ::= id DOT DEFAULT.
+
+%type any_operator {PrToken}
+any_operator(A) ::= op_token(O). { A = O; }
+any_operator(A) ::= id DOT op_token(O). { A = O; }
+
+%type op_token {PrToken}
+op_token(A) ::= OP(T). { A = T; }
+op_token(A) ::= PLUS(T). { A = T; }
+op_token(A) ::= MINUS(T). { A = T; }
+op_token(A) ::= STAR(T). { A = T; }
+op_token(A) ::= SLASH(T). { A = T; }
+op_token(A) ::= PERCENT(T). { A = T; }
+op_token(A) ::= CARET(T). { A = T; }
+op_token(A) ::= CONCAT(T). { A = T; }
+op_token(A) ::= EQ(T). { A = T; }
+op_token(A) ::= NE(T). { A = T; }
+op_token(A) ::= LT(T). { A = T; }
+op_token(A) ::= LE(T). { A = T; }
+op_token(A) ::= GT(T). { A = T; }
+op_token(A) ::= GE(T). { A = T; }
 
 expr(A) ::= expr(X) IS(T) NULL. { A = pr__is(p, T, X, PR_IS_NULL, false); }
 expr(A) ::= expr(X) IS(T) NOT NULL. { A = pr__is(p, T, X, PR_IS_NULL, true); }
@@ -484,6 +516,9 @@ expr(A) ::= expr(X) NOT ILIKE(T) expr(Y) ESCAPE expr(E). [ESCAPE] { A = pr__like
 expr(A) ::= expr(X) subquery_op(O) sub_type(K) select_with_parens(S). [EQ]
     { A = pr__quantified(p, O, K, X, S); }
 
+expr(A) ::= expr(X) subquery_op(O) sub_type(K) LP expr(Y) RP. [EQ]
+    { A = pr__array_op(p, O, K, X, Y); }
+
 %type subquery_op {PrToken}
 subquery_op(A) ::= EQ(T). { A = T; }
 subquery_op(A) ::= NE(T). { A = T; }
@@ -527,6 +562,17 @@ primary(A) ::= case_expr(X). { A = X; }
 primary(A) ::= CAST(T) LP expr(E) AS typename(Y) RP. { A = pr__cast(p, T, E, Y, false); }
 primary(A) ::= func_call(F). { A = F; }
 primary(A) ::= DEFAULT(T). { A = pr__default(p, T); }
+primary(A) ::= primary(X) LBRACKET(T) expr(I) RBRACKET. { A = pr__subscript(p, T, X, I); }
+primary(A) ::= ARRAY(T) LBRACKET RBRACKET. { A = pr__array(p, T, NULL); }
+primary(A) ::= ARRAY(T) LBRACKET expr_list(L) RBRACKET. { A = pr__array(p, T, L); }
+primary(A) ::= ARRAY(T) LBRACKET array_list(L) RBRACKET. { A = pr__array(p, T, L); }
+primary(A) ::= ARRAY(T) select_with_parens(S). { A = pr__sublink(p, T.pos, PR_SUBLINK_ARRAY, S); }
+
+%type array_list {PrList *}
+array_list(A) ::= array_inner(X). { A = pr__list1(p, X); }
+array_list(A) ::= array_list(L) COMMA array_inner(X). { A = pr__append(p, L, X); }
+array_inner(A) ::= LBRACKET(T) expr_list(L) RBRACKET. { A = pr__array(p, T, L); }
+array_inner(A) ::= LBRACKET(T) array_list(L) RBRACKET. { A = pr__array(p, T, L); }
 
 columnref(A) ::= id(X). { A = pr__colref(p, X, NULL); }
 columnref(A) ::= id(X) indirection(L). { A = pr__colref(p, X, L); }
@@ -588,6 +634,7 @@ func_name(A) ::= id(X). { A = pr__name_list(p, NULL, X); }
 func_name(A) ::= id(S) DOT id(X). { A = pr__name_list(p, pr__name_list(p, NULL, S), X); }
 func_name(A) ::= LEFT(X). { A = pr__name_list(p, NULL, X); }
 func_name(A) ::= RIGHT(X). { A = pr__name_list(p, NULL, X); }
+func_name(A) ::= CURRENT_SCHEMA(X). { A = pr__name_list(p, NULL, X); }
 
 func_call_plain(A) ::= func_name(N) LP RP. { A = pr__func(p, N, NULL, false, false, NULL); }
 func_call_plain(A) ::= func_name(N) LP func_args(L) opt_sort_clause(O) RP.

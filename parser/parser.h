@@ -34,6 +34,10 @@
  *   may contain NUL bytes only in theory (E'\000' is rejected as in
  *   PostgreSQL).
  *
+ * Accepted and dropped: `x COLLATE name` (Kestrel compares bytes, so the
+ * tree keeps only x) and the schema in `OPERATOR(pg_catalog.~)` (the tree
+ * keeps the operator "~"), both of which psql's \d queries use.
+ *
  * Literals are not converted to values here: the binder does that, knowing
  * the target type. A PrLiteral keeps the text and a kind. A leading minus
  * sign on a numeric literal is folded into the literal ("-5" is one
@@ -126,7 +130,11 @@ typedef struct PrStmtList PrStmtList;
     X(Transaction)  /* BEGIN, START TRANSACTION, COMMIT, ROLLBACK, SAVEPOINT, ... */            \
     X(Prepare)                                                                                 \
     X(Execute)                                                                                 \
-    X(Deallocate)
+    X(Deallocate)                                                                              \
+    /* expressions added later (kept at the end so tag numbers stay stable) */                \
+    X(ArrayExpr)    /* ARRAY[a, b], ARRAY[[1, 2], [3, 4]] */                                   \
+    X(Subscript)    /* x[i] */                                                                  \
+    X(ArrayOpExpr)  /* x op ANY|SOME|ALL (array expression) */
 
 typedef enum PrTag {
     PR_T_Invalid = 0,
@@ -373,6 +381,7 @@ typedef enum PrSubLinkKind {
     PR_SUBLINK_SCALAR,     /* (q) as a value */
     PR_SUBLINK_ANY,        /* x op ANY|SOME (q); x IN (q) is ANY with op "=" */
     PR_SUBLINK_ALL,        /* x op ALL (q) */
+    PR_SUBLINK_ARRAY,      /* ARRAY(q) */
 } PrSubLinkKind;
 
 typedef struct PrSubLink {
@@ -417,6 +426,7 @@ typedef enum PrFuncSyntax {
                             args (x [, c]) */
     PR_FUNC_OVERLAY,     /* overlay(x PLACING y FROM a [FOR b]) → args (x, y, a [, b]) */
     PR_FUNC_SQLVALUE,    /* current_date, current_timestamp, localtime, current_user, ... */
+    PR_FUNC_AT_TIME_ZONE,/* x AT TIME ZONE z → name "timezone", args (z, x), as PostgreSQL */
 } PrFuncSyntax;
 
 /* Function call. COALESCE, NULLIF, GREATEST and LEAST are calls with those
@@ -460,6 +470,29 @@ typedef struct PrRowExpr {
 typedef struct PrDefaultExpr {
     PrNode hdr;
 } PrDefaultExpr;
+
+/* ARRAY[a, b]; a nested [..] inside one is another PrArrayExpr. */
+typedef struct PrArrayExpr {
+    PrNode hdr;
+    PrList *elements; /* or NULL for ARRAY[] */
+} PrArrayExpr;
+
+/* x op ANY (array) / x op ALL (array): the right side is an expression
+ * (ARRAY[...], a column, a parameter), not a subquery. */
+typedef struct PrArrayOpExpr {
+    PrNode hdr;
+    PrBinaryOp op;
+    const char *opname;
+    bool all;          /* ALL rather than ANY/SOME */
+    PrNode *left;
+    PrNode *array;
+} PrArrayOpExpr;
+
+typedef struct PrSubscript {
+    PrNode hdr;
+    PrNode *arg;
+    PrNode *index;
+} PrSubscript;
 
 typedef enum PrGroupingKind {
     PR_GROUPING_EMPTY = 0, /* () */

@@ -207,6 +207,12 @@ PrNode *pr__extract(PrParse *p, PrToken t, PrToken field, PrNode *e);
 PrNode *pr__special(PrParse *p, PrToken t, PrFuncSyntax syn, PrNode *a, PrNode *b, PrNode *c, PrNode *d);
 PrNode *pr__trim(PrParse *p, PrToken t, int where, PrNode *x, PrNode *chars);
 PrNode *pr__sqlvalue(PrParse *p, PrToken t);
+PrNode *pr__at_time_zone(PrParse *p, PrToken t, PrNode *x, PrNode *zone);
+PrNode *pr__collate(PrParse *p, PrNode *x);
+PrNode *pr__binop_named(PrParse *p, PrToken op, PrNode *l, PrNode *r);
+PrNode *pr__subscript(PrParse *p, PrToken t, PrNode *x, PrNode *index);
+PrNode *pr__array(PrParse *p, PrToken t, PrList *elements);
+PrNode *pr__array_op(PrParse *p, PrToken op, PrSubLinkKind k, PrNode *x, PrNode *arr);
 
 /* types */
 PrTypeName *pr__typename(PrParse *p, PrToken name, const PrToken *schema, const PrTypmods *m);

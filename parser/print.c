@@ -226,6 +226,13 @@ print_func(KBuf *b, const PrFuncCall *f)
     case PR_FUNC_SQLVALUE:
         for (const char *c = f->name; *c; c++) k_buf_put_u8(b, (uint8_t)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c));
         return;
+    case PR_FUNC_AT_TIME_ZONE:
+        P("(");
+        print_node(b, a->items[1]);
+        P(" AT TIME ZONE ");
+        print_node(b, a->items[0]);
+        P(")");
+        return;
     case PR_FUNC_NORMAL:
         break;
     }
@@ -611,6 +618,10 @@ print_node(KBuf *b, const PrNode *n)
             print_sub(b, s->subquery);
             break;
         case PR_SUBLINK_SCALAR: print_sub(b, s->subquery); break;
+        case PR_SUBLINK_ARRAY:
+            P("ARRAY");
+            print_sub(b, s->subquery);
+            break;
         case PR_SUBLINK_ANY:
         case PR_SUBLINK_ALL:
             P("(");
@@ -1178,6 +1189,31 @@ print_node(KBuf *b, const PrNode *n)
         P("DEALLOCATE ");
         if (s->name) pr_print_ident(b, s->name);
         else P("ALL");
+        break;
+    }
+    case PR_T_ArrayExpr:
+        P("ARRAY[");
+        print_list(b, ((const PrArrayExpr *)n)->elements, ", ");
+        P("]");
+        break;
+    case PR_T_ArrayOpExpr: {
+        const PrArrayOpExpr *e = (const PrArrayOpExpr *)n;
+        P("(");
+        print_node(b, e->left);
+        P(" ");
+        P(e->opname);
+        P(e->all ? " ALL (" : " ANY (");
+        print_node(b, e->array);
+        P("))");
+        break;
+    }
+    case PR_T_Subscript: {
+        const PrSubscript *s = (const PrSubscript *)n;
+        P("(");
+        print_node(b, s->arg);
+        P(")[");
+        print_node(b, s->index);
+        P("]");
         break;
     }
     case PR_T_Invalid:

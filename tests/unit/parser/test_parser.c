@@ -665,6 +665,43 @@ test_printer(void **state)
     assert_string_equal(print(n), "SELECT (x)::numeric(10, 2), CAST(y AS text)");
 }
 
+/* What psql's \\d family and drivers send: OPERATOR(), COLLATE, ARRAY,
+ * subscripts, AT TIME ZONE, qualified functions and types. */
+static void
+test_client_catalog_queries(void **state)
+{
+    (void)state;
+    PrSelect *s = sel("SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
+                      "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE c.relname OPERATOR(pg_catalog.~) '^(t1)$' COLLATE pg_catalog.default "
+                      "AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 2, 3");
+    PrBinaryExpr *w = PR_CAST(BinaryExpr, PR_CAST(BinaryExpr, s->where)->left);
+    assert_int_equal(w->op, PR_OP_OTHER);
+    assert_string_equal(w->opname, "~");
+    assert_int_equal(w->right->tag, PR_T_Literal); /* COLLATE dropped */
+    parse1("SELECT c.relchecks, pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x "
+           "from pg_catalog.unnest(tc.reloptions) x), ', '), CASE WHEN c.reloftype = 0 THEN '' ELSE "
+           "c.reloftype::pg_catalog.regtype::pg_catalog.text END FROM pg_catalog.pg_class c "
+           "LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid) WHERE c.oid = '16385'");
+    parse1("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), ''::pg_catalog.char AS "
+           "attidentity FROM pg_catalog.pg_attribute a WHERE a.attrelid = '16385' AND a.attnum > 0 AND "
+           "NOT a.attisdropped ORDER BY a.attnum");
+    s = sel("select attnum = prattrs[s], array[1, 2], array[[1, 2], [3, 4]], array[]::int[], "
+            "ts at time zone 'UTC', a = any (array[1, 2]), x operator(pg_catalog.=) y");
+    PrSubscript *sub = PR_CAST(Subscript, PR_CAST(BinaryExpr, target(s, 0))->right);
+    assert_string_equal(PR_CAST(ColumnRef, sub->arg)->fields[0], "prattrs");
+    assert_int_equal(PR_CAST(ArrayExpr, target(s, 1))->elements->n, 2);
+    assert_int_equal(PR_CAST(ArrayExpr, PR_CAST(ArrayExpr, target(s, 2))->elements->items[0])->elements->n, 2);
+    PrFuncCall *f = PR_CAST(FuncCall, target(s, 4));
+    assert_int_equal(f->syntax, PR_FUNC_AT_TIME_ZONE);
+    assert_string_equal(f->name, "timezone");
+    assert_int_equal(PR_CAST(BinaryExpr, target(s, 6))->op, PR_OP_EQ);
+    parse1("SET application_name = 'PostgreSQL JDBC Driver'");
+    parse1("SET extra_float_digits = 3");
+    parse1("select version()");
+    parse1("select current_schema(), current_user, session_user");
+}
+
 int
 main(void)
 {
@@ -683,6 +720,7 @@ main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_depth_limits),
         cmocka_unit_test(test_printer),
+        cmocka_unit_test(test_client_catalog_queries),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
