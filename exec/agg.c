@@ -704,6 +704,12 @@ merge_tables(Agg *g, KErr *err)
     for (uint32_t ti = 1; ti < g->x->nthreads; ti++) {
         GTable *s = &g->tls[ti].gt;
         if (!s->ngroups) continue;
+        if (!g->nkeys && !g->setop) {
+            for (uint32_t ai = 0; ai < g->naggs; ai++)
+                if (agg_merge(&g->aggs[ai], &d->states[ai], &s->states[ai], d->arena, err))
+                    return K_ERR;
+            continue;
+        }
         KVector **kv = g->tls[0].kv;
         for (uint32_t gid = 0; gid < s->ngroups; gid++) {
             KBatch *ch = s->chunks[gid >> 11];
@@ -828,6 +834,13 @@ agg_setup(ExExec *x, const ExPlan *p, Agg *g, const KType *ktypes, KErr *err)
             return k_error_oom(err, a, 32 * K_VECTOR_SIZE);
         if (k_vector_init(&t->gidv, k_type(K_TYPE_INT64), a, err)) return K_ERR;
         if (g->setop) continue;
+        if (!g->nkeys) {
+            /* the single group exists from the start */
+            if (gt_grow_groups(&t->gt, err)) return K_ERR;
+            memset(t->gt.states, 0, sizeof(AggState) * g->naggs);
+            t->gt.ghash[0] = 0;
+            t->gt.ngroups = 1;
+        }
         for (uint32_t k = 0; k < g->nkeys; k++)
             if (ex__eval_compile(a, p->u.agg.groups[k], x->rc->params, x->rc->nparams, &t->gev[k], err))
                 return K_ERR;

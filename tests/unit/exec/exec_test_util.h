@@ -22,7 +22,7 @@ typedef struct TRows {
     int finished;
 } TRows;
 
-static int
+static __attribute__((unused)) int
 trows_push(void *ctx, const KBatch *b, KErr *err)
 {
     TRows *r = ctx;
@@ -55,7 +55,7 @@ trows_push(void *ctx, const KBatch *b, KErr *err)
     return K_OK;
 }
 
-static int
+static __attribute__((unused)) int
 trows_finish(void *ctx, KErr *err)
 {
     ((TRows *)ctx)->finished++;
@@ -63,7 +63,7 @@ trows_finish(void *ctx, KErr *err)
     return K_OK;
 }
 
-static void
+static __attribute__((unused)) void
 trows_init(TRows *r, ExSink *s)
 {
     memset(r, 0, sizeof *r);
@@ -73,7 +73,7 @@ trows_init(TRows *r, ExSink *s)
     s->finish = trows_finish;
 }
 
-static void
+static __attribute__((unused)) void
 trows_free(TRows *r)
 {
     for (size_t i = 0; i < r->n; i++) free(r->rows[i]);
@@ -82,14 +82,14 @@ trows_free(TRows *r)
     memset(r, 0, sizeof *r);
 }
 
-static int
+static __attribute__((unused)) int
 cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* All rows joined by ';' (sorted first when `sorted`), into buf. */
-static const char *
+static __attribute__((unused)) const char *
 trows_text(TRows *r, bool sorted, char *buf, size_t cap)
 {
     if (sorted) qsort(r->rows, r->n, sizeof(char *), cmp_str);
@@ -101,7 +101,7 @@ trows_text(TRows *r, bool sorted, char *buf, size_t cap)
 }
 
 /* ---- databases ---------------------------------------------------- */
-static char *
+static __attribute__((unused)) char *
 tmp_dir(void)
 {
     char tmpl[] = "/tmp/kestrel-exec-XXXXXX";
@@ -109,7 +109,7 @@ tmp_dir(void)
     return d ? strdup(d) : NULL;
 }
 
-static void
+static __attribute__((unused)) void
 rm_rf(const char *dir)
 {
     char cmd[512];
@@ -119,7 +119,7 @@ rm_rf(const char *dir)
 
 /* Create a table from "name type, ..." definitions (types as
  * k_type_from_name understands, e.g. "int", "varchar", "decimal(10,2)"). */
-static uint32_t
+static __attribute__((unused)) uint32_t
 make_table(StDb *db, const char *name, uint32_t ncols, const char *const *cnames,
            const KType *types)
 {
@@ -146,7 +146,7 @@ make_table(StDb *db, const char *name, uint32_t ncols, const char *const *cnames
 }
 
 /* Load rows given as text lines "v1|v2|..." with "NULL" for NULL. */
-static void
+static __attribute__((unused)) void
 load_rows(StDb *db, uint32_t table, KArena *a, uint32_t ncols, const KType *types,
           const char *const *lines, size_t nlines)
 {
@@ -190,7 +190,7 @@ load_rows(StDb *db, uint32_t table, KArena *a, uint32_t ncols, const KType *type
 /* ---- plan builders ------------------------------------------------ */
 static uint32_t t_next_id;
 
-static ExPlan *
+static __attribute__((unused)) ExPlan *
 t_node(KArena *a, ExPlanKind k, uint32_t ncols, const KType *types)
 {
     ExPlan *p = ex_plan_new(a, k, ncols, types);
@@ -198,7 +198,7 @@ t_node(KArena *a, ExPlanKind k, uint32_t ncols, const KType *types)
     return p;
 }
 
-static ExPlan *
+static __attribute__((unused)) ExPlan *
 t_scan(KArena *a, uint32_t table, uint32_t ncols, const KType *types)
 {
     ExPlan *p = t_node(a, EX_OP_SCAN, ncols, types);
@@ -209,7 +209,7 @@ t_scan(KArena *a, uint32_t table, uint32_t ncols, const KType *types)
     return p;
 }
 
-static uint32_t *
+static __attribute__((unused)) uint32_t *
 t_u32(KArena *a, uint32_t n, ...)
 {
     uint32_t *v = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
@@ -220,7 +220,7 @@ t_u32(KArena *a, uint32_t n, ...)
     return v;
 }
 
-static ExExpr **
+static __attribute__((unused)) ExExpr **
 t_exprs(KArena *a, uint32_t n, ...)
 {
     ExExpr **v = k_alloc(a, sizeof(ExExpr *) * (n ? n : 1));
@@ -231,7 +231,7 @@ t_exprs(KArena *a, uint32_t n, ...)
     return v;
 }
 
-static int
+static __attribute__((unused)) int
 run_frag(StDb *db, KArena *a, ExPlan *root, size_t mem_limit, const volatile int *cancel,
          TRows *rows, KErr *err)
 {
