@@ -9,11 +9,13 @@
  *
  * Interface routines:
  *   tpch_scale_parse()   - validate a scale factor given as text
- *   tpch_table_info()    - names and columns of the tables of a benchmark
+ *   tpch_table_count(), tpch_table_info(), tpch_table_lookup()
+ *                        - the tables of a benchmark: names and columns
  *   tpch_row_count()     - exact row count of a table (or of one part of it)
  *   tpch_generate()      - stream the rows of one table (or one part) to a callback
  *   tpch_generate_batches() - the same as typed KBatch batches (for storage loads)
  *   tpch_write_tables()  - write .tbl files, in parallel, atomically
+ *   tpch_remove_temp_files() - signal-handler cleanup of writes in progress
  *   tpch_schema_sql()    - the CREATE TABLE statements of a benchmark
  *   tpch_query_count(), tpch_query_text(), tpch_query_generate() - queries
  *
