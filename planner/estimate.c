@@ -1,0 +1,457 @@
+/*
+ * estimate.c — cardinality estimation.
+ *
+ * Interface routines (planner_int.h): pl__selectivity, pl__estimate,
+ * pl__col_ndv, pl__row_width.
+ *
+ * Standard System-R style assumptions: predicates are independent (except
+ * that a lower and an upper bound on the same column are combined into one
+ * range), values are uniform between a column's min and max, `col = const`
+ * selects 1/ndv, an equi-join selects 1/max(ndv_left, ndv_right) with each
+ * ndv capped by its side's row count (that cap is what makes key/foreign-key
+ * joins come out right after the key side was filtered), several equi-join
+ * keys between the same inputs are damped (the 2nd and later factors count
+ * by their square root). Fixed guesses where nothing is known: 1/3 for an
+ * inequality, 1/10 for LIKE, 1/4 otherwise.
+ */
+#include <math.h>
+
+#include "planner/planner_int.h"
+
+double
+pl__col_ndv(PlCtx *c, int32_t colid, double rows)
+{
+    double ndv = colid >= 0 && (uint32_t)colid < c->ncols ? c->cols[colid].ndv : -1;
+    if (ndv <= 0) ndv = rows;
+    if (ndv > rows) ndv = rows;
+    return ndv < 1 ? 1 : ndv;
+}
+
+static int32_t
+col_of(const ExExpr *e)
+{
+    while (e && e->kind == EX_EXPR_CAST) e = e->args[0];
+    return e && e->kind == EX_EXPR_COLUMN ? (int32_t)e->u.column.index : -1;
+}
+
+static bool
+const_num(const ExExpr *e, double *out)
+{
+    if (!e || e->kind != EX_EXPR_CONST || e->u.konst.is_null) return false;
+    switch (e->type.id) {
+    case K_TYPE_INT32:
+    case K_TYPE_DATE: *out = e->u.konst.v.i32; return true;
+    case K_TYPE_INT64:
+    case K_TYPE_TIMESTAMP: *out = (double)e->u.konst.v.i64; return true;
+    case K_TYPE_DOUBLE: *out = e->u.konst.v.f64; return true;
+    case K_TYPE_DECIMAL: {
+        k_int128 v = k_type_is_wide_decimal(e->type) ? e->u.konst.v.i128 : e->u.konst.v.i64;
+        *out = (double)v / (double)k_pow10_128[e->type.scale];
+        return true;
+    }
+    default: return false;
+    }
+}
+
+static double
+clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* Fraction of the column's range below v (or -1 if unknown). */
+static double
+frac_below(PlCtx *c, int32_t col, double v)
+{
+    if (col < 0 || !c->cols[col].has_range) return -1;
+    double lo = c->cols[col].lo, hi = c->cols[col].hi;
+    if (hi <= lo) return v >= hi ? 1 : 0;
+    return clamp01((v - lo) / (hi - lo));
+}
+
+static double
+like_sel(const ExExpr *pat)
+{
+    if (!pat || pat->kind != EX_EXPR_CONST || pat->u.konst.is_null) return 0.1;
+    const KStr *s = &pat->u.konst.v.str;
+    const char *p = k_str_data(s);
+    uint32_t n = s->len;
+    uint32_t wild = 0, fixed = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (p[i] == '%' || p[i] == '_') wild++;
+        else fixed++;
+    }
+    if (wild == 0) return 0.005;
+    if (n > 0 && p[0] != '%') return 0.05; /* a prefix */
+    /* '%a%b%': each fixed run makes it rarer */
+    double sel = 0.2;
+    for (uint32_t i = 0; i + 1 < n; i++)
+        if (p[i] == '%' && p[i + 1] != '%' && i > 0) sel *= 0.5;
+    return sel;
+}
+
+double
+pl__selectivity(PlCtx *c, const ExExpr *e, double rows)
+{
+    if (!e) return 1;
+    switch ((ExExprKind)e->kind) {
+    case EX_EXPR_CONST:
+        return pl__const_true(e) ? 1 : 0;
+    case EX_EXPR_AND: {
+        double s = 1;
+        for (uint32_t i = 0; i < e->nargs; i++) s *= pl__selectivity(c, e->args[i], rows);
+        return s;
+    }
+    case EX_EXPR_OR: {
+        double s = 0;
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            double x = pl__selectivity(c, e->args[i], rows);
+            s = s + x - s * x;
+        }
+        return s;
+    }
+    case EX_EXPR_NOT:
+        return 1 - pl__selectivity(c, e->args[0], rows);
+    case EX_EXPR_IS_NULL: {
+        int32_t col = col_of(e->args[0]);
+        if (col >= 0) return c->cols[col].not_null ? 0 : K_MAX(c->cols[col].null_frac, 0.001);
+        return 0.05;
+    }
+    case EX_EXPR_IS_NOT_NULL: {
+        int32_t col = col_of(e->args[0]);
+        if (col >= 0) return 1 - c->cols[col].null_frac;
+        return 0.95;
+    }
+    case EX_EXPR_IN: {
+        int32_t col = col_of(e->args[0]);
+        double ndv = col >= 0 ? pl__col_ndv(c, col, rows) : 10;
+        double s = clamp01((double)(e->nargs - 1) / ndv);
+        if (col < 0) s = clamp01(0.1 * (e->nargs - 1));
+        return e->u.in.negated ? 1 - s : s;
+    }
+    case EX_EXPR_COLUMN:
+        return 0.5; /* a BOOL column (a MARK) */
+    case EX_EXPR_FUNC:
+        break;
+    default:
+        return 0.25;
+    }
+    ExFunc fn = (ExFunc)e->u.func.fn;
+    const ExExpr *l = e->nargs > 0 ? e->args[0] : NULL, *r = e->nargs > 1 ? e->args[1] : NULL;
+    switch (fn) {
+    case EX_FN_EQ:
+    case EX_FN_NE: {
+        int32_t lc = col_of(l), rc = col_of(r);
+        double s;
+        if (lc >= 0 && rc >= 0)
+            s = 1.0 / K_MAX(pl__col_ndv(c, lc, rows), pl__col_ndv(c, rc, rows));
+        else if (lc >= 0 || rc >= 0)
+            s = 1.0 / pl__col_ndv(c, lc >= 0 ? lc : rc, rows);
+        else
+            s = 0.1;
+        return fn == EX_FN_EQ ? s : 1 - s;
+    }
+    case EX_FN_LT:
+    case EX_FN_LE:
+    case EX_FN_GT:
+    case EX_FN_GE: {
+        int32_t lc = col_of(l), rc = col_of(r);
+        double v;
+        if (lc >= 0 && const_num(r, &v)) {
+            double f = frac_below(c, lc, v);
+            if (f < 0) return 1.0 / 3;
+            return (fn == EX_FN_LT || fn == EX_FN_LE) ? f : 1 - f;
+        }
+        if (rc >= 0 && const_num(l, &v)) {
+            double f = frac_below(c, rc, v);
+            if (f < 0) return 1.0 / 3;
+            return (fn == EX_FN_GT || fn == EX_FN_GE) ? f : 1 - f;
+        }
+        return 1.0 / 3;
+    }
+    case EX_FN_LIKE:
+        return like_sel(r);
+    case EX_FN_NOT_LIKE:
+        return 1 - like_sel(r);
+    case EX_FN_ILIKE:
+        return like_sel(r);
+    case EX_FN_NOT_ILIKE:
+        return 1 - like_sel(r);
+    default:
+        return 0.25;
+    }
+}
+
+/* Selectivity of a conjunct list: bounds on one column are combined. */
+static double
+conj_selectivity(PlCtx *c, ExExpr *const *q, uint32_t n, double rows)
+{
+    double s = 1;
+    bool *used = n ? k_alloc0(c->a, n) : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (used && used[i]) continue;
+        const ExExpr *e = q[i];
+        int32_t col = -1;
+        double lo = -INFINITY, hi = INFINITY;
+        bool range = false;
+        if (e->kind == EX_EXPR_FUNC && e->nargs == 2) {
+            ExFunc fn = (ExFunc)e->u.func.fn;
+            double v;
+            if ((fn == EX_FN_GE || fn == EX_FN_GT) && col_of(e->args[0]) >= 0 && const_num(e->args[1], &v)) {
+                col = col_of(e->args[0]);
+                lo = v;
+                range = true;
+            } else if ((fn == EX_FN_LE || fn == EX_FN_LT) && col_of(e->args[0]) >= 0 && const_num(e->args[1], &v)) {
+                col = col_of(e->args[0]);
+                hi = v;
+                range = true;
+            }
+        }
+        if (range && c->cols[col].has_range && used) {
+            for (uint32_t k = i + 1; k < n; k++) {
+                const ExExpr *f = q[k];
+                double v;
+                if (f->kind != EX_EXPR_FUNC || f->nargs != 2 || col_of(f->args[0]) != col ||
+                    !const_num(f->args[1], &v))
+                    continue;
+                ExFunc fn = (ExFunc)f->u.func.fn;
+                if (fn == EX_FN_GE || fn == EX_FN_GT) {
+                    lo = K_MAX(lo, v);
+                    used[k] = true;
+                } else if (fn == EX_FN_LE || fn == EX_FN_LT) {
+                    hi = K_MIN(hi, v);
+                    used[k] = true;
+                }
+            }
+            double a = isinf(lo) ? 0 : frac_below(c, col, lo);
+            double b = isinf(hi) ? 1 : frac_below(c, col, hi);
+            double f = b - a;
+            /* a range narrower than one value still selects that value */
+            double ndv = pl__col_ndv(c, col, rows);
+            if (f < 1.0 / ndv) f = 1.0 / ndv;
+            s *= clamp01(f);
+            continue;
+        }
+        s *= pl__selectivity(c, e, rows);
+    }
+    return s;
+}
+
+double
+pl__row_width(PlCtx *c, const PlRel *r)
+{
+    double w = 0;
+    for (uint32_t i = 0; i < r->ncols; i++) {
+        KType t = c->cols[r->cols[i]].type;
+        if (k_type_is_string(t)) w += t.len > 0 ? K_MIN(t.len, 64) * 0.7 + 4 : 24;
+        else w += (double)k_type_width(t);
+    }
+    return w < 1 ? 1 : w;
+}
+
+/* Is the column (set) a key of its base relation? */
+static bool
+key_like(PlCtx *c, const int32_t *cols, uint32_t n, double *domain)
+{
+    double prod = 1, base = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const PlCol *pc = &c->cols[cols[i]];
+        if (pc->base_rows <= 0 || pc->ndv <= 0) return false;
+        if (i > 0 && pc->base_rows != base) return false;
+        base = pc->base_rows;
+        prod *= pc->ndv;
+    }
+    double comb = K_MIN(prod, base);
+    *domain = comb;
+    return comb >= 0.9 * base;
+}
+
+/* Join selectivity of the conjuncts between two inputs. Equi keys: a key
+ * side (its values unique in its base relation) selects 1/|key domain| — a
+ * foreign-key join keeps each probe row once per surviving key; otherwise
+ * 1/max(ndv_l, ndv_r) with each ndv capped by its input's rows. Several keys
+ * between the same two base relations are a composite key (judged as a
+ * whole); keys between different relations multiply. */
+static double
+join_sel(PlCtx *c, ExExpr *const *q, uint32_t n, const PlRel *l, const PlRel *r, double lrows,
+         double rrows)
+{
+    int32_t la[32], rb[32];
+    uint32_t neq = 0;
+    double other = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const ExExpr *e = q[i];
+        if (e->kind == EX_EXPR_FUNC && e->u.func.fn == EX_FN_EQ) {
+            int32_t a = col_of(e->args[0]), b = col_of(e->args[1]);
+            if (a >= 0 && b >= 0 && neq < 32) {
+                bool a_left = pl__expr_uses_only(e->args[0], l->cols, l->ncols);
+                la[neq] = a_left ? a : b;
+                rb[neq++] = a_left ? b : a;
+                continue;
+            }
+            other *= 1.0 / K_MAX(1, K_MIN(lrows, rrows));
+            continue;
+        }
+        other *= pl__selectivity(c, e, K_MAX(lrows, rrows));
+    }
+    double s = 1;
+    bool *done = neq ? k_alloc0(c->a, neq) : NULL;
+    for (uint32_t i = 0; i < neq; i++) {
+        if (done && done[i]) continue;
+        /* the group of keys between the same pair of base relations */
+        int32_t gl[32], gr[32];
+        uint32_t ng = 0;
+        for (uint32_t k = i; k < neq; k++) {
+            if (done && done[k]) continue;
+            bool same = k == i || (c->cols[la[k]].table_id == c->cols[la[i]].table_id &&
+                                   c->cols[rb[k]].table_id == c->cols[rb[i]].table_id &&
+                                   c->cols[la[i]].table_id != 0 && c->cols[rb[i]].table_id != 0);
+            if (!same) continue;
+            gl[ng] = la[k];
+            gr[ng++] = rb[k];
+            if (done) done[k] = true;
+        }
+        double dl, dr;
+        bool kl = key_like(c, gl, ng, &dl), kr = key_like(c, gr, ng, &dr);
+        double sel;
+        if (kl && kr) sel = 1.0 / K_MAX(dl, dr);
+        else if (kl) sel = 1.0 / dl;
+        else if (kr) sel = 1.0 / dr;
+        else {
+            double nl = 1, nr = 1;
+            for (uint32_t k = 0; k < ng; k++) {
+                nl *= pl__col_ndv(c, gl[k], lrows);
+                nr *= pl__col_ndv(c, gr[k], rrows);
+            }
+            nl = K_MIN(nl, lrows);
+            nr = K_MIN(nr, rrows);
+            sel = 1.0 / K_MAX(1, K_MAX(nl, nr));
+        }
+        s *= sel;
+    }
+    return s * other;
+}
+
+double pl__join_rows(PlCtx *c, ExJoinType jt, ExExpr *const *q, uint32_t n, const PlRel *l,
+                     const PlRel *r, bool single_row);
+double
+pl__join_rows(PlCtx *c, ExJoinType jt, ExExpr *const *q, uint32_t n, const PlRel *l,
+              const PlRel *r, bool single_row)
+{
+    double L = K_MAX(l->rows, 1), R = K_MAX(r->rows, 1);
+    switch (jt) {
+    case EX_JOIN_SEMI:
+    case EX_JOIN_ANTI:
+    case EX_JOIN_ANTI_NULL_AWARE: {
+        /* fraction of left keys that find a partner */
+        double frac = 0.5;
+        for (uint32_t i = 0; i < n; i++) {
+            const ExExpr *e = q[i];
+            if (e->kind == EX_EXPR_FUNC && e->u.func.fn == EX_FN_EQ) {
+                int32_t a = col_of(e->args[0]), b = col_of(e->args[1]);
+                if (a < 0 || b < 0) continue;
+                bool a_left = pl__expr_uses_only(e->args[0], l->cols, l->ncols);
+                double nl = pl__col_ndv(c, a_left ? a : b, L), nr = pl__col_ndv(c, a_left ? b : a, R);
+                /* the right side's keys as a share of the left's key domain */
+                double dom = K_MAX(c->cols[a_left ? a : b].ndv, nl);
+                frac = clamp01(nr / K_MAX(dom, 1));
+                (void)nl;
+                break;
+            }
+        }
+        if (jt == EX_JOIN_SEMI) return K_MAX(L * frac, 1);
+        return K_MAX(L * (1 - frac), L * 0.05);
+    }
+    case EX_JOIN_MARK:
+        return L;
+    default:
+        break;
+    }
+    if (single_row) return jt == EX_JOIN_INNER ? L * K_MIN(R, 1) : L;
+    double rows = L * R * join_sel(c, q, n, l, r, L, R);
+    if (jt == EX_JOIN_LEFT) rows = K_MAX(rows, L);
+    if (jt == EX_JOIN_FULL) rows = K_MAX(rows, L + R);
+    return K_MAX(rows, 1);
+}
+
+void
+pl__estimate(PlCtx *c, PlRel *r)
+{
+    if (!r) return;
+    pl__estimate(c, r->left);
+    pl__estimate(c, r->right);
+    double in = r->left ? K_MAX(r->left->rows, 0) : 0;
+    switch ((PlRelKind)r->kind) {
+    case PL_SCAN:
+        r->rows = r->table_rows * conj_selectivity(c, r->quals, r->nquals, r->table_rows);
+        break;
+    case PL_FILTER:
+        r->rows = in * conj_selectivity(c, r->quals, r->nquals, in);
+        break;
+    case PL_PROJECT:
+        r->rows = in;
+        break;
+    case PL_JOIN:
+        r->rows = pl__join_rows(c, (ExJoinType)r->jtype, r->quals, r->nquals, r->left, r->right,
+                                r->single_row);
+        break;
+    case PL_AGG: {
+        if (r->ngroups == 0) {
+            r->rows = 1;
+            break;
+        }
+        double g = 1;
+        double biggest = 1;
+        for (uint32_t i = 0; i < r->ngroups; i++) {
+            int32_t col = col_of(r->groups[i]);
+            double ndv = col >= 0 ? pl__col_ndv(c, col, in) : K_MIN(in, 1000);
+            if (ndv > biggest) biggest = ndv;
+            g *= ndv;
+        }
+        /* correlated grouping columns: never more than the input, damp the product */
+        if (g > biggest) g = biggest * sqrt(g / biggest);
+        r->rows = K_MAX(1, K_MIN(g, in));
+        for (uint32_t i = 0; i < r->ngroups; i++) {
+            int32_t col = col_of(r->groups[i]);
+            double ndv = col >= 0 ? pl__col_ndv(c, col, in) : r->rows;
+            c->cols[r->cols[i]].ndv = K_MIN(ndv, r->rows);
+            c->cols[r->cols[i]].base_rows = r->rows;
+        }
+        for (uint32_t i = r->ngroups; i < r->ncols; i++) {
+            c->cols[r->cols[i]].ndv = r->rows;
+            c->cols[r->cols[i]].base_rows = r->rows;
+        }
+        break;
+    }
+    case PL_SORT:
+    case PL_LIMIT:
+        r->rows = in;
+        if (r->limit >= 0) r->rows = K_MIN(in, (double)r->limit);
+        break;
+    case PL_VALUES:
+        r->rows = r->nrows;
+        break;
+    case PL_SETOP:
+        if (r->setop == EX_SETOP_UNION) r->rows = in + r->right->rows;
+        else if (r->setop == EX_SETOP_INTERSECT) r->rows = K_MIN(in, r->right->rows);
+        else r->rows = in;
+        break;
+    case PL_WINDOW:
+        r->rows = in;
+        break;
+    }
+    if (r->rows < 0) r->rows = 0;
+    /* a projection's computed columns: their ndv is bounded by the rows */
+    if (r->kind == PL_PROJECT)
+        for (uint32_t i = 0; i < r->ncols; i++) {
+            int32_t src = col_of(r->exprs[i]);
+            PlCol *pc = &c->cols[r->cols[i]];
+            if (src >= 0 && src != r->cols[i] && pc->ndv < 0) {
+                pc->ndv = c->cols[src].ndv;
+                pc->base_rows = c->cols[src].base_rows;
+                pc->has_range = c->cols[src].has_range;
+                pc->lo = c->cols[src].lo;
+                pc->hi = c->cols[src].hi;
+            }
+        }
+}

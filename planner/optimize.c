@@ -1,0 +1,673 @@
+/*
+ * optimize.c — logical rewrites and join ordering.
+ *
+ * Interface routine (planner_int.h): pl__optimize.
+ *
+ * A "join region" is a maximal tree of inner joins and filters. Each region
+ * is flattened into leaves (base scans, derived tables, aggregates, outer
+ * joins) and conjuncts. Semi/anti/mark joins met on the way whose condition
+ * touches a single leaf are pushed onto that leaf (Q4, Q21, Q22's EXISTS
+ * run against orders / lineitem / customer before any other join); the rest
+ * are applied above the region. Then:
+ *   1. single-leaf conjuncts are pushed down into their leaf — through
+ *      projections (substituting the projected expressions), aggregates
+ *      (conjuncts on group columns only), inner joins, the preserved side of
+ *      left joins and into scans (where lowering turns `col op constant`
+ *      into storage predicates); a null-rejecting conjunct on the inner side
+ *      of a LEFT join turns it into an inner join (outer-join simplification);
+ *   2. leaves are optimized recursively and estimated;
+ *   3. the join order is chosen by dynamic programming over connected
+ *      subsets (every split of a connected set into two connected,
+ *      edge-linked halves, both orders: for n leaves this enumerates exactly
+ *      DPccp's csg-cmp pairs, by scanning submasks — 3^n steps, fine for
+ *      n <= 12) with the cost C_out + |probe| + 1.2 |build|, so large inputs
+ *      end up probing and small filtered ones building (star and snowflake
+ *      shapes: the fact table probes a pipeline of dimension builds). Beyond
+ *      opts.dp_max_rels leaves a greedy method (GOO: repeatedly join the
+ *      connected pair with the smallest result) is used. Pieces not linked
+ *      by any equi-join are combined last, smallest first, as cross joins
+ *      (only Q11/Q15/Q22-style single-row scalar joins do that in TPC-H).
+ */
+#include <math.h>
+
+#include "planner/planner_int.h"
+
+double pl__join_rows(PlCtx *c, ExJoinType jt, ExExpr *const *q, uint32_t n, const PlRel *l,
+                     const PlRel *r, bool single_row);
+
+static PlRel *opt(PlCtx *c, PlRel *r);
+
+static bool
+is_semi_family(const PlRel *r)
+{
+    return r->kind == PL_JOIN &&
+           (r->jtype == EX_JOIN_SEMI || r->jtype == EX_JOIN_ANTI ||
+            r->jtype == EX_JOIN_ANTI_NULL_AWARE || r->jtype == EX_JOIN_MARK);
+}
+
+static bool
+rel_has_col(const PlRel *r, int32_t col)
+{
+    for (uint32_t i = 0; i < r->ncols; i++)
+        if (r->cols[i] == col) return true;
+    return false;
+}
+
+static PlRel *
+wrap_filter(PlCtx *c, PlRel *r, ExExpr *q)
+{
+    if (r->kind == PL_FILTER) {
+        uint32_t cap = r->nquals;
+        pl__push_expr(c, &r->quals, &r->nquals, &cap, q);
+        return r;
+    }
+    PlRel *f = pl__rel_new(c, PL_FILTER, r->ncols);
+    if (!f) return NULL;
+    memcpy(f->cols, r->cols, sizeof(int32_t) * r->ncols);
+    f->left = r;
+    uint32_t cap = 0;
+    pl__push_expr(c, &f->quals, &f->nquals, &cap, q);
+    return f;
+}
+
+/* Does the conjunct reject NULLs in every column of `r` it mentions? (true
+ * for comparisons, LIKE and IN over plain columns) */
+static bool
+null_rejecting(const ExExpr *e, const PlRel *r)
+{
+    if (!e) return false;
+    switch ((ExExprKind)e->kind) {
+    case EX_EXPR_FUNC:
+    case EX_EXPR_IN:
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            const ExExpr *a = e->args[i];
+            while (a->kind == EX_EXPR_CAST || (a->kind == EX_EXPR_FUNC && a->u.func.fn <= EX_FN_ABS))
+                a = a->args[0];
+            if (a->kind == EX_EXPR_COLUMN && rel_has_col(r, (int32_t)a->u.column.index)) return true;
+        }
+        return false;
+    case EX_EXPR_AND:
+        for (uint32_t i = 0; i < e->nargs; i++)
+            if (null_rejecting(e->args[i], r)) return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Push one conjunct as deep into r as it can go. */
+static PlRel *
+push_filter(PlCtx *c, PlRel *r, ExExpr *q)
+{
+    switch ((PlRelKind)r->kind) {
+    case PL_SCAN: {
+        uint32_t cap = r->nquals;
+        pl__push_expr(c, &r->quals, &r->nquals, &cap, q);
+        return r;
+    }
+    case PL_FILTER:
+        if (pl__expr_uses_only(q, r->left->cols, r->left->ncols)) {
+            r->left = push_filter(c, r->left, q);
+            return r->left ? r : NULL;
+        }
+        return wrap_filter(c, r, q);
+    case PL_PROJECT: {
+        ExExpr *m = pl__expr_copy_map(c, q, r->cols, r->exprs, r->ncols);
+        if (!m) return NULL;
+        if (!pl__expr_uses_only(m, r->left->cols, r->left->ncols)) return wrap_filter(c, r, q);
+        r->left = push_filter(c, r->left, pl__fold(c, m));
+        return r->left ? r : NULL;
+    }
+    case PL_AGG: {
+        if (r->ngroups == 0 || !pl__expr_uses_only(q, r->cols, r->ngroups)) return wrap_filter(c, r, q);
+        ExExpr *m = pl__expr_copy_map(c, q, r->cols, r->groups, r->ngroups);
+        if (!m) return NULL;
+        r->left = push_filter(c, r->left, m);
+        return r->left ? r : NULL;
+    }
+    case PL_JOIN: {
+        bool in_l = pl__expr_uses_only(q, r->left->cols, r->left->ncols);
+        bool in_r = pl__expr_uses_only(q, r->right->cols, r->right->ncols);
+        if (r->jtype == EX_JOIN_LEFT && !in_l && null_rejecting(q, r->right))
+            r->jtype = EX_JOIN_INNER; /* the outer rows would be filtered out anyway */
+        if (r->jtype == EX_JOIN_INNER && !r->single_row) {
+            if (in_l) r->left = push_filter(c, r->left, q);
+            else if (in_r) r->right = push_filter(c, r->right, q);
+            else {
+                uint32_t cap = r->nquals;
+                pl__push_expr(c, &r->quals, &r->nquals, &cap, q);
+            }
+            return (r->left && r->right) ? r : NULL;
+        }
+        if (in_l && r->jtype != EX_JOIN_FULL) {
+            r->left = push_filter(c, r->left, q);
+            return r->left ? r : NULL;
+        }
+        return wrap_filter(c, r, q);
+    }
+    default:
+        return wrap_filter(c, r, q);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Regions                                                              */
+/* ------------------------------------------------------------------ */
+typedef struct Region {
+    PlRel **leaves;
+    uint32_t nleaves, capleaves;
+    ExExpr **quals;
+    uint32_t nquals, capquals;
+    PlRel **semis; /* pending semi/anti/mark joins, innermost first */
+    uint32_t nsemis, capsemis;
+} Region;
+
+static void
+add_ptr(PlCtx *c, PlRel ***arr, uint32_t *n, uint32_t *cap, PlRel *r)
+{
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 8;
+        PlRel **na = pl__alloc(c, sizeof(PlRel *) * nc);
+        if (!na) return;
+        if (*n) memcpy(na, *arr, sizeof(PlRel *) * *n);
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = r;
+}
+
+static bool
+is_region_node(const PlRel *r)
+{
+    if (r->kind == PL_FILTER) return true;
+    if (r->kind == PL_JOIN && r->jtype == EX_JOIN_INNER) return true;
+    if (is_semi_family(r)) return true;
+    return false;
+}
+
+static void
+flatten(PlCtx *c, PlRel *r, Region *g)
+{
+    if (r->kind == PL_FILTER) {
+        for (uint32_t i = 0; i < r->nquals; i++) pl__conjuncts(c, r->quals[i], &g->quals, &g->nquals, &g->capquals);
+        flatten(c, r->left, g);
+        return;
+    }
+    if (r->kind == PL_JOIN && r->jtype == EX_JOIN_INNER) {
+        for (uint32_t i = 0; i < r->nquals; i++) pl__conjuncts(c, r->quals[i], &g->quals, &g->nquals, &g->capquals);
+        flatten(c, r->left, g);
+        flatten(c, r->right, g);
+        return;
+    }
+    if (is_semi_family(r)) {
+        flatten(c, r->left, g);
+        add_ptr(c, &g->semis, &g->nsemis, &g->capsemis, r);
+        return;
+    }
+    add_ptr(c, &g->leaves, &g->nleaves, &g->capleaves, r);
+}
+
+/* Columns produced by a leaf, including what pushed semi joins add. */
+static int
+leaf_of_col(const Region *g, int32_t col)
+{
+    for (uint32_t i = 0; i < g->nleaves; i++)
+        if (rel_has_col(g->leaves[i], col)) return (int)i;
+    return -1;
+}
+
+/* Bitmask of leaves a conjunct touches; -1 when it touches a column of no leaf. */
+static int64_t
+qual_mask(const Region *g, const ExExpr *q)
+{
+    int32_t cols[64];
+    uint32_t n = 0;
+    pl__expr_collect_cols(q, cols, &n, 64);
+    int64_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int l = leaf_of_col(g, cols[i]);
+        if (l < 0 || l >= 62) return -1;
+        m |= (int64_t)1 << l;
+    }
+    return m;
+}
+
+static PlRel *
+opt_leaf(PlCtx *c, PlRel *r)
+{
+    if (r->kind == PL_FILTER) { /* a filter pushdown left on top of its leaf */
+        r->left = opt_leaf(c, r->left);
+        if (!r->left) return NULL;
+        pl__estimate(c, r);
+        return r;
+    }
+    if (is_semi_family(r) && r->limit == -2) { /* a semi join pushed onto its leaf */
+        r->left = opt_leaf(c, r->left);
+        r->right = r->right ? opt(c, r->right) : NULL;
+        if (!r->left || !r->right) return NULL;
+        pl__estimate(c, r);
+        return r;
+    }
+    PlRel *x = opt(c, r);
+    if (x) pl__estimate(c, x);
+    return x;
+}
+
+/* ---- join ordering ---- */
+typedef struct JoinGraph {
+    uint32_t n;
+    PlRel **leaves;
+    ExExpr **quals;
+    int64_t *masks;
+    bool *equi;   /* a 2-leaf equality between plain expressions of each side */
+    uint32_t nq;
+} JoinGraph;
+
+static PlRel *
+make_inner(PlCtx *c, const JoinGraph *jg, PlRel *l, PlRel *r, int64_t lm, int64_t rm)
+{
+    PlRel *j = pl__rel_new(c, PL_JOIN, l->ncols + r->ncols);
+    if (!j) return NULL;
+    j->jtype = EX_JOIN_INNER;
+    j->left = l;
+    j->right = r;
+    memcpy(j->cols, l->cols, sizeof(int32_t) * l->ncols);
+    memcpy(j->cols + l->ncols, r->cols, sizeof(int32_t) * r->ncols);
+    int64_t s = lm | rm;
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < jg->nq; i++) {
+        int64_t m = jg->masks[i];
+        if ((m & ~s) == 0 && (m & ~lm) != 0 && (m & ~rm) != 0)
+            pl__push_expr(c, &j->quals, &j->nquals, &cap, jg->quals[i]);
+    }
+    j->rows = pl__join_rows(c, EX_JOIN_INNER, j->quals, j->nquals, l, r, false);
+    return j;
+}
+
+static bool
+linked(const JoinGraph *jg, int64_t a, int64_t b)
+{
+    for (uint32_t i = 0; i < jg->nq; i++) {
+        if (!jg->equi[i]) continue;
+        int64_t m = jg->masks[i];
+        if ((m & a) && (m & b) && (m & ~(a | b)) == 0) return true;
+    }
+    return false;
+}
+
+static double
+join_cost(double out, double probe, double build)
+{
+    return out + probe + 1.2 * build;
+}
+
+typedef struct DpEntry {
+    double cost;
+    PlRel *plan;
+} DpEntry;
+
+static PlRel *
+order_dp(PlCtx *c, JoinGraph *jg)
+{
+    uint32_t n = jg->n;
+    size_t full = ((size_t)1 << n) - 1;
+    DpEntry *dp = pl__alloc(c, sizeof(DpEntry) * (full + 1));
+    if (!dp) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        dp[(size_t)1 << i].plan = jg->leaves[i];
+        dp[(size_t)1 << i].cost = 0;
+    }
+    for (size_t s = 1; s <= full; s++) {
+        if ((s & (s - 1)) == 0) continue;
+        /* a cheap pre-check: any equi edge inside s? */
+        for (size_t l = (s - 1) & s; l > 0; l = (l - 1) & s) {
+            size_t r = s ^ l;
+            if (!dp[l].plan || !dp[r].plan) continue;
+            if (!linked(jg, (int64_t)l, (int64_t)r)) continue;
+            /* rows of s do not depend on the split: estimate once */
+            double rows;
+            PlRel *lp = dp[l].plan, *rp = dp[r].plan;
+            if (dp[s].plan) rows = dp[s].plan->rows;
+            else {
+                PlRel *j = make_inner(c, jg, lp, rp, (int64_t)l, (int64_t)r);
+                if (!j) return NULL;
+                dp[s].plan = j;
+                dp[s].cost = dp[l].cost + dp[r].cost + join_cost(j->rows, lp->rows, rp->rows);
+                continue;
+            }
+            double cost = dp[l].cost + dp[r].cost + join_cost(rows, lp->rows, rp->rows);
+            if (cost < dp[s].cost) {
+                PlRel *j = make_inner(c, jg, lp, rp, (int64_t)l, (int64_t)r);
+                if (!j) return NULL;
+                j->rows = rows;
+                dp[s].plan = j;
+                dp[s].cost = cost;
+            }
+        }
+    }
+    if (dp[full].plan) return dp[full].plan;
+    /* not connected: combine the maximal connected pieces, smallest first */
+    PlRel *parts[64];
+    int64_t pmask[64];
+    uint32_t np = 0;
+    size_t left = full;
+    while (left) {
+        size_t best = 0;
+        for (size_t s = left; s > 0; s = (s - 1) & left)
+            if (dp[s].plan && __builtin_popcountll(s) > __builtin_popcountll(best)) best = s;
+        parts[np] = dp[best].plan;
+        pmask[np++] = (int64_t)best;
+        left &= ~best;
+    }
+    while (np > 1) {
+        /* the biggest piece probes; the smallest other piece builds */
+        uint32_t bi = 0;
+        for (uint32_t i = 1; i < np; i++)
+            if (parts[i]->rows > parts[bi]->rows) bi = i;
+        uint32_t si = bi == 0 ? 1 : 0;
+        for (uint32_t i = 0; i < np; i++)
+            if (i != bi && parts[i]->rows < parts[si]->rows) si = i;
+        PlRel *j = make_inner(c, jg, parts[bi], parts[si], pmask[bi], pmask[si]);
+        if (!j) return NULL;
+        parts[bi] = j;
+        pmask[bi] |= pmask[si];
+        parts[si] = parts[np - 1];
+        pmask[si] = pmask[np - 1];
+        np--;
+    }
+    return parts[0];
+}
+
+static PlRel *
+order_greedy(PlCtx *c, JoinGraph *jg)
+{
+    uint32_t n = jg->n;
+    PlRel **parts = pl__alloc(c, sizeof(PlRel *) * n);
+    int64_t *pm = pl__alloc(c, sizeof(int64_t) * n);
+    if (!parts || !pm) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        parts[i] = jg->leaves[i];
+        pm[i] = (int64_t)1 << i;
+    }
+    uint32_t np = n;
+    while (np > 1) {
+        double best = INFINITY;
+        uint32_t ba = 0, bb = 1;
+        bool any_link = false;
+        for (uint32_t a = 0; a < np; a++)
+            for (uint32_t b = 0; b < np; b++) {
+                if (a == b) continue;
+                bool lk = linked(jg, pm[a], pm[b]);
+                if (any_link && !lk) continue;
+                if (lk && !any_link) {
+                    any_link = true;
+                    best = INFINITY;
+                }
+                if (parts[b]->rows > parts[a]->rows) continue; /* the smaller side builds */
+                PlRel *j = make_inner(c, jg, parts[a], parts[b], pm[a], pm[b]);
+                if (!j) return NULL;
+                if (j->rows < best) {
+                    best = j->rows;
+                    ba = a;
+                    bb = b;
+                }
+            }
+        PlRel *j = make_inner(c, jg, parts[ba], parts[bb], pm[ba], pm[bb]);
+        if (!j) return NULL;
+        parts[ba] = j;
+        pm[ba] |= pm[bb];
+        parts[bb] = parts[np - 1];
+        pm[bb] = pm[np - 1];
+        np--;
+    }
+    return parts[0];
+}
+
+static bool
+side_plain(const ExExpr *e)
+{
+    int32_t cols[8];
+    uint32_t n = 0;
+    pl__expr_collect_cols(e, cols, &n, 8);
+    return n >= 1;
+}
+
+static PlRel *
+opt_region(PlCtx *c, PlRel *r)
+{
+    Region g;
+    memset(&g, 0, sizeof g);
+    flatten(c, r, &g);
+    if (g.nleaves == 0) return r;
+    /* constant-fold the conjuncts */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < g.nquals; i++) {
+        ExExpr *q = pl__fold(c, g.quals[i]);
+        if (!q) return NULL;
+        if (pl__const_true(q)) continue;
+        g.quals[k++] = q;
+    }
+    g.nquals = k;
+    /* OR of ANDs: conjuncts common to every branch are factored out (Q19's
+     * join key), and each leaf gets the OR of what the branches say about it
+     * alone (a filter implied by the original, which stays) */
+    uint32_t nq0 = g.nquals;
+    for (uint32_t i = 0; i < nq0; i++) {
+        ExExpr *q = g.quals[i];
+        if (q->kind != EX_EXPR_OR) continue;
+        ExExpr *b0 = q->args[0];
+        uint32_t n0 = b0->kind == EX_EXPR_AND ? b0->nargs : 1;
+        for (uint32_t t = 0; t < n0; t++) {
+            ExExpr *cand = b0->kind == EX_EXPR_AND ? b0->args[t] : b0;
+            bool everywhere = true;
+            for (uint32_t br = 1; br < q->nargs && everywhere; br++) {
+                ExExpr *b = q->args[br];
+                bool found = false;
+                if (b->kind == EX_EXPR_AND) {
+                    for (uint32_t j = 0; j < b->nargs && !found; j++) found = pl__expr_equal(b->args[j], cand);
+                } else
+                    found = pl__expr_equal(b, cand);
+                everywhere = found;
+            }
+            if (everywhere) pl__push_expr(c, &g.quals, &g.nquals, &g.capquals, cand);
+        }
+        for (uint32_t l = 0; l < g.nleaves; l++) {
+            PlRel *leaf = g.leaves[l];
+            ExExpr *ors = pl__alloc(c, sizeof(ExExpr));
+            if (!ors) return NULL;
+            ors->kind = EX_EXPR_OR;
+            ors->type = k_type(K_TYPE_BOOL);
+            ors->pos = -1;
+            ors->nargs = q->nargs;
+            ors->args = pl__alloc(c, sizeof(ExExpr *) * q->nargs);
+            if (!ors->args) return NULL;
+            bool ok = true, all_same = true;
+            for (uint32_t br = 0; br < q->nargs && ok; br++) {
+                ExExpr *b = q->args[br];
+                ExExpr *part = NULL;
+                uint32_t nb = b->kind == EX_EXPR_AND ? b->nargs : 1;
+                uint32_t kept = 0;
+                for (uint32_t j = 0; j < nb; j++) {
+                    ExExpr *x = b->kind == EX_EXPR_AND ? b->args[j] : b;
+                    int32_t cols[16];
+                    uint32_t nc = 0;
+                    pl__expr_collect_cols(x, cols, &nc, 16);
+                    if (nc == 0 || !pl__expr_uses_only(x, leaf->cols, leaf->ncols)) continue;
+                    part = pl__make_and(c, part, x);
+                    kept++;
+                }
+                if (!part) ok = false; /* a branch says nothing about this leaf */
+                else {
+                    if (kept != nb) all_same = false;
+                    ors->args[br] = part;
+                }
+            }
+            if (ok && !all_same) pl__push_expr(c, &g.quals, &g.nquals, &g.capquals, ors);
+        }
+    }
+    /* semi joins onto the single leaf their condition touches */
+    PlRel **top_semis = NULL;
+    uint32_t ntop = 0, captop = 0;
+    for (uint32_t i = 0; i < g.nsemis; i++) {
+        PlRel *s = g.semis[i];
+        int target = -2;
+        for (uint32_t q = 0; q < s->nquals && target != -1; q++) {
+            int32_t cols[64];
+            uint32_t nc = 0;
+            pl__expr_collect_cols(s->quals[q], cols, &nc, 64);
+            for (uint32_t j = 0; j < nc; j++) {
+                if (rel_has_col(s->right, cols[j])) continue;
+                int l = leaf_of_col(&g, cols[j]);
+                if (l < 0 || (target >= 0 && target != l)) {
+                    target = -1;
+                    break;
+                }
+                target = l;
+            }
+        }
+        if (target >= 0) {
+            PlRel *leaf = g.leaves[target];
+            s->left = leaf;
+            uint32_t n = leaf->ncols + (s->jtype == EX_JOIN_MARK ? 1 : 0);
+            int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+            if (!cols) return NULL;
+            memcpy(cols, leaf->cols, sizeof(int32_t) * leaf->ncols);
+            if (s->jtype == EX_JOIN_MARK) cols[leaf->ncols] = s->mark_col;
+            s->cols = cols;
+            s->ncols = n;
+            s->limit = -2; /* pushed */
+            g.leaves[target] = s;
+        } else {
+            add_ptr(c, &top_semis, &ntop, &captop, s);
+        }
+    }
+    /* classify conjuncts */
+    ExExpr **join_q = NULL, **top_q = NULL;
+    uint32_t njq = 0, cjq = 0, ntq = 0, ctq = 0;
+    for (uint32_t i = 0; i < g.nquals; i++) {
+        ExExpr *q = g.quals[i];
+        int64_t m = qual_mask(&g, q);
+        if (m <= 0) pl__push_expr(c, &top_q, &ntq, &ctq, q);
+        else if ((m & (m - 1)) == 0) {
+            int l = __builtin_ctzll((unsigned long long)m);
+            g.leaves[l] = push_filter(c, g.leaves[l], q);
+            if (!g.leaves[l]) return NULL;
+        } else
+            pl__push_expr(c, &join_q, &njq, &cjq, q);
+    }
+    /* optimize and estimate the leaves */
+    for (uint32_t i = 0; i < g.nleaves; i++) {
+        g.leaves[i] = opt_leaf(c, g.leaves[i]);
+        if (!g.leaves[i]) return NULL;
+    }
+    PlRel *res;
+    if (g.nleaves == 1) {
+        res = g.leaves[0];
+        for (uint32_t i = 0; i < njq; i++) pl__push_expr(c, &top_q, &ntq, &ctq, join_q[i]);
+    } else {
+        JoinGraph jg;
+        memset(&jg, 0, sizeof jg);
+        jg.n = g.nleaves;
+        jg.leaves = g.leaves;
+        jg.quals = join_q;
+        jg.nq = njq;
+        jg.masks = pl__alloc(c, sizeof(int64_t) * (njq + 1));
+        jg.equi = pl__alloc(c, sizeof(bool) * (njq + 1));
+        if (!jg.masks || !jg.equi) return NULL;
+        for (uint32_t i = 0; i < njq; i++) {
+            ExExpr *q = join_q[i];
+            jg.masks[i] = qual_mask(&g, q);
+            if (q->kind == EX_EXPR_FUNC && q->u.func.fn == EX_FN_EQ &&
+                __builtin_popcountll((unsigned long long)jg.masks[i]) == 2) {
+                int64_t ml = qual_mask(&g, q->args[0]), mr = qual_mask(&g, q->args[1]);
+                jg.equi[i] = side_plain(q->args[0]) && side_plain(q->args[1]) && ml > 0 && mr > 0 &&
+                             (ml & (ml - 1)) == 0 && (mr & (mr - 1)) == 0 && ml != mr;
+            }
+        }
+        uint32_t lim = c->opts.dp_max_rels ? c->opts.dp_max_rels : 12;
+        if (lim > 16) lim = 16;
+        res = g.nleaves <= lim ? order_dp(c, &jg) : order_greedy(c, &jg);
+        if (!res) return NULL;
+    }
+    for (uint32_t i = 0; i < ntop; i++) {
+        PlRel *s = top_semis[i];
+        s->left = res;
+        uint32_t n = res->ncols + (s->jtype == EX_JOIN_MARK ? 1 : 0);
+        int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+        if (!cols) return NULL;
+        memcpy(cols, res->cols, sizeof(int32_t) * res->ncols);
+        if (s->jtype == EX_JOIN_MARK) cols[res->ncols] = s->mark_col;
+        s->cols = cols;
+        s->ncols = n;
+        s->right = opt(c, s->right);
+        if (!s->right) return NULL;
+        pl__estimate(c, s->right);
+        s->rows = pl__join_rows(c, (ExJoinType)s->jtype, s->quals, s->nquals, res, s->right, false);
+        res = s;
+    }
+    if (ntq) {
+        PlRel *f = pl__rel_new(c, PL_FILTER, res->ncols);
+        if (!f) return NULL;
+        memcpy(f->cols, res->cols, sizeof(int32_t) * res->ncols);
+        f->left = res;
+        f->quals = top_q;
+        f->nquals = ntq;
+        pl__estimate(c, f);
+        res = f;
+    }
+    return res;
+}
+
+static PlRel *
+opt(PlCtx *c, PlRel *r)
+{
+    if (!r) return NULL;
+    if (is_region_node(r)) return opt_region(c, r);
+    if (r->kind == PL_JOIN) {
+        /* outer joins: ON conjuncts on the inner side alone filter that side first */
+        if (r->jtype == EX_JOIN_LEFT) {
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < r->nquals; i++) {
+                ExExpr *q = r->quals[i];
+                int32_t cols[64];
+                uint32_t nc = 0;
+                pl__expr_collect_cols(q, cols, &nc, 64);
+                if (nc > 0 && pl__expr_uses_only(q, r->right->cols, r->right->ncols)) {
+                    r->right = push_filter(c, r->right, q);
+                    if (!r->right) return NULL;
+                } else
+                    r->quals[k++] = q;
+            }
+            r->nquals = k;
+        }
+        r->left = opt(c, r->left);
+        r->right = opt(c, r->right);
+        if (!r->left || !r->right) return NULL;
+        return r;
+    }
+    if (r->left) {
+        r->left = opt(c, r->left);
+        if (!r->left) return NULL;
+    }
+    if (r->right) {
+        r->right = opt(c, r->right);
+        if (!r->right) return NULL;
+    }
+    /* LIMIT over SORT becomes a top-N sort */
+    if (r->kind == PL_LIMIT && r->left->kind == PL_SORT && r->left->limit < 0) {
+        r->left->limit = r->limit;
+        r->left->offset = r->offset;
+        return r->left;
+    }
+    return r;
+}
+
+int
+pl__optimize(PlCtx *c, PlRel **rel)
+{
+    PlRel *r = opt(c, *rel);
+    if (!r) return c->err->code ? K_ERR : pl__oom(c);
+    pl__estimate(c, r);
+    *rel = r;
+    return K_OK;
+}

@@ -1,0 +1,237 @@
+/*
+ * planner_int.h — private declarations shared by the planner's files.
+ *
+ * The pieces, in the order a query goes through them:
+ *   bind.c      AST → logical plan (PlRel tree) with bound, typed
+ *               expressions; subqueries are unnested here, as each query
+ *               block is bound (unnest.c does the decorrelation)
+ *   types.c     PostgreSQL's implicit casts, operator and function typing,
+ *               literals, constant folding
+ *   unnest.c    subquery → semi/anti/mark/single-row/grouped joins
+ *   optimize.c  join regions: predicate pushdown, DP join order, estimates
+ *   estimate.c  cardinality estimation (selectivities, join sizes)
+ *   lower.c     logical → exec.h physical plan, distribution, fragments,
+ *               runtime filters, partition pruning
+ *   explain.c   EXPLAIN text and JSON
+ *   planner.c   the public entry points
+ *
+ * Column identity: every column any logical operator produces gets a
+ * query-wide id (an index into PlCtx.cols). Bound expressions are exec.h's
+ * ExExpr trees in which EX_EXPR_COLUMN's index is such a column id; lowering
+ * rewrites them to input positions. Because ids are global, predicates can
+ * move freely between operators and correlated references need no special
+ * node: a subquery's plan simply mentions columns its own operators do not
+ * produce.
+ */
+#ifndef KESTREL_PLANNER_INT_H
+#define KESTREL_PLANNER_INT_H
+
+#include "common/kestrel.h"
+#include "exec/exec.h"
+#include "parser/parser.h"
+#include "planner/planner.h"
+#include "storage/storage.h"
+
+typedef struct PlCol PlCol;
+typedef struct PlRel PlRel;
+typedef struct PlCtx PlCtx;
+typedef struct PlScope PlScope;
+
+/* Column names of an operator's input, for readable EXPLAIN expressions.
+ * Filled while lowering, indexed by ExPlan.id. */
+typedef struct PlOpNames {
+    uint32_t n;
+    const char **names;
+} PlOpNames;
+
+/* Column metadata for naming, estimation and EXPLAIN. */
+struct PlCol {
+    KType type;
+    const char *name;     /* for EXPLAIN and result naming */
+    uint32_t table_id;    /* base table column: the table, else 0 */
+    int32_t ordinal;      /* base table column ordinal, else -1 */
+    bool not_null;
+    double ndv;           /* distinct values (estimate, >= 1) */
+    double base_rows;     /* rows of the relation the ndv is about (0 = unknown) */
+    double null_frac;
+    bool has_range;       /* min/max known (as doubles, for range selectivity) */
+    double lo, hi;
+    bool hashed_dist;     /* base column that is the table's (single) hash distribution key */
+};
+
+typedef enum PlRelKind {
+    PL_SCAN = 0,
+    PL_FILTER,
+    PL_PROJECT,
+    PL_JOIN,
+    PL_AGG,
+    PL_SORT,
+    PL_LIMIT,
+    PL_VALUES,
+    PL_SETOP,
+    PL_WINDOW,
+} PlRelKind;
+
+/* A logical operator. Output columns are ids in `cols`. */
+struct PlRel {
+    uint8_t kind;  /* PlRelKind */
+    uint32_t ncols;
+    int32_t *cols;
+    double rows;   /* estimate, filled by the optimizer */
+    PlRel *left;   /* child; probe / outer side of joins */
+    PlRel *right;  /* inner / build side of joins; second input of setops */
+
+    /* SCAN */
+    const StTableDef *table;
+    uint32_t *ordinals;  /* per output column */
+    double table_rows;
+
+    /* SCAN (pushed filters), FILTER, JOIN (conjuncts of the condition) */
+    uint32_t nquals;
+    ExExpr **quals;
+
+    /* PROJECT: one expression per output column */
+    ExExpr **exprs;
+
+    /* JOIN */
+    uint8_t jtype;       /* ExJoinType */
+    int32_t mark_col;    /* MARK: the column id of the mark */
+    bool single_row;     /* right side is known to give at most one row */
+
+    /* AGG: output = ngroups group columns, then one per aggregate */
+    uint32_t ngroups;
+    ExExpr **groups;
+    uint32_t naggs;
+    ExAggSpec *aggs;
+
+    /* SORT (+ top-N), LIMIT */
+    uint32_t nkeys;
+    ExSortKey *keys;
+    int64_t limit;       /* -1 none */
+    int64_t offset;
+
+    /* VALUES: nrows * ncols row-independent cells */
+    uint32_t nrows;
+    ExExpr **cells;
+
+    /* SETOP: left and right give ncols columns each, by position */
+    uint8_t setop;       /* ExSetOpKind */
+    bool all;
+
+    /* WINDOW: output = input columns, then one per function */
+    uint32_t npart;
+    ExExpr **part;
+    uint32_t norder;
+    ExSortKey *order;
+    uint32_t nfuncs;
+    ExWindowFunc *funcs;
+};
+
+/* The state of one planning call. */
+struct PlCtx {
+    KArena *a;
+    const PlCatalog *cat;
+    PlOptions opts;
+    KErr *err;
+    const char *sql_hint; /* unused; positions come from the AST */
+
+    PlCol *cols;
+    uint32_t ncols, capcols;
+
+    /* parameters $1..$n: types (UNKNOWN until inferred) */
+    KType *param_types;
+    uint32_t nparams;
+    bool params_fixed;    /* caller gave the count; $n beyond is an error */
+
+    /* CTEs visible while binding, innermost last */
+    struct PlCte *ctes;
+    uint32_t nctes, capctes;
+
+    /* counters for lowering */
+    uint32_t next_op_id;
+    uint32_t next_exchange;
+    uint32_t next_rf;
+    int depth;
+    PlOpNames *opnames;
+    uint32_t capopnames;
+};
+
+typedef struct PlCte {
+    const char *name;
+    const PrCommonTable *def;
+    uint32_t level; /* scope depth where it was declared */
+} PlCte;
+
+/* A bound query block's result: the plan and what the select list names. */
+typedef struct PlBound {
+    PlRel *rel;
+    uint32_t nout;           /* visible output columns (rel may carry more) */
+    int32_t *out_cols;       /* column ids in select-list order */
+    const char **names;
+} PlBound;
+
+/* ---- ctx helpers (bind.c) ---- */
+int32_t pl__new_col(PlCtx *c, KType t, const char *name);
+PlRel *pl__rel_new(PlCtx *c, PlRelKind kind, uint32_t ncols);
+void *pl__alloc(PlCtx *c, size_t n); /* zeroed; NULL + err filled on OOM */
+int pl__oom(PlCtx *c);
+
+/* ---- binding (bind.c) ---- */
+K_MUSTCHECK int pl__bind_query(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out);
+
+/* ---- types and expressions (types.c) ---- */
+bool pl__is_numeric(KType t);
+/* Coerce an expression to type `to` (adds a CAST unless equal; unknown
+ * literals and parameters take the type directly). NULL + err on a bad cast. */
+ExExpr *pl__coerce(PlCtx *c, ExExpr *e, KType to, int32_t pos);
+/* The common type of two operands for comparison/arithmetic/CASE. */
+K_MUSTCHECK int pl__common_type(PlCtx *c, KType a, KType b, int32_t pos, const char *what,
+                                KType *out);
+ExExpr *pl__make_compare(PlCtx *c, ExFunc fn, ExExpr *l, ExExpr *r, int32_t pos);
+ExExpr *pl__make_arith(PlCtx *c, PrBinaryOp op, ExExpr *l, ExExpr *r, int32_t pos);
+ExExpr *pl__make_and(PlCtx *c, ExExpr *l, ExExpr *r);
+ExExpr *pl__literal(PlCtx *c, const PrLiteral *lit);
+/* Fold row-independent subtrees into constants (errors are left to run time:
+ * a subtree that fails to fold stays as it is). */
+ExExpr *pl__fold(PlCtx *c, ExExpr *e);
+bool pl__is_const(const ExExpr *e);
+bool pl__const_true(const ExExpr *e);
+bool pl__const_false_or_null(const ExExpr *e);
+/* Column-id helpers. */
+ExExpr *pl__col_ref(PlCtx *c, int32_t colid);
+bool pl__expr_uses_only(const ExExpr *e, const int32_t *cols, uint32_t ncols);
+void pl__expr_collect_cols(const ExExpr *e, int32_t *out, uint32_t *n, uint32_t cap);
+bool pl__expr_has_col(const ExExpr *e, int32_t colid);
+bool pl__expr_equal(const ExExpr *x, const ExExpr *y);
+ExExpr *pl__expr_copy_map(PlCtx *c, const ExExpr *e, const int32_t *from, ExExpr *const *to,
+                          uint32_t n);
+/* Split an AND tree into conjuncts (appends to a growable array). */
+void pl__conjuncts(PlCtx *c, ExExpr *e, ExExpr ***arr, uint32_t *n, uint32_t *cap);
+void pl__push_expr(PlCtx *c, ExExpr ***arr, uint32_t *n, uint32_t *cap, ExExpr *e);
+
+/* ---- unnesting (unnest.c) ---- */
+/* Apply a subquery used as a WHERE conjunct (EXISTS, NOT EXISTS, IN, NOT IN,
+ * op ANY/ALL) to `rel`: returns the new plan (a semi/anti join). */
+K_MUSTCHECK int pl__unnest_predicate(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated,
+                                     PlScope *scope);
+/* A subquery as a value (scalar, or EXISTS/IN not at conjunct level): joins
+ * it onto *rel and returns the column holding the value. */
+K_MUSTCHECK int pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope,
+                                 int32_t *colid);
+
+/* ---- optimization (optimize.c, estimate.c) ---- */
+K_MUSTCHECK int pl__optimize(PlCtx *c, PlRel **rel);
+double pl__selectivity(PlCtx *c, const ExExpr *e, double rows);
+void pl__estimate(PlCtx *c, PlRel *r);
+double pl__col_ndv(PlCtx *c, int32_t colid, double rows);
+double pl__row_width(PlCtx *c, const PlRel *r);
+
+/* ---- lowering (lower.c) ---- */
+K_MUSTCHECK int pl__lower(PlCtx *c, PlRel *root, uint32_t nout, const int32_t *out_cols,
+                          const char **names, ExQueryPlan **out);
+
+/* ---- explain (explain.c) ---- */
+void pl__explain_text(PlCtx *c, const ExQueryPlan *q, KBuf *out);
+void pl__explain_json(PlCtx *c, const ExQueryPlan *q, KBuf *out);
+
+#endif /* KESTREL_PLANNER_INT_H */
