@@ -92,7 +92,7 @@ cmp_str(const void *a, const void *b)
 static __attribute__((unused)) const char *
 trows_text(TRows *r, bool sorted, char *buf, size_t cap)
 {
-    if (sorted) qsort(r->rows, r->n, sizeof(char *), cmp_str);
+    if (sorted && r->n) qsort(r->rows, r->n, sizeof(char *), cmp_str);
     size_t len = 0;
     buf[0] = 0;
     for (size_t i = 0; i < r->n && len + 2 < cap; i++)
