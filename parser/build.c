@@ -1731,6 +1731,31 @@ pr__set(PrParse *p, PrToken t, bool local, PrToken name, PrList *values)
 }
 
 PrNode *
+pr__set_txn(PrParse *p, PrToken t, bool session, PrNode *mode)
+{
+    if (p->failed || !mode) return NULL;
+    PrDefElem *d = (PrDefElem *)mode;
+    PrLiteral *v = (PrLiteral *)d->value;
+    PrSet *n = PR_NEW(p, Set, t.pos);
+    if (!n) return NULL;
+    const char *base = !strcmp(d->name, "isolation") ? "transaction_isolation"
+                       : !strcmp(d->name, "read_only") ? "transaction_read_only"
+                                                       : "transaction_deferrable";
+    n->name = session ? k_sprintf(p->arena, "default_%s", base) : base;
+    if (!n->name) {
+        pr__oom(p);
+        return NULL;
+    }
+    if (strcmp(d->name, "isolation") != 0) { /* booleans as PostgreSQL shows them */
+        const char *on = !strcmp(v->text, "true") ? "on" : "off";
+        v->text = on;
+        v->len = (uint32_t)strlen(on);
+    }
+    n->values = pr__list1(p, v);
+    return (PrNode *)n;
+}
+
+PrNode *
 pr__show(PrParse *p, PrToken t, const PrToken *name)
 {
     PrShow *n = PR_NEW(p, Show, t.pos);

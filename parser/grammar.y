@@ -95,7 +95,7 @@ pr__lemon_size(void)
     MINUTE MONTH NAMES NEXT NO NULLS OF OTHERS OVER OVERLAY PARTITION POSITION PRECEDING
     PRECISION PREPARE QUOTE RANDOMLY RANGE READ RECURSIVE REFRESH RELEASE RENAME REPEATABLE
     REPLACE REPLICATED RESET RESTART RESTRICT ROLLBACK ROLLUP ROW ROWS SAVEPOINT SCHEMA SECOND
-    SERIALIZABLE SESSION SET SETS SHOW START STDIN STDOUT SUBSTRING TEMP TEMPORARY TIES TIME
+    SERIALIZABLE SESSION CHARACTERISTICS SET SETS SHOW START STDIN STDOUT SUBSTRING TEMP TEMPORARY TIES TIME
     TIMESTAMP TRANSACTION TRIM TRUNCATE TYPE AT UNBOUNDED UNCOMMITTED UNKNOWN UNLOGGED UPDATE
     VALUES VARYING VIEW WITHOUT WORK WRITE YEAR ZONE.
 
@@ -1064,6 +1064,10 @@ utility_stmt(A) ::= SET(T) opt_set_scope(L) TIME ZONE LOCAL.
     { A = pr__set(p, T, L, pr__str_token("timezone"), NULL); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) NAMES var_value(V).
     { A = pr__set(p, T, L, pr__str_token("client_encoding"), pr__list1(p, V)); }
+/* SET [SESSION CHARACTERISTICS AS] TRANSACTION mode: one mode, as the
+ * setting it changes (JDBC's setTransactionIsolation / setReadOnly) */
+utility_stmt(A) ::= SET(T) SESSION CHARACTERISTICS AS TRANSACTION txn_mode(M). { A = pr__set_txn(p, T, true, M); }
+utility_stmt(A) ::= SET(T) TRANSACTION txn_mode(M). { A = pr__set_txn(p, T, false, M); }
 utility_stmt(A) ::= SHOW(T) var_name(N). { A = pr__show(p, T, &N); }
 utility_stmt(A) ::= SHOW(T) TIME ZONE. { A = pr__show_word(p, T, "timezone"); }
 utility_stmt(A) ::= SHOW(T) TRANSACTION ISOLATION LEVEL. { A = pr__show_word(p, T, "transaction_isolation"); }

@@ -8,7 +8,8 @@
  * never do. The printer quotes identifiers that collide with the reserved
  * ones (pr_keyword_kind).
  *
- * Interface routines: pr__keyword_lookup, pr_keyword_kind.
+ * Interface routines: pr__keyword_lookup, pr_keyword_kind, pr__keyword_count,
+ * pr__keyword_at (the tests walk the table).
  */
 #include "parser/parser_int.h"
 #include "grammar.h"
@@ -37,6 +38,7 @@ static const PrKeyword keywords[] = {
     {"cast", PR_TK_CAST, PR_KW_RESERVED},
     {"char", PR_TK_CHAR, PR_KW_COL_NAME},
     {"character", PR_TK_CHARACTER, PR_KW_COL_NAME},
+    {"characteristics", PR_TK_CHARACTERISTICS, PR_KW_UNRESERVED},
     {"check", PR_TK_CHECK, PR_KW_RESERVED},
     {"collate", PR_TK_COLLATE, PR_KW_RESERVED},
     {"column", PR_TK_COLUMN, PR_KW_RESERVED},
@@ -248,6 +250,18 @@ pr__keyword_lookup(const char *word, size_t len)
         else lo = mid + 1;
     }
     return NULL;
+}
+
+size_t
+pr__keyword_count(void)
+{
+    return K_ARRAY_LEN(keywords);
+}
+
+const PrKeyword *
+pr__keyword_at(size_t i)
+{
+    return i < K_ARRAY_LEN(keywords) ? &keywords[i] : NULL;
 }
 
 PrKeywordKind

@@ -62,6 +62,8 @@ typedef struct PrKeyword {
 } PrKeyword;
 /* Look a word up (case-insensitive); NULL when it is not a keyword. */
 const PrKeyword *pr__keyword_lookup(const char *word, size_t len);
+size_t pr__keyword_count(void);
+const PrKeyword *pr__keyword_at(size_t i);
 
 /* ---- lemon parser (grammar.c) ---- */
 size_t pr__lemon_size(void);
@@ -267,6 +269,7 @@ PrNode *pr__analyze(PrParse *p, PrToken t, bool verbose, PrList *tables);
 PrNode *pr__explain(PrParse *p, PrToken t, PrList *opts, PrNode *stmt);
 PrList *pr__explain_opts(PrParse *p, const PrToken *analyze, bool verbose);
 PrNode *pr__set(PrParse *p, PrToken t, bool local, PrToken name, PrList *values);
+PrNode *pr__set_txn(PrParse *p, PrToken t, bool session, PrNode *mode);
 PrNode *pr__show(PrParse *p, PrToken t, const PrToken *name);
 PrNode *pr__show_word(PrParse *p, PrToken t, const char *name);
 PrNode *pr__reset(PrParse *p, PrToken t, const PrToken *name);

@@ -15,6 +15,7 @@
 
 #include "common/kestrel.h"
 #include "parser/parser.h"
+#include "parser/parser_int.h"
 
 static KArena *arena;
 
@@ -154,6 +155,16 @@ test_keywords_as_names(void **state)
     s = sel("select a year, b as first from t as value");
     assert_string_equal(PR_CAST(ResTarget, s->targets->items[0])->name, "year");
     assert_string_equal(PR_CAST(RangeVar, s->from->items[0])->alias->name, "value");
+    /* the table is sorted and every entry finds itself, in any case */
+    for (size_t i = 0; i < pr__keyword_count(); i++) {
+        const PrKeyword *k = pr__keyword_at(i);
+        if (i > 0) assert_true(strcmp(pr__keyword_at(i - 1)->name, k->name) < 0);
+        assert_ptr_equal(pr__keyword_lookup(k->name, strlen(k->name)), k);
+        char up[32];
+        size_t n = strlen(k->name);
+        for (size_t j = 0; j <= n; j++) up[j] = (char)(k->name[j] >= 'a' && k->name[j] <= 'z' ? k->name[j] - 32 : k->name[j]);
+        assert_ptr_equal(pr__keyword_lookup(up, n), k);
+    }
     assert_int_equal(pr_keyword_kind("SELECT", 6), PR_KW_RESERVED);
     assert_int_equal(pr_keyword_kind("year", 4), PR_KW_UNRESERVED);
     assert_int_equal(pr_keyword_kind("l_year", 6), PR_KW_NONE);
@@ -698,6 +709,12 @@ test_client_catalog_queries(void **state)
     assert_int_equal(PR_CAST(BinaryExpr, target(s, 6))->op, PR_OP_EQ);
     parse1("SET application_name = 'PostgreSQL JDBC Driver'");
     parse1("SET extra_float_digits = 3");
+    PrSet *st = PR_CAST(Set, parse1("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+    assert_string_equal(st->name, "default_transaction_isolation");
+    assert_string_equal(PR_CAST(Literal, st->values->items[0])->text, "read committed");
+    st = PR_CAST(Set, parse1("set transaction read only"));
+    assert_string_equal(st->name, "transaction_read_only");
+    assert_string_equal(PR_CAST(Literal, st->values->items[0])->text, "on");
     parse1("select version()");
     parse1("select current_schema(), current_user, session_user");
 }
