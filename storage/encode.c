@@ -60,10 +60,41 @@ st__colbuf_clear(StColBuf *c)
     k_buf_clear(&c->bytes);
 }
 
+/* Grow the buffer to hold at least `need` rows. */
+static int
+colbuf_grow(StColBuf *c, uint32_t need, KErr *err)
+{
+    if (need <= c->cap) return K_OK;
+    uint32_t nc = c->cap ? c->cap : 1024;
+    while (nc < need) nc *= 2;
+    size_t w = c->phys == ST_PHYS_STR ? 4 : st__width(c->phys);
+    size_t oldw = (c->cap + 63) / 64 + 1, neww = (nc + 63) / 64 + 1;
+    uint8_t *d = realloc(c->data, (size_t)nc * w + 16);
+    if (d) c->data = d;
+    uint64_t *v = realloc(c->valid, neww * 8);
+    if (v) {
+        memset(v + oldw, 0, (neww - oldw) * 8);
+        c->valid = v;
+    }
+    uint64_t *o = c->phys == ST_PHYS_STR ? realloc(c->offs, (size_t)nc * 8 + 8) : NULL;
+    if (o) c->offs = o;
+    if (!d || !v || (c->phys == ST_PHYS_STR && !o))
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory while buffering rows");
+    c->cap = nc;
+    return K_OK;
+}
+
+size_t
+st__colbuf_bytes(const StColBuf *c)
+{
+    size_t w = c->phys == ST_PHYS_STR ? 12 : st__width(c->phys);
+    return (size_t)c->n * w + c->bytes.len;
+}
+
 int
 st__colbuf_append(StColBuf *c, const KVector *v, const uint32_t *rows, uint32_t n, KErr *err)
 {
-    K_ASSERT(c->n + n <= c->cap);
+    if (colbuf_grow(c, c->n + n, err) != K_OK) return K_ERR;
     size_t w = st__width(c->phys);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = rows[i];

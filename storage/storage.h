@@ -92,6 +92,9 @@ typedef struct StDbOptions {
     int zstd_level;
     /* Skip fsync (tests and throwaway benchmarks only). */
     bool no_fsync;
+    /* Bytes of rows one writer may buffer across partitions before it
+     * writes the largest partial row group early (0 = 256 MiB). */
+    size_t load_memory;
 } StDbOptions;
 
 #define ST_DEFAULT_ROW_GROUP (60 * K_VECTOR_SIZE)

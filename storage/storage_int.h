@@ -219,7 +219,8 @@ void st__datum_get(KReader *r, StDatum *d, KType t);
 /* ------------------------------------------------------------------ */
 /* Column buffers and chunk encoding (encode.c)                         */
 /* ------------------------------------------------------------------ */
-/* Rows of one column being collected for a row group. Fixed-width values
+/* Rows of one column being collected for a row group (grows on demand up
+ * to the row-group size). Fixed-width values
  * in `data` (st__width each); strings as lengths + offsets into `bytes`. */
 typedef struct StColBuf {
     StPhys phys;
@@ -234,6 +235,8 @@ typedef struct StColBuf {
 
 K_MUSTCHECK int st__colbuf_init(StColBuf *c, KType t, uint32_t cap, KErr *err);
 void st__colbuf_free(StColBuf *c);
+/* Bytes the buffered rows occupy (values, string bytes). */
+size_t st__colbuf_bytes(const StColBuf *c);
 void st__colbuf_clear(StColBuf *c);
 /* Append rows [from, from+n) (physical rows, or through sel) of a vector. */
 K_MUSTCHECK int st__colbuf_append(StColBuf *c, const KVector *v, const uint32_t *rows, uint32_t n,

@@ -22,8 +22,15 @@
 
 #include "storage/storage_int.h"
 
+/* Buffered rows of all partitions of one writer are kept under
+ * opts.load_memory bytes (default below): past it the largest partial
+ * buffer is written as a (short) row group, so a load into many partitions
+ * does not hold a full row group per partition in memory. */
+#define ST_WRITER_BUDGET ((size_t)256 << 20)
+
 typedef struct WPart {
     uint32_t part_id;
+    size_t buf_bytes; /* st__colbuf_bytes over buf */
     bool has_lo, has_hi;
     int64_t lo, hi;
     StColBuf *buf;    /* ncols; NULL until the first row */
@@ -46,6 +53,8 @@ struct StWriter {
     uint32_t rg_rows;
     pthread_mutex_t lock;
     atomic_uint_fast64_t rows;
+    size_t buffered; /* bytes in all partitions' buffers (under lock) */
+    size_t budget;
     bool failed;
     KErr first_err;
 };
@@ -67,7 +76,7 @@ new_bufs(StWriter *w, KErr *err)
         return NULL;
     }
     for (uint32_t c = 0; c < w->ncols; c++) {
-        if (st__colbuf_init(&b[c], w->types[c], w->rg_rows, err) != K_OK) {
+        if (st__colbuf_init(&b[c], w->types[c], K_MIN(w->rg_rows, 4096u), err) != K_OK) {
             free_bufs(b, c);
             return NULL;
         }
@@ -85,6 +94,7 @@ st_writer_begin(StDb *db, uint32_t table_id, StWriter **out, KErr *err)
     w->db = db;
     w->table_id = table_id;
     w->rg_rows = db->opts.row_group_rows;
+    w->budget = db->opts.load_memory ? db->opts.load_memory : ST_WRITER_BUDGET;
     pthread_mutex_lock(&db->lock);
     StTable *t = st__table_by_id(db, table_id);
     if (!t) {
@@ -356,12 +366,26 @@ st_writer_append(StWriter *w, const KBatch *b, KErr *err)
             for (uint32_t c = 0; c < w->ncols && rc == K_OK; c++)
                 rc = st__colbuf_append(&p->buf[c], &b->cols[c], sel + at, take, err);
             at += take;
-            if (rc == K_OK && p->buf[0].n == w->rg_rows) {
+            size_t nb = 0;
+            for (uint32_t c = 0; c < w->ncols; c++) nb += st__colbuf_bytes(&p->buf[c]);
+            w->buffered += nb - p->buf_bytes;
+            p->buf_bytes = nb;
+            WPart *fp = p;
+            if (rc == K_OK && p->buf[0].n < w->rg_rows && w->buffered > w->budget) {
+                /* over budget: write out the largest partial buffer */
+                for (uint32_t k = 0; k < w->nparts; k++)
+                    if (w->parts[k].buf && w->parts[k].buf_bytes > fp->buf_bytes) fp = &w->parts[k];
+                full = fp->buf;
+            } else if (rc == K_OK && p->buf[0].n == w->rg_rows) {
                 full = p->buf;
-                p->buf = NULL;
+            }
+            if (full) {
+                fp->buf = NULL;
+                w->buffered -= fp->buf_bytes;
+                fp->buf_bytes = 0;
             }
             pthread_mutex_unlock(&w->lock);
-            if (full && flush_group(w, p, full, err) != K_OK) rc = K_ERR;
+            if (full && flush_group(w, fp, full, err) != K_OK) rc = K_ERR;
         }
     }
     free(sel);

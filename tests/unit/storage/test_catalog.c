@@ -592,6 +592,25 @@ test_partitions(void **state)
     assert_int_equal(st_writer_append(w, b, &err), K_ERR);
     assert_int_equal(err.code, K_INTEGRITY_CONSTRAINT_VIOLATION);
     st_writer_abort(w);
+    /* a writer with a tiny memory budget cuts short row groups early but
+     * loses nothing */
+    {
+        char *d2 = tmp_dir("budget");
+        StDbOptions o2 = {.row_group_rows = 8192, .no_fsync = true, .load_memory = 20000};
+        StDb *db2;
+        CHECK_OK(st_db_open(d2, &o2, NULL, &db2, &err), &err);
+        uint32_t t2;
+        CHECK_OK(st_table_create(db2, &def, &t2, &err), &err);
+        CHECK_OK(st_partition_add_ranges(db2, t2, lo, hi, 7, &err), &err);
+        load_ints(db2, t2, 0, 2557 * 3, &err);
+        assert_int_equal(count_rows(db2, t2), 2557 * 3);
+        CHECK_OK(st_table_stats(db2, t2, ST_ALL_PARTITIONS, &ts, &err), &err);
+        assert_int_equal(ts.rows, 2557 * 3);
+        assert_true(ts.row_groups > 7); /* budget forced extra, shorter groups */
+        st_db_close(db2);
+        rm_rf(d2);
+        free(d2);
+    }
     /* scan one partition only */
     uint32_t pid = got->parts[2].id;
     StScanOptions so = {.npart_ids = 1, .part_ids = &pid};
