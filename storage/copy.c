@@ -400,13 +400,10 @@ split_text(Parser *ps, const char *p, const char *e, uint32_t *nf, KErr *err)
     char *o = ps->scratch;
     const char *fs = p;
     char *os = o;
-    bool escaped = false;
     while (1) {
         if (p == e || *p == d->delim) {
             /* the NULL marker is compared with the raw text */
             size_t rawn = (size_t)(p - fs);
-            bool isnull = !escaped ? false : false;
-            (void)isnull;
             if (rawn == d->null_len && memcmp(fs, d->null_str, rawn) == 0) {
                 if (!add_field(ps, nf, fs, rawn, false)) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
             } else {
@@ -416,13 +413,11 @@ split_text(Parser *ps, const char *p, const char *e, uint32_t *nf, KErr *err)
             p++;
             fs = p;
             os = o;
-            escaped = false;
             continue;
         }
         if (*p == '\\' && p + 1 < e) {
             p++;
             *o++ = text_escape(&p, e);
-            escaped = true;
             continue;
         }
         *o++ = *p++;
@@ -438,7 +433,6 @@ split_csv(Parser *ps, const char *p, const char *e, uint32_t *nf, KErr *err)
     if (!ensure_scratch(ps, (size_t)(e - p) + 1)) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     char *o = ps->scratch;
     for (;;) {
-        const char *fs = p;
         char *os = o;
         bool quoted = false;
         while (p < e && *p != d->delim) {
@@ -464,18 +458,17 @@ split_csv(Parser *ps, const char *p, const char *e, uint32_t *nf, KErr *err)
             }
             *o++ = *p++;
         }
-        (void)fs;
         if (!add_field(ps, nf, os, (size_t)(o - os), quoted)) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
         if (p >= e) return K_OK;
         p++; /* delimiter */
     }
 }
 
+/* Text format: the raw field equals the NULL string (split_text marks
+ * fields it unescaped as quoted). CSV: an unquoted field equal to it. */
 static bool
 field_is_null(const CopyDesc *d, const Field *f)
 {
-    if (d->format == ST_COPY_TEXT)
-        return !f->quoted && f->n == d->null_len && memcmp(f->p, d->null_str, f->n) == 0;
     return !f->quoted && f->n == d->null_len && memcmp(f->p, d->null_str, f->n) == 0;
 }
 
@@ -516,9 +509,9 @@ parse_record(Parser *ps, const char *p, const char *e, KErr *err)
 }
 
 /* Parse the records of [p, end). With at_eof false the last record must
- * end with a newline; *stop receives where parsing stopped. `skip_first`
- * drops the first record (HEADER). `stop_flag`: stop early when another
- * thread failed before `p`. */
+ * end with a newline; *stop receives where parsing stopped (the bad
+ * record's start on error). `skip_first` drops the first record (HEADER);
+ * with `end_marker` set, a "\." line ends the data (text format). */
 static int
 parse_buffer(Parser *ps, const char *p, const char *end, bool at_eof, bool skip_first, bool *end_marker,
              const char **stop, KErr *err)
