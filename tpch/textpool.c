@@ -14,15 +14,19 @@
  *
  * This is exactly the text dbgen writes: words end with a space, commas and
  * sentence terminators replace the space before them, and each sentence is
- * followed by a space. Every 32nd token we record its byte position
- * (`cp_pos`), and for each 256-byte bucket of the pool the last checkpoint
- * at or before it (`bucket`), so a slice is found with one lookup, a short
- * walk over token lengths, and one 16-byte copy per token it covers.
+ * followed by a space. For each 128-byte bucket of the text we record where
+ * to start reading (`bucket`: the last token that starts at or before the
+ * bucket, and how far before), so a slice is found with one lookup, a walk
+ * over at most ~128 bytes of token lengths, and one 16-byte copy per token
+ * it covers. Both arrays ask for transparent huge pages: comment offsets
+ * are random over the whole pool, and 4 KB pages would make nearly every
+ * slice a TLB miss.
  *
  * The pool is built once per process under pthread_once and is read-only
  * afterwards, so any number of threads can copy from it.
  *
- * Interface routines: tpch__textpool_init(), tpch__textpool_copy().
+ * Interface routines: tpch__textpool_init(), tpch__textpool_copy(),
+ * tpch__textpool_prefetch1(), tpch__textpool_prefetch2().
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,8 +34,8 @@
 
 #include "tpch/tpch_int.h"
 
-#define CP_SHIFT     5                             /* checkpoint every 32 tokens */
-#define BUCKET_SHIFT 8                             /* 256-byte buckets */
+#define BUCKET_SHIFT 7                             /* 128-byte buckets */
+#define DELTA_SHIFT  27                            /* bucket entry: token | delta << 27 */
 #define MAX_TOKENS   ((size_t)TPCH_TEXT_POOL_SIZE) /* each token advances >= 1 byte */
 
 enum { MOD_COMMA = 0, MOD_TERM = 1 }; /* MOD_TERM + terminator index */
@@ -40,10 +44,9 @@ typedef struct Pool {
     uint8_t *codes;
     size_t ncodes;
     size_t codes_map; /* bytes mapped for codes */
-    uint32_t *cp_pos;
-    size_t ncp;
-    uint32_t *bucket;
+    uint32_t *bucket; /* per bucket: token index | (bucket start - its pos) << 27 */
     size_t nbuckets;
+    size_t bucket_map;
     /* token tables */
     const char *text[256];
     uint8_t len[256]; /* bytes of text */
@@ -98,7 +101,6 @@ typedef struct Builder {
 static inline void
 emit(Builder *b, int code)
 {
-    if ((b->n & ((1u << CP_SHIFT) - 1)) == 0) pool.cp_pos[b->n >> CP_SHIFT] = (uint32_t)b->pos;
     pool.codes[b->n++] = (uint8_t)code;
     b->pos += pool.adv[code];
 }
@@ -185,11 +187,13 @@ build(void)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) return;
     pool.codes = m;
-    size_t cp_cap = (MAX_TOKENS >> CP_SHIFT) + 1;
-    pool.cp_pos = malloc(cp_cap * sizeof(uint32_t));
+    madvise(m, pool.codes_map, MADV_HUGEPAGE); /* a hint: fine if refused */
     pool.nbuckets = ((size_t)TPCH_TEXT_POOL_SIZE >> BUCKET_SHIFT) + 1;
-    pool.bucket = malloc(pool.nbuckets * sizeof(uint32_t));
-    if (!pool.cp_pos || !pool.bucket) return;
+    pool.bucket_map = K_ALIGN_UP(pool.nbuckets * sizeof(uint32_t), 4096);
+    m = mmap(NULL, pool.bucket_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return;
+    pool.bucket = m;
+    madvise(m, pool.bucket_map, MADV_HUGEPAGE);
 
     Builder b = {{tpch__streams[S_TEXT].seed, 0}, 0, 0};
     int64_t wordlen = 0;
@@ -199,23 +203,27 @@ build(void)
         wordlen += (needed >= s) ? s : needed; /* the last sentence is cut */
     }
     pool.ncodes = b.n;
-    pool.ncp = (b.n + (1u << CP_SHIFT) - 1) >> CP_SHIFT;
-    /* give back the untouched tail of the reservation */
-    size_t used = K_ALIGN_UP(pool.ncodes + 64, 4096);
+    if (pool.ncodes >= (1u << DELTA_SHIFT)) return; /* cannot happen: ~45M tokens */
+    /* give back the untouched tail of the reservation (whole 2 MB pages) */
+    size_t used = K_ALIGN_UP(pool.ncodes + 64, 2u << 20);
     if (used < pool.codes_map) {
         munmap(pool.codes + used, pool.codes_map - used);
         pool.codes_map = used;
     }
-    uint32_t *shrunk = realloc(pool.cp_pos, pool.ncp * sizeof(uint32_t));
-    if (shrunk) pool.cp_pos = shrunk;
-
-    size_t c = 0;
-    for (size_t bk = 0; bk < pool.nbuckets; bk++) {
-        uint64_t at = (uint64_t)bk << BUCKET_SHIFT;
-        while (c + 1 < pool.ncp && pool.cp_pos[c + 1] <= at) c++;
-        pool.bucket[bk] = (uint32_t)c;
+    /* Bucket k starts at byte B = k * 128. Token t occupies [pos, pos + adv)
+     * in the walk below (pos = end of the text before it); the bucket gets
+     * the token whose span contains B, and B - pos (< 16). */
+    int64_t pos = 0;
+    size_t bk = 0;
+    for (size_t t = 0; t < pool.ncodes && bk < pool.nbuckets; t++) {
+        int64_t end = pos + pool.adv[pool.codes[t]];
+        while (bk < pool.nbuckets && ((int64_t)bk << BUCKET_SHIFT) < end) {
+            int64_t delta = ((int64_t)bk << BUCKET_SHIFT) - pos;
+            pool.bucket[bk++] = (uint32_t)t | (uint32_t)delta << DELTA_SHIFT;
+        }
+        pos = end;
     }
-    pool.ok = true;
+    pool.ok = bk == pool.nbuckets;
 }
 
 int
@@ -227,12 +235,25 @@ tpch__textpool_init(KErr *err)
 }
 
 void
+tpch__textpool_prefetch1(int64_t offset)
+{
+    __builtin_prefetch(&pool.bucket[offset >> BUCKET_SHIFT]);
+}
+
+void
+tpch__textpool_prefetch2(int64_t offset)
+{
+    uint32_t e = pool.bucket[offset >> BUCKET_SHIFT];
+    __builtin_prefetch(&pool.codes[e & ((1u << DELTA_SHIFT) - 1)]);
+}
+
+void
 tpch__textpool_copy(int64_t offset, int len, char *out)
 {
-    size_t c = pool.bucket[offset >> BUCKET_SHIFT];
-    while (c + 1 < pool.ncp && pool.cp_pos[c + 1] <= (uint64_t)offset) c++;
-    size_t t = c << CP_SHIFT;
-    int64_t pos = pool.cp_pos[c]; /* end of the text before token t */
+    uint32_t e = pool.bucket[offset >> BUCKET_SHIFT];
+    size_t t = e & ((1u << DELTA_SHIFT) - 1);
+    /* end of the text before token t */
+    int64_t pos = ((offset >> BUCKET_SHIFT) << BUCKET_SHIFT) - (int64_t)(e >> DELTA_SHIFT);
     /* skip tokens that end at or before the slice */
     for (;;) {
         int code = pool.codes[t];

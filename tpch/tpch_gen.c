@@ -271,6 +271,16 @@ gen_part(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
 {
     int64_t key = g->next;
     TpchRow *r = &g->row;
+    /* comment slices first, prefetched (see gen_order) */
+    int64_t poff = tpch__unif(&g->s[S_P_CMNT], 0, TPCH_TEXT_POOL_SIZE - 22);
+    int64_t plen = tpch__unif(&g->s[S_P_CMNT], 5, 22);
+    tpch__textpool_prefetch1(poff);
+    int64_t soff[SUPP_PER_PART], slen[SUPP_PER_PART];
+    for (int s = 0; s < SUPP_PER_PART; s++) {
+        soff[s] = tpch__unif(&g->s[S_PS_CMNT], 0, TPCH_TEXT_POOL_SIZE - 198);
+        slen[s] = tpch__unif(&g->s[S_PS_CMNT], 49, 198);
+        tpch__textpool_prefetch1(soff[s]);
+    }
     tpch__row_reset(r);
     tpch__put_int(r, key);
     /* name: five distinct colors from a fresh permutation of the 92 */
@@ -292,6 +302,7 @@ gen_part(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         }
         tpch__row_end(r, p);
     }
+    tpch__textpool_prefetch2(poff);
     int64_t mfg = tpch__unif(&g->s[S_P_MFG], 1, 5);
     tpch__put_tagged(r, "Manufacturer#", mfg, 1);
     int64_t brnd = tpch__unif(&g->s[S_P_BRND], 1, 5);
@@ -300,8 +311,10 @@ gen_part(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     tpch__put_int(r, tpch__unif(&g->s[S_P_SIZE], 1, 50));
     put_pick(r, D_P_CNTR, &g->s[S_P_CNTR]);
     tpch__put_money(r, retail_price(key));
-    int64_t clen;
-    put_text(r, &g->s[S_P_CMNT], 5, 22, &clen);
+    for (int s = 0; s < SUPP_PER_PART; s++) tpch__textpool_prefetch2(soff[s]);
+    char *c = tpch__row_begin(r);
+    tpch__textpool_copy(poff, (int)plen, c);
+    tpch__row_end(r, c + plen);
     if ((g->want & (1u << TPCH_PART)) && emit(ctx, TPCH_PART, r, err) != K_OK) return K_ERR;
 
     for (int s = 0; s < SUPP_PER_PART; s++) {
@@ -310,7 +323,9 @@ gen_part(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         tpch__put_int(r, part_supp_bridge(&g->sf, key, s));
         tpch__put_int(r, tpch__unif(&g->s[S_PS_QTY], 1, 9999));
         tpch__put_money(r, tpch__unif(&g->s[S_PS_SCST], 100, 100000));
-        put_text(r, &g->s[S_PS_CMNT], 49, 198, &clen);
+        c = tpch__row_begin(r);
+        tpch__textpool_copy(soff[s], (int)slen[s], c);
+        tpch__row_end(r, c + slen[s]);
         if ((g->want & (1u << TPCH_PARTSUPP)) && emit(ctx, TPCH_PARTSUPP, r, err) != K_OK)
             return K_ERR;
     }
@@ -404,7 +419,22 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
     int64_t lines = tpch__unif(&g->s[S_O_LCNT], 1, 7);
     int64_t total = 0;
     int ocnt = 0;
+    /* Comment offsets are random over the 45 MB pool, so each copy would
+     * wait on two cache misses. Draw them first (each stream keeps its own
+     * order), prefetch their index entries now and their tokens one line
+     * ahead. */
+    int64_t coffs[8], clens[8];
     for (int64_t ln = 0; ln < lines; ln++) {
+        coffs[ln] = tpch__unif(&g->s[S_L_CMNT], 0, TPCH_TEXT_POOL_SIZE - 43);
+        clens[ln] = tpch__unif(&g->s[S_L_CMNT], 10, 43);
+        tpch__textpool_prefetch1(coffs[ln]);
+    }
+    int64_t ooff = tpch__unif(&g->s[S_O_CMNT], 0, TPCH_TEXT_POOL_SIZE - 78);
+    int64_t olen = tpch__unif(&g->s[S_O_CMNT], 19, 78);
+    tpch__textpool_prefetch1(ooff);
+    tpch__textpool_prefetch2(coffs[0]);
+    for (int64_t ln = 0; ln < lines; ln++) {
+        tpch__textpool_prefetch2(ln + 1 < lines ? coffs[ln + 1] : ooff);
         int64_t qty = tpch__unif(&g->s[S_L_QTY], 1, 50);
         int64_t disc = tpch__unif(&g->s[S_L_DCNT], 0, 10);
         int64_t tax = tpch__unif(&g->s[S_L_TAX], 0, 8);
@@ -413,9 +443,7 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         const TpchDist *sm = &tpch__dists[D_SMODE];
         int mk = tpch__pick(sm, &g->s[S_L_SMODE]);
         tpch__row_reset(l);
-        /* comment drawn now, placed last */
-        int64_t coff = tpch__unif(&g->s[S_L_CMNT], 0, TPCH_TEXT_POOL_SIZE - 43);
-        int64_t clen = tpch__unif(&g->s[S_L_CMNT], 10, 43);
+        int64_t coff = coffs[ln], clen = clens[ln];
         int64_t partkey = tpch__unif(&g->s[S_L_PKEY], 1, pmax);
         int64_t supp_num = tpch__unif(&g->s[S_L_SKEY], 0, 3);
         int64_t suppkey = part_supp_bridge(&g->sf, partkey, supp_num);
@@ -469,11 +497,11 @@ gen_order(TpchGen *g, TpchEmitFn emit, void *ctx, KErr *err)
         tpch__put_str(o, prio->entries[pk].text, prio->lens[pk]);
         tpch__put_tagged(o, "Clerk#", clerk, 9);
         tpch__put_int(o, 0);
-        int64_t clen;
-        put_text(o, &g->s[S_O_CMNT], 19, 78, &clen);
+        char *c = tpch__row_begin(o);
+        tpch__textpool_copy(ooff, (int)olen, c);
+        tpch__row_end(o, c + olen);
         if (emit(ctx, TPCH_ORDERS, o, err) != K_OK) return K_ERR;
     }
-    /* when orders are not wanted, row_stop() still moves O_CMNT by 2 */
     return K_OK;
 }
 

@@ -206,6 +206,10 @@ int tpch__nation_region(int i);
 K_MUSTCHECK int tpch__textpool_init(KErr *err);
 /* Copy `len` bytes of the pool starting at `offset` into out. */
 void tpch__textpool_copy(int64_t offset, int len, char *out);
+/* Prefetch what a later copy at `offset` reads: stage 1 the index entry,
+ * stage 2 (after stage 1 had time to arrive) the tokens. */
+void tpch__textpool_prefetch1(int64_t offset);
+void tpch__textpool_prefetch2(int64_t offset);
 
 /* ------------------------------------------------------------------ */
 /* Rows (tpch_gen.c / ssb_gen.c)                                        */
