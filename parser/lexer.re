@@ -27,6 +27,8 @@ lex_error(PrParse *p, const char *start, const char *what)
     /* PostgreSQL quotes the rest of the input from the start of the
      * unterminated item; keep the message short */
     int n = rest > 40 ? 40 : (int)rest;
+    /* never cut a UTF-8 character in half: clients check the encoding */
+    while (n > 0 && (size_t)n < rest && ((unsigned char)start[n] & 0xC0) == 0x80) n--;
     pr__fail(p, K_SYNTAX_ERROR, pos, "%s at or near \"%.*s\"", what, n, start);
     return -1;
 }

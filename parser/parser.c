@@ -38,6 +38,8 @@ pr__syntax_error(PrParse *p, PrToken tok, bool at_end)
         return;
     }
     int n = tok.n > 64 ? 64 : tok.n;
+    /* never cut a UTF-8 character in half: clients check the encoding */
+    while (n > 0 && n < tok.n && ((unsigned char)tok.z[n] & 0xC0) == 0x80) n--;
     pr__fail(p, K_SYNTAX_ERROR, tok.pos, "syntax error at or near \"%.*s\"", n, tok.z);
 }
 

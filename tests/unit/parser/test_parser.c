@@ -595,6 +595,11 @@ test_errors(void **state)
     parse_err("select a from t; selec 1", K_SYNTAX_ERROR, "syntax error at or near \"selec\"", 17);
     parse_err("select \x01", K_SYNTAX_ERROR, "syntax error at or near \"\x01\"", 7);
     parse_err("select $0", K_SYNTAX_ERROR, "there is no parameter $0", 7);
+    /* the quoted rest is cut at 40 bytes, never inside a UTF-8 character */
+    parse_err("select 'abcdefghijklmnopqrstuvwxyz0123456789\xc3\xa9\xc3\xa9", K_SYNTAX_ERROR,
+              "unterminated quoted string at or near \"'abcdefghijklmnopqrstuvwxyz0123456789\xc3\xa9\"", 7);
+    /* errors in a later statement point into the whole text */
+    parse_err("select 1; select 'x", K_SYNTAX_ERROR, "unterminated quoted string at or near \"'x\"", 17);
     parse_err("create table t (a int) partition by spiral (a)", K_INVALID_OBJECT_DEFINITION,
               "unrecognized partitioning strategy \"spiral\"", 36);
     parse_err("select a.b.c.d.e from t", K_SYNTAX_ERROR, "improper qualified name (too many dotted names)", 7);
