@@ -348,6 +348,36 @@ test_all_types_roundtrip(void **state)
     assert_int_equal(cnt.rows_read, total);
     assert_true(cnt.bytes_read > 0);
 
+    /* zone-map pruning semantics over the 5 row groups of 4096 rows */
+    struct {
+        StPred p;
+        uint64_t want_read;
+    } pc[] = {
+        {{.col = 2, .op = ST_PRED_EQ, .a.u.i64 = 150}, 2},        /* rows 15000..; group 0 spans INT64_MIN..MAX */
+        {{.col = 2, .op = ST_PRED_GE, .a.u.i64 = 190}, 2},        /* rows >= 19000 and INT64_MAX */
+        {{.col = 1, .op = ST_PRED_IS_NULL}, 0},                   /* NOT NULL column */
+        {{.col = 3, .op = ST_PRED_IS_NULL}, 1},                   /* one NULL, row 5000 */
+        {{.col = 3, .op = ST_PRED_NE, .a.u.i64 = 12345}, 0},      /* constant column */
+        {{.col = 3, .op = ST_PRED_IS_NOT_NULL}, 5},
+        {{.col = 7, .op = ST_PRED_LT, .a.u.i64 = -30000}, 1},     /* the year -4713 row */
+        {{.col = 12, .op = ST_PRED_EQ, .a.u.str = {.len = 2, .u.inl = "AB"}}, 5},
+        {{.col = 12, .op = ST_PRED_GT, .a.u.str = {.len = 10, .u.inl = "ABCDEFGHIJ"}}, 0},
+    };
+    for (size_t i = 0; i < K_ARRAY_LEN(pc); i++) {
+        StScanOptions so = {.npreds = 1, .preds = &pc[i].p};
+        uint64_t rows = 0;
+        CHECK_OK(scan_all(db, tid, &so, count_fn, &rows, &cnt, &err), &err);
+        if (cnt.row_groups_read != pc[i].want_read) {
+            print_error("predicate %zu: read %llu row groups, want %llu\n", i,
+                        (unsigned long long)cnt.row_groups_read, (unsigned long long)pc[i].want_read);
+            fail();
+        }
+        /* a partition whose statistics exclude the predicate is skipped
+         * whole: its row groups are then not even listed */
+        if (cnt.partitions_skipped) assert_int_equal(cnt.row_groups_total, 0);
+        else assert_int_equal(cnt.row_groups_skipped, 5 - pc[i].want_read);
+    }
+
     /* statistics */
     StColumnStats cs;
     CHECK_OK(st_column_stats(db, tid, ST_ALL_PARTITIONS, 1, a, &cs, &err), &err);
