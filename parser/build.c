@@ -148,14 +148,14 @@ pr__concat(PrParse *p, PrList *a, PrList *b)
 /* ------------------------------------------------------------------ */
 /* Names and literal text                                              */
 /* ------------------------------------------------------------------ */
-PrToken
-pr__tok_join(PrToken a, PrToken b)
+const char *
+pr__dotted(PrParse *p, const char *prefix, PrToken t)
 {
-    /* only used for dotted SET names, whose parts are adjacent in the text
-     * apart from the dots; keep the span from a to the end of b */
-    PrToken t = a;
-    if (a.z && b.z && b.z >= a.z) t.n = (int32_t)(b.z - a.z) + b.n;
-    return t;
+    const char *last = pr__ident(p, t);
+    if (!prefix || !last) return NULL;
+    char *s = k_sprintf(p->arena, "%s.%s", prefix, last);
+    if (!s) pr__oom(p);
+    return s;
 }
 
 /* Unquote a "quoted" identifier or fold a plain word to lower case. */
@@ -1718,14 +1718,12 @@ pr__explain_opts(PrParse *p, const PrToken *analyze, bool verbose)
 }
 
 PrNode *
-pr__set(PrParse *p, PrToken t, bool local, PrToken name, PrList *values)
+pr__set(PrParse *p, PrToken t, bool local, const char *name, PrList *values)
 {
     PrSet *n = PR_NEW(p, Set, t.pos);
     if (!n) return NULL;
     n->is_local = local;
-    /* a dotted name keeps its dots; each part is folded (quotes are not
-     * expected in setting names) */
-    n->name = pr__ident(p, name);
+    n->name = name;
     n->values = values;
     return (PrNode *)n;
 }
@@ -1756,15 +1754,7 @@ pr__set_txn(PrParse *p, PrToken t, bool session, PrNode *mode)
 }
 
 PrNode *
-pr__show(PrParse *p, PrToken t, const PrToken *name)
-{
-    PrShow *n = PR_NEW(p, Show, t.pos);
-    if (n && name) n->name = pr__ident(p, *name);
-    return (PrNode *)n;
-}
-
-PrNode *
-pr__show_word(PrParse *p, PrToken t, const char *name)
+pr__show(PrParse *p, PrToken t, const char *name)
 {
     PrShow *n = PR_NEW(p, Show, t.pos);
     if (n) n->name = name;
@@ -1772,15 +1762,7 @@ pr__show_word(PrParse *p, PrToken t, const char *name)
 }
 
 PrNode *
-pr__reset(PrParse *p, PrToken t, const PrToken *name)
-{
-    PrReset *n = PR_NEW(p, Reset, t.pos);
-    if (n && name) n->name = pr__ident(p, *name);
-    return (PrNode *)n;
-}
-
-PrNode *
-pr__reset_word(PrParse *p, PrToken t, const char *name)
+pr__reset(PrParse *p, PrToken t, const char *name)
 {
     PrReset *n = PR_NEW(p, Reset, t.pos);
     if (n) n->name = name;

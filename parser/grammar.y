@@ -1057,23 +1057,23 @@ utility_stmt(A) ::= SET(T) opt_set_scope(L) var_name(N) EQ var_values(V). { A = 
 utility_stmt(A) ::= SET(T) opt_set_scope(L) var_name(N) TO DEFAULT. { A = pr__set(p, T, L, N, NULL); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) var_name(N) EQ DEFAULT. { A = pr__set(p, T, L, N, NULL); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) TIME ZONE var_value(V).
-    { A = pr__set(p, T, L, pr__str_token("timezone"), pr__list1(p, V)); }
+    { A = pr__set(p, T, L, "timezone", pr__list1(p, V)); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) TIME ZONE DEFAULT.
-    { A = pr__set(p, T, L, pr__str_token("timezone"), NULL); }
+    { A = pr__set(p, T, L, "timezone", NULL); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) TIME ZONE LOCAL.
-    { A = pr__set(p, T, L, pr__str_token("timezone"), NULL); }
+    { A = pr__set(p, T, L, "timezone", NULL); }
 utility_stmt(A) ::= SET(T) opt_set_scope(L) NAMES var_value(V).
-    { A = pr__set(p, T, L, pr__str_token("client_encoding"), pr__list1(p, V)); }
+    { A = pr__set(p, T, L, "client_encoding", pr__list1(p, V)); }
 /* SET [SESSION CHARACTERISTICS AS] TRANSACTION mode: one mode, as the
  * setting it changes (JDBC's setTransactionIsolation / setReadOnly) */
 utility_stmt(A) ::= SET(T) SESSION CHARACTERISTICS AS TRANSACTION txn_mode(M). { A = pr__set_txn(p, T, true, M); }
 utility_stmt(A) ::= SET(T) TRANSACTION txn_mode(M). { A = pr__set_txn(p, T, false, M); }
-utility_stmt(A) ::= SHOW(T) var_name(N). { A = pr__show(p, T, &N); }
-utility_stmt(A) ::= SHOW(T) TIME ZONE. { A = pr__show_word(p, T, "timezone"); }
-utility_stmt(A) ::= SHOW(T) TRANSACTION ISOLATION LEVEL. { A = pr__show_word(p, T, "transaction_isolation"); }
+utility_stmt(A) ::= SHOW(T) var_name(N). { A = pr__show(p, T, N); }
+utility_stmt(A) ::= SHOW(T) TIME ZONE. { A = pr__show(p, T, "timezone"); }
+utility_stmt(A) ::= SHOW(T) TRANSACTION ISOLATION LEVEL. { A = pr__show(p, T, "transaction_isolation"); }
 utility_stmt(A) ::= SHOW(T) ALL. { A = pr__show(p, T, NULL); }
-utility_stmt(A) ::= RESET(T) var_name(N). { A = pr__reset(p, T, &N); }
-utility_stmt(A) ::= RESET(T) TIME ZONE. { A = pr__reset_word(p, T, "timezone"); }
+utility_stmt(A) ::= RESET(T) var_name(N). { A = pr__reset(p, T, N); }
+utility_stmt(A) ::= RESET(T) TIME ZONE. { A = pr__reset(p, T, "timezone"); }
 utility_stmt(A) ::= RESET(T) ALL. { A = pr__reset(p, T, NULL); }
 utility_stmt(A) ::= BEGIN(T) opt_transaction txn_modes(M). { A = pr__txn(p, T, PR_TXN_BEGIN, NULL, M, false); }
 utility_stmt(A) ::= START(T) TRANSACTION txn_modes(M). { A = pr__txn(p, T, PR_TXN_BEGIN, NULL, M, true); }
@@ -1112,9 +1112,10 @@ opt_set_scope(A) ::= . { A = false; }
 opt_set_scope(A) ::= SESSION. { A = false; }
 opt_set_scope(A) ::= LOCAL. { A = true; }
 
-%type var_name {PrToken}
-var_name(A) ::= id(X). { A = X; }
-var_name(A) ::= var_name(X) DOT id(Y). { A = pr__tok_join(X, Y); }
+/* a setting name, folded part by part and joined with dots */
+%type var_name {const char *}
+var_name(A) ::= id(X). { A = pr__ident(p, X); }
+var_name(A) ::= var_name(X) DOT id(Y). { A = pr__dotted(p, X, Y); }
 
 %type var_values {PrList *}
 var_values(A) ::= var_value(X). { A = pr__list1(p, X); }

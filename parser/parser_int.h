@@ -120,7 +120,7 @@ PrList *pr__concat(PrParse *p, PrList *a, PrList *b);
 /* names */
 const char *pr__ident(PrParse *p, PrToken t);    /* fold or unquote */
 const char *pr__str(PrParse *p, PrToken t, uint32_t *len); /* decode a string literal */
-PrToken pr__tok_join(PrToken a, PrToken b);
+const char *pr__dotted(PrParse *p, const char *prefix, PrToken t); /* "prefix.t" */
 PrIdent *pr__ident_node(PrParse *p, PrToken t);
 PrList *pr__name_list(PrParse *p, PrList *l, PrToken t); /* append an Ident */
 
@@ -268,12 +268,10 @@ PrNode *pr__copy_legacy(PrParse *p, PrToken t, const PrToken *s);
 PrNode *pr__analyze(PrParse *p, PrToken t, bool verbose, PrList *tables);
 PrNode *pr__explain(PrParse *p, PrToken t, PrList *opts, PrNode *stmt);
 PrList *pr__explain_opts(PrParse *p, const PrToken *analyze, bool verbose);
-PrNode *pr__set(PrParse *p, PrToken t, bool local, PrToken name, PrList *values);
+PrNode *pr__set(PrParse *p, PrToken t, bool local, const char *name, PrList *values);
 PrNode *pr__set_txn(PrParse *p, PrToken t, bool session, PrNode *mode);
-PrNode *pr__show(PrParse *p, PrToken t, const PrToken *name);
-PrNode *pr__show_word(PrParse *p, PrToken t, const char *name);
-PrNode *pr__reset(PrParse *p, PrToken t, const PrToken *name);
-PrNode *pr__reset_word(PrParse *p, PrToken t, const char *name);
+PrNode *pr__show(PrParse *p, PrToken t, const char *name);
+PrNode *pr__reset(PrParse *p, PrToken t, const char *name);
 PrNode *pr__txn(PrParse *p, PrToken t, PrTxnKind k, const PrToken *name, PrList *opts, bool start);
 PrNode *pr__txn_mode(PrParse *p, PrToken t, const char *name, const char *value);
 PrNode *pr__prepare(PrParse *p, PrToken t, PrToken name, PrList *types, PrNode *stmt);

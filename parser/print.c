@@ -28,23 +28,46 @@ print_list(KBuf *b, const PrList *l, const char *sep)
     }
 }
 
-void
-pr_print_ident(KBuf *b, const char *name)
+/* An identifier of `len` bytes, quoted when it must be. */
+static void
+print_ident_n(KBuf *b, const char *name, size_t len)
 {
-    bool plain = name[0] != 0 && !(name[0] >= '0' && name[0] <= '9');
-    for (const char *c = name; plain && *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) plain = false;
-    if (plain && pr_keyword_kind(name, strlen(name)) != PR_KW_NONE) plain = false;
+    bool plain = len > 0 && !(name[0] >= '0' && name[0] <= '9');
+    for (size_t i = 0; plain && i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
+    }
+    if (plain && pr_keyword_kind(name, len) != PR_KW_NONE) plain = false;
     if (plain) {
-        P(name);
+        k_buf_put(b, name, len);
         return;
     }
     k_buf_put_u8(b, '"');
-    for (const char *c = name; *c; c++) {
-        if (*c == '"') k_buf_put_u8(b, '"');
-        k_buf_put_u8(b, (uint8_t)*c);
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '"') k_buf_put_u8(b, '"');
+        k_buf_put_u8(b, (uint8_t)name[i]);
     }
     k_buf_put_u8(b, '"');
+}
+
+void
+pr_print_ident(KBuf *b, const char *name)
+{
+    print_ident_n(b, name, strlen(name));
+}
+
+/* A setting name "a.b.c": each part an identifier. */
+static void
+print_dotted(KBuf *b, const char *name)
+{
+    for (const char *c = name;;) {
+        const char *dot = strchr(c, '.');
+        size_t len = dot ? (size_t)(dot - c) : strlen(c);
+        print_ident_n(b, c, len);
+        if (!dot) break;
+        P(".");
+        c = dot + 1;
+    }
 }
 
 static void
@@ -1103,18 +1126,7 @@ print_node(KBuf *b, const PrNode *n)
             break;
         }
         /* setting names may be dotted: print the parts */
-        for (const char *c = s->name; *c;) {
-            const char *dot = strchr(c, '.');
-            size_t len = dot ? (size_t)(dot - c) : strlen(c);
-            char part[128];
-            if (len >= sizeof part) len = sizeof part - 1;
-            memcpy(part, c, len);
-            part[len] = 0;
-            pr_print_ident(b, part);
-            if (!dot) break;
-            P(".");
-            c = dot + 1;
-        }
+        print_dotted(b, s->name);
         P(" TO ");
         if (s->values) print_list(b, s->values, ", ");
         else P("DEFAULT");
@@ -1123,14 +1135,14 @@ print_node(KBuf *b, const PrNode *n)
     case PR_T_Show: {
         const PrShow *s = (const PrShow *)n;
         P("SHOW ");
-        if (s->name) pr_print_ident(b, s->name);
+        if (s->name) print_dotted(b, s->name);
         else P("ALL");
         break;
     }
     case PR_T_Reset: {
         const PrReset *s = (const PrReset *)n;
         P("RESET ");
-        if (s->name) pr_print_ident(b, s->name);
+        if (s->name) print_dotted(b, s->name);
         else P("ALL");
         break;
     }

@@ -512,6 +512,16 @@ test_copy_explain_utility(void **state)
     parse1("set work_mem to default");
     parse1("set extra_float_digits = -1");
     parse1("set my.setting = 'x'");
+    s = PR_CAST(Set, parse1("set \"My\".Long_Part.x = 1"));
+    assert_string_equal(s->name, "My.long_part.x");
+    /* long dotted names print whole (a fuzzer find) */
+    char big[600];
+    memset(big, 'a', sizeof big);
+    memcpy(big, "set ", 4);
+    big[300] = '.';
+    strcpy(big + 590, " = 1");
+    s = PR_CAST(Set, parse1(big));
+    assert_int_equal(strlen(s->name), 586);
     assert_string_equal(PR_CAST(Show, parse1("show work_mem"))->name, "work_mem");
     assert_null(PR_CAST(Show, parse1("show all"))->name);
     parse1("show transaction isolation level");
