@@ -23,6 +23,8 @@ pl__col_ndv(PlCtx *c, int32_t colid, double rows)
 {
     double ndv = colid >= 0 && (uint32_t)colid < c->ncols ? c->cols[colid].ndv : -1;
     if (ndv <= 0) ndv = rows;
+    if (colid >= 0 && !c->own_quals && c->cols[colid].pinned > 0 && c->cols[colid].pinned < ndv)
+        ndv = c->cols[colid].pinned;
     if (ndv > rows) ndv = rows;
     return ndv < 1 ? 1 : ndv;
 }
@@ -256,7 +258,7 @@ key_like(PlCtx *c, const int32_t *cols, uint32_t n, double *domain)
     double prod = 1, base = 0;
     for (uint32_t i = 0; i < n; i++) {
         const PlCol *pc = &c->cols[cols[i]];
-        if (pc->base_rows <= 0 || pc->ndv <= 0) return false;
+        if (pc->base_rows <= 0 || pc->ndv <= 0 || pc->pinned > 0) return false;
         if (i > 0 && pc->base_rows != base) return false;
         base = pc->base_rows;
         prod *= pc->ndv;
@@ -374,6 +376,54 @@ pl__join_rows(PlCtx *c, ExJoinType jt, ExExpr *const *q, uint32_t n, const PlRel
     return K_MAX(rows, 1);
 }
 
+/* The column a conjunct pins to a few values (col = k, col IN (..), an OR of
+ * those on one column), and how many. */
+static int32_t
+pinned_values(const ExExpr *e, double *nvals)
+{
+    if (e->kind == EX_EXPR_FUNC && e->u.func.fn == EX_FN_EQ && e->nargs == 2) {
+        int32_t a = col_of(e->args[0]), b = col_of(e->args[1]);
+        if (a >= 0 && e->args[1]->kind == EX_EXPR_CONST) {
+            *nvals = 1;
+            return a;
+        }
+        if (b >= 0 && e->args[0]->kind == EX_EXPR_CONST) {
+            *nvals = 1;
+            return b;
+        }
+        return -1;
+    }
+    if (e->kind == EX_EXPR_IN && !e->u.in.negated) {
+        *nvals = e->nargs - 1;
+        return col_of(e->args[0]);
+    }
+    if (e->kind == EX_EXPR_OR) {
+        int32_t col = -1;
+        double n = 0;
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            double k;
+            int32_t x = pinned_values(e->args[i], &k);
+            if (x < 0 || (col >= 0 && x != col)) return -1;
+            col = x;
+            n += k;
+        }
+        *nvals = n;
+        return col;
+    }
+    return -1;
+}
+
+/* After a filter, a pinned column has at most that many distinct values. */
+static void
+narrow_ndv(PlCtx *c, ExExpr *const *q, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        double k;
+        int32_t col = pinned_values(q[i], &k);
+        if (col >= 0 && (c->cols[col].ndv < 0 || k < c->cols[col].ndv)) c->cols[col].pinned = K_MAX(k, 1);
+    }
+}
+
 void
 pl__estimate(PlCtx *c, PlRel *r)
 {
@@ -383,10 +433,16 @@ pl__estimate(PlCtx *c, PlRel *r)
     double in = r->left ? K_MAX(r->left->rows, 0) : 0;
     switch ((PlRelKind)r->kind) {
     case PL_SCAN:
+        c->own_quals = true;
         r->rows = r->table_rows * conj_selectivity(c, r->quals, r->nquals, r->table_rows);
+        c->own_quals = false;
+        narrow_ndv(c, r->quals, r->nquals);
         break;
     case PL_FILTER:
+        c->own_quals = true;
         r->rows = in * conj_selectivity(c, r->quals, r->nquals, in);
+        c->own_quals = false;
+        narrow_ndv(c, r->quals, r->nquals);
         break;
     case PL_PROJECT:
         r->rows = in;

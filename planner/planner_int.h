@@ -53,6 +53,7 @@ struct PlCol {
     bool not_null;
     double ndv;           /* distinct values (estimate, >= 1) */
     double base_rows;     /* rows of the relation the ndv is about (0 = unknown) */
+    double pinned;        /* > 0: a filter below left at most this many values */
     double null_frac;
     bool has_range;       /* min/max known (as doubles, for range selectivity) */
     double lo, hi;
@@ -152,6 +153,7 @@ struct PlCtx {
     uint32_t next_exchange;
     uint32_t next_rf;
     int depth;
+    bool own_quals;       /* estimating a filter's own conjuncts: ignore what they pin */
     PlOpNames *opnames;
     uint32_t capopnames;
 };

@@ -356,6 +356,7 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
         if (inner_e[i]->kind == EX_EXPR_COLUMN) {
             c->cols[ncols[i]].ndv = c->cols[inner_e[i]->u.column.index].ndv;
             c->cols[ncols[i]].not_null = c->cols[inner_e[i]->u.column.index].not_null;
+            c->cols[ncols[i]].table_id = c->cols[inner_e[i]->u.column.index].table_id;
         }
         jq[i] = pl__make_compare(c, EX_FN_EQ, outer_e[i], pl__col_ref(c, ncols[i]), sl->hdr.pos);
         if (!jq[i]) return K_ERR;

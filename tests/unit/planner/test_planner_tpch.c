@@ -379,8 +379,25 @@ teardown(void **state)
     return 0;
 }
 
+/* Estimated vs actual rows of every join (EXPLAIN ANALYZE's numbers). */
+static double worst_ratio[23];
+
+static void
+join_ratios(const ExPlan *p, const ExOpStats *st, int qn)
+{
+    if (!p) return;
+    if (p->kind == EX_OP_HASH_JOIN || p->kind == EX_OP_NESTED_LOOP) {
+        double act = K_MAX((double)st[p->id].rows_out, 1), est = K_MAX(p->est_rows, 1);
+        double r = est > act ? est / act : act / est;
+        if (getenv("PL_VERBOSE")) fprintf(stderr, "  Q%d join #%u est %.0f actual %.0f\n", qn, p->id, est, act);
+        if (r > worst_ratio[qn]) worst_ratio[qn] = r;
+    }
+    join_ratios(p->left, st, qn);
+    join_ratios(p->right, st, qn);
+}
+
 static int
-run_all(PlJoinDist jd)
+run_all(PlJoinDist jd, bool rf)
 {
     PlCatalog cat = {NULL, cat_lookup, cat_table_stats, cat_column_stats, NSHARDS};
     int failures = 0;
@@ -401,6 +418,7 @@ run_all(PlJoinDist jd)
         PlOptions o;
         pl_options_default(&o);
         o.join_dist = jd;
+        o.runtime_filters = rf;
         ExQueryPlan *q;
         char *text;
         if (pl_explain(qa, &cat, sl->items[0].stmt, NULL, 0, &o, PL_EXPLAIN_TEXT, &text, &q, &err) != K_OK) {
@@ -415,6 +433,8 @@ run_all(PlJoinDist jd)
         env.nshards = NSHARDS;
         env.arena = qa;
         env.nthreads = 2;
+        ExOpStats *stats = k_alloc0(qa, sizeof(ExOpStats) * (q->nops + 1));
+        env.stats = stats;
         Rows rows;
         memset(&rows, 0, sizeof rows);
         rows.q = q;
@@ -428,6 +448,9 @@ run_all(PlJoinDist jd)
             fprintf(stderr, "%s", text);
             failures++;
         }
+        if (!rf) /* with runtime filters the join inputs shrink below the plain estimate */
+            for (uint32_t fi = 0; fi < q->nfrags; fi++) join_ratios(q->frags[fi].root, stats, qn);
+        if (getenv("PL_VERBOSE")) fprintf(stderr, "%s", text);
         for (uint32_t i = 0; i < rows.n; i++) free(rows.lines[i]);
         free(rows.lines);
         k_arena_destroy(qa);
@@ -439,21 +462,40 @@ static void
 test_tpch_auto(void **state)
 {
     (void)state;
-    assert_int_equal(run_all(PL_JOIN_DIST_AUTO), 0);
+    assert_int_equal(run_all(PL_JOIN_DIST_AUTO, true), 0);
+    assert_int_equal(run_all(PL_JOIN_DIST_AUTO, false), 0);
+}
+
+/* Every join's estimate within 10x of the actual rows at SF 0.01, except
+ * the ones listed (with the reason in planner/README.md). */
+static void
+test_tpch_estimates(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (int qn = 1; qn <= 22; qn++) {
+        fprintf(stderr, "Q%d: worst join estimate off by %.1fx\n", qn, worst_ratio[qn]);
+        /* known exceptions (planner/README.md): Q17's `l_quantity < 0.2 * avg` and Q18's
+         * `HAVING sum(l_quantity) > 300` compare with aggregate values, for which there are
+         * no statistics (fixed 1/3 guesses) */
+        if (qn == 17 || qn == 18) continue;
+        if (worst_ratio[qn] > 10) bad++;
+    }
+    assert_true(bad <= 0);
 }
 
 static void
 test_tpch_broadcast(void **state)
 {
     (void)state;
-    assert_int_equal(run_all(PL_JOIN_DIST_BROADCAST), 0);
+    assert_int_equal(run_all(PL_JOIN_DIST_BROADCAST, true), 0);
 }
 
 static void
 test_tpch_repartition(void **state)
 {
     (void)state;
-    assert_int_equal(run_all(PL_JOIN_DIST_REPARTITION), 0);
+    assert_int_equal(run_all(PL_JOIN_DIST_REPARTITION, true), 0);
 }
 
 int
@@ -461,6 +503,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tpch_auto),
+        cmocka_unit_test(test_tpch_estimates),
         cmocka_unit_test(test_tpch_broadcast),
         cmocka_unit_test(test_tpch_repartition),
     };
