@@ -310,6 +310,26 @@ encode_words(KBuf *b, const uint64_t *v, uint32_t n, bool is_signed, uint64_t *t
     size_t for_size = ((size_t)n * bits + 7) / 8;
     size_t rle_size = ((size_t)runs * (bits + bits_for(maxrun)) + 7) / 8 + 24;
     size_t best = K_MIN(for_size, rle_size);
+    /* differences between neighbours (sorted or clustered keys) */
+    uint64_t dmin = v[1] - v[0], dmax = dmin;
+    for (uint32_t i = 2; i < n; i++) {
+        uint64_t d = v[i] - v[i - 1];
+        if ((int64_t)d < (int64_t)dmin) dmin = d;
+        if ((int64_t)d > (int64_t)dmax) dmax = d;
+    }
+    /* the range of differences must not wrap (it would not fit 64 bits) */
+    bool delta_ok = (int64_t)dmax >= (int64_t)dmin && (dmax - dmin) < (UINT64_C(1) << 62) && is_signed;
+    int dbits = delta_ok ? bits_for(dmax - dmin) : 64;
+    size_t delta_size = ((size_t)(n - 1) * dbits + 7) / 8 + 24;
+    if (delta_ok && delta_size < best && runs > n / 8) {
+        k_buf_put_u8(b, ST_ENC_DELTA);
+        k_buf_put_u64(b, v[0]);
+        for (uint32_t i = 1; i < n; i++) tmp[i - 1] = v[i] - v[i - 1] - dmin;
+        k_buf_put_u8(b, (uint8_t)dbits);
+        k_buf_put_u64(b, dmin);
+        bp_pack(b, tmp, n - 1, dbits);
+        return;
+    }
     uint64_t *dict = NULL;
     uint32_t nd = 0;
     if (bits > 8 && n >= 64) {
@@ -371,6 +391,15 @@ decode_words(KReader *r, int enc, uint64_t *out, uint32_t n, KArena *a)
         return !r->failed;
     }
     case ST_ENC_FOR: return for_get(r, out, n);
+    case ST_ENC_DELTA: {
+        uint64_t first = k_get_u64(r);
+        if (r->failed || n == 0) return false;
+        out[0] = first;
+        if (n == 1) return true;
+        if (!for_get(r, out + 1, n - 1)) return false; /* out[i] = delta(i-1, i) */
+        for (uint32_t i = 1; i < n; i++) out[i] += out[i - 1];
+        return true;
+    }
     case ST_ENC_RLE: {
         uint64_t runs = k_get_varint(r);
         if (r->failed || runs == 0 || runs > n) return false;

@@ -111,6 +111,7 @@ enum {
     ST_ENC_PLAIN = 5,
     ST_ENC_STR_PLAIN = 6,
     ST_ENC_STR_DICT = 7,
+    ST_ENC_DELTA = 8,
 };
 enum { ST_COMP_NONE = 0, ST_COMP_ZSTD = 1 };
 
