@@ -1000,6 +1000,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
     int rc = K_OK;
     bool done = false, got_error = false;
     uint64_t print_ns = 0; /* printing (and a pager) is not the query's time */
+    char *last_err = NULL;  /* the last error result's text */
     while (!done) {
         struct pollfd fds[2];
         int nfds = 0;
@@ -1019,6 +1020,25 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             /* the connection broke: collect whatever libpq reports */
         }
         while (!PQisBusy(sh->conn)) {
+            if (PQstatus(sh->conn) == CONNECTION_BAD) {
+                /* say what libpq saw before PQgetResult piles more on it */
+                cl__progress_clear(sh);
+                const char *m = PQerrorMessage(sh->conn);
+                /* libpq keeps the server's error (already shown) in front */
+                if (last_err && strncmp(m, last_err, strlen(last_err)) == 0)
+                    m += strlen(last_err);
+                if (*m) {
+                    location_prefix(sh);
+                    fputs(m, stderr);
+                }
+                got_error = true;
+                rc = K_ERR;
+                PGresult *r;
+                while ((r = PQgetResult(sh->conn)) != NULL)
+                    PQclear(r);
+                done = true;
+                break;
+            }
             PGresult *res = PQgetResult(sh->conn);
             if (!res) {
                 done = true;
@@ -1027,6 +1047,10 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             ExecStatusType st = PQresultStatus(res);
             uint64_t p0 = now_ns();
             int hr = handle_result(sh, res, sql, explain);
+            if (hr != K_OK && PQresultErrorMessage(res)[0]) {
+                free(last_err);
+                last_err = strdup(PQresultErrorMessage(res));
+            }
             print_ns += now_ns() - p0;
             if (hr != K_OK) {
                 rc = K_ERR;
@@ -1052,6 +1076,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             }
         }
     }
+    free(last_err);
     set_cancel(NULL);
     cl__progress_clear(sh);
     /* a progress query still running would block the next one */

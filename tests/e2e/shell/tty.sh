@@ -34,7 +34,16 @@ wait_for() {
     done
     return 1
 }
-clear_screen() { $T send-keys -t sh C-l; $T clear-history -t sh; sleep 0.2; }
+# clear the screen and the scrollback; the shell handles C-l on its own
+# time, so wait until only the prompt is left before dropping the history
+clear_screen() {
+    $T send-keys -t sh C-l
+    for _ in $(seq 1 50); do
+        [ "$($T capture-pane -t sh -p | grep -c .)" -le 1 ] && break
+        sleep 0.1
+    done
+    $T clear-history -t sh
+}
 expect_screen() { # description, pattern, [timeout]
     check
     if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1 (no /$2/ on screen)"; screen | tail -25; fi
