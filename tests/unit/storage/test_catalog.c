@@ -836,6 +836,81 @@ test_rewrite(void **state)
     free(dir);
 }
 
+
+/* Sorted keys with negative and positive steps take the DELTA path. */
+static void
+test_delta_keys(void **state)
+{
+    (void)state;
+    KErr err;
+    char *dir = tmp_dir("delta");
+    StDbOptions o = {.row_group_rows = 8192, .no_fsync = true};
+    StDb *db;
+    CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
+    StColumnDef cols[] = {col("k", k_type(K_TYPE_INT64), true), col("j", k_type(K_TYPE_INT32), true)};
+    StTableDef def = {.ncols = 2, .cols = cols, .part_col = -1};
+    snprintf(def.name, sizeof def.name, "dk");
+    uint32_t tid;
+    CHECK_OK(st_table_create(db, &def, &tid, &err), &err);
+    KType t[2] = {cols[0].type, cols[1].type};
+    KArena *a = k_arena_create(NULL, "t");
+    KBatch *b = k_batch_create(a, 2, t, &err);
+    StWriter *w;
+    CHECK_OK(st_writer_begin(db, tid, &w, &err), &err);
+    const int64_t n = 50000;
+    for (int64_t at = 0; at < n;) {
+        k_batch_reset(b);
+        uint32_t m = (uint32_t)K_MIN((int64_t)K_VECTOR_SIZE, n - at);
+        for (uint32_t r = 0; r < m; r++) {
+            int64_t i = at + r;
+            ((int64_t *)b->cols[0].data)[r] = INT64_C(1) << 40 | (i * 7 + (i % 3)); /* rising, jittered */
+            ((int32_t *)b->cols[1].data)[r] = (int32_t)(1000000 - i * 13);           /* falling */
+        }
+        b->count = m;
+        CHECK_OK(st_writer_append(w, b, &err), &err);
+        at += m;
+    }
+    CHECK_OK(st_writer_commit(w, &err), &err);
+    uint64_t kb, jb;
+    CHECK_OK(st_column_bytes(db, tid, 0, &kb, &err), &err);
+    CHECK_OK(st_column_bytes(db, tid, 1, &jb, &err), &err);
+    /* FOR would need 19 and 20 bits per value (~120 KB each) */
+    print_message("delta: k %llu bytes, j %llu bytes for %lld rows\n", (unsigned long long)kb,
+                  (unsigned long long)jb, (long long)n);
+    assert_true(kb < 25000 && jb < 5000);
+    uint64_t rows = 0;
+    StScanOptions so = {0};
+    uint32_t c2[2] = {0, 1};
+    so.ncols = 2;
+    so.cols = c2;
+    StScan *s;
+    CHECK_OK(st_scan_open(db, tid, &so, a, &s, &err), &err);
+    KBatch *rb = k_batch_create(a, 2, st_scan_types(s), &err);
+    int64_t expect = 0;
+    for (;;) {
+        StMorsel *m;
+        CHECK_OK(st_scan_next_morsel(s, &m, &err), &err);
+        if (!m) break;
+        uint32_t cnt;
+        for (;;) {
+            CHECK_OK(st_morsel_read(m, rb, &cnt, &err), &err);
+            if (!cnt) break;
+            for (uint32_t r = 0; r < cnt; r++, expect++) {
+                assert_int_equal(((int64_t *)rb->cols[0].data)[r], INT64_C(1) << 40 | (expect * 7 + (expect % 3)));
+                assert_int_equal(((int32_t *)rb->cols[1].data)[r], (int32_t)(1000000 - expect * 13));
+            }
+            rows += cnt;
+        }
+        st_morsel_close(m);
+    }
+    st_scan_close(s);
+    assert_int_equal(rows, (uint64_t)n);
+    k_arena_destroy(a);
+    st_db_close(db);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---------------------------------------------------------------- */
 /* Distribution hash                                                  */
 /* ---------------------------------------------------------------- */
@@ -890,6 +965,7 @@ main(void)
         cmocka_unit_test(test_parallel_writer),
         cmocka_unit_test(test_partitions),
         cmocka_unit_test(test_rewrite),
+        cmocka_unit_test(test_delta_keys),
         cmocka_unit_test(test_dist_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
