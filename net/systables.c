@@ -8,7 +8,9 @@
  * net__sys_rewrite, net__query_register, net__query_unregister.
  *
  * Notes: system relations are real relations of the engine, computed from
- * the catalog and the running state when a query uses them. The planner
+ * the catalog and the running state when a query uses them (Kestrel's
+ * own views live in pg_catalog and are also found unqualified or as
+ * public.kestrel_*). The planner
  * binds them like tables (the catalog callbacks return a definition whose
  * id lies above NET_SYS_TABLE_BASE, distributed REPLICATED so one instance
  * reads it); after planning, net__sys_rewrite replaces each scan of such an
@@ -188,10 +190,21 @@ tables_row(NetSession *s, SysRows *r, const StTableDef *d)
     put_str(r, "BASE TABLE");
 }
 
+static const struct SysTable *sys_table_at(size_t i);
+static size_t sys_table_count(void);
+
 static void
 fill_tables(NetSession *s, SysRows *r)
 {
     each_table(s, r, tables_row);
+    /* the system relations, as PostgreSQL lists its catalog views */
+    for (size_t i = 0; i < sys_table_count(); i++) {
+        const struct SysTable *t = sys_table_at(i);
+        put_str(r, s->database);
+        put_str(r, t->schema ? t->schema : "pg_catalog");
+        put_str(r, t->name);
+        put_str(r, "VIEW");
+    }
 }
 
 static void
@@ -569,6 +582,18 @@ static const SysTable systables[] = {
 #undef B
 #undef D
 
+static const struct SysTable *
+sys_table_at(size_t i)
+{
+    return &systables[i];
+}
+
+static size_t
+sys_table_count(void)
+{
+    return K_ARRAY_LEN(systables);
+}
+
 static uint32_t
 ncols_of(const SysTable *t)
 {
@@ -593,7 +618,8 @@ net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDe
         const SysTable *t = &systables[i];
         if (strcmp(t->name, name)) continue;
         if (schema) {
-            if (t->schema ? strcmp(t->schema, schema) : strcmp(schema, "public")) continue;
+            if (t->schema ? strcmp(t->schema, schema) : strcmp(schema, "public") && strcmp(schema, "pg_catalog"))
+                continue;
         } else if (t->schema && strcmp(t->schema, "pg_catalog")) {
             continue;
         }
