@@ -261,6 +261,11 @@ const ClJson *cl_json_get(const ClJson *obj, const char *key);
 K_MUSTCHECK int cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicode,
                                   char *errbuf, size_t errcap);
 
+/* A text EXPLAIN ANALYZE (for servers that answer FORMAT JSON with text):
+ * every line carrying "time=N ms" gets a bar of N against the largest time
+ * on any line; other lines are kept as they are. width 0: no limit. */
+int cl_explain_render_text(ClBuf *out, const char *text, size_t n, int width, bool unicode);
+
 /* ------------------------------------------------------------------ */
 /* \copy (copy.c)                                                       */
 /* ------------------------------------------------------------------ */

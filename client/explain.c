@@ -276,3 +276,86 @@ cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicod
     cl_json_free(doc);
     return K_OK;
 }
+
+/* The number after "time=" on a line, in ms (-1 when none). Accepts
+ * "time=0.134 ms", "time=12.5ms", "time=1.2 s", "time=40 us" and
+ * PostgreSQL's text form "actual time=0.010..0.134" (the second number). */
+static double
+line_time_ms(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 5 <= n; i++) {
+        if (memcmp(s + i, "time=", 5) != 0 || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '('))
+            continue;
+        char tmp[64];
+        size_t k = 0, j = i + 5;
+        while (j < n && k < sizeof tmp - 1 && strchr("0123456789.", s[j]))
+            tmp[k++] = s[j++];
+        tmp[k] = '\0';
+        if (k == 0)
+            continue;
+        char *dots = strstr(tmp, "..");
+        double v = atof(dots ? dots + 2 : tmp);
+        while (j < n && s[j] == ' ')
+            j++;
+        if (j + 1 < n && s[j] == 'u' && s[j + 1] == 's')
+            v /= 1000;
+        else if (j < n && s[j] == 's')
+            v *= 1000;
+        return v;
+    }
+    return -1;
+}
+
+int
+cl_explain_render_text(ClBuf *out, const char *text, size_t n, int width, bool unicode)
+{
+    /* pass 1: the widest line and the largest time */
+    int lw = 0;
+    double tmax = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && text[e] != '\n')
+            e++;
+        int w = cl_display_width(text + i, e - i);
+        if (w > lw)
+            lw = w;
+        double t = line_time_ms(text + i, e - i);
+        if (t > tmax)
+            tmax = t;
+        i = e + 1;
+    }
+    if (tmax <= 0) {
+        cl_buf_put(out, text, n);
+        if (n > 0 && text[n - 1] != '\n')
+            cl_buf_putc(out, '\n');
+        return K_OK;
+    }
+    /* on a terminal keep the bars on screen: lines past the room are not
+     * padded and their bars come after them */
+    int max_lw = width > 0 ? width - BAR_WIDTH - 2 : lw;
+    if (lw > max_lw)
+        lw = max_lw > 20 ? max_lw : 20;
+    /* pass 2: each line padded, then a bar of its time against the largest */
+    i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && text[e] != '\n')
+            e++;
+        double t = line_time_ms(text + i, e - i);
+        int w = cl_display_width(text + i, e - i);
+        cl_buf_put(out, text + i, e - i);
+        if (t >= 0) {
+            for (int k = w; k < lw; k++)
+                cl_buf_putc(out, ' ');
+            cl_buf_puts(out, "  ");
+            put_bar(out, t / tmax, unicode);
+            /* no trailing blanks after the bar */
+            while (out->len > 0 && out->data[out->len - 1] == ' ')
+                out->data[--out->len] = '\0';
+        }
+        cl_buf_putc(out, '\n');
+        i = e + 1;
+    }
+    return K_OK;
+}

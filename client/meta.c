@@ -193,16 +193,28 @@ split_name(const char *in, char **schema, char **name)
     }
 }
 
-static bool
-relation_exists(ClShell *sh, const char *name)
+/* Run a query on a Kestrel-only view; NULL (silently) when the server has
+ * no such view. Outside a transaction block a failing query costs nothing,
+ * so it is just tried; inside one, information_schema is asked first so
+ * the user's transaction is not aborted. */
+static PGresult *
+kestrel_view_query(ClShell *sh, const char *view, const char *sql)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "SELECT 1 FROM information_schema.tables WHERE table_name = '%s'", name);
+    if (PQtransactionStatus(sh->conn) != PQTRANS_IDLE) {
+        char q[256];
+        snprintf(q, sizeof q,
+                 "SELECT 1 FROM information_schema.tables WHERE table_name = '%s'", view);
+        PGresult *r = PQexec(sh->conn, q);
+        bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+        PQclear(r);
+        if (!ok)
+            return NULL;
+    }
     PGresult *r = PQexec(sh->conn, sql);
-    bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+        return r;
     PQclear(r);
-    return ok;
+    return NULL;
 }
 
 static void
@@ -279,17 +291,20 @@ describe_table(ClShell *sh, const char *arg)
     const char *footers[64];
     int nfoot = 0;
     char *footstore[64];
-    if (relation_exists(sh, "kestrel_tables")) {
+    {
         ClBuf kq;
         cl_buf_init(&kq);
         cl_buf_printf(&kq, "SELECT * FROM kestrel_tables WHERE table_name = %s", lname);
-        PGresult *k = cl__catalog(sh, cl_buf_str(&kq), true);
+        if (lschema)
+            cl_buf_printf(&kq, " AND schema_name = %s", lschema);
+        PGresult *k = kestrel_view_query(sh, "kestrel_tables", cl_buf_str(&kq));
         cl_buf_free(&kq);
         if (k && PQntuples(k) > 0) {
             for (int c = 0; c < PQnfields(k) && nfoot < 40; c++) {
                 const char *fn = PQfname(k, c);
                 if (!strcmp(fn, "table_name") || !strcmp(fn, "table_schema") ||
-                    !strcmp(fn, "schema_name") || PQgetisnull(k, 0, c))
+                    !strcmp(fn, "schema_name") || PQgetisnull(k, 0, c) ||
+                    !*PQgetvalue(k, 0, c))
                     continue;
                 ClBuf l;
                 cl_buf_init(&l);
@@ -302,26 +317,30 @@ describe_table(ClShell *sh, const char *arg)
         }
         PQclear(k);
     }
-    if (relation_exists(sh, "kestrel_partitions")) {
+    {
         ClBuf kq;
         cl_buf_init(&kq);
         cl_buf_printf(&kq, "SELECT * FROM kestrel_partitions WHERE table_name = %s", lname);
-        PGresult *k = cl__catalog(sh, cl_buf_str(&kq), true);
+        if (lschema)
+            cl_buf_printf(&kq, " AND schema_name = %s", lschema);
+        PGresult *k = kestrel_view_query(sh, "kestrel_partitions", cl_buf_str(&kq));
         cl_buf_free(&kq);
         if (k && PQntuples(k) > 0) {
             ClBuf l;
             cl_buf_init(&l);
-            cl_buf_printf(&l, "Partitions: %d", PQntuples(k));
+            cl_buf_printf(&l, "Partitions (%d):", PQntuples(k));
             footstore[nfoot] = l.data;
             footers[nfoot++] = l.data ? l.data : "";
-            for (int i = 0; i < PQntuples(k) && nfoot < 63; i++) {
+            int shown = 0;
+            for (int i = 0; i < PQntuples(k) && nfoot < 62; i++, shown++) {
                 ClBuf pl;
                 cl_buf_init(&pl);
                 cl_buf_puts(&pl, "    ");
                 bool first = true;
                 for (int c = 0; c < PQnfields(k); c++) {
                     const char *fn = PQfname(k, c);
-                    if (!strcmp(fn, "table_name") || !strcmp(fn, "table_schema"))
+                    if (!strcmp(fn, "table_name") || !strcmp(fn, "table_schema") ||
+                        !strcmp(fn, "schema_name"))
                         continue;
                     cl_buf_printf(&pl, "%s%s=%s", first ? "" : ", ", fn,
                                   PQgetisnull(k, i, c) ? "NULL" : PQgetvalue(k, i, c));
@@ -330,8 +349,13 @@ describe_table(ClShell *sh, const char *arg)
                 footstore[nfoot] = pl.data;
                 footers[nfoot++] = pl.data ? pl.data : "";
             }
-            if (PQntuples(k) > 63 - 1)
-                footers[nfoot - 1] = "    ...";
+            if (shown < PQntuples(k)) {
+                ClBuf ml;
+                cl_buf_init(&ml);
+                cl_buf_printf(&ml, "    ... and %d more", PQntuples(k) - shown);
+                footstore[nfoot] = ml.data;
+                footers[nfoot++] = ml.data ? ml.data : "";
+            }
         }
         PQclear(k);
     }

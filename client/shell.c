@@ -935,7 +935,13 @@ handle_result(ClShell *sh, PGresult *res, const char *sql, bool explain)
             if (!lang || !*lang)
                 lang = getenv("LANG");
             bool uni = lang && (strcasestr(lang, "utf-8") || strcasestr(lang, "utf8"));
-            int rc = cl_explain_render(&out, js.data ? js.data : "", js.len, w, uni, eb, sizeof eb);
+            const char *txt = js.data ? js.data : "";
+            size_t lead = strspn(txt, " \t\r\n");
+            int rc;
+            if (txt[lead] == '[' || txt[lead] == '{')
+                rc = cl_explain_render(&out, txt, js.len, w, uni, eb, sizeof eb);
+            else /* the server answered in text: keep it, add the bars */
+                rc = cl_explain_render_text(&out, txt, js.len, w, uni);
             if (rc == K_OK)
                 emit(sh, &out, true);
             else

@@ -111,6 +111,33 @@ test_explain_tree(void **state)
 }
 
 static void
+test_explain_text_plan(void **state)
+{
+    (void)state;
+    /* Kestrel's text EXPLAIN ANALYZE: bars against the slowest operator */
+    const char *t = "Fragment 0 (every worker)\n"
+                    "  Hash Aggregate [#1]  rows=1  actual rows=1 time=0.120 ms\n"
+                    "    Scan t1 [#0]  rows=0  actual rows=0 time=0.060 ms\n"
+                    "Execution Time: 0.143 ms";
+    ClBuf b;
+    cl_buf_init(&b);
+    assert_int_equal(cl_explain_render_text(&b, t, strlen(t), 0, false), K_OK);
+    assert_string_equal(cl_buf_str(&b),
+                        "Fragment 0 (every worker)\n"
+                        "  Hash Aggregate [#1]  rows=1  actual rows=1 time=0.120 ms  "
+                        "####################\n"
+                        "    Scan t1 [#0]  rows=0  actual rows=0 time=0.060 ms       "
+                        "##########\n"
+                        "Execution Time: 0.143 ms\n");
+    cl_buf_free(&b);
+    /* no times at all: the text as it came */
+    cl_buf_init(&b);
+    assert_int_equal(cl_explain_render_text(&b, "Seq Scan on t", 13, 80, true), K_OK);
+    assert_string_equal(cl_buf_str(&b), "Seq Scan on t\n");
+    cl_buf_free(&b);
+}
+
+static void
 test_copy_parse(void **state)
 {
     (void)state;
@@ -149,6 +176,7 @@ main(void)
         cmocka_unit_test(test_json_values),
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_explain_tree),
+        cmocka_unit_test(test_explain_text_plan),
         cmocka_unit_test(test_copy_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
