@@ -717,7 +717,16 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         if (coloc) how = nw <= 1 ? "local" : "co-located";
         else {
             double lb = phys_bytes(c, &L), rb = phys_bytes(c, &R);
-            double bcast = rb * nw, repart = lb + rb;
+            /* a side already hashed on its join keys stays where it is */
+            bool l_hashed = L.nhash == nk && plain, r_hashed = R.nhash == nk && plain;
+            for (uint32_t k = 0; k < nk && plain; k++) {
+                int32_t a, b;
+                is_plain_col(pk[k], &a);
+                is_plain_col(bk[k], &b);
+                if (l_hashed && L.hash[k] != a) l_hashed = false;
+                if (r_hashed && R.hash[k] != b) r_hashed = false;
+            }
+            double bcast = rb * nw, repart = (l_hashed ? 0 : lb) + (r_hashed ? 0 : rb);
             bool use_bcast;
             if (!plain || jt == EX_JOIN_FULL) use_bcast = !plain && jt != EX_JOIN_FULL;
             else if (c->opts.join_dist == PL_JOIN_DIST_BROADCAST) use_bcast = true;

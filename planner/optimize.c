@@ -295,6 +295,70 @@ linked(const JoinGraph *jg, int64_t a, int64_t b)
     return false;
 }
 
+/* The column a plan is hash-distributed on, as lowering will see it: a
+ * scan's single hash-distribution column, a join's probe side's; -1 for
+ * replicated or unknown. *repl: every table under it is replicated. */
+static int32_t
+hash_col(PlCtx *c, const PlRel *r, bool *repl)
+{
+    *repl = false;
+    while (r) {
+        switch ((PlRelKind)r->kind) {
+        case PL_SCAN:
+            if (r->table->dist == ST_DIST_REPLICATED) {
+                *repl = true;
+                return -1;
+            }
+            for (uint32_t i = 0; i < r->ncols; i++)
+                if (c->cols[r->cols[i]].hashed_dist) return r->cols[i];
+            return -1;
+        case PL_FILTER:
+        case PL_PROJECT:
+            r = r->left;
+            continue;
+        case PL_JOIN: {
+            bool lr, rr;
+            int32_t h = hash_col(c, r->left, &lr);
+            if (lr) {
+                (void)hash_col(c, r->right, &rr);
+                *repl = rr;
+            }
+            return h;
+        }
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* Network term of a join (in rows moved): nothing when co-located or the
+ * build is replicated, else the cheaper of broadcasting the build and
+ * repartitioning both sides. */
+static double
+net_cost(PlCtx *c, const JoinGraph *jg, const PlRel *l, const PlRel *r, int64_t lm, int64_t rm)
+{
+    uint32_t nw = c->opts.nworkers ? c->opts.nworkers : 1;
+    if (nw <= 1) return 0;
+    bool lrep, rrep;
+    int32_t hl = hash_col(c, l, &lrep), hr = hash_col(c, r, &rrep);
+    if (rrep) return 0;
+    bool l_on_key = false, r_on_key = false;
+    int64_t s = lm | rm;
+    for (uint32_t i = 0; i < jg->nq; i++) {
+        const ExExpr *q = jg->quals[i];
+        if (!jg->equi[i] || (jg->masks[i] & ~s) || !(jg->masks[i] & lm) || !(jg->masks[i] & rm)) continue;
+        if (q->args[0]->kind != EX_EXPR_COLUMN || q->args[1]->kind != EX_EXPR_COLUMN) continue;
+        int32_t a = (int32_t)q->args[0]->u.column.index, b = (int32_t)q->args[1]->u.column.index;
+        if (hl >= 0 && hr >= 0 && ((a == hl && b == hr) || (a == hr && b == hl))) return 0;
+        if (hl >= 0 && (a == hl || b == hl)) l_on_key = true;
+        if (hr >= 0 && (a == hr || b == hr)) r_on_key = true;
+    }
+    double bcast = (double)nw * r->rows;
+    double repart = (l_on_key ? 0 : l->rows) + (r_on_key ? 0 : r->rows);
+    return bcast < repart ? bcast : repart;
+}
+
 static double
 join_cost(double out, double probe, double build)
 {
@@ -332,10 +396,12 @@ order_dp(PlCtx *c, JoinGraph *jg)
                 PlRel *j = make_inner(c, jg, lp, rp, (int64_t)l, (int64_t)r);
                 if (!j) return NULL;
                 dp[s].plan = j;
-                dp[s].cost = dp[l].cost + dp[r].cost + join_cost(j->rows, lp->rows, rp->rows);
+                dp[s].cost = dp[l].cost + dp[r].cost + join_cost(j->rows, lp->rows, rp->rows) +
+                             0.5 * net_cost(c, jg, lp, rp, (int64_t)l, (int64_t)r);
                 continue;
             }
-            double cost = dp[l].cost + dp[r].cost + join_cost(rows, lp->rows, rp->rows);
+            double cost = dp[l].cost + dp[r].cost + join_cost(rows, lp->rows, rp->rows) +
+                          0.5 * net_cost(c, jg, lp, rp, (int64_t)l, (int64_t)r);
             if (cost < dp[s].cost) {
                 PlRel *j = make_inner(c, jg, lp, rp, (int64_t)l, (int64_t)r);
                 if (!j) return NULL;
