@@ -120,6 +120,8 @@ int cl__terminal_width(void);
 int cl__terminal_height(void);
 K_MUSTCHECK int cl__copy_in_from(ClShell *sh, FILE *fp, bool until_dot);
 K_MUSTCHECK int cl__copy_out_to(ClShell *sh, FILE *fp);
+/* Arm (conn) or disarm (NULL) Ctrl-C's CancelRequest for conn. */
+void cl__set_cancel(PGconn *conn);
 /* Signal flags set by the SIGINT handler. */
 extern volatile sig_atomic_t cl__sigint;
 

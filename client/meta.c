@@ -482,6 +482,7 @@ do_copy(ClShell *sh, const char *args)
         if (cl__connect(sh, true) != K_OK)
             goto out;
     }
+    cl__set_cancel(sh->conn); /* Ctrl-C cancels a long COPY TO */
     r = PQexec(sh->conn, c.sql);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COPY_IN) {
@@ -510,7 +511,8 @@ do_copy(ClShell *sh, const char *args)
     }
     fflush(sh->out);
 out:
-    if (PQstatus(sh->conn) == CONNECTION_BAD)
+    cl__set_cancel(NULL);
+    if (sh->conn && PQstatus(sh->conn) == CONNECTION_BAD)
         sh->conn_lost = true;
     if (fp && fclose(fp) != 0 && rc == K_OK) {
         cl__errorf(sh, "%s: %s", c.file, strerror(errno));

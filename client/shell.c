@@ -869,8 +869,8 @@ ensure_connection(ClShell *sh)
     return false;
 }
 
-static void
-set_cancel(PGconn *conn)
+void
+cl__set_cancel(PGconn *conn)
 {
     sigset_t s, old;
     sigemptyset(&s);
@@ -994,7 +994,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             sh->conn_lost = true;
         return K_ERR;
     }
-    set_cancel(sh->conn);
+    cl__set_cancel(sh->conn);
     Progress prog;
     memset(&prog, 0, sizeof prog);
     /* ask again for each statement that runs long: cheap, and the views
@@ -1083,7 +1083,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
         }
     }
     free(last_err);
-    set_cancel(NULL);
+    cl__set_cancel(NULL);
     cl__progress_clear(sh);
     /* a progress query still running would block the next one */
     if (sh->pconn && prog.step != PROG_IDLE) {
