@@ -28,6 +28,16 @@
  * does not hold a full row group per partition in memory. */
 #define ST_WRITER_BUDGET ((size_t)256 << 20)
 
+/* Each appending thread gets its own lane: its own row-group buffers and
+ * segment per partition, so that rows parsed from one range of a file stay
+ * together (tight zone maps, sorted keys) however many threads load. More
+ * threads than lanes share lanes. */
+#define ST_WRITER_LANES 16
+
+static atomic_uint_fast64_t writer_serial;
+static _Thread_local uint64_t tl_writer_serial;
+static _Thread_local uint32_t tl_writer_lane;
+
 typedef struct WPart {
     uint32_t part_id;
     size_t buf_bytes; /* st__colbuf_bytes over buf */
@@ -48,8 +58,11 @@ struct StWriter {
     StColumnDef *cols;
     KType *types;
     int32_t part_col;
-    uint32_t nparts;
-    WPart *parts;
+    uint32_t nparts; /* table partitions (routing) */
+    uint32_t nwp;    /* WPart slots: ST_WRITER_LANES * nparts */
+    WPart *parts;    /* lane l, partition i at [l * nparts + i] */
+    uint64_t serial;
+    atomic_uint next_lane;
     uint32_t rg_rows;
     pthread_mutex_t lock;
     atomic_uint_fast64_t rows;
@@ -58,6 +71,16 @@ struct StWriter {
     bool failed;
     KErr first_err;
 };
+
+static uint32_t
+writer_lane(StWriter *w)
+{
+    if (tl_writer_serial != w->serial) {
+        tl_writer_serial = w->serial;
+        tl_writer_lane = atomic_fetch_add(&w->next_lane, 1) % ST_WRITER_LANES;
+    }
+    return tl_writer_lane;
+}
 
 static void
 free_bufs(StColBuf *b, uint32_t ncols)
@@ -108,12 +131,14 @@ st_writer_begin(StDb *db, uint32_t table_id, StWriter **out, KErr *err)
     w->nparts = t->nparts;
     w->cols = malloc(sizeof(StColumnDef) * w->ncols);
     w->types = malloc(sizeof(KType) * w->ncols);
-    w->parts = calloc(w->nparts + 1, sizeof(WPart));
+    w->nwp = ST_WRITER_LANES * w->nparts;
+    w->parts = calloc(w->nwp + 1, sizeof(WPart));
+    w->serial = atomic_fetch_add(&writer_serial, 1) + 1;
     if (w->cols && w->types && w->parts) {
         memcpy(w->cols, t->def.cols, sizeof(StColumnDef) * w->ncols);
         for (uint32_t c = 0; c < w->ncols; c++) w->types[c] = w->cols[c].type;
-        for (uint32_t i = 0; i < w->nparts; i++) {
-            const StPartitionDef *d = &t->parts[i]->def;
+        for (uint32_t i = 0; i < w->nwp; i++) {
+            const StPartitionDef *d = &t->parts[i % w->nparts]->def;
             w->parts[i].part_id = d->id;
             w->parts[i].has_lo = d->has_lo;
             w->parts[i].has_hi = d->has_hi;
@@ -342,6 +367,7 @@ st_writer_append(StWriter *w, const KBatch *b, KErr *err)
         nparts_used = w->nparts;
     }
     int rc = K_OK;
+    uint32_t lane = writer_lane(w);
     uint32_t *sel = malloc(sizeof(uint32_t) * n + 4);
     if (!sel) {
         free(rows);
@@ -352,7 +378,7 @@ st_writer_append(StWriter *w, const KBatch *b, KErr *err)
         for (uint32_t i = 0; i < n; i++)
             if (pidx[i] == pi) sel[m++] = w->part_col < 0 ? rows[i] : k_batch_row(b, i);
         if (!m) continue;
-        WPart *p = &w->parts[pi];
+        WPart *p = &w->parts[lane * w->nparts + pi];
         uint32_t at = 0;
         while (at < m && rc == K_OK) {
             StColBuf *full = NULL;
@@ -373,7 +399,7 @@ st_writer_append(StWriter *w, const KBatch *b, KErr *err)
             WPart *fp = p;
             if (rc == K_OK && p->buf[0].n < w->rg_rows && w->buffered > w->budget) {
                 /* over budget: write out the largest partial buffer */
-                for (uint32_t k = 0; k < w->nparts; k++)
+                for (uint32_t k = 0; k < w->nwp; k++)
                     if (w->parts[k].buf && w->parts[k].buf_bytes > fp->buf_bytes) fp = &w->parts[k];
                 full = fp->buf;
             } else if (rc == K_OK && p->buf[0].n == w->rg_rows) {
@@ -398,7 +424,7 @@ st_writer_append(StWriter *w, const KBatch *b, KErr *err)
 static void
 writer_free(StWriter *w, bool keep_segments)
 {
-    for (uint32_t i = 0; w->parts && i < w->nparts; i++) {
+    for (uint32_t i = 0; w->parts && i < w->nwp; i++) {
         WPart *p = &w->parts[i];
         free_bufs(p->buf, w->ncols);
         if (p->seg && !keep_segments) st__segment_unref(p->seg); /* dead: file removed */
@@ -454,7 +480,7 @@ writer_prepare(StWriter *w, KErr *err)
         k_err_copy(err, &w->first_err);
         return K_ERR;
     }
-    for (uint32_t i = 0; i < w->nparts; i++) {
+    for (uint32_t i = 0; i < w->nwp; i++) {
         WPart *p = &w->parts[i];
         if (p->buf && p->buf[0].n > 0) {
             StColBuf *b = p->buf;
@@ -498,10 +524,10 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
     int rc = K_ERR;
     Touched *tv = NULL;
     uint32_t nt = 0, cap = nrep;
-    for (uint32_t k = 0; k < nw; k++) cap += ws[k]->nparts;
+    for (uint32_t k = 0; k < nw; k++) cap += ws[k]->nwp;
     bool any = nrep > 0;
     for (uint32_t k = 0; k < nw; k++)
-        for (uint32_t i = 0; i < ws[k]->nparts; i++) any |= ws[k]->parts[i].seg != NULL;
+        for (uint32_t i = 0; i < ws[k]->nwp; i++) any |= ws[k]->parts[i].seg != NULL;
     if (!any) {
         rc = K_OK;
         goto free_writers;
@@ -536,7 +562,7 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         tv[nt++].replace = true;
     }
     for (uint32_t k = 0; k < nw; k++) {
-        for (uint32_t i = 0; i < ws[k]->nparts; i++) {
+        for (uint32_t i = 0; i < ws[k]->nwp; i++) {
             WPart *wp = &ws[k]->parts[i];
             if (!wp->seg) continue;
             StPartition *p = NULL;
@@ -560,7 +586,7 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         x->old_stats = calloc(ncols, sizeof(StColStats));
         uint32_t need = p->nsegs;
         for (uint32_t k = 0; k < nw; k++)
-            for (uint32_t j = 0; j < ws[k]->nparts; j++)
+            for (uint32_t j = 0; j < ws[k]->nwp; j++)
                 if (ws[k]->parts[j].seg && ws[k]->parts[j].part_id == p->def.id) need++;
         if (need > p->capsegs) {
             StSegment **ns = realloc(p->segs, sizeof(StSegment *) * need);
@@ -593,7 +619,7 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
     }
     for (uint32_t k = 0; k < nw; k++) {
         StWriter *w = ws[k];
-        for (uint32_t i = 0; i < w->nparts; i++) {
+        for (uint32_t i = 0; i < w->nwp; i++) {
             WPart *wp = &w->parts[i];
             if (!wp->seg) continue;
             StPartition *p = NULL;
@@ -621,7 +647,7 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
     }
     /* the new segments belong to the catalog now; replaced ones go */
     for (uint32_t k = 0; k < nw; k++)
-        for (uint32_t i = 0; i < ws[k]->nparts; i++) {
+        for (uint32_t i = 0; i < ws[k]->nwp; i++) {
             WPart *wp = &ws[k]->parts[i];
             if (!wp->seg) continue;
             atomic_store(&wp->seg->dead, false);
