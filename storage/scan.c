@@ -556,6 +556,40 @@ done:
     return rc;
 }
 
+_Static_assert(ST_SKETCH_REGISTERS == ST_HLL_REGS, "sketch size");
+
+int
+st_column_sketch(StDb *db, uint32_t table_id, uint32_t part_id, uint32_t col,
+                 uint8_t regs[ST_SKETCH_REGISTERS], KErr *err)
+{
+    memset(regs, 0, ST_SKETCH_REGISTERS);
+    StTable *t = locked_table(db, table_id, err);
+    if (!t) return K_ERR;
+    int rc = K_OK;
+    if (col >= t->def.ncols) {
+        rc = k_error(err, K_UNDEFINED_COLUMN, "column %u of relation \"%s\" does not exist", col,
+                     t->def.name);
+    } else {
+        for (uint32_t i = 0; i < t->nparts; i++)
+            if (part_match(t->parts[i], part_id)) st_sketch_merge(regs, t->parts[i]->stats[col].hll);
+    }
+    pthread_mutex_unlock(&db->lock);
+    return rc;
+}
+
+void
+st_sketch_merge(uint8_t *dst, const uint8_t *src)
+{
+    for (uint32_t r = 0; r < ST_SKETCH_REGISTERS; r++)
+        if (src[r] > dst[r]) dst[r] = src[r];
+}
+
+double
+st_sketch_estimate(const uint8_t *regs)
+{
+    return st__hll_estimate(regs);
+}
+
 int
 st_column_bytes(StDb *db, uint32_t table_id, uint32_t col, uint64_t *bytes, KErr *err)
 {

@@ -431,6 +431,15 @@ K_MUSTCHECK int st_table_stats(StDb *db, uint32_t table_id, uint32_t part_id, St
                                KErr *err);
 K_MUSTCHECK int st_column_stats(StDb *db, uint32_t table_id, uint32_t part_id, uint32_t col,
                                 KArena *arena, StColumnStats *out, KErr *err);
+/* The column's distinct-count sketch (HyperLogLog registers merged over
+ * the partitions asked for). Sketches from several workers merge with
+ * st_sketch_merge (register-wise max) before st_sketch_estimate: summing
+ * per-worker estimates overcounts values present on several workers. */
+#define ST_SKETCH_REGISTERS 2048
+K_MUSTCHECK int st_column_sketch(StDb *db, uint32_t table_id, uint32_t part_id, uint32_t col,
+                                 uint8_t regs[ST_SKETCH_REGISTERS], KErr *err);
+void st_sketch_merge(uint8_t *dst, const uint8_t *src);
+double st_sketch_estimate(const uint8_t *regs);
 /* Stored bytes of one column over the table (for size reports). */
 K_MUSTCHECK int st_column_bytes(StDb *db, uint32_t table_id, uint32_t col, uint64_t *bytes,
                                 KErr *err);

@@ -537,6 +537,16 @@ test_parallel_writer(void **state)
     KArena *a = k_arena_create(NULL, "t");
     CHECK_OK(st_column_stats(db, tid, ST_ALL_PARTITIONS, 0, a, &cs, &err), &err);
     assert_true(fabs(cs.ndistinct - (double)n) / (double)n < 0.08); /* HLL, 2048 registers */
+    /* sketches merge: the same column twice estimates the same count, and
+     * an empty sketch estimates 0 */
+    uint8_t r1[ST_SKETCH_REGISTERS], r2[ST_SKETCH_REGISTERS];
+    CHECK_OK(st_column_sketch(db, tid, ST_ALL_PARTITIONS, 0, r1, &err), &err);
+    memcpy(r2, r1, sizeof r2);
+    st_sketch_merge(r2, r1);
+    assert_true(fabs(st_sketch_estimate(r2) - st_sketch_estimate(r1)) < 1e-6);
+    assert_true(fabs(st_sketch_estimate(r1) - (double)n) / (double)n < 0.08);
+    memset(r2, 0, sizeof r2);
+    assert_true(st_sketch_estimate(r2) < 0.5);
     assert_int_equal(cs.min.u.i64, 0);
     assert_int_equal(cs.max.u.i64, (int64_t)n - 1);
     k_arena_destroy(a);
