@@ -201,6 +201,7 @@ typedef struct NetPgProto NetPgProto;
 struct NetPgMsg {
     NetPgMsg *next;
     char type;          /* 0: the startup packet (body starts with the protocol code) */
+    bool eof;           /* not a message: the client closed its side */
     uint32_t len;       /* body length */
     uint8_t body[];
 };
@@ -222,7 +223,7 @@ struct NetPgConn {
     /* loop thread only */
     int phase;                   /* NET_PHASE_* */
     KBuf rbuf;                   /* bytes of an incomplete frame */
-    bool closing, handle_closed, read_paused, close_when_written;
+    bool closing, handle_closed, read_paused, close_when_written, eof;
     uint32_t writes_inflight;
     SSL *ssl;
     BIO *rbio, *wbio;
@@ -267,6 +268,8 @@ struct NetPgServer {
     pthread_cond_t work_cv;
     NetPgConn *work_head, *work_tail;
     NetPgConn *ready_head;
+    NetPgConn **ready_vec;       /* loop thread: the list being drained */
+    uint32_t ready_cap;
     bool stopping, pool_shutdown;
     pthread_t *threads;
     uint32_t nthreads;

@@ -230,6 +230,12 @@ run_conn(NetPgConn *c)
         }
         pthread_mutex_unlock(&c->mu);
         if (resume) wake_loop(c);
+        if (m->eof) {
+            /* everything the client sent before closing has been answered */
+            free(m);
+            net__conn_request_close(c);
+            continue;
+        }
         net__proto_handle(c, m);
         free(m);
         if (net__conn_flush(c) != K_OK) {
@@ -473,14 +479,33 @@ static void
 on_wake(uv_async_t *a)
 {
     NetPgServer *srv = a->data;
+    /* Copy the ready list out under the lock: once in_ready is cleared an
+     * executor may link the connection into the next list, so its
+     * ready_next must not be followed after that. */
     pthread_mutex_lock(&srv->mu);
-    NetPgConn *list = srv->ready_head;
-    srv->ready_head = NULL;
-    for (NetPgConn *c = list; c; c = c->ready_next) c->in_ready = false;
+    uint32_t n = 0;
+    for (NetPgConn *c = srv->ready_head; c; c = c->ready_next) n++;
+    if (n > srv->ready_cap) {
+        uint32_t cap = n < 64 ? 64 : n * 2;
+        NetPgConn **v = realloc(srv->ready_vec, cap * sizeof *v);
+        if (v) {
+            srv->ready_vec = v;
+            srv->ready_cap = cap;
+        } else {
+            n = srv->ready_cap; /* take what fits; the rest stays queued */
+        }
+    }
+    uint32_t k = 0;
+    while (k < n && srv->ready_head) {
+        NetPgConn *c = srv->ready_head;
+        srv->ready_head = c->ready_next;
+        c->in_ready = false;
+        srv->ready_vec[k++] = c;
+    }
+    if (srv->ready_head) uv_async_send(&srv->wake); /* come back for the rest */
     pthread_mutex_unlock(&srv->mu);
-    while (list) {
-        NetPgConn *c = list;
-        list = c->ready_next;
+    for (uint32_t i = 0; i < k; i++) {
+        NetPgConn *c = srv->ready_vec[i];
         pthread_mutex_lock(&c->mu);
         NetPgChunk *chunks = c->out_head;
         c->out_head = c->out_tail = NULL;
@@ -489,7 +514,7 @@ on_wake(uv_async_t *a)
         c->want_read = false;
         pthread_mutex_unlock(&c->mu);
         while (chunks) {
-            NetPgChunk *n = chunks->next;
+            NetPgChunk *nx = chunks->next;
             if (c->closing) {
                 pthread_mutex_lock(&c->mu);
                 c->pending_out -= chunks->len;
@@ -499,14 +524,14 @@ on_wake(uv_async_t *a)
                 loop_write(c, chunks->data, chunks->len, chunks->len);
             }
             free(chunks);
-            chunks = n;
+            chunks = nx;
         }
         if (!c->closing && close_req) {
             c->close_when_written = true;
             uv_read_stop((uv_stream_t *)&c->tcp);
             if (!c->writes_inflight) conn_close(c);
         }
-        if (!c->closing && want_read && c->read_paused && !c->close_when_written) {
+        if (!c->closing && want_read && c->read_paused && !c->close_when_written && !c->eof) {
             c->read_paused = false;
             uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
         }
@@ -553,9 +578,10 @@ enqueue_msg(NetPgConn *c, char type, const uint8_t *body, uint32_t len)
         return;
     }
     m->next = NULL;
+    m->eof = body == NULL;
     m->type = type;
     m->len = len;
-    memcpy(m->body, body, len);
+    if (len) memcpy(m->body, body, len);
     m->body[len] = 0;
     pthread_mutex_lock(&c->srv->mu);
     c->srv->stats.messages_in++;
@@ -724,6 +750,16 @@ static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     NetPgConn *c = s->data;
+    if (nread == UV_EOF && !c->closing && !c->close_when_written) {
+        /* A half close: answer what was sent before it (as PostgreSQL
+         * does), then close. A statement still running is not cancelled;
+         * a failed write or a reset connection does cancel it. */
+        uv_read_stop(s);
+        c->read_paused = true;
+        c->eof = true;
+        enqueue_msg(c, 0, NULL, 0);
+        return;
+    }
     if (nread < 0) {
         conn_close(c);
         return;
@@ -856,6 +892,7 @@ server_free(NetPgServer *srv)
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->work_cv);
     free(srv->threads);
+    free(srv->ready_vec);
     free(srv);
 }
 

@@ -731,7 +731,8 @@ test_cancel(void **state)
     until_ready(c.fd, types, sizeof types, NULL, 0);
     assert_string_equal(types, "TDCZ");
     close(c.fd);
-    /* a client that disconnects mid-statement does not hold its thread */
+    /* a client that disconnects mid-statement: the statement is stopped
+     * when the server stops (teardown), it does not block the stop */
     Conn d = login(f->port);
     query(d.fd, "SELECT pg_sleep(20)");
     nanosleep(&ts, NULL);
