@@ -133,6 +133,41 @@ check_plan(const ExQueryPlan *q, PlanStats *s)
     }
 }
 
+/* ---- serialize → deserialize → equal, and bad bytes fail cleanly ---- */
+static void
+roundtrip(KArena *a, const ExQueryPlan *q)
+{
+    KErr err;
+    KBuf b, b2;
+    k_buf_init(&b);
+    k_buf_init(&b2);
+    assert_int_equal(pl_plan_serialize(q, &b, &err), K_OK);
+    ExQueryPlan *back;
+    assert_int_equal(pl_plan_deserialize(a, b.data, b.len, &back, &err), K_OK);
+    assert_true(pl_plan_equal(q, back));
+    assert_int_equal(pl_plan_serialize(back, &b2, &err), K_OK);
+    assert_int_equal(b.len, b2.len);
+    assert_memory_equal(b.data, b2.data, b.len);
+    /* truncations never succeed */
+    for (size_t cut = 0; cut < b.len; cut += 1 + b.len / 64) {
+        ExQueryPlan *x;
+        assert_int_equal(pl_plan_deserialize(a, b.data, cut, &x, &err), K_ERR);
+    }
+    /* flipped bytes: an error or some plan, never a crash (ASan checks) */
+    uint32_t seed = 12345;
+    for (int i = 0; i < 32; i++) {
+        memcpy(b2.data, b.data, b.len);
+        seed = seed * 1103515245u + 12345u;
+        b2.data[(seed >> 8) % b.len] ^= (uint8_t)(1u << ((seed >> 4) & 7));
+        ExQueryPlan *x;
+        KArena *fa = k_arena_create(a, "fuzz");
+        if (pl_plan_deserialize(fa, b2.data, b2.len, &x, &err) == K_OK) assert_non_null(x);
+        k_arena_destroy(fa);
+    }
+    k_buf_free(&b);
+    k_buf_free(&b2);
+}
+
 /* ---- golden files ---- */
 static void
 golden(KArena *a, const char *name, const char *text)
@@ -177,6 +212,7 @@ plan_file(KArena *a, TestCatalog *tc, const char *dir, const char *file, const c
         fail();
     }
     check_plan(q, st);
+    roundtrip(a, q);
     if (gname) golden(a, gname, text);
     char *json = NULL;
     assert_int_equal(pl_explain(a, &tc->cat, stmt, NULL, 0, &o, PL_EXPLAIN_JSON, &json, NULL, &err), K_OK);

@@ -427,6 +427,15 @@ run_all(PlJoinDist jd, bool rf)
             k_arena_destroy(qa);
             continue;
         }
+        /* run what a worker would receive: the plan after a trip through bytes */
+        KBuf bytes;
+        k_buf_init(&bytes);
+        assert_int_equal(pl_plan_serialize(q, &bytes, &err), K_OK);
+        ExQueryPlan *shipped;
+        assert_int_equal(pl_plan_deserialize(qa, bytes.data, bytes.len, &shipped, &err), K_OK);
+        k_buf_free(&bytes);
+        assert_true(pl_plan_equal(q, shipped));
+        q = shipped;
         ExLocalEnv env;
         memset(&env, 0, sizeof env);
         env.shards = shards;
