@@ -620,9 +620,15 @@ range_main(void *arg)
         if ((uintptr_t)(p - r->base) > atomic_load(r->min_err)) break;
         const char *slice_end = p + K_MIN((size_t)(r->end - p), (size_t)(4u << 20));
         if (slice_end < r->end) {
-            const char *nl = record_end(r->d, p, r->end);
-            /* extend to a record boundary at or after slice_end */
-            while (nl && nl + 1 < slice_end) nl = record_end(r->d, nl + 1, r->end);
+            /* extend to a record boundary at or after slice_end; text
+             * records never hold a raw newline, CSV ones may (quotes) */
+            const char *nl;
+            if (r->d->format == ST_COPY_TEXT) {
+                nl = memchr(slice_end - 1, '\n', (size_t)(r->end - (slice_end - 1)));
+            } else {
+                nl = record_end(r->d, p, r->end);
+                while (nl && nl + 1 < slice_end) nl = record_end(r->d, nl + 1, r->end);
+            }
             slice_end = nl ? nl + 1 : r->end;
         }
         const char *stop;

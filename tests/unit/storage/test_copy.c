@@ -227,6 +227,36 @@ test_csv_and_text(void **state)
     assert_string_equal(d, "1|tab\there|2000-01-01\n2|<null>|<null>\n3|back\\slash AA|2000-01-02");
     free(d);
     free(p);
+    /* a CSV file big enough for 2 threads, with quoted newlines and
+     * delimiters everywhere: range boundaries must respect the quotes */
+    {
+        uint32_t t4 = make_table("csvbig", false);
+        KBuf big;
+        k_buf_init(&big);
+        for (int i = 0; i < 60000; i++) {
+            if (i % 10 == 0) k_buf_printf(&big, "%d,\"line one,\nline \"\"two\"\"\n%d\",2001-01-01\n", i, i);
+            else k_buf_printf(&big, "%d,plain value number %d,2001-01-02\n", i, i);
+        }
+        k_buf_put_u8(&big, 0);
+        assert_true(big.len > (1u << 20));
+        p = path_in("big.csv");
+        write_file(p, (const char *)big.data);
+        st_copy_options_default(&o);
+        o.format = ST_COPY_CSV;
+        o.nthreads = 3;
+        CHECK_OK(st_copy_from_file(g_db, t4, p, &o, &n, &err), &err);
+        assert_int_equal(n, 60000);
+        d = dump_table(t4);
+        assert_non_null(strstr(d, "\n59990|line one,\nline \"two\"\n59990|2001-01-01\n"));
+        assert_non_null(strstr(d, "\n59999|plain value number 59999|2001-01-02"));
+        /* every multi-line value came back whole */
+        size_t multi = 0;
+        for (const char *q = d; (q = strstr(q, "line \"two\"\n")) != NULL; q++) multi++;
+        assert_int_equal(multi, 6000);
+        free(d);
+        free(p);
+        k_buf_free(&big);
+    }
     /* an unterminated quote */
     st_copy_options_default(&o);
     o.format = ST_COPY_CSV;
