@@ -114,8 +114,7 @@ cl_usage(FILE *out)
 void
 cl_options_free(ClOptions *o)
 {
-    for (int i = 0; i < o->nvars; i++)
-        free(o->vars_store[i]);
+    for (int i = 0; i < o->nvars; i++) free(o->vars_store[i]);
     o->nvars = 0;
 }
 
@@ -137,8 +136,7 @@ cl_parse_args(int argc, char **argv, ClOptions *o, char *errbuf, size_t errcap)
     for (;;) {
         int idx = 0;
         int c = getopt_long(argc, argv, ":h:p:U:d:c:f:v:o:F:tAxqwWV?", long_opts, &idx);
-        if (c == -1)
-            break;
+        if (c == -1) break;
         switch (c) {
         case 'h': o->host = optarg; break;
         case 'p':
@@ -164,8 +162,7 @@ cl_parse_args(int argc, char **argv, ClOptions *o, char *errbuf, size_t errcap)
             if (o->nvars >= CL_MAX_VARS)
                 return bad(errbuf, errcap, "too many -v options (at most %s)", "32");
             char *copy = strdup(optarg);
-            if (!copy)
-                return bad(errbuf, errcap, "%s", "out of memory");
+            if (!copy) return bad(errbuf, errcap, "%s", "out of memory");
             copy[eq - optarg] = '\0';
             o->vars_store[o->nvars] = copy;
             o->var_name[o->nvars] = copy;
@@ -215,9 +212,7 @@ cl_parse_args(int argc, char **argv, ClOptions *o, char *errbuf, size_t errcap)
             else
                 snprintf(errbuf, errcap, "option '%s' requires an argument", argv[optind - 1]);
             return K_ERR;
-        default:
-            snprintf(errbuf, errcap, "unexpected option");
-            return K_ERR;
+        default: snprintf(errbuf, errcap, "unexpected option"); return K_ERR;
         }
     }
     /* psql's positional arguments: [DBNAME [USERNAME]] */
@@ -227,7 +222,8 @@ cl_parse_args(int argc, char **argv, ClOptions *o, char *errbuf, size_t errcap)
         else if (!o->user)
             o->user = argv[i];
         else
-            return bad(errbuf, errcap, "too many command-line arguments (first extra: \"%s\")", argv[i]);
+            return bad(errbuf, errcap, "too many command-line arguments (first extra: \"%s\")",
+                       argv[i]);
     }
     if (o->data_dir && !o->local)
         return bad(errbuf, errcap, "%s", "--data only makes sense with --local");

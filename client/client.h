@@ -149,27 +149,27 @@ void cl_error_context(ClBuf *b, const char *query, int pos);
 /* ------------------------------------------------------------------ */
 typedef enum ClScanState {
     CL_SCAN_NORMAL = 0,
-    CL_SCAN_SQUOTE,   /* '...' */
-    CL_SCAN_ESTRING,  /* E'...' with backslash escapes */
-    CL_SCAN_DQUOTE,   /* "..." */
-    CL_SCAN_DOLLAR,   /* $tag$...$tag$ */
-    CL_SCAN_COMMENT,  /* nested block comment */
+    CL_SCAN_SQUOTE,  /* '...' */
+    CL_SCAN_ESTRING, /* E'...' with backslash escapes */
+    CL_SCAN_DQUOTE,  /* "..." */
+    CL_SCAN_DOLLAR,  /* $tag$...$tag$ */
+    CL_SCAN_COMMENT, /* nested block comment */
 } ClScanState;
 
 /* Accumulates input lines; complete statements (ended by a top-level ';')
  * come out of cl_scan_next. Binary bytes (NUL included) pass through. */
 struct ClScan {
-    ClBuf buf;        /* pending text */
-    size_t pos;       /* scanned up to here */
-    size_t start;     /* start of the current statement */
+    ClBuf buf;    /* pending text */
+    size_t pos;   /* scanned up to here */
+    size_t start; /* start of the current statement */
     ClScanState state;
     int comment_depth;
     int paren_depth;
-    char tag[64];     /* the current dollar-quote tag including the $s */
+    char tag[64]; /* the current dollar-quote tag including the $s */
     size_t tag_len;
-    int cur_line;     /* input line at `pos` (1-based) */
-    int stmt_line;    /* line where the pending statement starts */
-    bool content;     /* the pending statement has more than blanks/comments */
+    int cur_line;  /* input line at `pos` (1-based) */
+    int stmt_line; /* line where the pending statement starts */
+    bool content;  /* the pending statement has more than blanks/comments */
 };
 void cl_scan_init(ClScan *s);
 void cl_scan_free(ClScan *s);
@@ -195,7 +195,7 @@ char cl_scan_prompt_char(const ClScan *s);
 /* Command-line options (args.c)                                        */
 /* ------------------------------------------------------------------ */
 #define CL_MAX_COMMANDS 64
-#define CL_MAX_VARS 32
+#define CL_MAX_VARS     32
 
 typedef enum ClActionKind { CL_ACT_COMMAND, CL_ACT_FILE } ClActionKind;
 
@@ -208,16 +208,16 @@ struct ClOptions {
     int nvars;
     const char *var_name[CL_MAX_VARS];
     const char *var_value[CL_MAX_VARS];
-    const char *output_file;  /* -o */
-    const char *field_sep;    /* -F */
-    const char *data_dir;     /* --data (with --local) */
-    const char *kestreld;     /* --kestreld PATH */
+    const char *output_file; /* -o */
+    const char *field_sep;   /* -F */
+    const char *data_dir;    /* --data (with --local) */
+    const char *kestreld;    /* --kestreld PATH */
     ClFormat format;
     bool format_set;
     bool tuples_only, expanded, quiet, local, help, version;
-    bool password_prompt;     /* -W */
-    bool no_password;         /* -w */
-    int timing;               /* -1 default, 0 off, 1 on */
+    bool password_prompt;          /* -W */
+    bool no_password;              /* -w */
+    int timing;                    /* -1 default, 0 off, 1 on */
     char *vars_store[CL_MAX_VARS]; /* owned copies of NAME=VALUE */
 };
 
@@ -232,7 +232,12 @@ void cl_usage(FILE *out);
 /* JSON and EXPLAIN rendering (json.c, explain.c)                       */
 /* ------------------------------------------------------------------ */
 typedef enum ClJsonType {
-    CL_JSON_NULL, CL_JSON_BOOL, CL_JSON_NUMBER, CL_JSON_STRING, CL_JSON_ARRAY, CL_JSON_OBJECT
+    CL_JSON_NULL,
+    CL_JSON_BOOL,
+    CL_JSON_NUMBER,
+    CL_JSON_STRING,
+    CL_JSON_ARRAY,
+    CL_JSON_OBJECT
 } ClJsonType;
 
 /* A parsed JSON value; arrays and objects keep their items in order
@@ -241,9 +246,9 @@ struct ClJson {
     ClJsonType type;
     bool b;
     double num;
-    char *str;        /* STRING value */
-    int n;            /* items of ARRAY / OBJECT */
-    char **keys;      /* OBJECT keys */
+    char *str;   /* STRING value */
+    int n;       /* items of ARRAY / OBJECT */
+    char **keys; /* OBJECT keys */
     ClJson **items;
 };
 /* Parse text (n bytes); NULL with a message in errbuf on bad input. */
@@ -270,9 +275,9 @@ int cl_explain_render_text(ClBuf *out, const char *text, size_t n, int width, bo
 /* \copy (copy.c)                                                       */
 /* ------------------------------------------------------------------ */
 struct ClCopy {
-    bool from;        /* FROM (load into the server) or TO */
-    char *file;       /* NULL for stdin/stdout */
-    char *sql;        /* COPY ... FROM STDIN / TO STDOUT ... */
+    bool from;  /* FROM (load into the server) or TO */
+    char *file; /* NULL for stdin/stdout */
+    char *sql;  /* COPY ... FROM STDIN / TO STDOUT ... */
 };
 /* Parse the argument of \copy. K_ERR with a message in errbuf. */
 K_MUSTCHECK int cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap);

@@ -18,12 +18,12 @@ typedef struct ClShell ClShell;
 typedef struct ClSource ClSource;
 
 /* Exit statuses, as psql uses them. */
-#define CL_EXIT_OK 0
-#define CL_EXIT_FAIL 1        /* the shell's own failure (file not found, ...) */
-#define CL_EXIT_BADCONN 2     /* connection refused or lost */
-#define CL_EXIT_USER 3        /* a statement failed and ON_ERROR_STOP stopped the run */
+#define CL_EXIT_OK      0
+#define CL_EXIT_FAIL    1 /* the shell's own failure (file not found, ...) */
+#define CL_EXIT_BADCONN 2 /* connection refused or lost */
+#define CL_EXIT_USER    3 /* a statement failed and ON_ERROR_STOP stopped the run */
 
-#define CL_MAX_PARAMS 12
+#define CL_MAX_PARAMS     12
 #define CL_MAX_SHELL_VARS 64
 
 typedef enum ClVerbosity { CL_VERB_DEFAULT, CL_VERB_VERBOSE, CL_VERB_TERSE } ClVerbosity;
@@ -33,10 +33,10 @@ typedef enum ClSourceKind { CL_SRC_EDITLINE, CL_SRC_FILE, CL_SRC_STRING } ClSour
 
 struct ClSource {
     ClSourceKind kind;
-    const char *name;   /* file name for error prefixes, NULL for stdin/-c */
-    FILE *fp;           /* CL_SRC_FILE */
-    const char *str;    /* CL_SRC_STRING: the rest of the text */
-    int line;           /* lines read so far */
+    const char *name; /* file name for error prefixes, NULL for stdin/-c */
+    FILE *fp;         /* CL_SRC_FILE */
+    const char *str;  /* CL_SRC_STRING: the rest of the text */
+    int line;         /* lines read so far */
     char *linebuf;
     size_t linecap;
 };
@@ -53,30 +53,30 @@ struct ClShell {
     char *password;
 
     ClPrintOpts popts;
-    bool interactive;   /* line editing, prompts, banner */
+    bool interactive; /* line editing, prompts, banner */
     bool timing;
     bool quiet;
     bool on_error_stop;
-    bool pager;         /* use a pager for long results on a terminal */
+    bool pager; /* use a pager for long results on a terminal */
     ClVerbosity verbosity;
-    FILE *out;          /* results: stdout or \o target */
+    FILE *out; /* results: stdout or \o target */
     bool out_is_pipe;
     char *var_name[CL_MAX_SHELL_VARS];
     char *var_value[CL_MAX_SHELL_VARS];
     int nvars;
 
     /* state */
-    bool had_error;     /* a statement failed (exit status of scripts) */
-    bool conn_lost;     /* the connection went away; reset on next statement */
+    bool had_error; /* a statement failed (exit status of scripts) */
+    bool conn_lost; /* the connection went away; reset on next statement */
     bool quit;
     int exit_code;
-    ClSource *src;      /* the source being read (for COPY FROM STDIN data) */
-    ClScan scan;        /* the pending query buffer of the current source */
-    int depth;          /* \i nesting */
+    ClSource *src; /* the source being read (for COPY FROM STDIN data) */
+    ClScan scan;   /* the pending query buffer of the current source */
+    int depth;     /* \i nesting */
 
     /* progress */
     PGconn *pconn;
-    int kestrel_views;  /* -1 unknown, 0 absent (spinner only), 1 present */
+    int kestrel_views; /* -1 unknown, 0 absent (spinner only), 1 present */
     bool progress_shown;
 
     /* completion cache */

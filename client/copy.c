@@ -32,10 +32,8 @@ static bool
 word_at(const char *s, size_t i, size_t n, const char *w)
 {
     size_t wl = strlen(w);
-    if (i + wl > n || strncasecmp(s + i, w, wl) != 0)
-        return false;
-    if (i > 0 && !isspace((unsigned char)s[i - 1]) && s[i - 1] != ')')
-        return false;
+    if (i + wl > n || strncasecmp(s + i, w, wl) != 0) return false;
+    if (i > 0 && !isspace((unsigned char)s[i - 1]) && s[i - 1] != ')') return false;
     return i + wl == n || isspace((unsigned char)s[i + wl]) || s[i + wl] == '\'';
 }
 
@@ -51,8 +49,7 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
     for (i = 0; i < n && !found; i++) {
         char ch = args[i];
         if (quote) {
-            if (ch == quote)
-                quote = 0;
+            if (ch == quote) quote = 0;
             continue;
         }
         if (ch == '\'' || ch == '"')
@@ -78,10 +75,8 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
     }
     /* the head: table [(cols)] or (query) */
     size_t hs = 0, he = split;
-    while (hs < he && isspace((unsigned char)args[hs]))
-        hs++;
-    while (he > hs && isspace((unsigned char)args[he - 1]))
-        he--;
+    while (hs < he && isspace((unsigned char)args[hs])) hs++;
+    while (he > hs && isspace((unsigned char)args[he - 1])) he--;
     if (hs == he) {
         snprintf(errbuf, errcap, "\\copy: missing table name or query");
         return K_ERR;
@@ -92,8 +87,7 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
     }
     /* the file */
     size_t p = split + kwlen;
-    while (p < n && isspace((unsigned char)args[p]))
-        p++;
+    while (p < n && isspace((unsigned char)args[p])) p++;
     if (p >= n) {
         snprintf(errbuf, errcap, "\\copy: missing file name after %s", c->from ? "FROM" : "TO");
         return K_ERR;
@@ -121,8 +115,7 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
             cl_buf_putc(&file, args[p++]);
         }
     } else {
-        while (p < n && !isspace((unsigned char)args[p]))
-            cl_buf_putc(&file, args[p++]);
+        while (p < n && !isspace((unsigned char)args[p])) cl_buf_putc(&file, args[p++]);
     }
     const char *f = cl_buf_str(&file);
     bool std = !quoted && (strcasecmp(f, "stdin") == 0 || strcasecmp(f, "stdout") == 0 ||
@@ -137,8 +130,7 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
         }
         c->file = file.data;
     }
-    while (p < n && isspace((unsigned char)args[p]))
-        p++;
+    while (p < n && isspace((unsigned char)args[p])) p++;
     ClBuf sql;
     cl_buf_init(&sql);
     cl_buf_puts(&sql, "COPY ");
@@ -147,8 +139,7 @@ cl_copy_parse(const char *args, ClCopy *c, char *errbuf, size_t errcap)
     if (p < n) {
         cl_buf_putc(&sql, ' ');
         size_t e = n;
-        while (e > p && (isspace((unsigned char)args[e - 1]) || args[e - 1] == ';'))
-            e--;
+        while (e > p && (isspace((unsigned char)args[e - 1]) || args[e - 1] == ';')) e--;
         cl_buf_put(&sql, args + p, e - p);
     }
     if (sql.failed) {

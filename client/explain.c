@@ -42,12 +42,10 @@ num(const ClJson *node, const char *key, bool *has)
 {
     const ClJson *v = cl_json_get(node, key);
     if (v && v->type == CL_JSON_NUMBER) {
-        if (has)
-            *has = true;
+        if (has) *has = true;
         return v->num;
     }
-    if (has)
-        *has = false;
+    if (has) *has = false;
     return 0;
 }
 
@@ -71,8 +69,7 @@ node_total(const ClJson *node)
 static void
 walk(Walk *w, const ClJson *node, const char *prefix, bool last, bool root, int depth)
 {
-    if (w->failed || !node || node->type != CL_JSON_OBJECT || depth > 150)
-        return;
+    if (w->failed || !node || node->type != CL_JSON_OBJECT || depth > 150) return;
     if (w->n == w->cap) {
         int cap = w->cap ? w->cap * 2 : 16;
         Row *r = realloc(w->rows, (size_t)cap * sizeof *r);
@@ -89,26 +86,22 @@ walk(Walk *w, const ClJson *node, const char *prefix, bool last, bool root, int 
     ClBuf lb;
     cl_buf_init(&lb);
     cl_buf_puts(&lb, prefix);
-    if (!root)
-        cl_buf_puts(&lb, w->unicode ? (last ? "└─ " : "├─ ") : (last ? "`- " : "|- "));
+    if (!root) cl_buf_puts(&lb, w->unicode ? (last ? "└─ " : "├─ ") : (last ? "`- " : "|- "));
     const char *type = str(node, "Node Type");
     cl_buf_puts(&lb, type ? type : "?");
     const char *extra[] = {"Strategy", "Join Type", "Distribution"};
     for (size_t i = 0; i < K_ARRAY_LEN(extra); i++) {
         const char *e = str(node, extra[i]);
-        if (e && strcmp(e, "Plain") != 0)
-            cl_buf_printf(&lb, " (%s)", e);
+        if (e && strcmp(e, "Plain") != 0) cl_buf_printf(&lb, " (%s)", e);
     }
     const char *rel = str(node, "Relation Name");
     const char *alias = str(node, "Alias");
     if (rel) {
         cl_buf_printf(&lb, " on %s", rel);
-        if (alias && strcmp(alias, rel) != 0)
-            cl_buf_printf(&lb, " %s", alias);
+        if (alias && strcmp(alias, rel) != 0) cl_buf_printf(&lb, " %s", alias);
     }
     const char *worker = str(node, "Worker");
-    if (worker)
-        cl_buf_printf(&lb, " [%s]", worker);
+    if (worker) cl_buf_printf(&lb, " [%s]", worker);
     row->label = lb.data ? lb.data : strdup("");
 
     row->total = node_total(node);
@@ -123,8 +116,7 @@ walk(Walk *w, const ClJson *node, const char *prefix, bool last, bool root, int 
         ClBuf pb;
         cl_buf_init(&pb);
         cl_buf_puts(&pb, prefix);
-        if (!root)
-            cl_buf_puts(&pb, last ? "   " : (w->unicode ? "│  " : "|  "));
+        if (!root) cl_buf_puts(&pb, last ? "   " : (w->unicode ? "│  " : "|  "));
         for (int i = 0; i < plans->n; i++) {
             child_total += node_total(plans->items[i]);
             walk(w, plans->items[i], cl_buf_str(&pb), i == plans->n - 1, false, depth + 1);
@@ -139,30 +131,23 @@ static void
 put_bar(ClBuf *b, double frac, bool unicode)
 {
     static const char *eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
-    if (frac < 0 || !isfinite(frac))
-        frac = 0;
-    if (frac > 1)
-        frac = 1;
+    if (frac < 0 || !isfinite(frac)) frac = 0;
+    if (frac > 1) frac = 1;
     int cells = 0;
     if (unicode) {
         int e = (int)lround(frac * BAR_WIDTH * 8);
-        if (e == 0 && frac > 0)
-            e = 1;
-        for (; e >= 8; e -= 8, cells++)
-            cl_buf_puts(b, "█");
+        if (e == 0 && frac > 0) e = 1;
+        for (; e >= 8; e -= 8, cells++) cl_buf_puts(b, "█");
         if (e > 0) {
             cl_buf_puts(b, eighths[e]);
             cells++;
         }
     } else {
         int n = (int)lround(frac * BAR_WIDTH);
-        if (n == 0 && frac > 0)
-            n = 1;
-        for (; cells < n; cells++)
-            cl_buf_putc(b, '#');
+        if (n == 0 && frac > 0) n = 1;
+        for (; cells < n; cells++) cl_buf_putc(b, '#');
     }
-    for (; cells < BAR_WIDTH; cells++)
-        cl_buf_putc(b, ' ');
+    for (; cells < BAR_WIDTH; cells++) cl_buf_putc(b, ' ');
 }
 
 static void
@@ -181,11 +166,9 @@ cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicod
                   size_t errcap)
 {
     ClJson *doc = cl_json_parse(json, n, errbuf, errcap);
-    if (!doc)
-        return K_ERR;
+    if (!doc) return K_ERR;
     const ClJson *top = doc;
-    if (top->type == CL_JSON_ARRAY && top->n > 0)
-        top = top->items[0];
+    if (top->type == CL_JSON_ARRAY && top->n > 0) top = top->items[0];
     const ClJson *plan = cl_json_get(top, "Plan");
     if (!plan || plan->type != CL_JSON_OBJECT) {
         snprintf(errbuf, errcap, "the server's EXPLAIN output has no \"Plan\" object");
@@ -197,26 +180,21 @@ cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicod
     walk(&w, plan, "", true, true, 0);
     if (w.failed) {
         snprintf(errbuf, errcap, "out of memory");
-        for (int i = 0; i < w.n; i++)
-            free(w.rows[i].label);
+        for (int i = 0; i < w.n; i++) free(w.rows[i].label);
         free(w.rows);
         cl_json_free(doc);
         return K_ERR;
     }
-    if (width <= 0)
-        width = 100;
+    if (width <= 0) width = 100;
     int lw = 8;
     for (int i = 0; i < w.n; i++) {
         int d = cl_display_width(w.rows[i].label, strlen(w.rows[i].label));
-        if (d > lw)
-            lw = d;
+        if (d > lw) lw = d;
     }
     /* label, self time (10), bar, total (10), rows (12), estimate (14) */
     int max_lw = width - (10 + 1 + BAR_WIDTH + 1 + 10 + 1 + 12 + 14 + 2);
-    if (max_lw < 20)
-        max_lw = 20;
-    if (lw > max_lw)
-        lw = max_lw;
+    if (max_lw < 20) max_lw = 20;
+    if (lw > max_lw) lw = max_lw;
     double query_total = w.n > 0 ? w.rows[0].total : 0;
     bool timed = w.n > 0 && w.rows[0].has_time;
 
@@ -233,29 +211,24 @@ cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicod
             int32_t cp;
             int bl = cl_utf8_decode(l + cut, len - cut, &cp);
             int chw = cl_char_width(cp);
-            if (cw + chw > lw)
-                break;
+            if (cw + chw > lw) break;
             cw += chw;
             cut += (size_t)bl;
         }
         cl_buf_put(out, l, cut);
-        for (int k = cw; k < lw; k++)
-            cl_buf_putc(out, ' ');
+        for (int k = cw; k < lw; k++) cl_buf_putc(out, ' ');
         char t1[32] = "", t2[32] = "", rows[32] = "", est[32] = "";
         if (r->has_time) {
             fmt_ms(t1, sizeof t1, r->self);
             fmt_ms(t2, sizeof t2, r->total);
         }
-        if (r->has_rows)
-            snprintf(rows, sizeof rows, "%.0f", r->rows);
-        if (r->has_est)
-            snprintf(est, sizeof est, "~%.0f", r->est);
+        if (r->has_rows) snprintf(rows, sizeof rows, "%.0f", r->rows);
+        if (r->has_est) snprintf(est, sizeof est, "~%.0f", r->est);
         cl_buf_printf(out, " %10s ", t1);
         if (timed)
             put_bar(out, query_total > 0 ? r->self / query_total : 0, unicode);
         else
-            for (int k = 0; k < BAR_WIDTH; k++)
-                cl_buf_putc(out, ' ');
+            for (int k = 0; k < BAR_WIDTH; k++) cl_buf_putc(out, ' ');
         cl_buf_printf(out, " %10s %12s %13s\n", t2, rows, est);
     }
     bool hp, he;
@@ -270,8 +243,7 @@ cl_explain_render(ClBuf *out, const char *json, size_t n, int width, bool unicod
         else
             cl_buf_printf(out, "%s: %s\n", hp ? "Planning" : "Execution", hp ? a : b);
     }
-    for (int i = 0; i < w.n; i++)
-        free(w.rows[i].label);
+    for (int i = 0; i < w.n; i++) free(w.rows[i].label);
     free(w.rows);
     cl_json_free(doc);
     return K_OK;
@@ -288,15 +260,12 @@ line_time_ms(const char *s, size_t n)
             continue;
         char tmp[64];
         size_t k = 0, j = i + 5;
-        while (j < n && k < sizeof tmp - 1 && strchr("0123456789.", s[j]))
-            tmp[k++] = s[j++];
+        while (j < n && k < sizeof tmp - 1 && strchr("0123456789.", s[j])) tmp[k++] = s[j++];
         tmp[k] = '\0';
-        if (k == 0)
-            continue;
+        if (k == 0) continue;
         char *dots = strstr(tmp, "..");
         double v = atof(dots ? dots + 2 : tmp);
-        while (j < n && s[j] == ' ')
-            j++;
+        while (j < n && s[j] == ' ') j++;
         if (j + 1 < n && s[j] == 'u' && s[j + 1] == 's')
             v /= 1000;
         else if (j < n && s[j] == 's')
@@ -315,44 +284,36 @@ cl_explain_render_text(ClBuf *out, const char *text, size_t n, int width, bool u
     size_t i = 0;
     while (i < n) {
         size_t e = i;
-        while (e < n && text[e] != '\n')
-            e++;
+        while (e < n && text[e] != '\n') e++;
         int w = cl_display_width(text + i, e - i);
-        if (w > lw)
-            lw = w;
+        if (w > lw) lw = w;
         double t = line_time_ms(text + i, e - i);
-        if (t > tmax)
-            tmax = t;
+        if (t > tmax) tmax = t;
         i = e + 1;
     }
     if (tmax <= 0) {
         cl_buf_put(out, text, n);
-        if (n > 0 && text[n - 1] != '\n')
-            cl_buf_putc(out, '\n');
+        if (n > 0 && text[n - 1] != '\n') cl_buf_putc(out, '\n');
         return K_OK;
     }
     /* on a terminal keep the bars on screen: lines past the room are not
      * padded and their bars come after them */
     int max_lw = width > 0 ? width - BAR_WIDTH - 2 : lw;
-    if (lw > max_lw)
-        lw = max_lw > 20 ? max_lw : 20;
+    if (lw > max_lw) lw = max_lw > 20 ? max_lw : 20;
     /* pass 2: each line padded, then a bar of its time against the largest */
     i = 0;
     while (i < n) {
         size_t e = i;
-        while (e < n && text[e] != '\n')
-            e++;
+        while (e < n && text[e] != '\n') e++;
         double t = line_time_ms(text + i, e - i);
         int w = cl_display_width(text + i, e - i);
         cl_buf_put(out, text + i, e - i);
         if (t >= 0) {
-            for (int k = w; k < lw; k++)
-                cl_buf_putc(out, ' ');
+            for (int k = w; k < lw; k++) cl_buf_putc(out, ' ');
             cl_buf_puts(out, "  ");
             put_bar(out, t / tmax, unicode);
             /* no trailing blanks after the bar */
-            while (out->len > 0 && out->data[out->len - 1] == ' ')
-                out->data[--out->len] = '\0';
+            while (out->len > 0 && out->data[out->len - 1] == ' ') out->data[--out->len] = '\0';
         }
         cl_buf_putc(out, '\n');
         i = e + 1;

@@ -39,23 +39,26 @@ static ClShell *g_sh;
 /* Completion                                                           */
 /* ------------------------------------------------------------------ */
 static const char *const keywords[] = {
-    "ALL", "ALTER", "ANALYZE", "AND", "AS", "ASC", "AVG", "BEGIN", "BETWEEN", "BIGINT", "BOOLEAN",
-    "BY", "CASE", "CAST", "CHAR", "COMMIT", "COPY", "COUNT", "CREATE", "CROSS", "CURRENT_DATE",
-    "DATE", "DECIMAL", "DELETE", "DESC", "DISTINCT", "DISTRIBUTED", "DOUBLE", "DROP", "ELSE",
-    "END", "EXCEPT", "EXISTS", "EXPLAIN", "EXTRACT", "FALSE", "FETCH", "FIRST", "FORMAT", "FROM",
-    "FULL", "GROUP", "HASH", "HAVING", "IN", "INNER", "INSERT", "INTEGER", "INTERSECT",
-    "INTERVAL", "INTO", "IS", "JOIN", "LEFT", "LIKE", "LIMIT", "MAX", "MIN", "NOT", "NULL",
-    "NULLS", "NUMERIC", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVER", "PARTITION", "PRIMARY",
-    "RANGE", "REPLICATED", "RIGHT", "ROLLBACK", "SELECT", "SET", "SHOW", "SUBSTRING", "SUM",
-    "TABLE", "TEXT", "THEN", "TIMESTAMP", "TRUE", "TRUNCATE", "UNION", "UPDATE", "USING",
-    "VALUES", "VARCHAR", "VIEW", "WHEN", "WHERE", "WITH",
+    "ALL",       "ALTER",      "ANALYZE", "AND",      "AS",       "ASC",         "AVG",
+    "BEGIN",     "BETWEEN",    "BIGINT",  "BOOLEAN",  "BY",       "CASE",        "CAST",
+    "CHAR",      "COMMIT",     "COPY",    "COUNT",    "CREATE",   "CROSS",       "CURRENT_DATE",
+    "DATE",      "DECIMAL",    "DELETE",  "DESC",     "DISTINCT", "DISTRIBUTED", "DOUBLE",
+    "DROP",      "ELSE",       "END",     "EXCEPT",   "EXISTS",   "EXPLAIN",     "EXTRACT",
+    "FALSE",     "FETCH",      "FIRST",   "FORMAT",   "FROM",     "FULL",        "GROUP",
+    "HASH",      "HAVING",     "IN",      "INNER",    "INSERT",   "INTEGER",     "INTERSECT",
+    "INTERVAL",  "INTO",       "IS",      "JOIN",     "LEFT",     "LIKE",        "LIMIT",
+    "MAX",       "MIN",        "NOT",     "NULL",     "NULLS",    "NUMERIC",     "OFFSET",
+    "ON",        "OR",         "ORDER",   "OUTER",    "OVER",     "PARTITION",   "PRIMARY",
+    "RANGE",     "REPLICATED", "RIGHT",   "ROLLBACK", "SELECT",   "SET",         "SHOW",
+    "SUBSTRING", "SUM",        "TABLE",   "TEXT",     "THEN",     "TIMESTAMP",   "TRUE",
+    "TRUNCATE",  "UNION",      "UPDATE",  "USING",    "VALUES",   "VARCHAR",     "VIEW",
+    "WHEN",      "WHERE",      "WITH",
 };
 
 static void
 free_list(char **l, int n)
 {
-    for (int i = 0; i < n; i++)
-        free(l[i]);
+    for (int i = 0; i < n; i++) free(l[i]);
     free(l);
 }
 
@@ -82,8 +85,7 @@ fetch_list(ClShell *sh, const char *sql, char ***out)
     char **l = calloc((size_t)n + 1, sizeof *l);
     int k = 0;
     for (int i = 0; l && i < n; i++)
-        if (!PQgetisnull(r, i, 0) && (l[k] = strdup(PQgetvalue(r, i, 0))) != NULL)
-            k++;
+        if (!PQgetisnull(r, i, 0) && (l[k] = strdup(PQgetvalue(r, i, 0))) != NULL) k++;
     PQclear(r);
     *out = l;
     return k;
@@ -92,12 +94,10 @@ fetch_list(ClShell *sh, const char *sql, char ***out)
 static void
 load_completion(ClShell *sh)
 {
-    if (sh->comp_loaded || !sh->conn || PQstatus(sh->conn) != CONNECTION_OK)
-        return;
+    if (sh->comp_loaded || !sh->conn || PQstatus(sh->conn) != CONNECTION_OK) return;
     /* a failing catalog query would abort the user's open transaction */
     PGTransactionStatusType ts = PQtransactionStatus(sh->conn);
-    if (ts != PQTRANS_IDLE)
-        return;
+    if (ts != PQTRANS_IDLE) return;
     sh->comp_loaded = true;
     sh->ncomp_tables = fetch_list(sh,
                                   "SELECT DISTINCT table_name FROM information_schema.tables "
@@ -119,25 +119,20 @@ typedef struct Cands {
 static void
 cand_add(Cands *c, const char *s, const char *prefix, size_t plen, bool lower)
 {
-    if (strncasecmp(s, prefix, plen) != 0)
-        return;
+    if (strncasecmp(s, prefix, plen) != 0) return;
     for (int i = 0; i < c->n; i++)
-        if (strcasecmp(c->v[i], s) == 0)
-            return;
+        if (strcasecmp(c->v[i], s) == 0) return;
     if (c->n == c->cap) {
         int cap = c->cap ? c->cap * 2 : 32;
         char **v = realloc(c->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return;
+        if (!v) return;
         c->v = v;
         c->cap = cap;
     }
     char *d = strdup(s);
-    if (!d)
-        return;
+    if (!d) return;
     if (lower)
-        for (char *p = d; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
+        for (char *p = d; *p; p++) *p = (char)tolower((unsigned char)*p);
     c->v[c->n++] = d;
 }
 
@@ -156,18 +151,15 @@ complete(EditLine *el, int ch)
     size_t upto = (size_t)(li->cursor - li->buffer);
     const char *buf = li->buffer;
     size_t ws = upto;
-    while (ws > 0 && word_char(buf[ws - 1]))
-        ws--;
+    while (ws > 0 && word_char(buf[ws - 1])) ws--;
     const char *prefix = buf + ws;
     size_t plen = upto - ws;
 
     /* the word before */
     size_t pe = ws;
-    while (pe > 0 && isspace((unsigned char)buf[pe - 1]))
-        pe--;
+    while (pe > 0 && isspace((unsigned char)buf[pe - 1])) pe--;
     size_t ps = pe;
-    while (ps > 0 && (word_char(buf[ps - 1]) || buf[ps - 1] == '\\'))
-        ps--;
+    while (ps > 0 && (word_char(buf[ps - 1]) || buf[ps - 1] == '\\')) ps--;
     char prev[32] = "";
     if (pe - ps < sizeof prev) {
         memcpy(prev, buf + ps, pe - ps);
@@ -177,22 +169,19 @@ complete(EditLine *el, int ch)
     if (!prev[0] && sh->scan.buf.len > 0) {
         const char *sb = cl_buf_str(&sh->scan.buf);
         size_t e = sh->scan.buf.len;
-        while (e > 0 && isspace((unsigned char)sb[e - 1]))
-            e--;
+        while (e > 0 && isspace((unsigned char)sb[e - 1])) e--;
         size_t s = e;
-        while (s > 0 && word_char(sb[s - 1]))
-            s--;
+        while (s > 0 && word_char(sb[s - 1])) s--;
         if (e - s < sizeof prev) {
             memcpy(prev, sb + s, e - s);
             prev[e - s] = '\0';
         }
     }
     bool tables_only = false;
-    static const char *const table_ctx[] = {"from", "join", "into", "update", "table",
-                                            "truncate", "\\d", "\\d+", "\\dt", "describe"};
+    static const char *const table_ctx[] = {"from",     "join", "into", "update", "table",
+                                            "truncate", "\\d",  "\\d+", "\\dt",   "describe"};
     for (size_t i = 0; i < K_ARRAY_LEN(table_ctx); i++)
-        if (strcasecmp(prev, table_ctx[i]) == 0)
-            tables_only = true;
+        if (strcasecmp(prev, table_ctx[i]) == 0) tables_only = true;
 
     bool lower = plen == 0 || islower((unsigned char)prefix[0]);
     Cands c = {0};
@@ -200,8 +189,7 @@ complete(EditLine *el, int ch)
      * nothing matches, read the catalog once more */
     for (int attempt = 0; attempt < 2 && c.n == 0; attempt++) {
         if (attempt == 1) {
-            if (!sh->comp_loaded)
-                break;
+            if (!sh->comp_loaded) break;
             cl__invalidate_completion(sh);
         }
         load_completion(sh);
@@ -225,8 +213,8 @@ complete(EditLine *el, int ch)
         size_t lcp = strlen(c.v[0]);
         for (int i = 1; i < c.n; i++) {
             size_t k = 0;
-            while (k < lcp && c.v[i][k] && tolower((unsigned char)c.v[i][k]) ==
-                                               tolower((unsigned char)c.v[0][k]))
+            while (k < lcp && c.v[i][k] &&
+                   tolower((unsigned char)c.v[i][k]) == tolower((unsigned char)c.v[0][k]))
                 k++;
             lcp = k;
         }
@@ -240,24 +228,20 @@ complete(EditLine *el, int ch)
         } else {
             int maxw = 0;
             for (int i = 0; i < c.n; i++)
-                if ((int)strlen(c.v[i]) > maxw)
-                    maxw = (int)strlen(c.v[i]);
+                if ((int)strlen(c.v[i]) > maxw) maxw = (int)strlen(c.v[i]);
             int cols = cl__terminal_width();
             int per = cols > 0 ? cols / (maxw + 2) : 4;
-            if (per < 1)
-                per = 1;
+            if (per < 1) per = 1;
             fputc('\n', stdout);
             for (int i = 0; i < c.n; i++) {
                 fprintf(stdout, "%-*s", maxw + 2, c.v[i]);
-                if ((i + 1) % per == 0 || i + 1 == c.n)
-                    fputc('\n', stdout);
+                if ((i + 1) % per == 0 || i + 1 == c.n) fputc('\n', stdout);
             }
             fflush(stdout);
             ret = CC_REDISPLAY;
         }
     }
-    for (int i = 0; i < c.n; i++)
-        free(c.v[i]);
+    for (int i = 0; i < c.n; i++) free(c.v[i]);
     free(c.v);
     return ret;
 }
@@ -275,8 +259,7 @@ prompt_fn(EditLine *el)
 static void
 editline_start(ClShell *sh)
 {
-    if (g_el)
-        return;
+    if (g_el) return;
     g_sh = sh;
     g_hist = history_init();
     if (g_hist) {
@@ -288,17 +271,14 @@ editline_start(ClShell *sh)
             snprintf(g_hist_path, sizeof g_hist_path, "%s", hp);
         else if (home && *home)
             snprintf(g_hist_path, sizeof g_hist_path, "%s/.kestrel_history", home);
-        if (g_hist_path[0])
-            history(g_hist, &g_ev, H_LOAD, g_hist_path);
+        if (g_hist_path[0]) history(g_hist, &g_ev, H_LOAD, g_hist_path);
     }
     g_el = el_init("kestrel", stdin, stdout, stderr);
-    if (!g_el)
-        return;
+    if (!g_el) return;
     el_set(g_el, EL_EDITOR, "emacs");
     el_set(g_el, EL_SIGNAL, 1);
     el_set(g_el, EL_PROMPT, prompt_fn);
-    if (g_hist)
-        el_set(g_el, EL_HIST, history, g_hist);
+    if (g_hist) el_set(g_el, EL_HIST, history, g_hist);
     /* the wide form keeps our static strings (el_set's narrow form copies
      * them with wcsdup and never frees the copies) */
     el_wset(g_el, EL_ADDFN, L"kestrel-complete", L"complete a name", complete);
@@ -310,8 +290,7 @@ void
 cl__editline_end(void)
 {
     if (g_hist) {
-        if (g_hist_path[0])
-            history(g_hist, &g_ev, H_SAVE, g_hist_path);
+        if (g_hist_path[0]) history(g_hist, &g_ev, H_SAVE, g_hist_path);
         history_end(g_hist);
         g_hist = NULL;
     }
@@ -324,17 +303,13 @@ cl__editline_end(void)
 static void
 history_add(const char *text, size_t n)
 {
-    if (!g_hist || n == 0)
-        return;
+    if (!g_hist || n == 0) return;
     char *h = malloc(n + 1);
-    if (!h)
-        return;
-    for (size_t i = 0; i < n; i++)
-        h[i] = text[i] == '\n' ? ' ' : text[i];
+    if (!h) return;
+    for (size_t i = 0; i < n; i++) h[i] = text[i] == '\n' ? ' ' : text[i];
     h[n] = '\0';
     history(g_hist, &g_ev, H_ENTER, h);
-    if (g_hist_path[0])
-        history(g_hist, &g_ev, H_SAVE, g_hist_path);
+    if (g_hist_path[0]) history(g_hist, &g_ev, H_SAVE, g_hist_path);
     free(h);
 }
 
@@ -346,14 +321,12 @@ cl__read_line(ClShell *sh, ClSource *src, const char *prompt, char **line, size_
 {
     switch (src->kind) {
     case CL_SRC_STRING: {
-        if (!src->str || !*src->str)
-            return false;
+        if (!src->str || !*src->str) return false;
         const char *nl = strchr(src->str, '\n');
         size_t n = nl ? (size_t)(nl - src->str) : strlen(src->str);
         if (n + 1 > src->linecap) {
             char *p = realloc(src->linebuf, n + 1);
-            if (!p)
-                return false;
+            if (!p) return false;
             src->linebuf = p;
             src->linecap = n + 1;
         }
@@ -368,8 +341,7 @@ cl__read_line(ClShell *sh, ClSource *src, const char *prompt, char **line, size_
     case CL_SRC_FILE: {
         errno = 0;
         ssize_t n = getline(&src->linebuf, &src->linecap, src->fp);
-        if (n < 0)
-            return false;
+        if (n < 0) return false;
         while (n > 0 && (src->linebuf[n - 1] == '\n' || src->linebuf[n - 1] == '\r'))
             src->linebuf[--n] = '\0';
         src->line++;
@@ -399,8 +371,7 @@ cl__read_line(ClShell *sh, ClSource *src, const char *prompt, char **line, size_
             size_t n = (size_t)count;
             if (n + 1 > src->linecap) {
                 char *p = realloc(src->linebuf, n + 1);
-                if (!p)
-                    return false;
+                if (!p) return false;
                 src->linebuf = p;
                 src->linecap = n + 1;
             }
@@ -440,10 +411,8 @@ static const char *
 meta_start(ClShell *sh, const char *line)
 {
     char pc = cl_scan_prompt_char(&sh->scan);
-    if (pc != '=' && pc != '-' && pc != '(')
-        return NULL;
-    while (*line == ' ' || *line == '\t')
-        line++;
+    if (pc != '=' && pc != '-' && pc != '(') return NULL;
+    while (*line == ' ' || *line == '\t') line++;
     return *line == '\\' ? line : NULL;
 }
 
@@ -469,8 +438,7 @@ run_statements(ClShell *sh, ClBuf *hist)
                 return K_ERR;
             }
         }
-        if (sh->quit)
-            return K_OK;
+        if (sh->quit) return K_OK;
     }
     return K_OK;
 }
@@ -483,10 +451,8 @@ cl__run_source(ClShell *sh, ClSource *src)
     cl_scan_init(&sh->scan);
     sh->src = src;
     bool edit = src->kind == CL_SRC_EDITLINE;
-    if (edit)
-        editline_start(sh);
-    if (edit && !g_el)
-        src->kind = CL_SRC_FILE, src->fp = stdin;
+    if (edit) editline_start(sh);
+    if (edit && !g_el) src->kind = CL_SRC_FILE, src->fp = stdin;
     ClBuf hist;
     cl_buf_init(&hist);
     int rc = K_OK;
@@ -526,8 +492,7 @@ cl__run_source(ClShell *sh, ClSource *src)
         const char *meta = meta_start(sh, line);
         if (meta) {
             if (src->kind == CL_SRC_EDITLINE) {
-                if (hist.len)
-                    cl_buf_putc(&hist, '\n');
+                if (hist.len) cl_buf_putc(&hist, '\n');
                 cl_buf_puts(&hist, line);
                 history_add(hist.data, hist.len);
                 cl_buf_clear(&hist);
@@ -539,19 +504,16 @@ cl__run_source(ClShell *sh, ClSource *src)
                     break;
                 }
                 if (sh->on_error_stop) {
-                    if (!sh->exit_code)
-                        sh->exit_code = CL_EXIT_USER;
+                    if (!sh->exit_code) sh->exit_code = CL_EXIT_USER;
                     rc = K_ERR;
                     break;
                 }
             }
-            if (sh->quit)
-                break;
+            if (sh->quit) break;
             continue;
         }
         if (src->kind == CL_SRC_EDITLINE && (len > 0 || hist.len > 0)) {
-            if (hist.len)
-                cl_buf_putc(&hist, '\n');
+            if (hist.len) cl_buf_putc(&hist, '\n');
             cl_buf_put(&hist, line, len);
         }
         cl_scan_feed(&sh->scan, line, len);
@@ -559,10 +521,8 @@ cl__run_source(ClShell *sh, ClSource *src)
             rc = K_ERR;
             break;
         }
-        if (cl_scan_empty(&sh->scan))
-            cl_buf_clear(&hist);
-        if (sh->quit)
-            break;
+        if (cl_scan_empty(&sh->scan)) cl_buf_clear(&hist);
+        if (sh->quit) break;
     }
     cl_buf_free(&hist);
     free(src->linebuf);
@@ -596,7 +556,6 @@ cl__run_file(ClShell *sh, const char *path)
     int rc = cl__run_source(sh, &src);
     sh->depth--;
     sh->interactive = was;
-    if (fp != stdin)
-        fclose(fp);
+    if (fp != stdin) fclose(fp);
     return rc;
 }

@@ -42,12 +42,10 @@ jskip(JParser *j)
 void
 cl_json_free(ClJson *v)
 {
-    if (!v)
-        return;
+    if (!v) return;
     for (int i = 0; i < v->n; i++) {
         cl_json_free(v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
+        if (v->keys) free(v->keys[i]);
     }
     free(v->items);
     free(v->keys);
@@ -150,17 +148,13 @@ jstring(JParser *j)
             put_utf8(&b, cp);
             break;
         }
-        default:
-            jfail(j, "bad escape");
+        default: jfail(j, "bad escape");
         }
-        if (j->failed)
-            break;
+        if (j->failed) break;
     }
-    if (!j->failed && j->p >= j->end)
-        jfail(j, "unterminated string");
+    if (!j->failed && j->p >= j->end) jfail(j, "unterminated string");
     if (j->failed || b.failed) {
-        if (b.failed)
-            jfail(j, "out of memory");
+        if (b.failed) jfail(j, "out of memory");
         cl_buf_free(&b);
         return NULL;
     }
@@ -177,19 +171,16 @@ jpush(ClJson *v, char *key, ClJson *item)
     if (v->n == 0 || (v->n >= 4 && (v->n & (v->n - 1)) == 0)) {
         int cap = v->n ? v->n * 2 : 4;
         ClJson **it = realloc(v->items, (size_t)cap * sizeof *it);
-        if (!it)
-            return false;
+        if (!it) return false;
         v->items = it;
         if (v->type == CL_JSON_OBJECT) {
             char **k = realloc(v->keys, (size_t)cap * sizeof *k);
-            if (!k)
-                return false;
+            if (!k) return false;
             v->keys = k;
         }
     }
     v->items[v->n] = item;
-    if (v->type == CL_JSON_OBJECT)
-        v->keys[v->n] = key;
+    if (v->type == CL_JSON_OBJECT) v->keys[v->n] = key;
     v->n++;
     return true;
 }
@@ -219,8 +210,7 @@ jcontainer(JParser *j, int depth, bool object)
                 break;
             }
             key = jstring(j);
-            if (!key)
-                break;
+            if (!key) break;
             jskip(j);
             if (j->p >= j->end || *j->p != ':') {
                 free(key);
@@ -269,8 +259,7 @@ jvalue(JParser *j, int depth)
         return NULL;
     }
     char c = *j->p;
-    if (c == '{' || c == '[')
-        return jcontainer(j, depth, c == '{');
+    if (c == '{' || c == '[') return jcontainer(j, depth, c == '{');
     ClJson *v = calloc(1, sizeof *v);
     if (!v) {
         jfail(j, "out of memory");
@@ -297,8 +286,7 @@ jvalue(JParser *j, int depth)
     } else if (c == '-' || (c >= '0' && c <= '9')) {
         char tmp[64];
         size_t n = 0;
-        while (j->p + n < j->end && n < sizeof tmp - 1 && strchr("+-0123456789.eE", j->p[n]))
-            n++;
+        while (j->p + n < j->end && n < sizeof tmp - 1 && strchr("+-0123456789.eE", j->p[n])) n++;
         memcpy(tmp, j->p, n);
         tmp[n] = '\0';
         char *endp;
@@ -323,8 +311,7 @@ cl_json_parse(const char *text, size_t n, char *errbuf, size_t errcap)
 {
     JParser j = {text, text, text + n, errbuf, errcap, false};
     ClJson *v = jvalue(&j, 0);
-    if (!v)
-        return NULL;
+    if (!v) return NULL;
     jskip(&j);
     if (j.p != j.end) {
         jfail(&j, "trailing characters");
@@ -337,10 +324,8 @@ cl_json_parse(const char *text, size_t n, char *errbuf, size_t errcap)
 const ClJson *
 cl_json_get(const ClJson *obj, const char *key)
 {
-    if (!obj || obj->type != CL_JSON_OBJECT)
-        return NULL;
+    if (!obj || obj->type != CL_JSON_OBJECT) return NULL;
     for (int i = 0; i < obj->n; i++)
-        if (strcmp(obj->keys[i], key) == 0)
-            return obj->items[i];
+        if (strcmp(obj->keys[i], key) == 0) return obj->items[i];
     return NULL;
 }

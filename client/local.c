@@ -32,13 +32,11 @@ mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++) {
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-                return -1;
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
             *p = '/';
         }
     }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return -1;
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
     return 0;
 }
 
@@ -46,8 +44,7 @@ static int
 free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -84,8 +81,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
         }
         self[n] = '\0';
         char *slash = strrchr(self, '/');
-        if (slash)
-            *slash = '\0';
+        if (slash) *slash = '\0';
         if (strlen(self) + sizeof "/kestreld" > sizeof exe) {
             snprintf(errbuf, errcap, "path of my own executable is too long");
             return K_ERR;
@@ -112,8 +108,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
         snprintf(data, sizeof data, "%s/.kestrel/local", home);
     }
     if (mkdir_p(data) != 0) {
-        snprintf(errbuf, errcap, "cannot create data directory \"%s\": %s", data,
-                 strerror(errno));
+        snprintf(errbuf, errcap, "cannot create data directory \"%s\": %s", data, strerror(errno));
         return K_ERR;
     }
     int port = free_port();
@@ -147,8 +142,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
          * only the shell (which cancels the query instead) */
         setpgid(0, 0);
         int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDIN_FILENO);
+        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
         dup2(logfd, STDOUT_FILENO);
         dup2(logfd, STDERR_FILENO);
         signal(SIGINT, SIG_DFL);
@@ -178,8 +172,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
             for (int i = 0; i < sh->nparams; i++) {
                 if (!strcmp(sh->kw[i], "host") || !strcmp(sh->kw[i], "port")) {
                     char *v = strdup(!strcmp(sh->kw[i], "host") ? "127.0.0.1" : sh->local_port);
-                    if (!v)
-                        continue;
+                    if (!v) continue;
                     free(sh->param_store[i]);
                     sh->param_store[i] = v;
                     sh->val[i] = v;
@@ -195,11 +188,9 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
                 const char *k[2] = {"host", "port"};
                 const char *v[2] = {"127.0.0.1", sh->local_port};
                 for (int j = 0; j < 2; j++) {
-                    if ((j == 0 && has_host) || (j == 1 && has_port))
-                        continue;
+                    if ((j == 0 && has_host) || (j == 1 && has_port)) continue;
                     char *c = strdup(v[j]);
-                    if (!c)
-                        continue;
+                    if (!c) continue;
                     /* keep dbname (a conninfo) last so it still wins */
                     sh->param_store[sh->nparams] = c;
                     sh->kw[sh->nparams] = k[j];

@@ -49,8 +49,7 @@ main(int argc, char **argv)
     sh.popts.format = opts.format;
     sh.popts.tuples_only = opts.tuples_only;
     sh.popts.expanded = opts.expanded ? CL_X_ON : (sh.interactive ? CL_X_AUTO : CL_X_OFF);
-    if (opts.field_sep)
-        sh.popts.field_sep = opts.field_sep;
+    if (opts.field_sep) sh.popts.field_sep = opts.field_sep;
     int code = CL_EXIT_OK;
     for (int i = 0; i < opts.nvars; i++) {
         if (cl__set_var(&sh, opts.var_name[i], opts.var_value[i]) != K_OK) {
@@ -90,18 +89,16 @@ main(int argc, char **argv)
                 src.str = opts.action[i];
                 rc = cl__run_source(&sh, &src);
             }
-            if (rc != K_OK && (sh.on_error_stop || sh.conn_lost))
-                break;
+            if (rc != K_OK && (sh.on_error_stop || sh.conn_lost)) break;
         }
-        code = sh.exit_code ? sh.exit_code
-                            : (sh.conn_lost ? CL_EXIT_BADCONN
-                                            : (sh.had_error ? CL_EXIT_USER : CL_EXIT_OK));
+        code = sh.exit_code
+                   ? sh.exit_code
+                   : (sh.conn_lost ? CL_EXIT_BADCONN : (sh.had_error ? CL_EXIT_USER : CL_EXIT_OK));
     } else if (sh.interactive) {
         if (!sh.quiet) {
             const char *sv = PQparameterStatus(sh.conn, "server_version");
-            printf("kestrel %s (server %s%s)\nType \\? for help, \\q to quit.\n\n",
-                   KESTREL_VERSION, sv ? sv : "unknown",
-                   sh.local_pid > 0 ? ", embedded" : "");
+            printf("kestrel %s (server %s%s)\nType \\? for help, \\q to quit.\n\n", KESTREL_VERSION,
+                   sv ? sv : "unknown", sh.local_pid > 0 ? ", embedded" : "");
             fflush(stdout);
         }
         ClSource src = {0};
@@ -114,11 +111,10 @@ main(int argc, char **argv)
         ClSource src = {0};
         src.kind = CL_SRC_FILE;
         src.fp = stdin;
-        if (cl__run_source(&sh, &src) != K_OK && !sh.exit_code)
-            sh.exit_code = CL_EXIT_USER;
-        code = sh.exit_code ? sh.exit_code
-                            : (sh.conn_lost ? CL_EXIT_BADCONN
-                                            : (sh.had_error ? CL_EXIT_USER : CL_EXIT_OK));
+        if (cl__run_source(&sh, &src) != K_OK && !sh.exit_code) sh.exit_code = CL_EXIT_USER;
+        code = sh.exit_code
+                   ? sh.exit_code
+                   : (sh.conn_lost ? CL_EXIT_BADCONN : (sh.had_error ? CL_EXIT_USER : CL_EXIT_OK));
     }
 out:
     cl__shell_free(&sh);

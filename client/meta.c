@@ -26,8 +26,7 @@ static char *
 next_arg(const char **pp)
 {
     const char *p = *pp;
-    while (*p == ' ' || *p == '\t')
-        p++;
+    while (*p == ' ' || *p == '\t') p++;
     if (!*p) {
         *pp = p;
         return NULL;
@@ -59,20 +58,17 @@ next_arg(const char **pp)
             b = r;
         }
     } else {
-        while (*p && *p != ' ' && *p != '\t')
-            cl_buf_putc(&b, *p++);
+        while (*p && *p != ' ' && *p != '\t') cl_buf_putc(&b, *p++);
     }
     *pp = p;
-    if (!b.data)
-        return strdup("");
+    if (!b.data) return strdup("");
     return b.data;
 }
 
 static const char *
 rest_of(const char *p)
 {
-    while (*p == ' ' || *p == '\t')
-        p++;
+    while (*p == ' ' || *p == '\t') p++;
     return p;
 }
 
@@ -83,8 +79,7 @@ on_off(ClShell *sh, const char *cmd, const char *arg, bool cur, bool *out)
         *out = !cur;
         return true;
     }
-    if (cl__parse_bool(arg, out))
-        return true;
+    if (cl__parse_bool(arg, out)) return true;
     cl__errorf(sh, "\\%s: unrecognized value \"%s\": Boolean expected", cmd, arg);
     return false;
 }
@@ -94,49 +89,48 @@ help(ClShell *sh)
 {
     ClBuf b;
     cl_buf_init(&b);
-    cl_buf_puts(&b,
-                "General\n"
-                "  \\q                      quit kestrel\n"
-                "  \\? [commands]           show this help\n"
-                "  \\conninfo               show the connection\n"
-                "  \\c [DB [USER [HOST [PORT]]]]  connect again (to another database)\n"
-                "  \\timing [on|off]        show how long each statement takes\n"
-                "  \\set [NAME [VALUE]]     set or list variables (ON_ERROR_STOP, VERBOSITY,\n"
-                "                          QUIET)\n"
-                "  \\unset NAME             remove a variable\n"
-                "  \\echo TEXT              print TEXT\n"
-                "\n"
-                "Query buffer\n"
-                "  \\g                      run the pending statement\n"
-                "  \\p                      show the pending statement\n"
-                "  \\r                      forget the pending statement\n"
-                "\n"
-                "Input and output\n"
-                "  \\i FILE                 run the statements in FILE\n"
-                "  \\o [FILE]               send results to FILE (|command pipes), or back\n"
-                "  \\copy ...               copy between a client file and a table:\n"
-                "                          \\copy t FROM 'file' [WITH (FORMAT csv, ...)]\n"
-                "                          \\copy t|(query) TO 'file' [WITH ...]\n"
-                "\n"
-                "Formatting\n"
-                "  \\x [on|off|auto]        expanded (one field per line) output; auto\n"
-                "                          switches for rows wider than the terminal\n"
-                "  \\a                      toggle aligned/unaligned output\n"
-                "  \\t [on|off]             rows only (no header, no row count)\n"
-                "  \\pset NAME [VALUE]      format (aligned|unaligned|csv|json), null,\n"
-                "                          fieldsep, tuples_only, expanded, pager\n"
-                "\n"
-                "Catalog\n"
-                "  \\d                      list tables and views\n"
-                "  \\dt                     list tables\n"
-                "  \\d NAME                 describe a table: columns, types, nullability,\n"
-                "                          and on Kestrel its distribution and partitions\n"
-                "  \\l                      list databases\n"
-                "\n"
-                "Kestrel\n"
-                "  \\workers                the cluster's workers (kestrel_workers)\n"
-                "  \\explain QUERY          run EXPLAIN ANALYZE and draw the plan as a tree\n"
-                "                          with a bar for each operator's share of the time\n");
+    cl_buf_puts(&b, "General\n"
+                    "  \\q                      quit kestrel\n"
+                    "  \\? [commands]           show this help\n"
+                    "  \\conninfo               show the connection\n"
+                    "  \\c [DB [USER [HOST [PORT]]]]  connect again (to another database)\n"
+                    "  \\timing [on|off]        show how long each statement takes\n"
+                    "  \\set [NAME [VALUE]]     set or list variables (ON_ERROR_STOP, VERBOSITY,\n"
+                    "                          QUIET)\n"
+                    "  \\unset NAME             remove a variable\n"
+                    "  \\echo TEXT              print TEXT\n"
+                    "\n"
+                    "Query buffer\n"
+                    "  \\g                      run the pending statement\n"
+                    "  \\p                      show the pending statement\n"
+                    "  \\r                      forget the pending statement\n"
+                    "\n"
+                    "Input and output\n"
+                    "  \\i FILE                 run the statements in FILE\n"
+                    "  \\o [FILE]               send results to FILE (|command pipes), or back\n"
+                    "  \\copy ...               copy between a client file and a table:\n"
+                    "                          \\copy t FROM 'file' [WITH (FORMAT csv, ...)]\n"
+                    "                          \\copy t|(query) TO 'file' [WITH ...]\n"
+                    "\n"
+                    "Formatting\n"
+                    "  \\x [on|off|auto]        expanded (one field per line) output; auto\n"
+                    "                          switches for rows wider than the terminal\n"
+                    "  \\a                      toggle aligned/unaligned output\n"
+                    "  \\t [on|off]             rows only (no header, no row count)\n"
+                    "  \\pset NAME [VALUE]      format (aligned|unaligned|csv|json), null,\n"
+                    "                          fieldsep, tuples_only, expanded, pager\n"
+                    "\n"
+                    "Catalog\n"
+                    "  \\d                      list tables and views\n"
+                    "  \\dt                     list tables\n"
+                    "  \\d NAME                 describe a table: columns, types, nullability,\n"
+                    "                          and on Kestrel its distribution and partitions\n"
+                    "  \\l                      list databases\n"
+                    "\n"
+                    "Kestrel\n"
+                    "  \\workers                the cluster's workers (kestrel_workers)\n"
+                    "  \\explain QUERY          run EXPLAIN ANALYZE and draw the plan as a tree\n"
+                    "                          with a bar for each operator's share of the time\n");
     ClTable none = {0};
     (void)none;
     fputs(cl_buf_str(&b), sh->out);
@@ -169,18 +163,15 @@ split_name(const char *in, char **schema, char **name)
         const char *s = parts[i];
         size_t n = lens[i];
         char *o = malloc(n + 1);
-        if (!o)
-            break;
+        if (!o) break;
         size_t k = 0;
         if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
             for (size_t j = 1; j + 1 < n; j++) {
-                if (s[j] == '"' && s[j + 1] == '"')
-                    j++;
+                if (s[j] == '"' && s[j + 1] == '"') j++;
                 o[k++] = s[j];
             }
         } else {
-            for (size_t j = 0; j < n; j++)
-                o[k++] = (char)tolower((unsigned char)s[j]);
+            for (size_t j = 0; j < n; j++) o[k++] = (char)tolower((unsigned char)s[j]);
         }
         o[k] = '\0';
         out[i] = o;
@@ -202,17 +193,15 @@ kestrel_view_query(ClShell *sh, const char *view, const char *sql)
 {
     if (PQtransactionStatus(sh->conn) != PQTRANS_IDLE) {
         char q[256];
-        snprintf(q, sizeof q,
-                 "SELECT 1 FROM information_schema.tables WHERE table_name = '%s'", view);
+        snprintf(q, sizeof q, "SELECT 1 FROM information_schema.tables WHERE table_name = '%s'",
+                 view);
         PGresult *r = PQexec(sh->conn, q);
         bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
         PQclear(r);
-        if (!ok)
-            return NULL;
+        if (!ok) return NULL;
     }
     PGresult *r = PQexec(sh->conn, sql);
-    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
-        return r;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK) return r;
     PQclear(r);
     return NULL;
 }
@@ -246,14 +235,12 @@ describe_table(ClShell *sh, const char *arg)
                   "numeric_precision, numeric_scale, is_nullable, column_default "
                   "FROM information_schema.columns WHERE table_name = %s",
                   lname ? lname : "''");
-    if (lschema)
-        cl_buf_printf(&q, " AND table_schema = %s", lschema);
+    if (lschema) cl_buf_printf(&q, " AND table_schema = %s", lschema);
     cl_buf_puts(&q, " ORDER BY table_schema, ordinal_position");
     PGresult *r = cl__catalog(sh, cl_buf_str(&q), false);
     cl_buf_free(&q);
     int rc = K_ERR;
-    if (!r)
-        goto done;
+    if (!r) goto done;
     if (PQntuples(r) == 0) {
         cl__errorf(sh, "Did not find any relation named \"%s\".", arg);
         PQclear(r);
@@ -262,8 +249,7 @@ describe_table(ClShell *sh, const char *arg)
     int n = PQntuples(r);
     const char *sch = PQgetvalue(r, 0, 0);
     int rows = 0;
-    while (rows < n && strcmp(PQgetvalue(r, rows, 0), sch) == 0)
-        rows++;
+    while (rows < n && strcmp(PQgetvalue(r, rows, 0), sch) == 0) rows++;
     char **cells = calloc((size_t)rows * 4 + 1, sizeof *cells);
     if (!cells) {
         PQclear(r);
@@ -295,16 +281,14 @@ describe_table(ClShell *sh, const char *arg)
         ClBuf kq;
         cl_buf_init(&kq);
         cl_buf_printf(&kq, "SELECT * FROM kestrel_tables WHERE table_name = %s", lname);
-        if (lschema)
-            cl_buf_printf(&kq, " AND schema_name = %s", lschema);
+        if (lschema) cl_buf_printf(&kq, " AND schema_name = %s", lschema);
         PGresult *k = kestrel_view_query(sh, "kestrel_tables", cl_buf_str(&kq));
         cl_buf_free(&kq);
         if (k && PQntuples(k) > 0) {
             for (int c = 0; c < PQnfields(k) && nfoot < 40; c++) {
                 const char *fn = PQfname(k, c);
                 if (!strcmp(fn, "table_name") || !strcmp(fn, "table_schema") ||
-                    !strcmp(fn, "schema_name") || PQgetisnull(k, 0, c) ||
-                    !*PQgetvalue(k, 0, c))
+                    !strcmp(fn, "schema_name") || PQgetisnull(k, 0, c) || !*PQgetvalue(k, 0, c))
                     continue;
                 ClBuf l;
                 cl_buf_init(&l);
@@ -321,8 +305,7 @@ describe_table(ClShell *sh, const char *arg)
         ClBuf kq;
         cl_buf_init(&kq);
         cl_buf_printf(&kq, "SELECT * FROM kestrel_partitions WHERE table_name = %s", lname);
-        if (lschema)
-            cl_buf_printf(&kq, " AND schema_name = %s", lschema);
+        if (lschema) cl_buf_printf(&kq, " AND schema_name = %s", lschema);
         PGresult *k = kestrel_view_query(sh, "kestrel_partitions", cl_buf_str(&kq));
         cl_buf_free(&kq);
         if (k && PQntuples(k) > 0) {
@@ -363,17 +346,15 @@ describe_table(ClShell *sh, const char *arg)
     ClBuf title;
     cl_buf_init(&title);
     cl_buf_printf(&title, "Table \"%s.%s\"", sch, name);
-    ClTable t = {4, rows, heads, NULL, (const char *const *)cells, cl_buf_str(&title),
+    ClTable t = {4,       rows, heads, NULL, (const char *const *)cells, cl_buf_str(&title),
                  footers, nfoot};
     ClPrintOpts save = sh->popts;
     sh->popts.show_row_count = false;
     cl__print_table(sh, &t);
     sh->popts = save;
-    for (int i = 0; i < rows * 4; i++)
-        free(cells[i]);
+    for (int i = 0; i < rows * 4; i++) free(cells[i]);
     free(cells);
-    for (int i = 0; i < nfoot; i++)
-        free(footstore[i]);
+    for (int i = 0; i < nfoot; i++) free(footstore[i]);
     cl_buf_free(&title);
     cl_buf_free(&foot);
     PQclear(r);
@@ -394,8 +375,7 @@ list_relations(ClShell *sh, bool tables_only)
                               "information_schema.tables WHERE table_schema NOT IN "
                               "('pg_catalog', 'information_schema') ORDER BY 1, 2",
                               false);
-    if (!r)
-        return K_ERR;
+    if (!r) return K_ERR;
     int n = PQntuples(r), rows = 0;
     const char **cells = calloc((size_t)n * 3 + 1, sizeof *cells);
     if (!cells) {
@@ -439,8 +419,7 @@ set_output(ClShell *sh, const char *target)
     }
     sh->out = stdout;
     sh->out_is_pipe = false;
-    if (!target || !*target)
-        return K_OK;
+    if (!target || !*target) return K_OK;
     FILE *f;
     if (target[0] == '|') {
         fflush(stdout);
@@ -479,8 +458,7 @@ do_copy(ClShell *sh, const char *args)
     cl__sigint = 0;
     PGresult *r = NULL;
     if (!sh->conn || PQstatus(sh->conn) != CONNECTION_OK) {
-        if (cl__connect(sh, true) != K_OK)
-            goto out;
+        if (cl__connect(sh, true) != K_OK) goto out;
     }
     cl__set_cancel(sh->conn); /* Ctrl-C cancels a long COPY TO */
     r = PQexec(sh->conn, c.sql);
@@ -501,8 +479,7 @@ do_copy(ClShell *sh, const char *args)
     rc = K_OK;
     while ((r = PQgetResult(sh->conn)) != NULL) {
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-            if (!sh->quiet)
-                fprintf(sh->out, "%s\n", PQcmdStatus(r));
+            if (!sh->quiet) fprintf(sh->out, "%s\n", PQcmdStatus(r));
         } else {
             cl__report_error(sh, r, c.sql);
             rc = K_ERR;
@@ -512,14 +489,12 @@ do_copy(ClShell *sh, const char *args)
     fflush(sh->out);
 out:
     cl__set_cancel(NULL);
-    if (sh->conn && PQstatus(sh->conn) == CONNECTION_BAD)
-        sh->conn_lost = true;
+    if (sh->conn && PQstatus(sh->conn) == CONNECTION_BAD) sh->conn_lost = true;
     if (fp && fclose(fp) != 0 && rc == K_OK) {
         cl__errorf(sh, "%s: %s", c.file, strerror(errno));
         rc = K_ERR;
     }
-    if (rc != K_OK)
-        sh->had_error = true;
+    if (rc != K_OK) sh->had_error = true;
     cl_copy_free(&c);
     return rc;
 }
@@ -530,10 +505,13 @@ do_pset(ClShell *sh, const char *opt, const char *val)
     ClPrintOpts *o = &sh->popts;
     if (!opt) {
         static const char *fmts[] = {"aligned", "unaligned", "csv", "json"};
-        fprintf(sh->out, "format       %s\nnull         '%s'\nfieldsep     '%s'\n"
-                         "tuples_only  %s\nexpanded     %s\npager        %s\n",
+        fprintf(sh->out,
+                "format       %s\nnull         '%s'\nfieldsep     '%s'\n"
+                "tuples_only  %s\nexpanded     %s\npager        %s\n",
                 fmts[o->format], o->null_str, o->field_sep, o->tuples_only ? "on" : "off",
-                o->expanded == CL_X_ON ? "on" : o->expanded == CL_X_AUTO ? "auto" : "off",
+                o->expanded == CL_X_ON     ? "on"
+                : o->expanded == CL_X_AUTO ? "auto"
+                                           : "off",
                 sh->pager ? "on" : "off");
         return K_OK;
     }
@@ -554,37 +532,32 @@ do_pset(ClShell *sh, const char *opt, const char *val)
             cl__errorf(sh, "\\pset: allowed formats are aligned, unaligned, csv, json");
             return K_ERR;
         }
-        if (!sh->quiet)
-            fprintf(sh->out, "Output format is %s.\n", val);
+        if (!sh->quiet) fprintf(sh->out, "Output format is %s.\n", val);
         return K_OK;
     }
     if (!strcmp(opt, "null")) {
         static char nullbuf[64];
         snprintf(nullbuf, sizeof nullbuf, "%s", val ? val : "");
         o->null_str = nullbuf;
-        if (!sh->quiet)
-            fprintf(sh->out, "Null display is \"%s\".\n", nullbuf);
+        if (!sh->quiet) fprintf(sh->out, "Null display is \"%s\".\n", nullbuf);
         return K_OK;
     }
     if (!strcmp(opt, "fieldsep")) {
         static char sepbuf[16];
         snprintf(sepbuf, sizeof sepbuf, "%s", val ? val : "|");
         o->field_sep = sepbuf;
-        if (!sh->quiet)
-            fprintf(sh->out, "Field separator is \"%s\".\n", sepbuf);
+        if (!sh->quiet) fprintf(sh->out, "Field separator is \"%s\".\n", sepbuf);
         return K_OK;
     }
     if (!strcmp(opt, "tuples_only")) {
         bool b;
-        if (!on_off(sh, "pset", val, o->tuples_only, &b))
-            return K_ERR;
+        if (!on_off(sh, "pset", val, o->tuples_only, &b)) return K_ERR;
         o->tuples_only = b;
         return K_OK;
     }
     if (!strcmp(opt, "pager")) {
         bool b;
-        if (!on_off(sh, "pset", val, sh->pager, &b))
-            return K_ERR;
+        if (!on_off(sh, "pset", val, sh->pager, &b)) return K_ERR;
         sh->pager = b;
         return K_OK;
     }
@@ -593,8 +566,7 @@ do_pset(ClShell *sh, const char *opt, const char *val)
             o->expanded = CL_X_AUTO;
         else {
             bool b;
-            if (!on_off(sh, "pset", val, o->expanded == CL_X_ON, &b))
-                return K_ERR;
+            if (!on_off(sh, "pset", val, o->expanded == CL_X_ON, &b)) return K_ERR;
             o->expanded = b ? CL_X_ON : CL_X_OFF;
         }
         return K_OK;
@@ -613,8 +585,7 @@ do_connect(ClShell *sh, const char *args)
     char *vals[4] = {db, user, host, port};
     int rc = K_OK;
     for (int k = 0; k < 4 && rc == K_OK; k++) {
-        if (!vals[k] || !strcmp(vals[k], "-"))
-            continue;
+        if (!vals[k] || !strcmp(vals[k], "-")) continue;
         bool found = false;
         for (int i = 0; i < sh->nparams; i++) {
             if (strcmp(sh->kw[i], names[k]) == 0) {
@@ -648,8 +619,7 @@ do_connect(ClShell *sh, const char *args)
     free(user);
     free(host);
     free(port);
-    if (rc != K_OK)
-        return K_ERR;
+    if (rc != K_OK) return K_ERR;
     if (cl__connect(sh, true) != K_OK) {
         if (sh->conn && PQstatus(sh->conn) == CONNECTION_OK)
             fprintf(stderr, "Previous connection kept\n");
@@ -691,13 +661,11 @@ cl__meta(ClShell *sh, const char *line)
 {
     const char *p = line + 1;
     size_t n = 0;
-    while (p[n] && p[n] != ' ' && p[n] != '\t')
-        n++;
+    while (p[n] && p[n] != ' ' && p[n] != '\t') n++;
     char cmd[32];
     if (n == 0 || n >= sizeof cmd) {
         cl__errorf(sh, "invalid command \\%.*s", (int)(n > 40 ? 40 : n), p);
-        if (sh->interactive)
-            fprintf(stderr, "Try \\? for help.\n");
+        if (sh->interactive) fprintf(stderr, "Try \\? for help.\n");
         return K_ERR;
     }
     memcpy(cmd, p, n);
@@ -713,11 +681,9 @@ cl__meta(ClShell *sh, const char *line)
     } else if (!strcmp(cmd, "timing")) {
         const char *a = *args ? args : NULL;
         bool b;
-        if (!on_off(sh, "timing", a, sh->timing, &b))
-            return K_ERR;
+        if (!on_off(sh, "timing", a, sh->timing, &b)) return K_ERR;
         sh->timing = b;
-        if (!sh->quiet)
-            fprintf(sh->out, "Timing is %s.\n", b ? "on" : "off");
+        if (!sh->quiet) fprintf(sh->out, "Timing is %s.\n", b ? "on" : "off");
     } else if (!strcmp(cmd, "x")) {
         if (*args && !strcasecmp(args, "auto")) {
             sh->popts.expanded = CL_X_AUTO;
@@ -733,18 +699,15 @@ cl__meta(ClShell *sh, const char *line)
                     : sh->popts.expanded == CL_X_AUTO ? "used automatically"
                                                       : "off");
     } else if (!strcmp(cmd, "a")) {
-        sh->popts.format =
-            sh->popts.format == CL_FMT_ALIGNED ? CL_FMT_UNALIGNED : CL_FMT_ALIGNED;
+        sh->popts.format = sh->popts.format == CL_FMT_ALIGNED ? CL_FMT_UNALIGNED : CL_FMT_ALIGNED;
         if (!sh->quiet)
             fprintf(sh->out, "Output format is %s.\n",
                     sh->popts.format == CL_FMT_ALIGNED ? "aligned" : "unaligned");
     } else if (!strcmp(cmd, "t")) {
         bool b;
-        if (!on_off(sh, "t", *args ? args : NULL, sh->popts.tuples_only, &b))
-            return K_ERR;
+        if (!on_off(sh, "t", *args ? args : NULL, sh->popts.tuples_only, &b)) return K_ERR;
         sh->popts.tuples_only = b;
-        if (!sh->quiet)
-            fprintf(sh->out, "Tuples only is %s.\n", b ? "on" : "off");
+        if (!sh->quiet) fprintf(sh->out, "Tuples only is %s.\n", b ? "on" : "off");
     } else if (!strcmp(cmd, "pset")) {
         const char *q = args;
         char *opt = next_arg(&q), *val = next_arg(&q);
@@ -807,8 +770,7 @@ cl__meta(ClShell *sh, const char *line)
     } else if (!strcmp(cmd, "d") || !strcmp(cmd, "d+") || !strcmp(cmd, "dt") ||
                !strcmp(cmd, "dt+")) {
         if (!sh->conn || PQstatus(sh->conn) != CONNECTION_OK) {
-            if (cl__connect(sh, true) != K_OK)
-                return K_ERR;
+            if (cl__connect(sh, true) != K_OK) return K_ERR;
         }
         const char *q = args;
         char *name = next_arg(&q);
@@ -822,8 +784,7 @@ cl__meta(ClShell *sh, const char *line)
                                   "SELECT datname AS \"Name\" FROM pg_catalog.pg_database "
                                   "ORDER BY 1",
                                   false);
-        if (!r)
-            return K_ERR;
+        if (!r) return K_ERR;
         ClPrintOpts save = sh->popts;
         cl__print_result(sh, r, "List of databases", NULL, 0);
         sh->popts = save;
@@ -845,12 +806,10 @@ cl__meta(ClShell *sh, const char *line)
         char *pending = NULL;
         if (!*query) {
             int at;
-            if (cl_scan_flush(&sh->scan, &pending, &at))
-                query = pending;
+            if (cl_scan_flush(&sh->scan, &pending, &at)) query = pending;
         }
         size_t qn = strlen(query);
-        while (qn > 0 && (query[qn - 1] == ';' || query[qn - 1] == ' '))
-            qn--;
+        while (qn > 0 && (query[qn - 1] == ';' || query[qn - 1] == ' ')) qn--;
         if (qn == 0) {
             cl__errorf(sh, "\\explain: give a query, e.g. \\explain SELECT count(*) FROM t");
             free(pending);
@@ -903,15 +862,12 @@ cl__meta(ClShell *sh, const char *line)
         fflush(sh->out);
     } else if (!strcmp(cmd, "r") || !strcmp(cmd, "reset")) {
         cl_scan_reset(&sh->scan);
-        if (!sh->quiet)
-            fprintf(sh->out, "Query buffer reset (cleared).\n");
+        if (!sh->quiet) fprintf(sh->out, "Query buffer reset (cleared).\n");
     } else {
         cl__errorf(sh, "invalid command \\%s", cmd);
-        if (sh->interactive)
-            fprintf(stderr, "Try \\? for help.\n");
+        if (sh->interactive) fprintf(stderr, "Try \\? for help.\n");
         return K_ERR;
     }
-    if (rc != K_OK)
-        sh->had_error = true;
+    if (rc != K_OK) sh->had_error = true;
     return rc;
 }

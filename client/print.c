@@ -43,12 +43,9 @@ cl_kind_from_oid(uint32_t oid)
     case 701:  /* float8 */
     case 790:  /* money */
     case 1700: /* numeric */
-    case 5069: /* xid8 */
-        return CL_COL_NUMBER;
-    case 16:
-        return CL_COL_BOOL;
-    default:
-        return CL_COL_TEXT;
+    case 5069: /* xid8 */ return CL_COL_NUMBER;
+    case 16: return CL_COL_BOOL;
+    default: return CL_COL_TEXT;
     }
 }
 
@@ -75,10 +72,8 @@ cell_prepare(Cell *c, const char *s)
         size_t before = b.len;
         cl_display_sanitize(&b, p, shown);
         int w = cl_display_width(b.data ? b.data + before : "", b.len - before);
-        if (w > c->width)
-            c->width = w;
-        if (!nl)
-            break;
+        if (w > c->width) c->width = w;
+        if (!nl) break;
         cl_buf_putc(&b, '\n');
         c->nlines++;
         p = nl + 1;
@@ -90,11 +85,9 @@ cell_prepare(Cell *c, const char *s)
 static bool
 cell_line(const Cell *c, int l, const char **p, size_t *n)
 {
-    if (l >= c->nlines)
-        return false;
+    if (l >= c->nlines) return false;
     const char *s = c->text;
-    for (int i = 0; i < l; i++)
-        s = strchr(s, '\n') + 1;
+    for (int i = 0; i < l; i++) s = strchr(s, '\n') + 1;
     const char *e = strchr(s, '\n');
     *p = s;
     *n = e ? (size_t)(e - s) : strlen(s);
@@ -117,8 +110,7 @@ prepare(Prepared *pp, const ClTable *t, const ClPrintOpts *o)
     pp->heads = calloc((size_t)t->ncols + 1, sizeof(Cell));
     pp->cells = calloc(ncells + 1, sizeof(Cell));
     pp->widths = calloc((size_t)t->ncols + 1, sizeof(int));
-    if (!pp->heads || !pp->cells || !pp->widths)
-        return false;
+    if (!pp->heads || !pp->cells || !pp->widths) return false;
     for (int c = 0; c < t->ncols; c++) {
         /* headers are one line: a newline in a name shows as \x0A */
         ClBuf b;
@@ -134,8 +126,7 @@ prepare(Prepared *pp, const ClTable *t, const ClPrintOpts *o)
         const char *v = t->cells[i];
         cell_prepare(&pp->cells[i], v ? v : (o->null_str ? o->null_str : ""));
         int c = (int)(i % (size_t)t->ncols);
-        if (pp->cells[i].width > pp->widths[c])
-            pp->widths[c] = pp->cells[i].width;
+        if (pp->cells[i].width > pp->widths[c]) pp->widths[c] = pp->cells[i].width;
     }
     return true;
 }
@@ -145,11 +136,9 @@ prepared_free(Prepared *pp)
 {
     size_t ncells = (size_t)pp->ncols * (size_t)pp->nrows;
     if (pp->cells)
-        for (size_t i = 0; i < ncells; i++)
-            free(pp->cells[i].text);
+        for (size_t i = 0; i < ncells; i++) free(pp->cells[i].text);
     if (pp->heads)
-        for (int c = 0; c < pp->ncols; c++)
-            free(pp->heads[c].text);
+        for (int c = 0; c < pp->ncols; c++) free(pp->heads[c].text);
     free(pp->cells);
     free(pp->heads);
     free(pp->widths);
@@ -159,8 +148,7 @@ static int
 aligned_width(const Prepared *pp)
 {
     int w = 0;
-    for (int c = 0; c < pp->ncols; c++)
-        w += pp->widths[c] + (c == 0 ? 2 : 3);
+    for (int c = 0; c < pp->ncols; c++) w += pp->widths[c] + (c == 0 ? 2 : 3);
     return w;
 }
 
@@ -169,8 +157,7 @@ cl_table_width(const ClTable *t, const ClPrintOpts *o)
 {
     Prepared pp = {0};
     int w = 0;
-    if (prepare(&pp, t, o))
-        w = aligned_width(&pp);
+    if (prepare(&pp, t, o)) w = aligned_width(&pp);
     prepared_free(&pp);
     return w;
 }
@@ -178,8 +165,7 @@ cl_table_width(const ClTable *t, const ClPrintOpts *o)
 static bool
 use_expanded(const Prepared *pp, const ClPrintOpts *o)
 {
-    if (o->expanded == CL_X_ON)
-        return true;
+    if (o->expanded == CL_X_ON) return true;
     if (o->expanded == CL_X_AUTO && o->term_width > 0 && pp->nrows > 0)
         return aligned_width(pp) > o->term_width;
     return false;
@@ -190,8 +176,7 @@ cl_table_use_expanded(const ClTable *t, const ClPrintOpts *o)
 {
     Prepared pp = {0};
     bool x = false;
-    if (prepare(&pp, t, o))
-        x = use_expanded(&pp, o);
+    if (prepare(&pp, t, o)) x = use_expanded(&pp, o);
     prepared_free(&pp);
     return x;
 }
@@ -199,19 +184,15 @@ cl_table_use_expanded(const ClTable *t, const ClPrintOpts *o)
 static void
 put_spaces(ClBuf *b, int n)
 {
-    for (int i = 0; i < n; i++)
-        cl_buf_putc(b, ' ');
+    for (int i = 0; i < n; i++) cl_buf_putc(b, ' ');
 }
 
 static void
 put_footer(ClBuf *b, const ClTable *t, const ClPrintOpts *o)
 {
-    if (o->tuples_only)
-        return;
-    for (int i = 0; i < t->nfooters; i++)
-        cl_buf_printf(b, "%s\n", t->footers[i]);
-    if (o->show_row_count)
-        cl_buf_printf(b, "(%d row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
+    if (o->tuples_only) return;
+    for (int i = 0; i < t->nfooters; i++) cl_buf_printf(b, "%s\n", t->footers[i]);
+    if (o->show_row_count) cl_buf_printf(b, "(%d row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
 }
 
 static void
@@ -228,18 +209,15 @@ format_aligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared 
     if (!o->tuples_only) {
         for (int c = 0; c < ncols; c++) {
             int w = pp->widths[c], hw = pp->heads[c].width;
-            if (c > 0)
-                cl_buf_putc(b, '|');
+            if (c > 0) cl_buf_putc(b, '|');
             put_spaces(b, 1 + (w - hw) / 2);
             cl_buf_puts(b, pp->heads[c].text);
             put_spaces(b, w - hw - (w - hw) / 2 + 1);
         }
         cl_buf_putc(b, '\n');
         for (int c = 0; c < ncols; c++) {
-            if (c > 0)
-                cl_buf_putc(b, '+');
-            for (int i = 0; i < pp->widths[c] + 2; i++)
-                cl_buf_putc(b, '-');
+            if (c > 0) cl_buf_putc(b, '+');
+            for (int i = 0; i < pp->widths[c] + 2; i++) cl_buf_putc(b, '-');
         }
         cl_buf_putc(b, '\n');
     }
@@ -247,8 +225,7 @@ format_aligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared 
         const Cell *row = &pp->cells[(size_t)r * (size_t)ncols];
         int nlines = 1;
         for (int c = 0; c < ncols; c++)
-            if (row[c].nlines > nlines)
-                nlines = row[c].nlines;
+            if (row[c].nlines > nlines) nlines = row[c].nlines;
         for (int l = 0; l < nlines; l++) {
             for (int c = 0; c < ncols; c++) {
                 bool last = c == ncols - 1;
@@ -258,12 +235,10 @@ format_aligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared 
                 size_t n;
                 bool has = cell_line(&row[c], l, &p, &n);
                 bool more = l + 1 < row[c].nlines;
-                if (c > 0)
-                    cl_buf_putc(b, '|');
+                if (c > 0) cl_buf_putc(b, '|');
                 cl_buf_putc(b, ' ');
                 if (!has) {
-                    if (!last)
-                        put_spaces(b, w + 1);
+                    if (!last) put_spaces(b, w + 1);
                     continue;
                 }
                 int lw = cl_display_width(p, n);
@@ -272,8 +247,7 @@ format_aligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared 
                     cl_buf_put(b, p, n);
                 } else {
                     cl_buf_put(b, p, n);
-                    if (!last || more)
-                        put_spaces(b, w - lw);
+                    if (!last || more) put_spaces(b, w - lw);
                 }
                 if (more)
                     cl_buf_putc(b, '+');
@@ -293,11 +267,9 @@ format_expanded(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared
     int ncols = pp->ncols;
     int hw = 0, dw = 0;
     for (int c = 0; c < ncols; c++)
-        if (pp->heads[c].width > hw)
-            hw = pp->heads[c].width;
+        if (pp->heads[c].width > hw) hw = pp->heads[c].width;
     for (size_t i = 0; i < (size_t)ncols * (size_t)pp->nrows; i++)
-        if (pp->cells[i].width > dw)
-            dw = pp->cells[i].width;
+        if (pp->cells[i].width > dw) dw = pp->cells[i].width;
     if (t->title && !o->tuples_only) {
         cl_display_sanitize(b, t->title, strlen(t->title));
         cl_buf_putc(b, '\n');
@@ -308,11 +280,9 @@ format_expanded(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared
     for (int r = 0; r < pp->nrows; r++) {
         if (o->tuples_only) {
             if (r > 0) {
-                for (int i = 0; i < hw + 2; i++)
-                    cl_buf_putc(b, '-');
+                for (int i = 0; i < hw + 2; i++) cl_buf_putc(b, '-');
                 cl_buf_putc(b, '+');
-                for (int i = 0; i < dw + 2; i++)
-                    cl_buf_putc(b, '-');
+                for (int i = 0; i < dw + 2; i++) cl_buf_putc(b, '-');
                 cl_buf_putc(b, '\n');
             }
         } else {
@@ -320,8 +290,7 @@ format_expanded(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared
             cl_buf_init(&h);
             cl_buf_printf(&h, "-[ RECORD %d ]", r + 1);
             cl_buf_puts(b, cl_buf_str(&h));
-            for (int i = (int)h.len; i < hw + 3 + dw; i++)
-                cl_buf_putc(b, '-');
+            for (int i = (int)h.len; i < hw + 3 + dw; i++) cl_buf_putc(b, '-');
             cl_buf_putc(b, '\n');
             cl_buf_free(&h);
         }
@@ -330,8 +299,7 @@ format_expanded(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared
             for (int l = 0; l < row[c].nlines; l++) {
                 const char *p;
                 size_t n;
-                if (!cell_line(&row[c], l, &p, &n))
-                    break;
+                if (!cell_line(&row[c], l, &p, &n)) break;
                 if (l == 0) {
                     cl_buf_puts(b, pp->heads[c].text);
                     put_spaces(b, hw - pp->heads[c].width);
@@ -349,8 +317,7 @@ format_expanded(ClBuf *b, const ClTable *t, const ClPrintOpts *o, const Prepared
         }
     }
     if (!o->tuples_only)
-        for (int i = 0; i < t->nfooters; i++)
-            cl_buf_printf(b, "%s\n", t->footers[i]);
+        for (int i = 0; i < t->nfooters; i++) cl_buf_printf(b, "%s\n", t->footers[i]);
     cl_buf_putc(b, '\n');
 }
 
@@ -359,12 +326,10 @@ format_unaligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, bool expanded
 {
     const char *sep = o->field_sep ? o->field_sep : "|";
     const char *nul = o->null_str ? o->null_str : "";
-    if (t->title && !o->tuples_only)
-        cl_buf_printf(b, "%s\n", t->title);
+    if (t->title && !o->tuples_only) cl_buf_printf(b, "%s\n", t->title);
     if (expanded) {
         for (int r = 0; r < t->nrows; r++) {
-            if (r > 0)
-                cl_buf_putc(b, '\n');
+            if (r > 0) cl_buf_putc(b, '\n');
             for (int c = 0; c < t->ncols; c++) {
                 const char *v = t->cells[(size_t)r * (size_t)t->ncols + (size_t)c];
                 cl_buf_printf(b, "%s%s%s\n", t->headers[c], sep, v ? v : nul);
@@ -374,8 +339,7 @@ format_unaligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, bool expanded
     }
     if (!o->tuples_only) {
         for (int c = 0; c < t->ncols; c++) {
-            if (c > 0)
-                cl_buf_puts(b, sep);
+            if (c > 0) cl_buf_puts(b, sep);
             cl_buf_puts(b, t->headers[c]);
         }
         cl_buf_putc(b, '\n');
@@ -383,8 +347,7 @@ format_unaligned(ClBuf *b, const ClTable *t, const ClPrintOpts *o, bool expanded
     for (int r = 0; r < t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++) {
             const char *v = t->cells[(size_t)r * (size_t)t->ncols + (size_t)c];
-            if (c > 0)
-                cl_buf_puts(b, sep);
+            if (c > 0) cl_buf_puts(b, sep);
             cl_buf_puts(b, v ? v : nul);
         }
         cl_buf_putc(b, '\n');
@@ -402,8 +365,7 @@ csv_field(ClBuf *b, const char *s)
     }
     cl_buf_putc(b, '"');
     for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            cl_buf_putc(b, '"');
+        if (*p == '"') cl_buf_putc(b, '"');
         cl_buf_putc(b, *p);
     }
     cl_buf_putc(b, '"');
@@ -414,8 +376,7 @@ format_csv(ClBuf *b, const ClTable *t, const ClPrintOpts *o)
 {
     if (!o->tuples_only) {
         for (int c = 0; c < t->ncols; c++) {
-            if (c > 0)
-                cl_buf_putc(b, ',');
+            if (c > 0) cl_buf_putc(b, ',');
             csv_field(b, t->headers[c]);
         }
         cl_buf_putc(b, '\n');
@@ -423,8 +384,7 @@ format_csv(ClBuf *b, const ClTable *t, const ClPrintOpts *o)
     for (int r = 0; r < t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++) {
             const char *v = t->cells[(size_t)r * (size_t)t->ncols + (size_t)c];
-            if (c > 0)
-                cl_buf_putc(b, ',');
+            if (c > 0) cl_buf_putc(b, ',');
             if (v) /* NULL is an unquoted empty field, '' a quoted one */
                 csv_field(b, v);
         }
@@ -459,29 +419,20 @@ static bool
 json_number_ok(const char *s)
 {
     const char *p = s;
-    if (*p == '-')
-        p++;
-    if (!(*p >= '0' && *p <= '9'))
-        return false;
-    if (*p == '0' && p[1] >= '0' && p[1] <= '9')
-        return false;
-    while (*p >= '0' && *p <= '9')
-        p++;
+    if (*p == '-') p++;
+    if (!(*p >= '0' && *p <= '9')) return false;
+    if (*p == '0' && p[1] >= '0' && p[1] <= '9') return false;
+    while (*p >= '0' && *p <= '9') p++;
     if (*p == '.') {
         p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        if (!(*p >= '0' && *p <= '9')) return false;
+        while (*p >= '0' && *p <= '9') p++;
     }
     if (*p == 'e' || *p == 'E') {
         p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!(*p >= '0' && *p <= '9')) return false;
+        while (*p >= '0' && *p <= '9') p++;
     }
     return *p == '\0';
 }
@@ -491,14 +442,12 @@ format_json(ClBuf *b, const ClTable *t)
 {
     cl_buf_putc(b, '[');
     for (int r = 0; r < t->nrows; r++) {
-        if (r > 0)
-            cl_buf_puts(b, ",\n ");
+        if (r > 0) cl_buf_puts(b, ",\n ");
         cl_buf_putc(b, '{');
         for (int c = 0; c < t->ncols; c++) {
             const char *v = t->cells[(size_t)r * (size_t)t->ncols + (size_t)c];
             ClColKind k = t->kinds ? t->kinds[c] : CL_COL_TEXT;
-            if (c > 0)
-                cl_buf_putc(b, ',');
+            if (c > 0) cl_buf_putc(b, ',');
             json_string(b, t->headers[c]);
             cl_buf_putc(b, ':');
             if (!v)
@@ -519,17 +468,10 @@ void
 cl_format_table(ClBuf *b, const ClTable *t, const ClPrintOpts *o)
 {
     switch (o->format) {
-    case CL_FMT_CSV:
-        format_csv(b, t, o);
-        return;
-    case CL_FMT_JSON:
-        format_json(b, t);
-        return;
-    case CL_FMT_UNALIGNED:
-        format_unaligned(b, t, o, o->expanded == CL_X_ON);
-        return;
-    case CL_FMT_ALIGNED:
-        break;
+    case CL_FMT_CSV: format_csv(b, t, o); return;
+    case CL_FMT_JSON: format_json(b, t); return;
+    case CL_FMT_UNALIGNED: format_unaligned(b, t, o, o->expanded == CL_X_ON); return;
+    case CL_FMT_ALIGNED: break;
     }
     Prepared pp = {0};
     if (!prepare(&pp, t, o)) {

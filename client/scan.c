@@ -54,8 +54,8 @@ cl_scan_feed(ClScan *s, const char *line, size_t n)
 static bool
 is_ident_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c >= 0x80;
 }
 
 static bool
@@ -68,18 +68,13 @@ is_blank(unsigned char c)
 static size_t
 dollar_tag(const char *p, size_t left)
 {
-    if (left < 2 || p[0] != '$')
-        return 0;
+    if (left < 2 || p[0] != '$') return 0;
     size_t i = 1;
     unsigned char c = (unsigned char)p[1];
-    if (c == '$')
-        return 2;
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80))
-        return 0;
-    while (i < left && is_ident_char((unsigned char)p[i]))
-        i++;
-    if (i < left && p[i] == '$' && i + 1 <= 64)
-        return i + 1;
+    if (c == '$') return 2;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80)) return 0;
+    while (i < left && is_ident_char((unsigned char)p[i])) i++;
+    if (i < left && p[i] == '$' && i + 1 <= 64) return i + 1;
     return 0;
 }
 
@@ -105,8 +100,7 @@ scan(ClScan *s)
         switch (s->state) {
         case CL_SCAN_NORMAL:
             if (c == '-' && i + 1 < n && d[i + 1] == '-') {
-                while (i + step < n && d[i + step] != '\n')
-                    step++;
+                while (i + step < n && d[i + step] != '\n') step++;
             } else if (c == '/' && i + 1 < n && d[i + 1] == '*') {
                 s->state = CL_SCAN_COMMENT;
                 s->comment_depth = 1;
@@ -135,8 +129,7 @@ scan(ClScan *s)
                     s->paren_depth++;
                 else if (c == ')' && s->paren_depth > 0)
                     s->paren_depth--;
-                if (!is_blank(c))
-                    mark_content(s);
+                if (!is_blank(c)) mark_content(s);
             }
             break;
         case CL_SCAN_SQUOTE:
@@ -170,14 +163,12 @@ scan(ClScan *s)
                 step = 2;
             } else if (c == '*' && i + 1 < n && d[i + 1] == '/') {
                 step = 2;
-                if (--s->comment_depth == 0)
-                    s->state = CL_SCAN_NORMAL;
+                if (--s->comment_depth == 0) s->state = CL_SCAN_NORMAL;
             }
             break;
         }
         for (size_t k = 0; k < step && i + k < n; k++)
-            if (d[i + k] == '\n')
-                s->cur_line++;
+            if (d[i + k] == '\n') s->cur_line++;
         s->pos = i + step < n ? i + step : n;
     }
     return (size_t)-1;
@@ -190,11 +181,9 @@ trimmed_copy(const char *p, size_t n)
         p++;
         n--;
     }
-    while (n > 0 && is_blank((unsigned char)p[n - 1]))
-        n--;
+    while (n > 0 && is_blank((unsigned char)p[n - 1])) n--;
     char *r = malloc(n + 1);
-    if (!r)
-        return NULL;
+    if (!r) return NULL;
     memcpy(r, p, n);
     r[n] = '\0';
     return r;
@@ -204,8 +193,7 @@ trimmed_copy(const char *p, size_t n)
 static void
 compact(ClScan *s)
 {
-    if (s->start == 0)
-        return;
+    if (s->start == 0) return;
     size_t rest = s->buf.len - s->start;
     memmove(s->buf.data, s->buf.data + s->start, rest);
     s->buf.len = rest;
@@ -235,11 +223,9 @@ cl_scan_next(ClScan *s, char **stmt, int *line)
         s->content = false;
         s->paren_depth = 0;
         s->stmt_line = s->cur_line;
-        if (!content)
-            continue;
+        if (!content) continue;
         *stmt = trimmed_copy(s->buf.data + from, end - from);
-        if (line)
-            *line = at;
+        if (line) *line = at;
         compact(s);
         return *stmt != NULL;
     }
@@ -253,11 +239,9 @@ cl_scan_flush(ClScan *s, char **stmt, int *line)
     int at = s->stmt_line;
     char *r = content ? trimmed_copy(s->buf.data + s->start, s->buf.len - s->start) : NULL;
     cl_scan_reset(s);
-    if (!r)
-        return false;
+    if (!r) return false;
     *stmt = r;
-    if (line)
-        *line = at;
+    if (line) *line = at;
     return true;
 }
 
@@ -272,18 +256,12 @@ cl_scan_prompt_char(const ClScan *s)
 {
     switch (s->state) {
     case CL_SCAN_SQUOTE:
-    case CL_SCAN_ESTRING:
-        return '\'';
-    case CL_SCAN_DQUOTE:
-        return '"';
-    case CL_SCAN_DOLLAR:
-        return '$';
-    case CL_SCAN_COMMENT:
-        return '*';
-    case CL_SCAN_NORMAL:
-        break;
+    case CL_SCAN_ESTRING: return '\'';
+    case CL_SCAN_DQUOTE: return '"';
+    case CL_SCAN_DOLLAR: return '$';
+    case CL_SCAN_COMMENT: return '*';
+    case CL_SCAN_NORMAL: break;
     }
-    if (s->paren_depth > 0)
-        return '(';
+    if (s->paren_depth > 0) return '(';
     return s->content ? '-' : '=';
 }

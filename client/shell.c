@@ -82,8 +82,7 @@ cl__terminal_height(void)
 bool
 cl__parse_bool(const char *s, bool *out)
 {
-    if (!s)
-        return false;
+    if (!s) return false;
     if (!strcasecmp(s, "on") || !strcasecmp(s, "true") || !strcasecmp(s, "1") ||
         !strcasecmp(s, "yes") || !strcasecmp(s, "t") || !strcasecmp(s, "y")) {
         *out = true;
@@ -101,8 +100,7 @@ const char *
 cl__var(const ClShell *sh, const char *name)
 {
     for (int i = 0; i < sh->nvars; i++)
-        if (strcmp(sh->var_name[i], name) == 0)
-            return sh->var_value[i];
+        if (strcmp(sh->var_name[i], name) == 0) return sh->var_value[i];
     return NULL;
 }
 
@@ -141,8 +139,7 @@ cl__set_var(ClShell *sh, const char *name, const char *value)
     for (int i = 0; i < sh->nvars; i++) {
         if (strcmp(sh->var_name[i], name) == 0) {
             char *v = strdup(value);
-            if (!v)
-                return K_ERR;
+            if (!v) return K_ERR;
             free(sh->var_value[i]);
             sh->var_value[i] = v;
             return K_OK;
@@ -190,8 +187,7 @@ static void
 print_field(ClBuf *b, const PGresult *res, int code, const char *label)
 {
     const char *v = PQresultErrorField(res, code);
-    if (v && *v)
-        cl_buf_printf(b, "%s:  %s\n", label, v);
+    if (v && *v) cl_buf_printf(b, "%s:  %s\n", label, v);
 }
 
 void
@@ -205,12 +201,10 @@ cl__report_error(ClShell *sh, const PGresult *res, const char *query)
     if (!sev || !msg) {
         /* an error made by libpq itself (lost connection, ...) */
         const char *m = res ? PQresultErrorMessage(res) : NULL;
-        if (!m || !*m)
-            m = sh->conn ? PQerrorMessage(sh->conn) : "unknown error\n";
+        if (!m || !*m) m = sh->conn ? PQerrorMessage(sh->conn) : "unknown error\n";
         location_prefix(sh);
         fputs(m, stderr);
-        if (m[strlen(m) - 1] != '\n')
-            fputc('\n', stderr);
+        if (m[strlen(m) - 1] != '\n') fputc('\n', stderr);
         cl_buf_free(&b);
         return;
     }
@@ -221,8 +215,7 @@ cl__report_error(ClShell *sh, const PGresult *res, const char *query)
         cl_buf_printf(&b, "%s:  %s\n", sev, msg);
     if (sh->verbosity != CL_VERB_TERSE) {
         const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-        if (pos && query)
-            cl_error_context(&b, query, atoi(pos));
+        if (pos && query) cl_error_context(&b, query, atoi(pos));
         print_field(&b, res, PG_DIAG_MESSAGE_DETAIL, "DETAIL");
         print_field(&b, res, PG_DIAG_MESSAGE_HINT, "HINT");
         print_field(&b, res, PG_DIAG_INTERNAL_QUERY, "QUERY");
@@ -253,10 +246,8 @@ notice_receiver(void *arg, const PGresult *res)
         fprintf(stderr, "%s:  %s\n", sev, msg);
         const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
         const char *h = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-        if (d && sh->verbosity != CL_VERB_TERSE)
-            fprintf(stderr, "DETAIL:  %s\n", d);
-        if (h && sh->verbosity != CL_VERB_TERSE)
-            fprintf(stderr, "HINT:  %s\n", h);
+        if (d && sh->verbosity != CL_VERB_TERSE) fprintf(stderr, "DETAIL:  %s\n", d);
+        if (h && sh->verbosity != CL_VERB_TERSE) fprintf(stderr, "HINT:  %s\n", h);
     } else {
         fputs(PQresultErrorMessage(res), stderr);
     }
@@ -268,11 +259,9 @@ notice_receiver(void *arg, const PGresult *res)
 static int
 add_param(ClShell *sh, const char *k, const char *v)
 {
-    if (!v || sh->nparams >= CL_MAX_PARAMS)
-        return K_OK;
+    if (!v || sh->nparams >= CL_MAX_PARAMS) return K_OK;
     char *copy = strdup(v);
-    if (!copy)
-        return K_ERR;
+    if (!copy) return K_ERR;
     sh->param_store[sh->nparams] = copy;
     sh->kw[sh->nparams] = k;
     sh->val[sh->nparams] = copy;
@@ -338,15 +327,11 @@ cl__shell_free(ClShell *sh)
 {
     PGcancel *c = g_cancel;
     g_cancel = NULL;
-    if (c)
-        PQfreeCancel(c);
-    if (sh->conn)
-        PQfinish(sh->conn);
-    if (sh->pconn)
-        PQfinish(sh->pconn);
+    if (c) PQfreeCancel(c);
+    if (sh->conn) PQfinish(sh->conn);
+    if (sh->pconn) PQfinish(sh->pconn);
     sh->conn = sh->pconn = NULL;
-    for (int i = 0; i < sh->nparams; i++)
-        free(sh->param_store[i]);
+    for (int i = 0; i < sh->nparams; i++) free(sh->param_store[i]);
     for (int i = 0; i < sh->nvars; i++) {
         free(sh->var_name[i]);
         free(sh->var_value[i]);
@@ -370,8 +355,7 @@ static char *
 read_password(const char *prompt)
 {
     FILE *tty = fopen("/dev/tty", "r+");
-    if (!tty)
-        return NULL;
+    if (!tty) return NULL;
     fputs(prompt, tty);
     fflush(tty);
     int fd = fileno(tty);
@@ -385,16 +369,14 @@ read_password(const char *prompt)
     char *line = NULL;
     size_t cap = 0;
     ssize_t n = getline(&line, &cap, tty);
-    if (restore)
-        tcsetattr(fd, TCSAFLUSH, &old);
+    if (restore) tcsetattr(fd, TCSAFLUSH, &old);
     fputc('\n', tty);
     fclose(tty);
     if (n < 0) {
         free(line);
         return NULL;
     }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
     return line;
 }
 
@@ -422,18 +404,15 @@ connect_with(ClShell *sh, const char *password)
 int
 cl__connect(ClShell *sh, bool report)
 {
-    if (sh->opts->password_prompt && !sh->password)
-        sh->password = read_password("Password: ");
+    if (sh->opts->password_prompt && !sh->password) sh->password = read_password("Password: ");
     for (;;) {
         PGconn *c = connect_with(sh, sh->password);
         if (!c) {
-            if (report)
-                fprintf(stderr, "kestrel: error: out of memory\n");
+            if (report) fprintf(stderr, "kestrel: error: out of memory\n");
             return K_ERR;
         }
         if (PQstatus(c) == CONNECTION_OK) {
-            if (sh->conn)
-                PQfinish(sh->conn);
+            if (sh->conn) PQfinish(sh->conn);
             sh->conn = c;
             PQsetNoticeReceiver(c, notice_receiver, sh);
             sh->conn_lost = false;
@@ -449,12 +428,10 @@ cl__connect(ClShell *sh, bool report)
             isatty(STDIN_FILENO)) {
             PQfinish(c);
             sh->password = read_password("Password: ");
-            if (sh->password)
-                continue;
+            if (sh->password) continue;
             return K_ERR;
         }
-        if (report)
-            fprintf(stderr, "kestrel: error: %s", PQerrorMessage(c));
+        if (report) fprintf(stderr, "kestrel: error: %s", PQerrorMessage(c));
         PQfinish(c);
         return K_ERR;
     }
@@ -468,8 +445,7 @@ count_lines(const char *s)
 {
     int n = 0;
     for (; *s; s++)
-        if (*s == '\n')
-            n++;
+        if (*s == '\n') n++;
     return n;
 }
 
@@ -484,10 +460,8 @@ emit(ClShell *sh, const ClBuf *b, bool may_page)
         int rows = cl__terminal_height();
         if (rows > 0 && count_lines(text) > rows - 1) {
             const char *pager = getenv("KESTREL_PAGER");
-            if (!pager)
-                pager = getenv("PAGER");
-            if (!pager)
-                pager = "less -SFX";
+            if (!pager) pager = getenv("PAGER");
+            if (!pager) pager = "less -SFX";
             if (*pager) {
                 fflush(stdout);
                 FILE *p = popen(pager, "w");
@@ -511,15 +485,14 @@ cl__print_table(ClShell *sh, const ClTable *t)
     ClBuf b;
     cl_buf_init(&b);
     cl_format_table(&b, t, &o);
-    if (b.failed)
-        cl__errorf(sh, "out of memory while formatting the result");
+    if (b.failed) cl__errorf(sh, "out of memory while formatting the result");
     emit(sh, &b, true);
     cl_buf_free(&b);
 }
 
 void
-cl__print_result(ClShell *sh, const PGresult *res, const char *title,
-                 const char *const *footers, int nfooters)
+cl__print_result(ClShell *sh, const PGresult *res, const char *title, const char *const *footers,
+                 int nfooters)
 {
     int ncols = PQnfields(res), nrows = PQntuples(res);
     const char **heads = calloc((size_t)ncols + 1, sizeof *heads);
@@ -558,7 +531,7 @@ typedef struct Progress {
     uint64_t last_draw;
     int frame;
     ProgStep step;
-    bool have;           /* server numbers known */
+    bool have; /* server numbers known */
     char query_id[64];
     double elapsed_ms, rows_done, rows_est, bytes_done, bytes_est;
     int nworkers;
@@ -597,12 +570,9 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
 {
     bool utf8 = false;
     const char *lang = getenv("LC_ALL");
-    if (!lang || !*lang)
-        lang = getenv("LC_CTYPE");
-    if (!lang || !*lang)
-        lang = getenv("LANG");
-    if (lang && (strcasestr(lang, "utf-8") || strcasestr(lang, "utf8")))
-        utf8 = true;
+    if (!lang || !*lang) lang = getenv("LC_CTYPE");
+    if (!lang || !*lang) lang = getenv("LANG");
+    if (lang && (strcasestr(lang, "utf-8") || strcasestr(lang, "utf8"))) utf8 = true;
     static const char *spin_u[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
     static const char *spin_a[] = {"|", "/", "-", "\\"};
     const char *spin = utf8 ? spin_u[p->frame % 10] : spin_a[p->frame % 4];
@@ -618,8 +588,7 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
         else if (p->bytes_est > 0)
             frac = p->bytes_done / p->bytes_est;
         if (frac >= 0) {
-            if (frac > 1)
-                frac = 1;
+            if (frac > 1) frac = 1;
             int w = 20, fill = (int)(frac * w);
             cl_buf_puts(&b, "  [");
             for (int i = 0; i < w; i++)
@@ -630,8 +599,7 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
         human(a, sizeof a, p->rows_done, "");
         human(e, sizeof e, p->rows_est, "");
         cl_buf_printf(&b, "  %s", a);
-        if (p->rows_est > 0)
-            cl_buf_printf(&b, "/%s", e);
+        if (p->rows_est > 0) cl_buf_printf(&b, "/%s", e);
         cl_buf_puts(&b, " rows");
         double el = p->elapsed_ms > 0 ? p->elapsed_ms / 1000 : secs;
         if (el > 0) {
@@ -644,8 +612,9 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
         }
         for (int i = 0; i < p->nworkers; i++) {
             if (p->w_est[i] > 0)
-                cl_buf_printf(&b, "  %s %.0f%%", p->w_name[i],
-                              100 * (p->w_done[i] / p->w_est[i] > 1 ? 1 : p->w_done[i] / p->w_est[i]));
+                cl_buf_printf(
+                    &b, "  %s %.0f%%", p->w_name[i],
+                    100 * (p->w_done[i] / p->w_est[i] > 1 ? 1 : p->w_done[i] / p->w_est[i]));
             else {
                 char wd[32];
                 human(wd, sizeof wd, p->w_done[i], "");
@@ -657,8 +626,7 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
     /* keep it on one terminal line */
     struct winsize ws;
     int cols = 0;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0)
-        cols = ws.ws_col;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) cols = ws.ws_col;
     size_t len = b.len;
     if (cols > 1 && cl_display_width(cl_buf_str(&b), len) > cols - 1) {
         int w = 0;
@@ -667,8 +635,7 @@ progress_draw(ClShell *sh, Progress *p, uint64_t now)
             int32_t cp;
             int bl = cl_utf8_decode(b.data + i, len - i, &cp);
             int cw = cl_char_width(cp);
-            if (w + cw > cols - 1)
-                break;
+            if (w + cw > cols - 1) break;
             w += cw;
             i += (size_t)bl;
         }
@@ -686,8 +653,7 @@ static double
 fnum(const PGresult *r, int row, const char *col)
 {
     int c = PQfnumber(r, col);
-    if (c < 0 || PQgetisnull(r, row, c))
-        return 0;
+    if (c < 0 || PQgetisnull(r, row, c)) return 0;
     return atof(PQgetvalue(r, row, c));
 }
 
@@ -695,13 +661,11 @@ fnum(const PGresult *r, int row, const char *col)
 static void
 progress_poll(ClShell *sh, Progress *p, uint64_t now)
 {
-    if (sh->kestrel_views == 0)
-        return;
+    if (sh->kestrel_views == 0) return;
     if (!sh->pconn) {
         sh->pconn = connect_with(sh, sh->password);
         if (!sh->pconn || PQstatus(sh->pconn) != CONNECTION_OK) {
-            if (sh->pconn)
-                PQfinish(sh->pconn);
+            if (sh->pconn) PQfinish(sh->pconn);
             sh->pconn = NULL;
             sh->kestrel_views = 0;
             return;
@@ -765,8 +729,7 @@ progress_poll(ClShell *sh, Progress *p, uint64_t now)
                      "WHERE query_id = %s ORDER BY worker",
                      lit ? lit : "NULL");
             PQfreemem(lit);
-            if (PQsendQuery(sh->pconn, sql))
-                p->step = PROG_WORKERS;
+            if (PQsendQuery(sh->pconn, sql)) p->step = PROG_WORKERS;
         } else if (now - p->last_poll >= 500000000u) {
             snprintf(sql, sizeof sql,
                      "SELECT query_id, state, elapsed_ms, rows_done, rows_estimated, bytes_done, "
@@ -798,9 +761,9 @@ cl__copy_in_from(ClShell *sh, FILE *fp, bool until_dot)
                   "End with a backslash and a period on a line by itself.\n",
                   stdout);
         while (src && cl__read_line(sh, src, ">> ", &line, &len)) {
-            if (len == 2 && line[0] == '\\' && line[1] == '.')
-                break;
-            if (PQputCopyData(sh->conn, line, (int)len) != 1 || PQputCopyData(sh->conn, "\n", 1) != 1) {
+            if (len == 2 && line[0] == '\\' && line[1] == '.') break;
+            if (PQputCopyData(sh->conn, line, (int)len) != 1 ||
+                PQputCopyData(sh->conn, "\n", 1) != 1) {
                 rc = K_ERR;
                 break;
             }
@@ -818,11 +781,9 @@ cl__copy_in_from(ClShell *sh, FILE *fp, bool until_dot)
                 break;
             }
         }
-        if (ferror(fp))
-            why = "error reading the input file";
+        if (ferror(fp)) why = "error reading the input file";
     }
-    if (PQputCopyEnd(sh->conn, why) != 1)
-        rc = K_ERR;
+    if (PQputCopyEnd(sh->conn, why) != 1) rc = K_ERR;
     return rc;
 }
 
@@ -833,12 +794,10 @@ cl__copy_out_to(ClShell *sh, FILE *fp)
     int n;
     int rc = K_OK;
     while ((n = PQgetCopyData(sh->conn, &buf, 0)) > 0) {
-        if (fp && fwrite(buf, 1, (size_t)n, fp) != (size_t)n)
-            rc = K_ERR;
+        if (fp && fwrite(buf, 1, (size_t)n, fp) != (size_t)n) rc = K_ERR;
         PQfreemem(buf);
     }
-    if (fp)
-        fflush(fp);
+    if (fp) fflush(fp);
     return rc;
 }
 
@@ -848,10 +807,8 @@ cl__copy_out_to(ClShell *sh, FILE *fp)
 static bool
 ensure_connection(ClShell *sh)
 {
-    if (sh->conn && PQstatus(sh->conn) == CONNECTION_OK)
-        return true;
-    if (!sh->conn)
-        return cl__connect(sh, true) == K_OK;
+    if (sh->conn && PQstatus(sh->conn) == CONNECTION_OK) return true;
+    if (!sh->conn) return cl__connect(sh, true) == K_OK;
     fprintf(stderr, "kestrel: the connection to the server was lost; reconnecting... ");
     fflush(stderr);
     PQreset(sh->conn);
@@ -879,15 +836,13 @@ cl__set_cancel(PGconn *conn)
     PGcancel *prev = g_cancel;
     g_cancel = conn ? PQgetCancel(conn) : NULL;
     sigprocmask(SIG_SETMASK, &old, NULL);
-    if (prev)
-        PQfreeCancel(prev);
+    if (prev) PQfreeCancel(prev);
 }
 
 static bool
 starts_with_word(const char *sql, const char *w)
 {
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r' || *sql == '(')
-        sql++;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r' || *sql == '(') sql++;
     size_t n = strlen(w);
     return strncasecmp(sql, w, n) == 0 &&
            !((sql[n] >= 'a' && sql[n] <= 'z') || (sql[n] >= 'A' && sql[n] <= 'Z') || sql[n] == '_');
@@ -930,10 +885,8 @@ handle_result(ClShell *sh, PGresult *res, const char *sql, bool explain)
             char eb[256];
             int w = cl__terminal_width();
             const char *lang = getenv("LC_ALL");
-            if (!lang || !*lang)
-                lang = getenv("LC_CTYPE");
-            if (!lang || !*lang)
-                lang = getenv("LANG");
+            if (!lang || !*lang) lang = getenv("LC_CTYPE");
+            if (!lang || !*lang) lang = getenv("LANG");
             bool uni = lang && (strcasestr(lang, "utf-8") || strcasestr(lang, "utf8"));
             const char *txt = js.data ? js.data : "";
             size_t lead = strspn(txt, " \t\r\n");
@@ -963,18 +916,12 @@ handle_result(ClShell *sh, PGresult *res, const char *sql, bool explain)
             starts_with_word(sql, "alter"))
             cl__invalidate_completion(sh);
         return K_OK;
-    case PGRES_COPY_OUT:
-        cl__progress_clear(sh);
-        return cl__copy_out_to(sh, sh->out);
-    case PGRES_COPY_IN:
-        cl__progress_clear(sh);
-        return cl__copy_in_from(sh, NULL, true);
+    case PGRES_COPY_OUT: cl__progress_clear(sh); return cl__copy_out_to(sh, sh->out);
+    case PGRES_COPY_IN: cl__progress_clear(sh); return cl__copy_in_from(sh, NULL, true);
     case PGRES_NONFATAL_ERROR:
     case PGRES_FATAL_ERROR:
     case PGRES_BAD_RESPONSE:
-    default:
-        cl__report_error(sh, res, sql);
-        return K_ERR;
+    default: cl__report_error(sh, res, sql); return K_ERR;
     }
 }
 
@@ -990,8 +937,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
     if (!PQsendQuery(sh->conn, sql)) {
         cl__report_error(sh, NULL, sql);
         sh->had_error = true;
-        if (PQstatus(sh->conn) == CONNECTION_BAD)
-            sh->conn_lost = true;
+        if (PQstatus(sh->conn) == CONNECTION_BAD) sh->conn_lost = true;
         return K_ERR;
     }
     cl__set_cancel(sh->conn);
@@ -999,14 +945,13 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
     memset(&prog, 0, sizeof prog);
     /* ask again for each statement that runs long: cheap, and the views
      * may have appeared since (a server upgrade, or a test) */
-    if (sh->kestrel_views == 0)
-        sh->kestrel_views = -1;
+    if (sh->kestrel_views == 0) sh->kestrel_views = -1;
     prog.start = start;
     bool show_progress = isatty(STDERR_FILENO) && !getenv("KESTREL_NO_PROGRESS");
     int rc = K_OK;
     bool done = false, got_error = false;
     uint64_t print_ns = 0; /* printing (and a pager) is not the query's time */
-    char *last_err = NULL;  /* the last error result's text */
+    char *last_err = NULL; /* the last error result's text */
     while (!done) {
         struct pollfd fds[2];
         int nfds = 0;
@@ -1019,8 +964,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             nfds++;
         }
         int pr = poll(fds, (nfds_t)nfds, 100);
-        if (pr < 0 && errno != EINTR)
-            break;
+        if (pr < 0 && errno != EINTR) break;
         uint64_t now = now_ns();
         if (!PQconsumeInput(sh->conn)) {
             /* the connection broke: collect whatever libpq reports */
@@ -1031,8 +975,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
                 cl__progress_clear(sh);
                 const char *m = PQerrorMessage(sh->conn);
                 /* libpq keeps the server's error (already shown) in front */
-                if (last_err && strncmp(m, last_err, strlen(last_err)) == 0)
-                    m += strlen(last_err);
+                if (last_err && strncmp(m, last_err, strlen(last_err)) == 0) m += strlen(last_err);
                 if (*m) {
                     location_prefix(sh);
                     fputs(m, stderr);
@@ -1040,8 +983,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
                 got_error = true;
                 rc = K_ERR;
                 PGresult *r;
-                while ((r = PQgetResult(sh->conn)) != NULL)
-                    PQclear(r);
+                while ((r = PQgetResult(sh->conn)) != NULL) PQclear(r);
                 done = true;
                 break;
             }
@@ -1060,20 +1002,17 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             print_ns += now_ns() - p0;
             if (hr != K_OK) {
                 rc = K_ERR;
-                if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE)
-                    got_error = true;
+                if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) got_error = true;
             }
             PQclear(res);
             if (PQstatus(sh->conn) == CONNECTION_BAD) {
                 /* libpq may not hand out a NULL after a broken link */
-                while ((res = PQgetResult(sh->conn)) != NULL)
-                    PQclear(res);
+                while ((res = PQgetResult(sh->conn)) != NULL) PQclear(res);
                 done = true;
                 break;
             }
         }
-        if (done)
-            break;
+        if (done) break;
         if (show_progress && now - start >= 1000000000u) {
             progress_poll(sh, &prog, now);
             if (now - prog.last_draw >= 100000000u) {
@@ -1094,8 +1033,7 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             PQfreeCancel(pc);
         }
         PGresult *r;
-        while ((r = PQgetResult(sh->pconn)) != NULL)
-            PQclear(r);
+        while ((r = PQgetResult(sh->pconn)) != NULL) PQclear(r);
     }
     double ms = (double)(now_ns() - start - print_ns) / 1e6;
     if (PQstatus(sh->conn) == CONNECTION_BAD) {
@@ -1106,26 +1044,20 @@ cl__run_sql(ClShell *sh, const char *sql, bool explain)
             fprintf(stderr, "The next statement will try to reconnect (\\c reconnects now).\n");
         return K_ERR;
     }
-    if (sh->timing && !got_error)
-        print_timing(sh, ms);
-    if (rc != K_OK)
-        sh->had_error = true;
+    if (sh->timing && !got_error) print_timing(sh, ms);
+    if (rc != K_OK) sh->had_error = true;
     return rc;
 }
 
 PGresult *
 cl__catalog(ClShell *sh, const char *sql, bool quiet_missing)
 {
-    if (!ensure_connection(sh))
-        return NULL;
+    if (!ensure_connection(sh)) return NULL;
     PGresult *r = PQexec(sh->conn, sql);
-    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
-        return r;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK) return r;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (!(quiet_missing && state && strcmp(state, "42P01") == 0))
-        cl__report_error(sh, r, sql);
+    if (!(quiet_missing && state && strcmp(state, "42P01") == 0)) cl__report_error(sh, r, sql);
     PQclear(r);
-    if (PQstatus(sh->conn) == CONNECTION_BAD)
-        sh->conn_lost = true;
+    if (PQstatus(sh->conn) == CONNECTION_BAD) sh->conn_lost = true;
     return NULL;
 }

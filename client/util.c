@@ -31,20 +31,16 @@ void
 cl_buf_clear(ClBuf *b)
 {
     b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
+    if (b->data) b->data[0] = '\0';
 }
 
 static bool
 buf_reserve(ClBuf *b, size_t extra)
 {
-    if (b->failed)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
+    if (b->failed) return false;
+    if (b->len + extra + 1 <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
+    while (cap < b->len + extra + 1) cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) {
         b->failed = true;
@@ -58,10 +54,8 @@ buf_reserve(ClBuf *b, size_t extra)
 void
 cl_buf_put(ClBuf *b, const char *s, size_t n)
 {
-    if (!buf_reserve(b, n))
-        return;
-    if (n)
-        memcpy(b->data + b->len, s, n);
+    if (!buf_reserve(b, n)) return;
+    if (n) memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
@@ -82,8 +76,7 @@ void
 cl_buf_repeat(ClBuf *b, const char *s, int times)
 {
     size_t n = strlen(s);
-    for (int i = 0; i < times; i++)
-        cl_buf_put(b, s, n);
+    for (int i = 0; i < times; i++) cl_buf_put(b, s, n);
 }
 
 void
@@ -94,14 +87,12 @@ cl_buf_printf(ClBuf *b, const char *fmt, ...)
     char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
+    if (n < 0) return;
     if ((size_t)n < sizeof small) {
         cl_buf_put(b, small, (size_t)n);
         return;
     }
-    if (!buf_reserve(b, (size_t)n))
-        return;
+    if (!buf_reserve(b, (size_t)n)) return;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -168,11 +159,11 @@ typedef struct Range {
 } Range;
 
 static const Range zero_width[] = {
-    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF}, {0x05C1, 0x05C2},
-    {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0670, 0x0670},
-    {0x06D6, 0x06DC}, {0x06DF, 0x06E4}, {0x0900, 0x0902}, {0x093C, 0x093C}, {0x0941, 0x0948},
-    {0x094D, 0x094D}, {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF},
-    {0x1DC0, 0x1DFF}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x20D0, 0x20FF},
+    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x05BF, 0x05BF},   {0x05C1, 0x05C2},
+    {0x05C4, 0x05C5}, {0x05C7, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F},   {0x0670, 0x0670},
+    {0x06D6, 0x06DC}, {0x06DF, 0x06E4}, {0x0900, 0x0902}, {0x093C, 0x093C},   {0x0941, 0x0948},
+    {0x094D, 0x094D}, {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E},   {0x1AB0, 0x1AFF},
+    {0x1DC0, 0x1DFF}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064},   {0x20D0, 0x20FF},
     {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF},
 };
 
@@ -214,16 +205,11 @@ in_ranges(const Range *r, size_t n, int32_t cp)
 int
 cl_char_width(int32_t cp)
 {
-    if (cp < 0)
-        return 4; /* shown as \xHH */
-    if (cp < 0x20 || cp == 0x7F)
-        return cp == '\t' ? 1 : 4;
-    if (cp < 0x300)
-        return 1;
-    if (in_ranges(zero_width, K_ARRAY_LEN(zero_width), cp))
-        return 0;
-    if (in_ranges(wide, K_ARRAY_LEN(wide), cp))
-        return 2;
+    if (cp < 0) return 4; /* shown as \xHH */
+    if (cp < 0x20 || cp == 0x7F) return cp == '\t' ? 1 : 4;
+    if (cp < 0x300) return 1;
+    if (in_ranges(zero_width, K_ARRAY_LEN(zero_width), cp)) return 0;
+    if (in_ranges(wide, K_ARRAY_LEN(wide), cp)) return 2;
     return 1;
 }
 

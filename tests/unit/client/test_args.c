@@ -6,16 +6,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/client.h"
 
-#define PARSE(o, eb, ...)                                                                        \
-    ({                                                                                           \
-        char *argv_[] = {"kestrel", __VA_ARGS__, NULL};                                          \
-        cl_parse_args((int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_, (o), (eb), sizeof(eb));  \
+#define PARSE(o, eb, ...)                                                                       \
+    ({                                                                                          \
+        char *argv_[] = {"kestrel", __VA_ARGS__, NULL};                                         \
+        cl_parse_args((int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_, (o), (eb), sizeof(eb)); \
     })
 
 static void
@@ -115,11 +118,14 @@ test_usage_mentions_every_option(void **state)
     FILE *f = open_memstream(&text, &len);
     cl_usage(f);
     fclose(f);
-    const char *opts[] = {"--host", "--port", "--username", "--dbname", "--command", "--file",
-                          "--set", "--output", "--field-separator", "--tuples-only",
-                          "--no-align", "--expanded", "--quiet", "--no-password", "--password",
-                          "--csv", "--json", "--local", "--data", "--kestreld", "--timing",
-                          "--no-timing", "--help", "--version"};
+    const char *opts[] = {"--host",        "--port",        "--username",
+                          "--dbname",      "--command",     "--file",
+                          "--set",         "--output",      "--field-separator",
+                          "--tuples-only", "--no-align",    "--expanded",
+                          "--quiet",       "--no-password", "--password",
+                          "--csv",         "--json",        "--local",
+                          "--data",        "--kestreld",    "--timing",
+                          "--no-timing",   "--help",        "--version"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         assert_non_null(strstr(text, opts[i]));
     free(text);
@@ -129,10 +135,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_connection_options),
-        cmocka_unit_test(test_actions_in_order),
-        cmocka_unit_test(test_variables_and_formats),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_connection_options),          cmocka_unit_test(test_actions_in_order),
+        cmocka_unit_test(test_variables_and_formats),       cmocka_unit_test(test_errors),
         cmocka_unit_test(test_usage_mentions_every_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

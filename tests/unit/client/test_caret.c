@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,8 +79,7 @@ test_long_line_is_cut(void **state)
     char q[400];
     memset(q, 0, sizeof q);
     strcpy(q, "select ");
-    for (int i = 0; i < 30; i++)
-        strcat(q, "col_abc, ");
+    for (int i = 0; i < 30; i++) strcat(q, "col_abc, ");
     strcat(q, "oops from t where x = 1 and y = 2 and z = 3 and w = 4 and v = 5");
     int pos = (int)(strstr(q, "oops") - q) + 1;
     char *s = ctx(q, pos);

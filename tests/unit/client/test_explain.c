@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,9 +153,8 @@ test_copy_parse(void **state)
     assert_string_equal(c.sql, "COPY t FROM STDIN with (format csv)");
     cl_copy_free(&c);
 
-    assert_int_equal(cl_copy_parse("(select 'from', 1 from t) TO out.csv csv header;", &c, eb,
-                                   sizeof eb),
-                     K_OK);
+    assert_int_equal(
+        cl_copy_parse("(select 'from', 1 from t) TO out.csv csv header;", &c, eb, sizeof eb), K_OK);
     assert_false(c.from);
     assert_string_equal(c.file, "out.csv");
     assert_string_equal(c.sql, "COPY (select 'from', 1 from t) TO STDOUT csv header");
@@ -173,10 +175,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_values),
-        cmocka_unit_test(test_json_errors),
-        cmocka_unit_test(test_explain_tree),
-        cmocka_unit_test(test_explain_text_plan),
+        cmocka_unit_test(test_json_values),  cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_explain_tree), cmocka_unit_test(test_explain_text_plan),
         cmocka_unit_test(test_copy_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

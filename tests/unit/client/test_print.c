@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +18,8 @@
 
 static const char *const heads3[] = {"a", "b", "c"};
 static const ClColKind kinds3[] = {CL_COL_NUMBER, CL_COL_TEXT, CL_COL_NUMBER};
-static const char *const cells3[] = {"1", "h\xc3\xa9llo", "2.50", "22", NULL, "-3.00", "333", "x", NULL};
+static const char *const cells3[] = {"1",     "h\xc3\xa9llo", "2.50", "22", NULL,
+                                     "-3.00", "333",          "x",    NULL};
 
 static char *
 render(const ClTable *t, const ClPrintOpts *o)

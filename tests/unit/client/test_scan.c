@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first */
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,17 +154,14 @@ test_binary_input(void **state)
     ClScan s;
     cl_scan_init(&s);
     char junk[64];
-    for (int i = 0; i < 64; i++)
-        junk[i] = (char)(i * 37 + 11);
+    for (int i = 0; i < 64; i++) junk[i] = (char)(i * 37 + 11);
     for (int r = 0; r < 50; r++) {
         cl_scan_feed(&s, junk, sizeof junk);
         char *stmt;
-        while (cl_scan_next(&s, &stmt, NULL))
-            free(stmt);
+        while (cl_scan_next(&s, &stmt, NULL)) free(stmt);
     }
     char *stmt;
-    if (cl_scan_flush(&s, &stmt, NULL))
-        free(stmt);
+    if (cl_scan_flush(&s, &stmt, NULL)) free(stmt);
     /* a NUL inside a line is just a byte */
     cl_scan_feed(&s, "select 1\0x;", 11);
     assert_true(cl_scan_next(&s, &stmt, NULL));
