@@ -145,7 +145,7 @@ test_prepared(PGconn *c)
           "describe prepared: %s", PQerrorMessage(c));
     PQclear(r);
     for (int i = 1; i <= 4; i++) {
-        char buf[8];
+        char buf[16];
         snprintf(buf, sizeof buf, "%d", i);
         const char *vals[1] = {buf};
         r = PQexecPrepared(c, "byid", 1, vals, NULL, NULL, 0);

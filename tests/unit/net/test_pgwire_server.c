@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -942,6 +943,56 @@ test_streaming_bounded(void **state)
     fake_engine_close(g.eng);
 }
 
+/* Many clients at once on few executor threads: every query of every
+ * client gets its full answer (this once caught a lost wake-up between the
+ * executors and the loop). */
+typedef struct StressArg {
+    int port, id, queries, ok;
+} StressArg;
+
+static void *
+stress_client(void *p)
+{
+    StressArg *a = p;
+    char conninfo[128];
+    snprintf(conninfo, sizeof conninfo,
+             "host=127.0.0.1 port=%d user=s%d dbname=db sslmode=disable connect_timeout=5", a->port,
+             a->id);
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        PQfinish(c);
+        return NULL;
+    }
+    for (int i = 0; i < a->queries; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%d", (i % 4) + 1);
+        const char *vals[1] = {id};
+        PGresult *r = (i % 2) ? PQexecParams(c, "SELECT * FROM t WHERE id = $1", 1, NULL, vals, NULL,
+                                             NULL, i % 3 == 0)
+                              : PQexec(c, "select 1; SELECT * FROM t");
+        int want = (i % 2) ? 1 : 4;
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == want) a->ok++;
+        PQclear(r);
+    }
+    PQfinish(c);
+    return NULL;
+}
+
+static void
+test_concurrent_clients(void **state)
+{
+    Fix *f = *state;
+    enum { NT = 16, Q = 150 };
+    pthread_t th[NT];
+    StressArg args[NT];
+    for (int i = 0; i < NT; i++) {
+        args[i] = (StressArg){f->port, i, Q, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, stress_client, &args[i]), 0);
+    }
+    for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < NT; i++) assert_int_equal(args[i].ok, Q);
+}
+
 /* Authentication through libpq with a users file. */
 static void
 test_auth_methods(void **state)
@@ -1068,6 +1119,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_startup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_idle_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_clients, setup, teardown),
         cmocka_unit_test(test_streaming_bounded),
         cmocka_unit_test(test_auth_methods),
         cmocka_unit_test(test_tls),
