@@ -79,21 +79,30 @@ cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, K
     StTableDef *d;
     if (st_table_get(e->coord, table_id, a, &d, err)) return K_ERR;
     uint32_t n = d->dist == ST_DIST_REPLICATED ? 1 : e->nworkers;
-    bool by_col = d->dist == ST_DIST_HASH && d->ndist_cols == 1 && d->dist_cols[0] == col;
     KType t = d->cols[col].type;
+    /* distinct counts: merge the workers' HyperLogLog registers (a value
+     * present on several workers counts once) */
+    uint8_t merged[ST_SKETCH_REGISTERS], regs[ST_SKETCH_REGISTERS];
+    memset(merged, 0, sizeof merged);
+    bool sketched = true;
     for (uint32_t w = 0; w < n; w++) {
         StColumnStats s;
         if (st_column_stats(e->workers[w], table_id, part_id, col, a, &s, err)) return K_ERR;
         out->rows += s.rows;
         out->nulls += s.nulls;
-        if (by_col) out->ndistinct += s.ndistinct;
-        else if (s.ndistinct > out->ndistinct) out->ndistinct = s.ndistinct;
+        if (s.ndistinct > out->ndistinct) out->ndistinct = s.ndistinct;
+        KErr e2;
+        if (sketched && st_column_sketch(e->workers[w], table_id, part_id, col, regs, &e2) == K_OK)
+            st_sketch_merge(merged, regs);
+        else
+            sketched = false;
         if (s.has_minmax) {
             if (!out->has_minmax || st_datum_cmp(t, &s.min, &out->min) < 0) out->min = s.min;
             if (!out->has_minmax || st_datum_cmp(t, &s.max, &out->max) > 0) out->max = s.max;
             out->has_minmax = true;
         }
     }
+    if (sketched && n > 1) out->ndistinct = st_sketch_estimate(merged);
     if (out->ndistinct > (double)out->rows) out->ndistinct = (double)out->rows;
     return K_OK;
 }
