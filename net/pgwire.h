@@ -21,7 +21,13 @@
  * (trust, reject, password, md5, scram-sha-256) and a secret: a cleartext
  * password, an md5 hash ("md5" + hex of md5(password || user)) or a SCRAM
  * verifier ("SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>", as in
- * PostgreSQL's pg_authid). See net/README-pgwire.md for the file format.
+ * PostgreSQL's pg_authid). One rule per line, `#` starts a comment:
+ *     alice  scram-sha-256  SCRAM-SHA-256$4096:c2FsdA==$...:...
+ *     bob    md5            md5f1c3...            (md5 of password || user)
+ *     carol  password       s3cret                (cleartext over the wire)
+ *     *      reject
+ * trust_loopback additionally trusts loopback clients with a users file.
+ * The process should ignore SIGPIPE (libuv writes on a closed socket).
  */
 #ifndef NET_PGWIRE_H
 #define NET_PGWIRE_H
@@ -45,6 +51,7 @@ struct NetPgConfig {
     uint32_t max_message_len;   /* longest accepted message, default 64 MiB */
     size_t max_pending_output;  /* per connection, default 1 MiB */
     int backlog;                /* listen backlog, default 511 */
+    uint32_t auth_timeout_ms;   /* startup + authentication deadline, default 60000 */
 };
 
 struct NetPgStats {

@@ -223,7 +223,9 @@ struct NetPgConn {
     /* loop thread only */
     int phase;                   /* NET_PHASE_* */
     KBuf rbuf;                   /* bytes of an incomplete frame */
-    bool closing, handle_closed, read_paused, close_when_written, eof;
+    uv_timer_t auth_timer;
+    int handles_open;            /* tcp + auth_timer until both are closed */
+    bool closing, read_paused, close_when_written, eof;
     uint32_t writes_inflight;
     SSL *ssl;
     BIO *rbio, *wbio;

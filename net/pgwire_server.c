@@ -62,6 +62,7 @@ net_pg_config_default(NetPgConfig *cfg)
     cfg->max_message_len = 64u << 20;
     cfg->max_pending_output = 1u << 20;
     cfg->backlog = 511;
+    cfg->auth_timeout_ms = 60000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -311,7 +312,7 @@ conn_free(NetPgConn *c)
 static void
 maybe_free(NetPgConn *c)
 {
-    if (!c->handle_closed) return;
+    if (c->handles_open) return;
     pthread_mutex_lock(&c->srv->mu);
     bool done = c->exec_done && !c->in_ready;
     pthread_mutex_unlock(&c->srv->mu);
@@ -322,7 +323,7 @@ static void
 on_closed(uv_handle_t *h)
 {
     NetPgConn *c = h->data;
-    c->handle_closed = true;
+    c->handles_open--;
     maybe_free(c);
 }
 
@@ -339,6 +340,7 @@ conn_close(NetPgConn *c)
     schedule_locked(c);
     pthread_mutex_unlock(&c->mu);
     uv_close((uv_handle_t *)&c->tcp, on_closed);
+    uv_close((uv_handle_t *)&c->auth_timer, on_closed);
 }
 
 /* A FATAL error written straight from the loop (before any executor ran). */
@@ -803,6 +805,19 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     tls_flush(c, 0); /* handshake records */
 }
 
+/* A client that has not completed startup and authentication in time is
+ * dropped, as PostgreSQL's authentication_timeout does. */
+static void
+on_auth_timeout(uv_timer_t *t)
+{
+    NetPgConn *c = t->data;
+    pthread_mutex_lock(&c->mu);
+    bool authed = c->authed;
+    pthread_mutex_unlock(&c->mu);
+    if (authed || c->closing || c->close_when_written) return;
+    loop_fatal(c, K_QUERY_CANCELED, "canceling authentication due to timeout");
+}
+
 static bool
 is_loopback(const struct sockaddr_storage *ss, char *peer, size_t cap)
 {
@@ -839,6 +854,9 @@ on_connection(uv_stream_t *server, int status)
     k_buf_init(&c->out);
     uv_tcp_init(&srv->loop, &c->tcp);
     c->tcp.data = c;
+    uv_timer_init(&srv->loop, &c->auth_timer);
+    c->auth_timer.data = c;
+    c->handles_open = 2;
     c->pid = ++srv->next_pid;
     if (RAND_bytes((unsigned char *)&c->key, sizeof c->key) != 1) c->key = (int32_t)k_now_ns();
     c->next = srv->conns;
@@ -867,6 +885,8 @@ on_connection(uv_stream_t *server, int status)
         loop_fatal(c, K_TOO_MANY_CONNECTIONS, "sorry, too many clients already");
         return;
     }
+    if (srv->cfg.auth_timeout_ms)
+        uv_timer_start(&c->auth_timer, on_auth_timeout, srv->cfg.auth_timeout_ms, 0);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 

@@ -943,6 +943,41 @@ test_streaming_bounded(void **state)
     fake_engine_close(g.eng);
 }
 
+/* A client that never finishes its startup is dropped after the timeout. */
+static void
+test_auth_timeout(void **state)
+{
+    (void)state;
+    Fix g;
+    NetPgConfig cfg;
+    net_pg_config_default(&cfg);
+    cfg.port = 0;
+    cfg.executor_threads = 1;
+    cfg.auth_timeout_ms = 300;
+    assert_int_equal(start_server(&g, &cfg), 0);
+    uint64_t t0 = k_now_ns();
+    int fd = raw_connect(g.port);
+    send_all(fd, (const uint8_t[]){0, 0, 0, 40}, 4); /* half a startup packet */
+    char last = 0;
+    assert_true(wait_closed(fd, &last));
+    assert_int_equal(last, 'E');
+    uint64_t ms = (k_now_ns() - t0) / 1000000;
+    assert_true(ms >= 250 && ms < 3000);
+    close(fd);
+    /* a client that logs in in time is not affected */
+    Conn c = login(g.port);
+    struct timespec ts = {0, 500 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    char types[16];
+    query(c.fd, "select 1");
+    until_ready(c.fd, types, sizeof types, NULL, 0);
+    assert_string_equal(types, "TDCZ");
+    close(c.fd);
+    net_pg_server_stop(g.srv);
+    assert_int_equal(fake_engine_sessions_open(g.eng), 0);
+    fake_engine_close(g.eng);
+}
+
 /* Many clients at once on few executor threads: every query of every
  * client gets its full answer (this once caught a lost wake-up between the
  * executors and the loop). */
@@ -1121,6 +1156,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_many_idle_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_clients, setup, teardown),
         cmocka_unit_test(test_streaming_bounded),
+        cmocka_unit_test(test_auth_timeout),
         cmocka_unit_test(test_auth_methods),
         cmocka_unit_test(test_tls),
     };
