@@ -59,6 +59,20 @@ free_port(void)
     return port;
 }
 
+/* The embedded server must not outlive the shell when the terminal closes
+ * (SIGHUP) or someone stops the shell (SIGTERM): pass the signal on, then
+ * die of it as we would have. kill() and raise() are async-signal-safe. */
+static volatile pid_t g_local_pid;
+
+static void
+on_fatal_signal(int sig)
+{
+    pid_t pid = g_local_pid;
+    if (pid > 0) kill(pid, SIGTERM);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static void
 sleep_ms(int ms)
 {
@@ -153,6 +167,13 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
     }
     close(logfd);
     sh->local_pid = pid;
+    g_local_pid = pid;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     char conninfo[128];
     snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d connect_timeout=2", port);
@@ -161,6 +182,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
             sh->local_pid = 0;
+            g_local_pid = 0;
             snprintf(errbuf, errcap,
                      "the embedded server exited (%s %d) before accepting connections; see %s",
                      WIFEXITED(status) ? "status" : "signal",
@@ -213,6 +235,7 @@ cl__local_start(ClShell *sh, char *errbuf, size_t errcap)
 void
 cl__local_stop(ClShell *sh)
 {
+    g_local_pid = 0;
     if (sh->local_pid > 0) {
         kill(sh->local_pid, SIGTERM);
         int status;

@@ -77,6 +77,16 @@ check; [ $rc = 0 ] && grep -q "^     42$" "$WORK/o" && pass "--local runs a quer
 sleep 0.5
 check
 if pgrep -f -- "$WORK/local" >/dev/null; then fail "--local left its server running"; else pass "--local stopped its server"; fi
+# ... also when the shell itself is stopped with SIGTERM
+sleep 30 | $LOCAL >/dev/null 2>&1 &
+# wait for the server the shell started (its command line has --data DIR --port P)
+for _ in $(seq 1 100); do pgrep -f -- "--data $WORK/local --port" >/dev/null && break; sleep 0.1; done
+sleep 1
+kpid=$(pgrep -f -- "--local --data $WORK/local" | head -1)
+[ -n "$kpid" ] && kill -TERM "$kpid"
+for _ in $(seq 1 50); do pgrep -f -- "$WORK/local" >/dev/null || break; sleep 0.2; done
+check
+if [ -n "$kpid" ] && ! pgrep -f -- "$WORK/local" >/dev/null; then pass "SIGTERM to the shell stops its --local server"; else fail "--local server left after SIGTERM (shell pid '$kpid')"; fi
 $KESTREL --local --data "$WORK/local2" --kestreld /nonexistent/kestreld -c "select 1" >"$WORK/o" 2>&1; rc=$?
 check; [ $rc = 2 ] && grep -q "cannot start the embedded server" "$WORK/o" && pass "--local without kestreld" || fail "--local missing binary (rc $rc)"
 
