@@ -15,13 +15,16 @@ TPCH=${KESTREL_TPCH:-$(ls "$BUILD"/kestrel-tpch 2>/dev/null || command -v kestre
 BENCH=$(find "$BUILD" -name bench_storage_load -type f | head -1)
 mkdir -p "$DATA"
 [ -f "$DATA/lineitem.tbl" ] || "$TPCH" gen --sf "$SF" --out "$DATA" --quiet
+T="/usr/bin/time -f cpu_user=%U_s_cpu_sys=%S_s_wall=%e_s"
+uptime
 echo "== Kestrel, 2 threads, no fsync"
-rm -rf "$DATA.kdb"; "$BENCH" "$DATA" "$DATA.kdb" 2 | sed -n '1,10p'
+rm -rf "$DATA.kdb"; $T "$BENCH" "$DATA" "$DATA.kdb" 2 2>&1 | grep -v '^  ' | grep -v '^per column'
 echo "== Kestrel, 2 threads, fsync"
-rm -rf "$DATA.kdb"; "$BENCH" "$DATA" "$DATA.kdb" 2 --fsync | sed -n '9p'
+rm -rf "$DATA.kdb"; $T "$BENCH" "$DATA" "$DATA.kdb" 2 --fsync 2>&1 | grep -E 'TOTAL|cpu_'
 echo "on disk: $(du -sb "$DATA.kdb" | cut -f1) bytes"
 if [ -d /tmp/duck/node_modules/@duckdb ]; then
     echo "== DuckDB, 2 threads"
     cp "$HERE/duck_load.mjs" /tmp/duck/load.mjs
-    (cd /tmp/duck && node load.mjs "$DATA" "$DATA.duckdb" 2)
+    (cd /tmp/duck && $T node load.mjs "$DATA" "$DATA.duckdb" 2 2>&1)
 fi
+uptime
