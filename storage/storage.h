@@ -231,8 +231,10 @@ void st_dist_route(const StTableDef *def, const KBatch *b, uint32_t nworkers, ui
 /*
  * A writer collects rows for one table and makes them visible all at once.
  * st_writer_append may be called from several threads at the same time on
- * one writer: rows are routed to their partition, buffered per partition,
- * and each full row group is encoded and written by the appending thread.
+ * one writer: rows are routed to their partition, buffered per partition
+ * and per appending thread (so each thread's rows stay together), and each
+ * full row group is encoded and written by the appending thread. Small
+ * INSERTs are simply small writers (see st_table_compact).
  * Batches must have the table's columns in order and types; NOT NULL and
  * partition bounds are checked (23502; 23000 for a row outside every
  * partition). After an error the writer can only be aborted.
@@ -304,11 +306,13 @@ typedef int (*StCopySinkFn)(void *ctx, const KBatch *b, KErr *err);
  * none. Parsing runs on opts->nthreads threads over byte ranges split at
  * line boundaries. A bad value fails with its SQLSTATE (22P02, 22003,
  * 22007, 22008, 22P04 for a wrong number of fields, 23502 for NULL in NOT
- * NULL) and a message naming the file, line and column, e.g.
- *   invalid input syntax for type integer: "abc"
- *   detail: COPY lineitem, file "x.tbl", line 17, column l_partkey: "abc"
- * `rows` (may be NULL) receives the number of rows loaded. 58P01 when the
- * file cannot be opened.
+ * NULL) and a message naming the file, line and column; the detail has
+ * PostgreSQL's COPY context, e.g.
+ *   message: invalid input syntax for type integer: "abc" (file "x.tbl", line 17, column l_partkey)
+ *   detail:  COPY lineitem, line 17, column l_partkey: "abc"
+ * With several bad lines the first one in the file is reported. `rows`
+ * (may be NULL) receives the number of rows loaded. 58P01 when the file
+ * cannot be opened.
  */
 K_MUSTCHECK int st_copy_from_file(StDb *db, uint32_t table_id, const char *path,
                                   const StCopyOptions *opts, uint64_t *rows, KErr *err);
