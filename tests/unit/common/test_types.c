@@ -452,6 +452,80 @@ test_value_dispatch(void **state)
     k_arena_destroy(heap);
 }
 
+/* xorshift64: deterministic pseudo-random values */
+static uint64_t
+next_rand(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* format(v) then parse gives v back, for every type, over random values */
+static void
+test_value_round_trip(void **state)
+{
+    (void)state;
+    KErr err;
+    KArena *heap = k_arena_create(NULL, "heap");
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int32_t dmin = k_date_from_ymd(K_DATE_MIN_YEAR, 1, 1), dmax = k_date_from_ymd(9999, 12, 31);
+    for (int i = 0; i < 20000; i++) {
+        uint64_t r = next_rand(&x);
+        KType t;
+        union {
+            uint8_t b;
+            int32_t i32;
+            int64_t i64;
+            k_int128 w;
+            KStr s;
+            KInterval iv;
+            char raw[16];
+        } v, back;
+        memset(&v, 0, sizeof v);
+        memset(&back, 0, sizeof back);
+        switch (i % 8) {
+        case 0: t = k_type(K_TYPE_INT32), v.i32 = (int32_t)r; break;
+        case 1: t = k_type(K_TYPE_INT64), v.i64 = (int64_t)r; break;
+        case 2: { /* DECIMAL(15,2) */
+            t = k_type_decimal(15, 2);
+            v.i64 = (int64_t)(r % 1000000000000000ull) * ((r >> 63) ? -1 : 1);
+            break;
+        }
+        case 3: { /* DECIMAL(38,s), a random wide value below 10^38 */
+            int sc = (int)(r % 39);
+            t = k_type_decimal(38, sc);
+            k_int128 w = ((k_int128)next_rand(&x) << 64 | next_rand(&x)) % k_pow10_128[38];
+            v.w = (r & 1) ? -w : w;
+            break;
+        }
+        case 4: t = k_type(K_TYPE_DATE), v.i32 = dmin + (int32_t)(r % (uint64_t)(dmax - dmin)); break;
+        case 5: { /* timestamps from 4713 BC to 9999 AD */
+            t = k_type(K_TYPE_TIMESTAMP);
+            int64_t lo = (int64_t)dmin * K_USECS_PER_DAY, hi = (int64_t)dmax * K_USECS_PER_DAY;
+            v.i64 = lo + (int64_t)(r % (uint64_t)(hi - lo));
+            break;
+        }
+        case 6: { /* intervals with mixed signs */
+            t = k_type(K_TYPE_INTERVAL);
+            v.iv.months = (int32_t)(r % 2000) - 1000;
+            v.iv.days = (int32_t)((r >> 16) % 2000) - 1000;
+            v.iv.micros = (int64_t)(next_rand(&x) % 2000000000000ull) - 1000000000000;
+            if (r & 8) v.iv.micros = 0;
+            break;
+        }
+        default: t = k_type(K_TYPE_BOOL), v.b = r & 1; break;
+        }
+        char buf[128];
+        int n = k_value_format(t, &v, buf, sizeof buf);
+        assert_true(n > 0 && n < (int)sizeof buf);
+        k_err_clear(&err);
+        if (k_value_parse(t, buf, (size_t)n, &back, heap, &err) != K_OK)
+            fail_msg("type %d: \"%s\" does not parse back: %s", t.id, buf, err.message);
+        if (memcmp(&v, &back, k_type_width(t)) != 0) fail_msg("type %d: \"%s\" reads back differently", t.id, buf);
+    }
+    k_arena_destroy(heap);
+}
+
 int
 main(void)
 {
@@ -463,6 +537,7 @@ main(void)
         cmocka_unit_test(test_int64),
         cmocka_unit_test(test_double),
         cmocka_unit_test(test_value_dispatch),
+        cmocka_unit_test(test_value_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
