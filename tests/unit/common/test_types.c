@@ -494,7 +494,8 @@ test_value_round_trip(void **state)
         case 3: { /* DECIMAL(38,s), a random wide value below 10^38 */
             int sc = (int)(r % 39);
             t = k_type_decimal(38, sc);
-            k_int128 w = (k_int128)(((k_uint128)next_rand(&x) << 64 | next_rand(&x)) % (k_uint128)k_pow10_128[38]);
+            k_uint128 u = (k_uint128)next_rand(&x) << 64 | next_rand(&x);
+            k_int128 w = (k_int128)(u % (k_uint128)k_pow10_128[38]);
             v.w = (r & 1) ? -w : w;
             break;
         }
