@@ -239,6 +239,12 @@ run_conn(NetPgConn *c)
         }
         net__proto_handle(c, m);
         free(m);
+        /* Pipelined messages (Parse/Bind/Execute/Sync) share one write:
+         * flush when nothing more is queued, or when the output is big. */
+        pthread_mutex_lock(&c->mu);
+        bool more = c->in_head != NULL && !c->dead;
+        pthread_mutex_unlock(&c->mu);
+        if (more && c->out.len < (64u << 10)) continue;
         if (net__conn_flush(c) != K_OK) {
             /* dead: the next turn releases it */
         }
