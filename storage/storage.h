@@ -243,6 +243,14 @@ K_MUSTCHECK int st_writer_begin(StDb *db, uint32_t table_id, StWriter **out, KEr
 K_MUSTCHECK int st_writer_append(StWriter *w, const KBatch *b, KErr *err);
 /* Rows appended so far. */
 uint64_t st_writer_rows(const StWriter *w);
+/* First phase of a commit (optional): write the last row groups and
+ * footers and fsync them, so that everything that can fail for data or
+ * space reasons has failed. Afterwards the writer takes no more rows and
+ * st_writer_commit only publishes the catalog. A coordinator loading into
+ * several workers prepares all writers before committing any, which
+ * narrows (not closes) the window in which one worker commits and another
+ * fails. On failure, abort the writer. */
+K_MUSTCHECK int st_writer_prepare(StWriter *w, KErr *err);
 /* Write the last row groups, fsync, publish a new catalog version. The
  * writer is freed whether or not it succeeds (on failure nothing is
  * visible). */

@@ -68,6 +68,7 @@ struct StWriter {
     atomic_uint_fast64_t rows;
     size_t buffered; /* bytes in all partitions' buffers (under lock) */
     size_t budget;
+    bool prepared; /* st_writer_prepare done: no more appends */
     bool failed;
     KErr first_err;
 };
@@ -312,6 +313,7 @@ int
 st_writer_append(StWriter *w, const KBatch *b, KErr *err)
 {
     if (w->failed) return k_error(err, K_IN_FAILED_SQL_TRANSACTION, "the load has already failed");
+    if (w->prepared) return k_error(err, K_INVALID_TRANSACTION_STATE, "the load is already prepared");
     if (b->ncols != w->ncols)
         return fail(w, (k_error(err, K_DATATYPE_MISMATCH, "batch has %u columns, table \"%s\" has %u",
                                 b->ncols, w->table_name, w->ncols), err));
@@ -480,6 +482,8 @@ writer_prepare(StWriter *w, KErr *err)
         k_err_copy(err, &w->first_err);
         return K_ERR;
     }
+    if (w->prepared) return K_OK;
+    w->prepared = true;
     for (uint32_t i = 0; i < w->nwp; i++) {
         WPart *p = &w->parts[i];
         if (p->buf && p->buf[0].n > 0) {
@@ -675,6 +679,13 @@ free_writers:
     free(tv);
     for (uint32_t k = 0; k < nw; k++) writer_free(ws[k], false);
     return rc;
+}
+
+int
+st_writer_prepare(StWriter *w, KErr *err)
+{
+    if (writer_prepare(w, err) != K_OK) return fail(w, err);
+    return K_OK;
 }
 
 int

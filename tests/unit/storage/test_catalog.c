@@ -419,12 +419,28 @@ test_all_types_roundtrip(void **state)
     assert_int_equal(st_writer_commit(w, &err), K_ERR);
     assert_int_equal(count_rows(db, tid), total);
 
+    /* two-phase: prepare, then no more rows, then commit */
+    fill_batch(b, 0, 100, &err);
+    CHECK_OK(st_writer_begin(db, tid, &w, &err), &err);
+    CHECK_OK(st_writer_append(w, b, &err), &err);
+    CHECK_OK(st_writer_prepare(w, &err), &err);
+    assert_int_equal(count_rows(db, tid), total); /* not visible yet */
+    assert_int_equal(st_writer_append(w, b, &err), K_ERR);
+    assert_int_equal(err.code, K_INVALID_TRANSACTION_STATE);
+    CHECK_OK(st_writer_commit(w, &err), &err);
+    assert_int_equal(count_rows(db, tid), total + 100);
+    CHECK_OK(st_writer_begin(db, tid, &w, &err), &err);
+    CHECK_OK(st_writer_append(w, b, &err), &err);
+    CHECK_OK(st_writer_prepare(w, &err), &err);
+    st_writer_abort(w); /* a prepared writer can still be abandoned */
+    assert_int_equal(count_rows(db, tid), total + 100);
+
     /* abort leaves nothing */
     fill_batch(b, 0, 100, &err);
     CHECK_OK(st_writer_begin(db, tid, &w, &err), &err);
     CHECK_OK(st_writer_append(w, b, &err), &err);
     st_writer_abort(w);
-    assert_int_equal(count_rows(db, tid), total);
+    assert_int_equal(count_rows(db, tid), total + 100);
 
     /* truncate */
     CHECK_OK(st_table_truncate(db, tid, &err), &err);
