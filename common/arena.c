@@ -151,8 +151,10 @@ k_arena_destroy(KArena *a)
     if (a->parent) {
         KArena *p = a->parent;
         pthread_mutex_lock(&p->lock);
-        if (a->prev_sibling) a->prev_sibling->next_sibling = a->next_sibling;
-        else p->first_child = a->next_sibling;
+        if (a->prev_sibling)
+            a->prev_sibling->next_sibling = a->next_sibling;
+        else
+            p->first_child = a->next_sibling;
         if (a->next_sibling) a->next_sibling->prev_sibling = a->prev_sibling;
         pthread_mutex_unlock(&p->lock);
     }
@@ -166,11 +168,31 @@ k_arena_reset(KArena *a)
     if (a) free_contents(a);
 }
 
-void k_arena_set_limit(KArena *a, size_t limit) { atomic_store(&a->limit, limit); }
-size_t k_arena_limit(const KArena *a) { return atomic_load(&((KArena *)a)->limit); }
-size_t k_arena_used(const KArena *a) { return atomic_load(&((KArena *)a)->used); }
-size_t k_arena_peak(const KArena *a) { return atomic_load(&((KArena *)a)->peak); }
-const char *k_arena_name(const KArena *a) { return a->name; }
+void
+k_arena_set_limit(KArena *a, size_t limit)
+{
+    atomic_store(&a->limit, limit);
+}
+size_t
+k_arena_limit(const KArena *a)
+{
+    return atomic_load(&((KArena *)a)->limit);
+}
+size_t
+k_arena_used(const KArena *a)
+{
+    return atomic_load(&((KArena *)a)->used);
+}
+size_t
+k_arena_peak(const KArena *a)
+{
+    return atomic_load(&((KArena *)a)->peak);
+}
+const char *
+k_arena_name(const KArena *a)
+{
+    return a->name;
+}
 
 /* A big allocation: its own malloc block with the header right before the
  * payload. n <= MAX_ALLOC and align <= 4096, so nothing here overflows. */
@@ -200,8 +222,10 @@ big_alloc(KArena *a, size_t n, size_t align)
 static void
 big_unlink(KArena *a, Big *g)
 {
-    if (g->prev) g->prev->next = g->next;
-    else a->bigs = g->next;
+    if (g->prev)
+        g->prev->next = g->next;
+    else
+        a->bigs = g->next;
     if (g->next) g->next->prev = g->prev;
 }
 
@@ -285,8 +309,10 @@ k_realloc(KArena *a, void *p, size_t old_n, size_t new_n)
         ng->base = ng;
         ng->size = new_n;
         ng->charged = total;
-        if (prev) prev->next = ng;
-        else a->bigs = ng;
+        if (prev)
+            prev->next = ng;
+        else
+            a->bigs = ng;
         if (next) next->prev = ng;
         return ng + 1;
     }

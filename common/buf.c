@@ -58,7 +58,11 @@ k_buf_put(KBuf *b, const void *p, size_t n)
     b->len += n;
 }
 
-void k_buf_put_u8(KBuf *b, uint8_t v) { k_buf_put(b, &v, 1); }
+void
+k_buf_put_u8(KBuf *b, uint8_t v)
+{
+    k_buf_put(b, &v, 1);
+}
 
 void
 k_buf_put_u16(KBuf *b, uint16_t v)

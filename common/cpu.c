@@ -24,7 +24,8 @@ k_cpu_detect(void)
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
         return K_SIMD_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
+        __builtin_cpu_supports("fma"))
         return K_SIMD_AVX2;
 #endif
     return K_SIMD_SCALAR;
@@ -45,9 +46,12 @@ k_simd_level(void)
         const char *e = getenv("KESTREL_SIMD");
         f = hw;
         if (e) {
-            if (!strcasecmp(e, "scalar")) f = K_SIMD_SCALAR;
-            else if (!strcasecmp(e, "avx2")) f = K_SIMD_AVX2;
-            else if (!strcasecmp(e, "avx512")) f = K_SIMD_AVX512;
+            if (!strcasecmp(e, "scalar"))
+                f = K_SIMD_SCALAR;
+            else if (!strcasecmp(e, "avx2"))
+                f = K_SIMD_AVX2;
+            else if (!strcasecmp(e, "avx512"))
+                f = K_SIMD_AVX512;
         }
         __atomic_store_n(&forced, f, __ATOMIC_RELAXED);
     }

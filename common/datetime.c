@@ -111,8 +111,10 @@ parse_fraction(const char *s, size_t n, size_t *i)
     int k = 0;
     bool up = false;
     while (*i < n && isdigit((unsigned char)s[*i])) {
-        if (k < 6) frac = frac * 10 + (s[*i] - '0');
-        else if (k == 6) up = s[*i] >= '5';
+        if (k < 6)
+            frac = frac * 10 + (s[*i] - '0');
+        else if (k == 6)
+            up = s[*i] >= '5';
         k++;
         (*i)++;
     }
@@ -157,7 +159,8 @@ parse_datetime(const char *s, size_t n, int32_t *days, int64_t *tod)
     bool bc = false;
     size_t j = i;
     while (j < n && s[j] == ' ') j++;
-    if (j > i && n - j == 2 && (strncasecmp(s + j, "BC", 2) == 0 || strncasecmp(s + j, "AD", 2) == 0)) {
+    if (j > i && n - j == 2 &&
+        (strncasecmp(s + j, "BC", 2) == 0 || strncasecmp(s + j, "AD", 2) == 0)) {
         bc = toupper((unsigned char)s[j]) == 'B';
         i = n;
     }
@@ -187,11 +190,11 @@ k_parse_date(const char *s, size_t n, int32_t *out, KErr *err)
     /* like PostgreSQL, a time of day after the date is checked and dropped */
     int rc = parse_datetime(s, n, out, &tod);
     if (rc == 1)
-        return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type date: \"%.*s\"",
-                       (int)K_MIN(on, 200), o);
+        return k_error(err, K_INVALID_DATETIME_FORMAT,
+                       "invalid input syntax for type date: \"%.*s\"", (int)K_MIN(on, 200), o);
     if (rc == 2)
-        return k_error(err, K_DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \"%.*s\"",
-                       (int)K_MIN(on, 200), o);
+        return k_error(err, K_DATETIME_FIELD_OVERFLOW,
+                       "date/time field value out of range: \"%.*s\"", (int)K_MIN(on, 200), o);
     return K_OK;
 }
 
@@ -205,11 +208,11 @@ k_parse_timestamp(const char *s, size_t n, int64_t *out, KErr *err)
     int64_t tod;
     int rc = parse_datetime(s, n, &days, &tod);
     if (rc == 1)
-        return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type timestamp: \"%.*s\"",
-                       (int)K_MIN(on, 200), o);
+        return k_error(err, K_INVALID_DATETIME_FORMAT,
+                       "invalid input syntax for type timestamp: \"%.*s\"", (int)K_MIN(on, 200), o);
     if (rc == 2)
-        return k_error(err, K_DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \"%.*s\"",
-                       (int)K_MIN(on, 200), o);
+        return k_error(err, K_DATETIME_FIELD_OVERFLOW,
+                       "date/time field value out of range: \"%.*s\"", (int)K_MIN(on, 200), o);
     k_int128 t = (k_int128)days * K_USECS_PER_DAY + tod;
     if (t > INT64_MAX || t < INT64_MIN)
         return k_error(err, K_DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"%.*s\"",
@@ -297,37 +300,43 @@ k_parse_interval(const char *s, size_t n, KInterval *out, KErr *err)
         size_t ul = i - ustart;
         const char *u = s + ustart;
 #define UNIT(name) (ul == strlen(name) && strncasecmp(u, name, ul) == 0)
-        if (ul == 0) add_micros(&us, num, f, 1000000); /* bare number: seconds */
+        if (ul == 0)
+            add_micros(&us, num, f, 1000000); /* bare number: seconds */
         else if (UNIT("year") || UNIT("years") || UNIT("y") || UNIT("yr") || UNIT("yrs"))
             mon += (k_int128)num * 12 + llrint(f * 12);
         else if (UNIT("month") || UNIT("months") || UNIT("mon") || UNIT("mons"))
             mon += num, add_days(&day, &us, 0, f, 30);
-        else if (UNIT("week") || UNIT("weeks") || UNIT("w")) add_days(&day, &us, num, f, 7);
-        else if (UNIT("day") || UNIT("days") || UNIT("d")) add_days(&day, &us, num, f, 1);
+        else if (UNIT("week") || UNIT("weeks") || UNIT("w"))
+            add_days(&day, &us, num, f, 7);
+        else if (UNIT("day") || UNIT("days") || UNIT("d"))
+            add_days(&day, &us, num, f, 1);
         else if (UNIT("hour") || UNIT("hours") || UNIT("h") || UNIT("hr") || UNIT("hrs"))
             add_micros(&us, num, f, INT64_C(3600000000));
         else if (UNIT("minute") || UNIT("minutes") || UNIT("min") || UNIT("mins") || UNIT("m"))
             add_micros(&us, num, f, 60000000);
         else if (UNIT("second") || UNIT("seconds") || UNIT("sec") || UNIT("secs") || UNIT("s"))
             add_micros(&us, num, f, 1000000);
-        else if (UNIT("millisecond") || UNIT("milliseconds") || UNIT("ms")) add_micros(&us, num, f, 1000);
-        else if (UNIT("microsecond") || UNIT("microseconds") || UNIT("us")) add_micros(&us, num, f, 1);
-        else goto bad;
+        else if (UNIT("millisecond") || UNIT("milliseconds") || UNIT("ms"))
+            add_micros(&us, num, f, 1000);
+        else if (UNIT("microsecond") || UNIT("microseconds") || UNIT("us"))
+            add_micros(&us, num, f, 1);
+        else
+            goto bad;
 #undef UNIT
         if (i < n && !isspace((unsigned char)s[i]) && s[i] != '-' && s[i] != '+') goto bad;
         any = true;
     }
     if (!any) goto bad;
-    if (mon > INT32_MAX || mon < INT32_MIN || day > INT32_MAX || day < INT32_MIN || us > INT64_MAX ||
-        us < INT64_MIN)
+    if (mon > INT32_MAX || mon < INT32_MIN || day > INT32_MAX || day < INT32_MIN ||
+        us > INT64_MAX || us < INT64_MIN)
         goto range;
     out->months = (int32_t)mon;
     out->days = (int32_t)day;
     out->micros = (int64_t)us;
     return K_OK;
 bad:
-    return k_error(err, K_INVALID_DATETIME_FORMAT, "invalid input syntax for type interval: \"%.*s\"",
-                   (int)K_MIN(on, 200), o);
+    return k_error(err, K_INVALID_DATETIME_FORMAT,
+                   "invalid input syntax for type interval: \"%.*s\"", (int)K_MIN(on, 200), o);
 range:
     return k_error(err, K_INTERVAL_FIELD_OVERFLOW, "interval field value out of range: \"%.*s\"",
                    (int)K_MIN(on, 200), o);
@@ -401,9 +410,13 @@ k_format_interval(const KInterval *v, char *buf, size_t cap)
         bool minus = v->micros < 0;
         uint64_t us = minus ? (uint64_t)0 - (uint64_t)v->micros : (uint64_t)v->micros;
         uint64_t secs = us / 1000000, frac = us % 1000000;
-        w += (size_t)snprintf(out + w, sizeof out - w, "%s%s%02llu:%02llu:%02llu", is_zero ? "" : " ",
-                              minus ? "-" : is_before ? "+" : "", (unsigned long long)(secs / 3600),
-                              (unsigned long long)(secs / 60 % 60), (unsigned long long)(secs % 60));
+        w += (size_t)snprintf(
+            out + w, sizeof out - w, "%s%s%02llu:%02llu:%02llu", is_zero ? "" : " ",
+            minus       ? "-"
+            : is_before ? "+"
+                        : "",
+            (unsigned long long)(secs / 3600), (unsigned long long)(secs / 60 % 60),
+            (unsigned long long)(secs % 60));
         if (frac) {
             char f[8];
             snprintf(f, sizeof f, "%06llu", (unsigned long long)frac);

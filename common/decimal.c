@@ -15,16 +15,47 @@
 #include <stdio.h>
 
 #define P(n) ((k_int128)n##ULL)
-#define E19 (P(10000000000000000000))
+#define E19  (P(10000000000000000000))
 const k_int128 k_pow10_128[39] = {
-    P(1), P(10), P(100), P(1000), P(10000), P(100000), P(1000000), P(10000000), P(100000000),
-    P(1000000000), P(10000000000), P(100000000000), P(1000000000000), P(10000000000000),
-    P(100000000000000), P(1000000000000000), P(10000000000000000), P(100000000000000000),
-    P(1000000000000000000), E19, E19 * 10, E19 * 100, E19 * 1000, E19 * 10000, E19 * 100000,
-    E19 * 1000000, E19 * 10000000, E19 * 100000000, E19 * 1000000000, E19 * 10000000000,
-    E19 * 100000000000, E19 * 1000000000000, E19 * 10000000000000, E19 * 100000000000000,
-    E19 * 1000000000000000, E19 * 10000000000000000, E19 * 100000000000000000,
-    E19 * 1000000000000000000, E19 * P(1000000000000000000) * 10,
+    P(1),
+    P(10),
+    P(100),
+    P(1000),
+    P(10000),
+    P(100000),
+    P(1000000),
+    P(10000000),
+    P(100000000),
+    P(1000000000),
+    P(10000000000),
+    P(100000000000),
+    P(1000000000000),
+    P(10000000000000),
+    P(100000000000000),
+    P(1000000000000000),
+    P(10000000000000000),
+    P(100000000000000000),
+    P(1000000000000000000),
+    E19,
+    E19 * 10,
+    E19 * 100,
+    E19 * 1000,
+    E19 * 10000,
+    E19 * 100000,
+    E19 * 1000000,
+    E19 * 10000000,
+    E19 * 100000000,
+    E19 * 1000000000,
+    E19 * 10000000000,
+    E19 * 100000000000,
+    E19 * 1000000000000,
+    E19 * 10000000000000,
+    E19 * 100000000000000,
+    E19 * 1000000000000000,
+    E19 * 10000000000000000,
+    E19 * 100000000000000000,
+    E19 * 1000000000000000000,
+    E19 *P(1000000000000000000) * 10,
 };
 
 bool
@@ -138,13 +169,15 @@ k_parse_decimal(const char *s, size_t n, int precision, int scale, k_int128 *out
     *out = neg ? -v : v;
     return K_OK;
 bad:
-    return k_error(err, K_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type numeric: \"%.*s\"",
-                   (int)K_MIN(on, 200), o);
+    return k_error(err, K_INVALID_TEXT_REPRESENTATION,
+                   "invalid input syntax for type numeric: \"%.*s\"", (int)K_MIN(on, 200), o);
 range:
     k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow");
     /* PostgreSQL's wording, which shows 10^0 as 1 */
-    k_err_detail(err, "A field with precision %d, scale %d must round to an absolute value less than %s%d.",
-                 precision, scale, precision > scale ? "10^" : "", precision > scale ? precision - scale : 1);
+    k_err_detail(
+        err, "A field with precision %d, scale %d must round to an absolute value less than %s%d.",
+        precision, scale, precision > scale ? "10^" : "",
+        precision > scale ? precision - scale : 1);
     return K_ERR;
 }
 

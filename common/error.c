@@ -133,8 +133,10 @@ k_error_oom(KErr *err, const KArena *a, size_t size)
 {
     k_error(err, K_OUT_OF_MEMORY, "out of memory");
     if (a && k_arena_limit(a))
-        k_err_detail(err, "Failed on request of size %zu in memory context \"%s\" (limit %zu bytes, %zu in use).",
-                     size, k_arena_name(a), k_arena_limit(a), k_arena_used(a));
+        k_err_detail(
+            err,
+            "Failed on request of size %zu in memory context \"%s\" (limit %zu bytes, %zu in use).",
+            size, k_arena_name(a), k_arena_limit(a), k_arena_used(a));
     else
         k_err_detail(err, "Failed on request of size %zu in memory context \"%s\".", size,
                      a ? k_arena_name(a) : "?");

@@ -22,10 +22,14 @@ k_log_level(void)
     const char *e = getenv("KESTREL_LOG");
     l = K_LOG_INFO;
     if (e) {
-        if (!strcasecmp(e, "debug")) l = K_LOG_DEBUG;
-        else if (!strcasecmp(e, "warn")) l = K_LOG_WARN;
-        else if (!strcasecmp(e, "error")) l = K_LOG_ERROR;
-        else if (!strcasecmp(e, "off")) l = K_LOG_OFF;
+        if (!strcasecmp(e, "debug"))
+            l = K_LOG_DEBUG;
+        else if (!strcasecmp(e, "warn"))
+            l = K_LOG_WARN;
+        else if (!strcasecmp(e, "error"))
+            l = K_LOG_ERROR;
+        else if (!strcasecmp(e, "off"))
+            l = K_LOG_OFF;
     }
     __atomic_store_n(&log_level, l, __ATOMIC_RELAXED);
     return (KLogLevel)l;
@@ -47,9 +51,9 @@ k_log(KLogLevel level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02d %02d:%02d:%02d.%03ld %-5s ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                     names[level]);
+    int n = snprintf(line, sizeof line, "%04d-%02d-%02d %02d:%02d:%02d.%03ld %-5s ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, names[level]);
     va_list ap;
     va_start(ap, fmt);
     if (n > 0 && (size_t)n < sizeof line) vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);

@@ -58,16 +58,20 @@ k_type_name(KType t, char *buf, size_t cap)
     case K_TYPE_INT32: snprintf(buf, cap, "integer"); break;
     case K_TYPE_INT64: snprintf(buf, cap, "bigint"); break;
     case K_TYPE_DECIMAL:
-        if (t.precision) snprintf(buf, cap, "numeric(%d,%d)", t.precision, t.scale);
-        else snprintf(buf, cap, "numeric");
+        if (t.precision)
+            snprintf(buf, cap, "numeric(%d,%d)", t.precision, t.scale);
+        else
+            snprintf(buf, cap, "numeric");
         break;
     case K_TYPE_DOUBLE: snprintf(buf, cap, "double precision"); break;
     case K_TYPE_DATE: snprintf(buf, cap, "date"); break;
     case K_TYPE_TIMESTAMP: snprintf(buf, cap, "timestamp without time zone"); break;
     case K_TYPE_INTERVAL: snprintf(buf, cap, "interval"); break;
     case K_TYPE_VARCHAR:
-        if (t.len) snprintf(buf, cap, "character varying(%d)", t.len);
-        else snprintf(buf, cap, "text");
+        if (t.len)
+            snprintf(buf, cap, "character varying(%d)", t.len);
+        else
+            snprintf(buf, cap, "text");
         break;
     case K_TYPE_CHAR: snprintf(buf, cap, "character(%d)", t.len ? t.len : 1); break;
     default: snprintf(buf, cap, "???"); break;
@@ -81,19 +85,35 @@ typedef struct TypeAlias {
 } TypeAlias;
 
 static const TypeAlias type_aliases[] = {
-    {"bool", K_TYPE_BOOL},       {"boolean", K_TYPE_BOOL},
-    {"int", K_TYPE_INT32},       {"int4", K_TYPE_INT32},          {"integer", K_TYPE_INT32},
-    {"smallint", K_TYPE_INT32},  {"int2", K_TYPE_INT32},          {"tinyint", K_TYPE_INT32},
-    {"bigint", K_TYPE_INT64},    {"int8", K_TYPE_INT64},
-    {"decimal", K_TYPE_DECIMAL}, {"numeric", K_TYPE_DECIMAL},
-    {"double", K_TYPE_DOUBLE},   {"double precision", K_TYPE_DOUBLE}, {"float", K_TYPE_DOUBLE},
-    {"float8", K_TYPE_DOUBLE},   {"float4", K_TYPE_DOUBLE},       {"real", K_TYPE_DOUBLE},
+    {"bool", K_TYPE_BOOL},
+    {"boolean", K_TYPE_BOOL},
+    {"int", K_TYPE_INT32},
+    {"int4", K_TYPE_INT32},
+    {"integer", K_TYPE_INT32},
+    {"smallint", K_TYPE_INT32},
+    {"int2", K_TYPE_INT32},
+    {"tinyint", K_TYPE_INT32},
+    {"bigint", K_TYPE_INT64},
+    {"int8", K_TYPE_INT64},
+    {"decimal", K_TYPE_DECIMAL},
+    {"numeric", K_TYPE_DECIMAL},
+    {"double", K_TYPE_DOUBLE},
+    {"double precision", K_TYPE_DOUBLE},
+    {"float", K_TYPE_DOUBLE},
+    {"float8", K_TYPE_DOUBLE},
+    {"float4", K_TYPE_DOUBLE},
+    {"real", K_TYPE_DOUBLE},
     {"date", K_TYPE_DATE},
-    {"timestamp", K_TYPE_TIMESTAMP}, {"timestamp without time zone", K_TYPE_TIMESTAMP},
+    {"timestamp", K_TYPE_TIMESTAMP},
+    {"timestamp without time zone", K_TYPE_TIMESTAMP},
     {"interval", K_TYPE_INTERVAL},
-    {"varchar", K_TYPE_VARCHAR}, {"character varying", K_TYPE_VARCHAR}, {"text", K_TYPE_VARCHAR},
+    {"varchar", K_TYPE_VARCHAR},
+    {"character varying", K_TYPE_VARCHAR},
+    {"text", K_TYPE_VARCHAR},
     {"string", K_TYPE_VARCHAR},
-    {"char", K_TYPE_CHAR},       {"character", K_TYPE_CHAR},      {"bpchar", K_TYPE_CHAR},
+    {"char", K_TYPE_CHAR},
+    {"character", K_TYPE_CHAR},
+    {"bpchar", K_TYPE_CHAR},
 };
 
 int
@@ -109,14 +129,16 @@ k_type_from_name(const char *name, int32_t mod1, int32_t mod2, KType *out, KErr 
             int s = mod1 > 0 ? (mod2 > 0 ? mod2 : 0) : 3;
             if (mod1 > 0 && mod1 > K_DECIMAL_MAX_PRECISION)
                 return k_error(err, K_INVALID_PARAMETER_VALUE,
-                               "NUMERIC precision %d must be between 1 and %d", mod1, K_DECIMAL_MAX_PRECISION);
+                               "NUMERIC precision %d must be between 1 and %d", mod1,
+                               K_DECIMAL_MAX_PRECISION);
             if (s > p)
                 return k_error(err, K_INVALID_PARAMETER_VALUE,
                                "NUMERIC scale %d must be between 0 and precision %d", s, p);
             *out = k_type_decimal(p, s);
         } else if (id == K_TYPE_VARCHAR || id == K_TYPE_CHAR) {
             if (mod1 < 0 || mod1 > 10 * 1024 * 1024)
-                return k_error(err, K_INVALID_PARAMETER_VALUE, "length for type %s must be at least 1", name);
+                return k_error(err, K_INVALID_PARAMETER_VALUE,
+                               "length for type %s must be at least 1", name);
             out->len = id == K_TYPE_CHAR && mod1 == 0 ? 1 : mod1;
         }
         return K_OK;
@@ -211,8 +233,8 @@ trim(const char **s, size_t *n)
 static int
 bad_input(KErr *err, const char *type, const char *s, size_t n)
 {
-    return k_error(err, K_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type %s: \"%.*s\"", type,
-                   (int)K_MIN(n, 200), s);
+    return k_error(err, K_INVALID_TEXT_REPRESENTATION, "invalid input syntax for type %s: \"%.*s\"",
+                   type, (int)K_MIN(n, 200), s);
 }
 
 int
@@ -230,7 +252,8 @@ k_parse_bool(const char *s, size_t n, bool *out, KErr *err)
     } words[] = {{"true", 1, true}, {"false", 1, false}, {"yes", 1, true}, {"no", 1, false},
                  {"on", 2, true},   {"off", 2, false},   {"1", 1, true},   {"0", 1, false}};
     for (size_t i = 0; i < K_ARRAY_LEN(words); i++) {
-        if (n >= words[i].min && n <= strlen(words[i].word) && strncasecmp(s, words[i].word, n) == 0) {
+        if (n >= words[i].min && n <= strlen(words[i].word) &&
+            strncasecmp(s, words[i].word, n) == 0) {
             *out = words[i].value;
             return K_OK;
         }
@@ -239,7 +262,8 @@ k_parse_bool(const char *s, size_t n, bool *out, KErr *err)
 }
 
 static int
-parse_i64(const char *s, size_t n, int64_t lo, int64_t hi, const char *type, int64_t *out, KErr *err)
+parse_i64(const char *s, size_t n, int64_t lo, int64_t hi, const char *type, int64_t *out,
+          KErr *err)
 {
     const char *o = s;
     size_t on = n;
@@ -257,21 +281,27 @@ parse_i64(const char *s, size_t n, int64_t lo, int64_t hi, const char *type, int
             if (s[i] == '_' && i + 1 < n && i > 0 && isdigit((unsigned char)s[i - 1])) continue;
             return bad_input(err, type, o, on);
         }
-        if (v > (UINT64_MAX - d) / 10) overflow = true;
-        else v = v * 10 + d;
+        if (v > (UINT64_MAX - d) / 10)
+            overflow = true;
+        else
+            v = v * 10 + d;
     }
     if (!overflow) {
         if (neg) {
-            if (v > (uint64_t)INT64_MAX + 1) overflow = true;
-            else *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+            if (v > (uint64_t)INT64_MAX + 1)
+                overflow = true;
+            else
+                *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
         } else {
-            if (v > (uint64_t)INT64_MAX) overflow = true;
-            else *out = (int64_t)v;
+            if (v > (uint64_t)INT64_MAX)
+                overflow = true;
+            else
+                *out = (int64_t)v;
         }
     }
     if (overflow || *out < lo || *out > hi)
-        return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE, "value \"%.*s\" is out of range for type %s",
-                       (int)K_MIN(on, 200), o, type);
+        return k_error(err, K_NUMERIC_VALUE_OUT_OF_RANGE,
+                       "value \"%.*s\" is out of range for type %s", (int)K_MIN(on, 200), o, type);
     return K_OK;
 }
 
@@ -316,8 +346,8 @@ k_parse_double(const char *s, size_t n, double *out, KErr *err)
         v = INFINITY;
     } else if (strcasecmp(buf, "-infinity") == 0 || strcasecmp(buf, "-inf") == 0) {
         v = -INFINITY;
-    } else if (v = strtod(buf, &end), end == buf || *end != '\0' || isnan(v) ||
-               (isinf(v) && errno != ERANGE)) {
+    } else if (v = strtod(buf, &end),
+               end == buf || *end != '\0' || isnan(v) || (isinf(v) && errno != ERANGE)) {
         /* strtod's own spellings (nan(...), infinity variants) are not ours */
         rc = bad_input(err, "double precision", o, on);
     } else if (errno == ERANGE && (v == 0 || isinf(v))) {
@@ -337,7 +367,8 @@ k_format_int64(int64_t v, char *buf, size_t cap)
     char tmp[24];
     int n = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10));
+    do tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10));
     if (v < 0) tmp[n++] = '-';
     int len = n;
     if (cap) {
@@ -396,7 +427,8 @@ k_format_double(double v, char *buf, size_t cap)
             out[w++] = '.';
             for (int i = 1; i < nd; i++) out[w++] = dig[i];
         }
-        w += snprintf(out + w, sizeof out - (size_t)w, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        w += snprintf(out + w, sizeof out - (size_t)w, "e%c%02d", exp < 0 ? '-' : '+',
+                      exp < 0 ? -exp : exp);
     }
     out[w] = '\0';
     return snprintf(buf, cap, "%s", out);
@@ -424,8 +456,10 @@ k_value_parse(KType t, const char *s, size_t n, void *out, KArena *heap, KErr *e
     case K_TYPE_DECIMAL: {
         k_int128 v;
         if (k_parse_decimal(s, n, t.precision, t.scale, &v, err)) return K_ERR;
-        if (t.precision > K_DECIMAL_INT64_PRECISION) memcpy(out, &v, sizeof v);
-        else *(int64_t *)out = (int64_t)v;
+        if (t.precision > K_DECIMAL_INT64_PRECISION)
+            memcpy(out, &v, sizeof v);
+        else
+            *(int64_t *)out = (int64_t)v;
         return K_OK;
     }
     case K_TYPE_CHAR:
@@ -438,7 +472,8 @@ k_value_parse(KType t, const char *s, size_t n, void *out, KArena *heap, KErr *e
             size_t i = (size_t)t.len;
             while (i < n && s[i] == ' ') i++;
             if (i < n)
-                return k_error(err, K_STRING_DATA_RIGHT_TRUNCATION, "value too long for type %s(%d)",
+                return k_error(err, K_STRING_DATA_RIGHT_TRUNCATION,
+                               "value too long for type %s(%d)",
                                t.id == K_TYPE_CHAR ? "character" : "character varying", t.len);
             n = (size_t)t.len;
         }
@@ -464,8 +499,10 @@ k_value_format(KType t, const void *val, char *buf, size_t cap)
     case K_TYPE_INTERVAL: return k_format_interval(val, buf, cap);
     case K_TYPE_DECIMAL: {
         k_int128 v;
-        if (t.precision > K_DECIMAL_INT64_PRECISION) memcpy(&v, val, sizeof v);
-        else v = *(const int64_t *)val;
+        if (t.precision > K_DECIMAL_INT64_PRECISION)
+            memcpy(&v, val, sizeof v);
+        else
+            v = *(const int64_t *)val;
         return k_format_decimal(v, t.scale, buf, cap);
     }
     case K_TYPE_VARCHAR:

@@ -43,10 +43,21 @@ test_varints(void **state)
     (void)state;
     KBuf b;
     k_buf_init(&b);
-    const uint64_t us[] = {0, 1, 127, 128, 255, 300, 16383, 16384, (1ull << 32) - 1, 1ull << 32,
-                           (1ull << 56) + 5, UINT64_MAX - 1, UINT64_MAX};
-    const int64_t ss[] = {0, 1, -1, 63, -64, 64, -65, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
-                          INT64_MIN + 1};
+    const uint64_t us[] = {0,
+                           1,
+                           127,
+                           128,
+                           255,
+                           300,
+                           16383,
+                           16384,
+                           (1ull << 32) - 1,
+                           1ull << 32,
+                           (1ull << 56) + 5,
+                           UINT64_MAX - 1,
+                           UINT64_MAX};
+    const int64_t ss[] = {0,   1,         -1,        63,        -64,       64,
+                          -65, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1};
     for (size_t i = 0; i < K_ARRAY_LEN(us); i++) k_buf_put_varint(&b, us[i]);
     for (size_t i = 0; i < K_ARRAY_LEN(ss); i++) k_buf_put_svarint(&b, ss[i]);
     KReader r;

@@ -19,8 +19,10 @@ level_with_env(const char *env)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (env) setenv("KESTREL_SIMD", env, 1);
-        else unsetenv("KESTREL_SIMD");
+        if (env)
+            setenv("KESTREL_SIMD", env, 1);
+        else
+            unsetenv("KESTREL_SIMD");
         _exit((int)k_simd_level());
     }
     int status = 0;

@@ -65,8 +65,8 @@ test_day_numbers(void **state)
         k_date_to_ymd(day, &y, &m, &d);
         if (d == pd + 1 && m == pm && y == py) {
             /* next day in the month */
-        } else if (d == 1 && pd == k_days_in_month(py, pm) && ((m == pm + 1 && y == py) ||
-                                                                 (m == 1 && pm == 12 && y == py + 1))) {
+        } else if (d == 1 && pd == k_days_in_month(py, pm) &&
+                   ((m == pm + 1 && y == py) || (m == 1 && pm == 12 && y == py + 1))) {
             /* first of the next month */
         } else {
             fail_msg("day %d: %d-%d-%d follows %d-%d-%d", day, y, m, d, py, pm, pd);
@@ -94,7 +94,8 @@ test_day_numbers(void **state)
         for (int mm = 1; mm <= 12; mm++)
             for (int dd = 1; dd <= k_days_in_month(yy, mm); dd++) {
                 k_date_to_ymd(k_date_from_ymd(yy, mm, dd), &y, &m, &d);
-                if (y != yy || m != mm || d != dd) fail_msg("%d-%d-%d does not round trip", yy, mm, dd);
+                if (y != yy || m != mm || d != dd)
+                    fail_msg("%d-%d-%d does not round trip", yy, mm, dd);
             }
 }
 
@@ -367,9 +368,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_leap_years),  cmocka_unit_test(test_day_numbers),
-        cmocka_unit_test(test_add_months),  cmocka_unit_test(test_date_text),
-        cmocka_unit_test(test_timestamp),   cmocka_unit_test(test_interval),
+        cmocka_unit_test(test_leap_years), cmocka_unit_test(test_day_numbers),
+        cmocka_unit_test(test_add_months), cmocka_unit_test(test_date_text),
+        cmocka_unit_test(test_timestamp),  cmocka_unit_test(test_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,8 +157,8 @@ test_invalid(void **state)
     (void)state;
     KErr err;
     k_int128 v;
-    const char *bad[] = {"", "  ", "abc", ".", "-", "+", "1.2.3", "1 2", "--1", "1-", "12a",
-                         "0x10", "1,5", "NaN"};
+    const char *bad[] = {"",    "  ",  "abc", ".",   "-",    "+",   "1.2.3",
+                         "1 2", "--1", "1-",  "12a", "0x10", "1,5", "NaN"};
     for (size_t i = 0; i < K_ARRAY_LEN(bad); i++) check_dec_err(bad[i], 15, 2, "22P02");
     k_err_clear(&err);
     assert_int_equal(k_parse_decimal(S("abc"), 15, 2, &v, &err), K_ERR);
@@ -246,9 +246,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_basic),   cmocka_unit_test(test_rounding),
-        cmocka_unit_test(test_overflow),      cmocka_unit_test(test_exponents),
-        cmocka_unit_test(test_invalid),       cmocka_unit_test(test_format),
+        cmocka_unit_test(test_parse_basic),      cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_overflow),         cmocka_unit_test(test_exponents),
+        cmocka_unit_test(test_invalid),          cmocka_unit_test(test_format),
         cmocka_unit_test(test_rescale_and_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,10 +152,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_fills),
-        cmocka_unit_test(test_error_truncates_long_messages),
-        cmocka_unit_test(test_sqlstate_table),
-        cmocka_unit_test(test_severity_names),
+        cmocka_unit_test(test_error_fills),    cmocka_unit_test(test_error_truncates_long_messages),
+        cmocka_unit_test(test_sqlstate_table), cmocka_unit_test(test_severity_names),
         cmocka_unit_test(test_error_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,7 +35,8 @@ test_sequential_ints(void **state)
         high[h >> 54]++;
         mid[(h >> 27) & 1023]++;
     }
-    double cl = chi_square(low, 1024, n), ch = chi_square(high, 1024, n), cm = chi_square(mid, 1024, n);
+    double cl = chi_square(low, 1024, n), ch = chi_square(high, 1024, n),
+           cm = chi_square(mid, 1024, n);
     if (cl > CHI_LIMIT || ch > CHI_LIMIT || cm > CHI_LIMIT)
         fail_msg("sequential keys cluster: chi2 low %.0f mid %.0f high %.0f", cl, cm, ch);
     /* strided keys (multiples of 1024, typical of ids) too */
@@ -92,7 +93,8 @@ test_bytes(void **state)
     }
     /* zero bytes of different lengths differ */
     unsigned char zeros[16] = {0};
-    for (size_t n = 0; n < 16; n++) assert_true(k_hash_bytes(zeros, n, 0) != k_hash_bytes(zeros, n + 1, 0));
+    for (size_t n = 0; n < 16; n++)
+        assert_true(k_hash_bytes(zeros, n, 0) != k_hash_bytes(zeros, n + 1, 0));
     /* unaligned input gives the same answer */
     unsigned char shifted[80];
     memcpy(shifted + 3, buf, 64);
@@ -119,9 +121,11 @@ test_bytes(void **state)
             }
         }
         double avg = total / trials;
-        if (avg < 30 || avg > 34) fail_msg("k_hash_bytes(len %zu): %.2f bits flip on average", lens[li], avg);
+        if (avg < 30 || avg > 34)
+            fail_msg("k_hash_bytes(len %zu): %.2f bits flip on average", lens[li], avg);
         double low = (double)low_flips / trials;
-        if (low < 0.4 || low > 0.6) fail_msg("k_hash_bytes(len %zu): bit 0 flips %.2f of the time", lens[li], low);
+        if (low < 0.4 || low > 0.6)
+            fail_msg("k_hash_bytes(len %zu): bit 0 flips %.2f of the time", lens[li], low);
     }
 
     /* similar strings (as in TPC-H names) spread over buckets */

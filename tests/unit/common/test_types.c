@@ -172,8 +172,8 @@ test_bool(void **state)
     (void)state;
     KErr err;
     bool b;
-    const char *yes[] = {"t", "true", "TRUE", "True", "y", "yes", "on", "1", " t ", "tr", "tru",
-                         "ye", "ON"};
+    const char *yes[] = {"t", "true", "TRUE", "True", "y",  "yes", "on",
+                         "1", " t ",  "tr",   "tru",  "ye", "ON"};
     const char *no[] = {"f", "false", "FALSE", "n", "no", "off", "0", "  false\n", "fa", "of"};
     const char *bad[] = {"", " ", "o", "2", "truex", "yess", "nope", "tt", "-1", "abc", "11"};
     for (size_t i = 0; i < K_ARRAY_LEN(yes); i++) {
@@ -228,8 +228,8 @@ test_int32(void **state)
     CHECK_ERR(k_parse_int32(S("99999999999999999999999"), &v, &err), "22003");
     CHECK_ERR(k_parse_int32(S("abc"), &v, &err), "22P02");
     assert_string_equal(err.message, "invalid input syntax for type integer: \"abc\"");
-    const char *bad[] = {"", "   ", "+", "-", "1.5", "1e3", "12a", "a12", "1 2", "--1", "+-1",
-                         "0x10", "1_", "_1", "1__0"};
+    const char *bad[] = {"",    "   ", "+",   "-",    "1.5", "1e3", "12a", "a12",
+                         "1 2", "--1", "+-1", "0x10", "1_",  "_1",  "1__0"};
     for (size_t i = 0; i < K_ARRAY_LEN(bad); i++)
         CHECK_ERR(k_parse_int32(bad[i], strlen(bad[i]), &v, &err), "22P02");
     /* slices: only the first n bytes count */
@@ -250,7 +250,8 @@ test_int64(void **state)
     CHECK_OK(k_parse_int64(S(" 2147483648 "), &v, &err));
     assert_true(v == INT64_C(2147483648));
     CHECK_ERR(k_parse_int64(S("9223372036854775808"), &v, &err), "22003");
-    assert_string_equal(err.message, "value \"9223372036854775808\" is out of range for type bigint");
+    assert_string_equal(err.message,
+                        "value \"9223372036854775808\" is out of range for type bigint");
     CHECK_ERR(k_parse_int64(S("-9223372036854775809"), &v, &err), "22003");
     CHECK_ERR(k_parse_int64(S("18446744073709551616"), &v, &err), "22003");
     CHECK_ERR(k_parse_int64(S("184467440737095516160000"), &v, &err), "22003");
@@ -261,8 +262,12 @@ test_int64(void **state)
     struct {
         int64_t v;
         const char *s;
-    } cases[] = {{0, "0"}, {7, "7"}, {-7, "-7"}, {1000000, "1000000"},
-                 {INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"}};
+    } cases[] = {{0, "0"},
+                 {7, "7"},
+                 {-7, "-7"},
+                 {1000000, "1000000"},
+                 {INT64_MAX, "9223372036854775807"},
+                 {INT64_MIN, "-9223372036854775808"}};
     for (size_t i = 0; i < K_ARRAY_LEN(cases); i++) {
         int n = k_format_int64(cases[i].v, buf, sizeof buf);
         assert_string_equal(buf, cases[i].s);
@@ -282,7 +287,8 @@ check_double(double v, const char *want)
 {
     char buf[64];
     int n = k_format_double(v, buf, sizeof buf);
-    if (strcmp(buf, want) != 0) fail_msg("k_format_double(%.17g) = \"%s\", want \"%s\"", v, buf, want);
+    if (strcmp(buf, want) != 0)
+        fail_msg("k_format_double(%.17g) = \"%s\", want \"%s\"", v, buf, want);
     assert_int_equal(n, strlen(want));
 }
 
@@ -499,7 +505,9 @@ test_value_round_trip(void **state)
             v.w = (r & 1) ? -w : w;
             break;
         }
-        case 4: t = k_type(K_TYPE_DATE), v.i32 = dmin + (int32_t)(r % (uint64_t)(dmax - dmin)); break;
+        case 4:
+            t = k_type(K_TYPE_DATE), v.i32 = dmin + (int32_t)(r % (uint64_t)(dmax - dmin));
+            break;
         case 5: { /* timestamps from 4713 BC to 9999 AD */
             t = k_type(K_TYPE_TIMESTAMP);
             int64_t lo = (int64_t)dmin * K_USECS_PER_DAY, hi = (int64_t)dmax * K_USECS_PER_DAY;
@@ -522,7 +530,8 @@ test_value_round_trip(void **state)
         k_err_clear(&err);
         if (k_value_parse(t, buf, (size_t)n, &back, heap, &err) != K_OK)
             fail_msg("type %d: \"%s\" does not parse back: %s", t.id, buf, err.message);
-        if (memcmp(&v, &back, k_type_width(t)) != 0) fail_msg("type %d: \"%s\" reads back differently", t.id, buf);
+        if (memcmp(&v, &back, k_type_width(t)) != 0)
+            fail_msg("type %d: \"%s\" reads back differently", t.id, buf);
     }
     k_arena_destroy(heap);
 }
@@ -531,14 +540,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_type_names),
-        cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_bool),
-        cmocka_unit_test(test_int32),
-        cmocka_unit_test(test_int64),
-        cmocka_unit_test(test_double),
-        cmocka_unit_test(test_value_dispatch),
-        cmocka_unit_test(test_value_round_trip),
+        cmocka_unit_test(test_type_names),     cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_bool),           cmocka_unit_test(test_int32),
+        cmocka_unit_test(test_int64),          cmocka_unit_test(test_double),
+        cmocka_unit_test(test_value_dispatch), cmocka_unit_test(test_value_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,20 +18,20 @@
 
 #include "common/kestrel.h"
 
-#define CHECK_OK(call)                                                                             \
-    do {                                                                                           \
-        k_err_clear(&err);                                                                         \
-        if ((call) != K_OK) fail_msg("%s failed: %s: %s", #call, k_sqlstate_code(err.code),        \
-                                     err.message);                                                 \
+#define CHECK_OK(call)                                                                    \
+    do {                                                                                  \
+        k_err_clear(&err);                                                                \
+        if ((call) != K_OK)                                                               \
+            fail_msg("%s failed: %s: %s", #call, k_sqlstate_code(err.code), err.message); \
     } while (0)
 
-#define CHECK_ERR(call, state)                                                                     \
-    do {                                                                                           \
-        k_err_clear(&err);                                                                         \
-        if ((call) != K_ERR) fail_msg("%s succeeded, expected %s", #call, state);                  \
-        if (strcmp(k_sqlstate_code(err.code), state) != 0)                                         \
-            fail_msg("%s: got %s (%s), expected %s", #call, k_sqlstate_code(err.code),             \
-                     err.message, state);                                                          \
+#define CHECK_ERR(call, state)                                                         \
+    do {                                                                               \
+        k_err_clear(&err);                                                             \
+        if ((call) != K_ERR) fail_msg("%s succeeded, expected %s", #call, state);      \
+        if (strcmp(k_sqlstate_code(err.code), state) != 0)                             \
+            fail_msg("%s: got %s (%s), expected %s", #call, k_sqlstate_code(err.code), \
+                     err.message, state);                                              \
     } while (0)
 
 /* A string literal as a (ptr, len) pair. */

@@ -11,9 +11,9 @@ test_vector_basics(void **state)
     (void)state;
     KErr err;
     KArena *a = k_arena_create(NULL, "vec");
-    KType types[] = {k_type(K_TYPE_BOOL), k_type(K_TYPE_INT32), k_type(K_TYPE_INT64),
+    KType types[] = {k_type(K_TYPE_BOOL),   k_type(K_TYPE_INT32),  k_type(K_TYPE_INT64),
                      k_type_decimal(15, 2), k_type_decimal(38, 2), k_type(K_TYPE_DOUBLE),
-                     k_type(K_TYPE_DATE), k_type_varchar(0), k_type(K_TYPE_INTERVAL)};
+                     k_type(K_TYPE_DATE),   k_type_varchar(0),     k_type(K_TYPE_INTERVAL)};
     for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
         KVector v;
         CHECK_OK(k_vector_init(&v, types[i], a, &err));
