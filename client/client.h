@@ -191,6 +191,13 @@ bool cl_scan_empty(const ClScan *s);
  * parentheses. */
 char cl_scan_prompt_char(const ClScan *s);
 
+/* psql's variable interpolation outside literals and comments: :name is
+ * the value as is, :'name' a quoted literal, :"name" a quoted identifier.
+ * Unknown names and :: casts are left alone. Appends to out; returns the
+ * number of substitutions. */
+int cl_interpolate(ClBuf *out, const char *sql, const char *(*lookup)(void *, const char *),
+                   void *ctx);
+
 /* ------------------------------------------------------------------ */
 /* Command-line options (args.c)                                        */
 /* ------------------------------------------------------------------ */

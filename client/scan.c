@@ -14,6 +14,7 @@
  */
 #include "client/client.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,4 +265,117 @@ cl_scan_prompt_char(const ClScan *s)
     }
     if (s->paren_depth > 0) return '(';
     return s->content ? '-' : '=';
+}
+
+/* Append s quoted as a literal ('...' with '' doubled; E'...' with doubled
+ * backslashes when it has any, as PQescapeLiteral does). */
+static void
+quote_literal(ClBuf *b, const char *s)
+{
+    bool bs = strchr(s, '\\') != NULL;
+    if (bs) cl_buf_puts(b, " E");
+    cl_buf_putc(b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'' || (bs && *p == '\\')) cl_buf_putc(b, *p);
+        cl_buf_putc(b, *p);
+    }
+    cl_buf_putc(b, '\'');
+}
+
+static void
+quote_ident(ClBuf *b, const char *s)
+{
+    cl_buf_putc(b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') cl_buf_putc(b, '"');
+        cl_buf_putc(b, *p);
+    }
+    cl_buf_putc(b, '"');
+}
+
+int
+cl_interpolate(ClBuf *out, const char *sql, const char *(*lookup)(void *, const char *), void *ctx)
+{
+    size_t n = strlen(sql);
+    int subs = 0;
+    size_t i = 0;
+    while (i < n) {
+        char c = sql[i];
+        size_t j = i + 1;
+        if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+            while (j < n && sql[j] != '\n') j++;
+        } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+            int depth = 1;
+            j = i + 2;
+            while (j < n && depth > 0) {
+                if (sql[j] == '/' && j + 1 < n && sql[j + 1] == '*') {
+                    depth++;
+                    j += 2;
+                } else if (sql[j] == '*' && j + 1 < n && sql[j + 1] == '/') {
+                    depth--;
+                    j += 2;
+                } else {
+                    j++;
+                }
+            }
+        } else if (c == '\'' || c == '"') {
+            bool esc = c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
+                       (i == 1 || !is_ident_char((unsigned char)sql[i - 2]));
+            while (j < n) {
+                if (esc && sql[j] == '\\' && j + 1 < n) {
+                    j += 2;
+                    continue;
+                }
+                if (sql[j] == c) {
+                    if (j + 1 < n && sql[j + 1] == c) {
+                        j += 2;
+                        continue;
+                    }
+                    j++;
+                    break;
+                }
+                j++;
+            }
+        } else if (c == '$' && (i == 0 || !is_ident_char((unsigned char)sql[i - 1]))) {
+            size_t tl = dollar_tag(sql + i, n - i);
+            if (tl > 0) {
+                j = i + tl;
+                while (j < n &&
+                       !(sql[j] == '$' && n - j >= tl && memcmp(sql + j, sql + i, tl) == 0))
+                    j++;
+                j = j < n ? j + tl : n;
+            }
+        } else if (c == ':' && i + 1 < n && sql[i + 1] == ':') {
+            j = i + 2; /* a :: cast */
+        } else if (c == ':' && i + 1 < n) {
+            char q = sql[i + 1];
+            size_t ns = i + 1, ne;
+            if (q == '\'' || q == '"') ns++;
+            ne = ns;
+            while (ne < n && (isalnum((unsigned char)sql[ne]) || sql[ne] == '_')) ne++;
+            bool closed = (q != '\'' && q != '"') || (ne < n && sql[ne] == q);
+            if (ne > ns && closed) {
+                char name[128];
+                size_t len = ne - ns < sizeof name - 1 ? ne - ns : sizeof name - 1;
+                memcpy(name, sql + ns, len);
+                name[len] = '\0';
+                const char *v = lookup(ctx, name);
+                if (v) {
+                    if (q == '\'')
+                        quote_literal(out, v);
+                    else if (q == '"')
+                        quote_ident(out, v);
+                    else
+                        cl_buf_puts(out, v);
+                    subs++;
+                    i = (q == '\'' || q == '"') ? ne + 1 : ne;
+                    continue;
+                }
+            }
+        }
+        if (j > n) j = n;
+        cl_buf_put(out, sql + i, j - i);
+        i = j;
+    }
+    return subs;
 }

@@ -925,8 +925,33 @@ handle_result(ClShell *sh, PGresult *res, const char *sql, bool explain)
     }
 }
 
+static const char *
+var_lookup(void *ctx, const char *name)
+{
+    return cl__var(ctx, name);
+}
+
+static int run_sql(ClShell *sh, const char *sql, bool explain);
+
 int
 cl__run_sql(ClShell *sh, const char *sql, bool explain)
+{
+    if (sh->nvars == 0 || !strchr(sql, ':')) return run_sql(sh, sql, explain);
+    ClBuf b;
+    cl_buf_init(&b);
+    cl_interpolate(&b, sql, var_lookup, sh);
+    if (b.failed) {
+        cl_buf_free(&b);
+        cl__errorf(sh, "out of memory");
+        return K_ERR;
+    }
+    int rc = run_sql(sh, cl_buf_str(&b), explain);
+    cl_buf_free(&b);
+    return rc;
+}
+
+static int
+run_sql(ClShell *sh, const char *sql, bool explain)
 {
     if (!ensure_connection(sh)) {
         sh->had_error = true;

@@ -183,6 +183,34 @@ test_e_string_needs_word_boundary(void **state)
     cl_scan_free(&s);
 }
 
+static const char *
+lookup(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (strcmp(name, "n") == 0) return "42";
+    if (strcmp(name, "who") == 0) return "O'Brien";
+    if (strcmp(name, "path") == 0) return "c:\\tmp";
+    if (strcmp(name, "tab") == 0) return "My \"Table\"";
+    return NULL;
+}
+
+static void
+test_interpolation(void **state)
+{
+    (void)state;
+    ClBuf b;
+    cl_buf_init(&b);
+    int subs = cl_interpolate(&b,
+                              "select :n, :'who', :\"tab\", x::int, ':n', \":n\", :unknown, "
+                              ":'path' -- :n\n/* :n */ $$ :n $$, a[1:2]",
+                              lookup, NULL);
+    assert_int_equal(subs, 4);
+    assert_string_equal(cl_buf_str(&b), "select 42, 'O''Brien', \"My \"\"Table\"\"\", x::int, "
+                                        "':n', \":n\", :unknown,  E'c:\\\\tmp' -- :n\n"
+                                        "/* :n */ $$ :n $$, a[1:2]");
+    cl_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -194,6 +222,7 @@ main(void)
         cmocka_unit_test(test_flush_and_reset),
         cmocka_unit_test(test_binary_input),
         cmocka_unit_test(test_e_string_needs_word_boundary),
+        cmocka_unit_test(test_interpolation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
