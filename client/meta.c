@@ -96,7 +96,7 @@ help(ClShell *sh)
                     "  \\c [DB [USER [HOST [PORT]]]]  connect again (to another database)\n"
                     "  \\timing [on|off]        show how long each statement takes\n"
                     "  \\set [NAME [VALUE]]     set or list variables (ON_ERROR_STOP, VERBOSITY,\n"
-                    "                          QUIET)\n"
+                    "                          QUIET); SQL uses them as :NAME, :'NAME', :\"NAME\"\n"
                     "  \\unset NAME             remove a variable\n"
                     "  \\echo TEXT              print TEXT\n"
                     "\n"
