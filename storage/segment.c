@@ -187,7 +187,6 @@ segment_free(StSegment *s)
         free(s->rgs);
     }
     if (s->fd >= 0) close(s->fd);
-    pthread_mutex_destroy(&s->fd_lock);
     free(s->types_own);
     free(s->path);
     free(s);
@@ -254,7 +253,6 @@ st__segment_new(uint64_t id, uint32_t ncols, const KType *types)
     s->types = s->types_own;
     atomic_init(&s->refs, 1);
     atomic_init(&s->dead, false);
-    pthread_mutex_init(&s->fd_lock, NULL);
     return s;
 }
 

@@ -139,8 +139,7 @@ typedef struct StSegment {
     uint64_t file_bytes;
     atomic_int refs;
     atomic_bool dead; /* unlinked from the catalog: remove the file at refs 0 */
-    pthread_mutex_t fd_lock;
-    int fd; /* opened lazily; -1 */
+    int fd; /* open only while the writer writes the file; -1 after */
     char *path;
     bool corrupt; /* footer failed its checksum */
 } StSegment;
