@@ -647,9 +647,9 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
             uint32_t na = 0, nb = 0;
             pl__expr_collect_cols(a, tmp, &na, 4);
             pl__expr_collect_cols(b, tmp, &nb, 4);
-            if (na && nb) {
-                bool al = pl__expr_uses_only(a, L.cols, L.n), ar = pl__expr_uses_only(a, R.cols, R.n);
-                bool bl = pl__expr_uses_only(b, L.cols, L.n), br = pl__expr_uses_only(b, R.cols, R.n);
+            if (na || nb) { /* a constant side can be a key too (`1 IN (SELECT ...)`) */
+                bool al = pl__expr_uses_only(a, L.cols, L.n), ar = na && pl__expr_uses_only(a, R.cols, R.n);
+                bool bl = pl__expr_uses_only(b, L.cols, L.n), br = nb && pl__expr_uses_only(b, R.cols, R.n);
                 if (al && br) {
                     pk[nk] = a;
                     bk[nk++] = b;

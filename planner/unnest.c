@@ -263,6 +263,292 @@ is_count(const ExAggSpec *a)
     return a->func == EX_AGG_COUNT || a->func == EX_AGG_COUNT_STAR;
 }
 
+/* ------------------------------------------------------------------ */
+/* General decorrelation: the domain of the outer references            */
+/* ------------------------------------------------------------------ */
+static ExExpr *
+remap_expr(PlCtx *c, const ExExpr *e, const int32_t *map, uint32_t oldn)
+{
+    if (!e) return NULL;
+    ExExpr *x = pl__alloc(c, sizeof(ExExpr));
+    if (!x) return NULL;
+    *x = *e;
+    if (e->kind == EX_EXPR_COLUMN && e->u.column.index < oldn && map[e->u.column.index] >= 0)
+        x->u.column.index = (uint32_t)map[e->u.column.index];
+    if (e->nargs) {
+        x->args = pl__alloc(c, sizeof(ExExpr *) * e->nargs);
+        if (!x->args) return NULL;
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            x->args[i] = remap_expr(c, e->args[i], map, oldn);
+            if (!x->args[i]) return NULL;
+        }
+    }
+    return x;
+}
+
+static int32_t
+fresh_col(PlCtx *c, int32_t old, int32_t *map, uint32_t oldn)
+{
+    if ((uint32_t)old < oldn && map[old] >= 0) return map[old];
+    PlCol copy = c->cols[old];
+    int32_t n = pl__new_col(c, copy.type, copy.name);
+    if (n < 0) return -1;
+    c->cols[n] = copy;
+    if ((uint32_t)old < oldn) map[old] = n;
+    return n;
+}
+
+/* A deep copy of a logical plan with fresh column ids (map: old → new). */
+static PlRel *
+copy_rel(PlCtx *c, const PlRel *r, int32_t *map, uint32_t oldn)
+{
+    if (!r) return NULL;
+    PlRel *x = pl__alloc(c, sizeof(PlRel));
+    if (!x) return NULL;
+    *x = *r;
+    if (r->left && !(x->left = copy_rel(c, r->left, map, oldn))) return NULL;
+    if (r->right && !(x->right = copy_rel(c, r->right, map, oldn))) return NULL;
+#define REMAP(dst, src)                                   \
+    do {                                                  \
+        (dst) = remap_expr(c, (src), map, oldn);          \
+        if ((src) && !(dst)) return NULL;                 \
+    } while (0)
+    if (r->nquals) {
+        x->quals = pl__alloc(c, sizeof(ExExpr *) * r->nquals);
+        if (!x->quals) return NULL;
+        for (uint32_t i = 0; i < r->nquals; i++) REMAP(x->quals[i], r->quals[i]);
+    }
+    if (r->kind == PL_PROJECT) {
+        x->exprs = pl__alloc(c, sizeof(ExExpr *) * (r->ncols + 1));
+        if (!x->exprs) return NULL;
+        for (uint32_t i = 0; i < r->ncols; i++) REMAP(x->exprs[i], r->exprs[i]);
+    }
+    if (r->ngroups) {
+        x->groups = pl__alloc(c, sizeof(ExExpr *) * r->ngroups);
+        if (!x->groups) return NULL;
+        for (uint32_t i = 0; i < r->ngroups; i++) REMAP(x->groups[i], r->groups[i]);
+    }
+    if (r->naggs) {
+        x->aggs = pl__alloc(c, sizeof(ExAggSpec) * r->naggs);
+        if (!x->aggs) return NULL;
+        for (uint32_t i = 0; i < r->naggs; i++) {
+            x->aggs[i] = r->aggs[i];
+            REMAP(x->aggs[i].arg, r->aggs[i].arg);
+            REMAP(x->aggs[i].filter, r->aggs[i].filter);
+        }
+    }
+    if (r->nkeys) {
+        x->keys = pl__alloc(c, sizeof(ExSortKey) * r->nkeys);
+        if (!x->keys) return NULL;
+        for (uint32_t i = 0; i < r->nkeys; i++) {
+            x->keys[i] = r->keys[i];
+            REMAP(x->keys[i].expr, r->keys[i].expr);
+        }
+    }
+    if (r->kind == PL_WINDOW) return NULL; /* not produced by the binder */
+#undef REMAP
+    /* output columns: operators that create columns get fresh ids; the others pass their
+     * children's through (already mapped) */
+    x->cols = pl__alloc(c, sizeof(int32_t) * (r->ncols + 1));
+    if (!x->cols) return NULL;
+    bool creates = r->kind == PL_SCAN || r->kind == PL_PROJECT || r->kind == PL_AGG || r->kind == PL_VALUES ||
+                   r->kind == PL_SETOP;
+    for (uint32_t i = 0; i < r->ncols; i++) {
+        int32_t old = r->cols[i];
+        if (creates || (uint32_t)old >= oldn || map[old] < 0) x->cols[i] = fresh_col(c, old, map, oldn);
+        else x->cols[i] = map[old];
+        if (x->cols[i] < 0) return NULL;
+    }
+    if (r->kind == PL_JOIN && r->mark_col >= 0) x->mark_col = fresh_col(c, r->mark_col, map, oldn);
+    return x;
+}
+
+/*
+ * The general case (Neumann & Kemper's dependent join): the subquery's
+ * aggregate over X with correlated conjuncts P(F, X) becomes
+ *     D  = the distinct values of the outer columns F (a copy of the outer plan)
+ *     A' = aggregate grouped by D of (D LEFT JOIN X' ON P[F := D])
+ * where X' adds a constant column so that COUNT(*) counts only matches; the
+ * caller joins the outer plan with A' on F = D's columns.
+ */
+static int
+group_by_domain(PlCtx *c, PlRel *outer, PlRel *a, ExExpr **pulled, uint32_t np, const uint8_t *ainner,
+                const PrSubLink *sl, ExExpr ***jq_out, uint32_t *ng_out)
+{
+    int32_t F[64];
+    uint32_t nf = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        int32_t cols[64];
+        uint32_t n = 0;
+        pl__expr_collect_cols(pulled[i], cols, &n, 64);
+        for (uint32_t k = 0; k < n; k++) {
+            if (ainner[cols[k]]) continue;
+            bool dup = false;
+            for (uint32_t j = 0; j < nf; j++) dup |= F[j] == cols[k];
+            if (!dup && nf < 64) F[nf++] = cols[k];
+        }
+    }
+    uint8_t *oset = produced_set(c, outer);
+    if (!oset) return K_ERR;
+    for (uint32_t i = 0; i < nf; i++)
+        if (!oset[F[i]]) return unsupported(c, sl, "a subquery correlated with more than one level out");
+    uint32_t oldn = c->ncols;
+    int32_t *map = pl__alloc(c, sizeof(int32_t) * (oldn + 1));
+    if (!map) return K_ERR;
+    for (uint32_t i = 0; i < oldn; i++) map[i] = -1;
+    PlRel *dup = copy_rel(c, outer, map, oldn);
+    if (!dup) return c->err->code ? K_ERR : unsupported(c, sl, "this correlated subquery");
+    /* D: distinct F */
+    PlRel *d = pl__rel_new(c, PL_AGG, nf);
+    if (!d) return K_ERR;
+    d->left = dup;
+    d->ngroups = nf;
+    d->groups = pl__alloc(c, sizeof(ExExpr *) * (nf + 1));
+    int32_t *from = pl__alloc(c, sizeof(int32_t) * (nf + 1));
+    ExExpr **to = pl__alloc(c, sizeof(ExExpr *) * (nf + 1));
+    if (!d->groups || !from || !to) return K_ERR;
+    for (uint32_t i = 0; i < nf; i++) {
+        if (map[F[i]] < 0) return unsupported(c, sl, "this correlated subquery");
+        d->groups[i] = pl__col_ref(c, map[F[i]]);
+        d->cols[i] = pl__new_col(c, c->cols[F[i]].type, c->cols[F[i]].name);
+        if (!d->groups[i] || d->cols[i] < 0) return K_ERR;
+        c->cols[d->cols[i]].ndv = c->cols[F[i]].ndv;
+        from[i] = F[i];
+        to[i] = pl__col_ref(c, d->cols[i]);
+    }
+    /* X': X plus a constant that is NULL exactly when the LEFT join found nothing */
+    PlRel *x = a->left;
+    PlRel *xp = pl__rel_new(c, PL_PROJECT, x->ncols + 1);
+    if (!xp) return K_ERR;
+    xp->left = x;
+    xp->exprs = pl__alloc(c, sizeof(ExExpr *) * (x->ncols + 1));
+    if (!xp->exprs) return K_ERR;
+    for (uint32_t i = 0; i < x->ncols; i++) {
+        xp->cols[i] = x->cols[i];
+        xp->exprs[i] = pl__col_ref(c, x->cols[i]);
+    }
+    int32_t one = pl__new_col(c, k_type(K_TYPE_BOOL), "?match?");
+    ExExpr *t = pl__alloc(c, sizeof(ExExpr));
+    if (one < 0 || !t) return K_ERR;
+    t->kind = EX_EXPR_CONST;
+    t->type = k_type(K_TYPE_BOOL);
+    t->pos = -1;
+    t->u.konst.v.b = 1;
+    xp->cols[x->ncols] = one;
+    xp->exprs[x->ncols] = t;
+    /* D LEFT JOIN X' ON P[F := D] */
+    ExExpr **pq = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+    if (!pq) return K_ERR;
+    for (uint32_t i = 0; i < np; i++) {
+        pq[i] = pl__expr_copy_map(c, pulled[i], from, to, nf);
+        if (!pq[i]) return K_ERR;
+    }
+    PlRel *j = make_join(c, EX_JOIN_LEFT, d, xp, pq, np);
+    if (!j) return K_ERR;
+    /* the aggregate, grouped by D */
+    int32_t *ncols = pl__alloc(c, sizeof(int32_t) * (nf + a->naggs + 1));
+    ExExpr **groups = pl__alloc(c, sizeof(ExExpr *) * (nf + 1));
+    ExExpr **jq = pl__alloc(c, sizeof(ExExpr *) * (nf + 1));
+    if (!ncols || !groups || !jq) return K_ERR;
+    for (uint32_t i = 0; i < nf; i++) {
+        groups[i] = pl__col_ref(c, d->cols[i]);
+        ncols[i] = pl__new_col(c, c->cols[F[i]].type, c->cols[F[i]].name);
+        if (!groups[i] || ncols[i] < 0) return K_ERR;
+        /* F = key, NULL-safe: a NULL outer value has its own group in D */
+        ExExpr *eq = pl__alloc(c, sizeof(ExExpr));
+        if (!eq) return K_ERR;
+        eq->kind = EX_EXPR_FUNC;
+        eq->type = k_type(K_TYPE_BOOL);
+        eq->pos = -1;
+        eq->nargs = 2;
+        eq->u.func.fn = EX_FN_EQ;
+        eq->args = pl__alloc(c, sizeof(ExExpr *) * 2);
+        if (!eq->args) return K_ERR;
+        eq->args[0] = pl__col_ref(c, F[i]);
+        eq->args[1] = pl__col_ref(c, ncols[i]);
+        jq[i] = eq;
+    }
+    for (uint32_t i = 0; i < a->naggs; i++)
+        if (a->aggs[i].func == EX_AGG_COUNT_STAR) {
+            a->aggs[i].func = EX_AGG_COUNT;
+            a->aggs[i].arg = pl__col_ref(c, one);
+        }
+    memcpy(ncols + nf, a->cols, sizeof(int32_t) * a->naggs);
+    a->left = j;
+    a->groups = groups;
+    a->ngroups = nf;
+    a->cols = ncols;
+    a->ncols = nf + a->naggs;
+    *jq_out = jq;
+    *ng_out = nf;
+    return K_OK;
+}
+
+/* EXISTS as a value without an equality to hash on: count the matches per
+ * outer domain value (group_by_domain) and compare with zero. */
+static int
+exists_by_count(PlCtx *c, PlRel **rel, PlRel *outer, PlRel *x, ExExpr **pulled, uint32_t np,
+                const PrSubLink *sl, int32_t *colid)
+{
+    PlRel *a = pl__rel_new(c, PL_AGG, 1);
+    if (!a) return K_ERR;
+    a->left = x;
+    a->naggs = 1;
+    a->aggs = pl__alloc(c, sizeof(ExAggSpec));
+    if (!a->aggs) return K_ERR;
+    a->aggs[0].func = EX_AGG_COUNT_STAR;
+    a->aggs[0].type = k_type(K_TYPE_INT64);
+    a->cols[0] = pl__new_col(c, k_type(K_TYPE_INT64), "count");
+    if (a->cols[0] < 0) return K_ERR;
+    int32_t cnt = a->cols[0];
+    PlRel *j;
+    if (np == 0) {
+        j = make_join(c, EX_JOIN_INNER, outer, a, NULL, 0);
+        if (!j) return K_ERR;
+        j->single_row = true;
+    } else {
+        uint8_t *inner = produced_set(c, x);
+        ExExpr **jq;
+        uint32_t ng;
+        if (!inner || group_by_domain(c, outer, a, pulled, np, inner, sl, &jq, &ng) != K_OK) return K_ERR;
+        cnt = a->cols[ng];
+        j = make_join(c, EX_JOIN_LEFT, outer, a, jq, ng);
+        if (!j) return K_ERR;
+    }
+    /* value: coalesce(count, 0) > 0 */
+    ExExpr *co = pl__alloc(c, sizeof(ExExpr)), *zero = pl__alloc(c, sizeof(ExExpr));
+    if (!co || !zero) return K_ERR;
+    zero->kind = EX_EXPR_CONST;
+    zero->type = k_type(K_TYPE_INT64);
+    zero->pos = -1;
+    co->kind = EX_EXPR_COALESCE;
+    co->type = k_type(K_TYPE_INT64);
+    co->pos = -1;
+    co->nargs = 2;
+    co->args = pl__alloc(c, sizeof(ExExpr *) * 2);
+    if (!co->args) return K_ERR;
+    co->args[0] = pl__col_ref(c, cnt);
+    co->args[1] = zero;
+    ExExpr *gt = pl__make_compare(c, EX_FN_GT, co, zero, sl->hdr.pos);
+    if (!gt) return K_ERR;
+    PlRel *proj = pl__rel_new(c, PL_PROJECT, j->ncols + 1);
+    if (!proj) return K_ERR;
+    proj->left = j;
+    proj->exprs = pl__alloc(c, sizeof(ExExpr *) * (j->ncols + 1));
+    if (!proj->exprs) return K_ERR;
+    for (uint32_t i = 0; i < j->ncols; i++) {
+        proj->cols[i] = j->cols[i];
+        proj->exprs[i] = pl__col_ref(c, j->cols[i]);
+    }
+    int32_t v = pl__new_col(c, k_type(K_TYPE_BOOL), "exists");
+    if (v < 0) return K_ERR;
+    proj->cols[j->ncols] = v;
+    proj->exprs[j->ncols] = gt;
+    *rel = proj;
+    *colid = v;
+    return K_OK;
+}
+
 int
 pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int32_t *colid)
 {
@@ -271,6 +557,22 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
         PlRel *before = *rel;
         PlRel *tmp = before;
         if (pl__unnest_predicate(c, &tmp, sl, false, scope) != K_OK) return K_ERR;
+        bool keyed = false;
+        for (uint32_t i = 0; i < tmp->nquals && !keyed; i++) {
+            const ExExpr *q = tmp->quals[i];
+            if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ) continue;
+            int32_t t0[4], t1[4];
+            uint32_t n0 = 0, n1 = 0;
+            pl__expr_collect_cols(q->args[0], t0, &n0, 4);
+            pl__expr_collect_cols(q->args[1], t1, &n1, 4);
+            bool l_in = n0 > 0 && pl__expr_uses_only(q->args[0], tmp->right->cols, tmp->right->ncols);
+            bool r_in = n1 > 0 && pl__expr_uses_only(q->args[1], tmp->right->cols, tmp->right->ncols);
+            bool l_out = pl__expr_uses_only(q->args[0], before->cols, before->ncols);
+            bool r_out = pl__expr_uses_only(q->args[1], before->cols, before->ncols);
+            keyed = (l_in && r_out && !l_out) || (r_in && l_out && !r_out);
+        }
+        if (!keyed && sl->kind == PR_SUBLINK_EXISTS)
+            return exists_by_count(c, rel, before, tmp->right, tmp->quals, tmp->nquals, sl, colid);
         tmp->jtype = EX_JOIN_MARK;
         int32_t m = pl__new_col(c, k_type(K_TYPE_BOOL), "exists");
         if (m < 0) return K_ERR;
@@ -319,10 +621,13 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
     ExExpr **outer_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
     ExExpr **inner_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
     if (!outer_e || !inner_e) return K_ERR;
+    bool general = false;
     for (uint32_t i = 0; i < np; i++) {
         ExExpr *q = pulled[i];
-        if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ)
-            return unsupported(c, sl, "a correlated scalar subquery with a non-equality correlation");
+        if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ) {
+            general = true;
+            break;
+        }
         bool l_in = !expr_free(q->args[0], ainner), r_in = !expr_free(q->args[1], ainner);
         bool l_out = !pl__expr_uses_only(q->args[0], NULL, 0) && !l_in;
         bool r_out = !r_in;
@@ -332,41 +637,49 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
         } else if (r_in && l_out) {
             inner_e[i] = q->args[1];
             outer_e[i] = q->args[0];
-        } else
-            return unsupported(c, sl, "a correlated scalar subquery with this correlation");
+        } else {
+            general = true;
+            break;
+        }
         /* the outer side must not mix in inner columns */
         int32_t tmp[64];
         uint32_t nt = 0;
         pl__expr_collect_cols(outer_e[i], tmp, &nt, 64);
         for (uint32_t k = 0; k < nt; k++)
-            if (ainner[tmp[k]]) return unsupported(c, sl, "a correlated scalar subquery with this correlation");
+            if (ainner[tmp[k]]) general = true;
+        if (general) break;
     }
-    /* group the aggregate by the inner sides */
-    uint32_t ng = np;
-    ExExpr **groups = pl__alloc(c, sizeof(ExExpr *) * (ng + 1));
-    int32_t *ncols = pl__alloc(c, sizeof(int32_t) * (ng + a->naggs + 1));
-    if (!groups || !ncols) return K_ERR;
-    ExExpr **jq = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
-    if (!jq) return K_ERR;
-    for (uint32_t i = 0; i < ng; i++) {
-        groups[i] = inner_e[i];
-        const char *nm = inner_e[i]->kind == EX_EXPR_COLUMN ? c->cols[inner_e[i]->u.column.index].name : "?key?";
-        ncols[i] = pl__new_col(c, inner_e[i]->type, nm);
-        if (ncols[i] < 0) return K_ERR;
-        if (inner_e[i]->kind == EX_EXPR_COLUMN) {
-            c->cols[ncols[i]].ndv = c->cols[inner_e[i]->u.column.index].ndv;
-            c->cols[ncols[i]].not_null = c->cols[inner_e[i]->u.column.index].not_null;
-            c->cols[ncols[i]].table_id = c->cols[inner_e[i]->u.column.index].table_id;
+    uint32_t ng;
+    ExExpr **jq;
+    if (general) {
+        if (group_by_domain(c, *rel, a, pulled, np, ainner, sl, &jq, &ng) != K_OK) return K_ERR;
+    } else {
+        /* group the aggregate by the inner sides */
+        ng = np;
+        ExExpr **groups = pl__alloc(c, sizeof(ExExpr *) * (ng + 1));
+        int32_t *ncols = pl__alloc(c, sizeof(int32_t) * (ng + a->naggs + 1));
+        if (!groups || !ncols) return K_ERR;
+        jq = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+        if (!jq) return K_ERR;
+        for (uint32_t i = 0; i < ng; i++) {
+            groups[i] = inner_e[i];
+            const char *nm = inner_e[i]->kind == EX_EXPR_COLUMN ? c->cols[inner_e[i]->u.column.index].name : "?key?";
+            ncols[i] = pl__new_col(c, inner_e[i]->type, nm);
+            if (ncols[i] < 0) return K_ERR;
+            if (inner_e[i]->kind == EX_EXPR_COLUMN) {
+                c->cols[ncols[i]].ndv = c->cols[inner_e[i]->u.column.index].ndv;
+                c->cols[ncols[i]].not_null = c->cols[inner_e[i]->u.column.index].not_null;
+                c->cols[ncols[i]].table_id = c->cols[inner_e[i]->u.column.index].table_id;
+            }
+            jq[i] = pl__make_compare(c, EX_FN_EQ, outer_e[i], pl__col_ref(c, ncols[i]), sl->hdr.pos);
+            if (!jq[i]) return K_ERR;
         }
-        jq[i] = pl__make_compare(c, EX_FN_EQ, outer_e[i], pl__col_ref(c, ncols[i]), sl->hdr.pos);
-        if (!jq[i]) return K_ERR;
+        memcpy(ncols + ng, a->cols, sizeof(int32_t) * a->naggs);
+        a->groups = groups;
+        a->ngroups = ng;
+        a->cols = ncols;
+        a->ncols = ng + a->naggs;
     }
-    memcpy(ncols + ng, a->cols, sizeof(int32_t) * a->naggs);
-    a->groups = groups;
-    a->ngroups = ng;
-    a->cols = ncols;
-    a->ncols = ng + a->naggs;
-
     bool has_count = false;
     for (uint32_t i = 0; i < a->naggs; i++) has_count |= is_count(&a->aggs[i]);
     bool inner_join = pl__scope_scalar_inner_ok(scope) && !has_count;
