@@ -3,11 +3,12 @@
  * parallel and atomically.
  *
  * For each generation unit (orders+lineitem, part+partsupp, ...) the unit
- * range of the requested part is cut into blocks. OpenMP threads take
- * blocks in order (schedule(dynamic)), each positions its own generator at
- * the block start (jumping the random streams ahead), formats the rows into
- * per-table buffers, and then, in block order (omp ordered), appends the
- * buffers to the files. Memory stays constant: a few blocks per thread.
+ * range of the requested part is cut into blocks. Worker threads take the
+ * next block, position their own generator at the block start (jumping the
+ * random streams ahead) and format its rows into per-table buffers of a
+ * slot; the calling thread appends the slots to the files in block order.
+ * Workers stay at most two blocks per thread ahead of the writer, so
+ * memory stays constant.
  *
  * Files are written as ".<name>.tmp.<pid>" in the output directory, fsync'ed
  * and renamed into place only after the last byte is on disk, so a file
@@ -19,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <omp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,6 +163,157 @@ unit_block(TpchBenchmark b, int unit)
     return 2000;
 }
 
+/* The pipeline of one unit: workers generate blocks into a window of
+ * slots; the calling thread writes the slots in block order. Workers never
+ * run more than `window` blocks ahead of the writer, so memory is bounded;
+ * everybody sleeps on condition variables instead of spinning, which
+ * matters on a machine shared with other work. */
+typedef struct Pipe {
+    const TpchWriteOptions *opt;
+    int unit;
+    uint32_t want;
+    int nout;
+    const Out *outs;
+    int64_t first, count, block, nblocks;
+    int window;
+    ThreadCtx *slots;   /* window entries */
+    bool *ready;        /* window entries */
+    pthread_mutex_t mu;
+    pthread_cond_t space, filled;
+    int64_t next_gen, next_write;
+    bool failed;
+    KErr err;
+} Pipe;
+
+static void
+pipe_fail(Pipe *pp, const KErr *e)
+{
+    pthread_mutex_lock(&pp->mu);
+    if (!pp->failed) k_err_copy(&pp->err, e);
+    pp->failed = true;
+    pthread_cond_broadcast(&pp->space);
+    pthread_cond_broadcast(&pp->filled);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* Generate block `blk` into slot tc. */
+static int
+gen_block(Pipe *pp, TpchGen *g, ThreadCtx *tc, int64_t blk, KErr *err)
+{
+    for (int i = 0; i < pp->nout; i++) {
+        tc->buf[i].len = 0;
+        tc->rows[i] = 0;
+        tc->slot_of[pp->outs[i].table] = i;
+    }
+    TpchBenchmark bench = pp->opt->benchmark;
+    int64_t start = pp->first + blk * pp->block;
+    int64_t n = K_MIN(pp->block, pp->first + pp->count - start);
+    tpch__gen_seek(g, bench, &pp->opt->scale, pp->unit, start);
+    g->want = pp->want;
+    for (int64_t k = 0; k < n; k++) {
+        int rc = bench == TPCH_BENCH_SSB ? ssb__gen_unit(g, emit_text, tc, err)
+                                         : tpch__gen_unit(g, emit_text, tc, err);
+        if (rc != K_OK) return K_ERR;
+    }
+    return K_OK;
+}
+
+static void *
+worker(void *arg)
+{
+    Pipe *pp = arg;
+    KErr err;
+    k_err_clear(&err);
+    TpchGen *g = malloc(sizeof(TpchGen));
+    if (!g) {
+        k_error(&err, K_OUT_OF_MEMORY, "out of memory");
+        pipe_fail(pp, &err);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&pp->mu);
+        while (!pp->failed && pp->next_gen < pp->nblocks &&
+               pp->next_gen >= pp->next_write + pp->window)
+            pthread_cond_wait(&pp->space, &pp->mu);
+        if (pp->failed || pp->next_gen >= pp->nblocks) {
+            pthread_mutex_unlock(&pp->mu);
+            break;
+        }
+        int64_t blk = pp->next_gen++;
+        pthread_mutex_unlock(&pp->mu);
+        int slot = (int)(blk % pp->window);
+        if (gen_block(pp, g, &pp->slots[slot], blk, &err) != K_OK) {
+            pipe_fail(pp, &err);
+            break;
+        }
+        pthread_mutex_lock(&pp->mu);
+        pp->ready[slot] = true;
+        pthread_cond_broadcast(&pp->filled);
+        pthread_mutex_unlock(&pp->mu);
+    }
+    free(g);
+    return NULL;
+}
+
+static int
+write_slot(Pipe *pp, Out *outs, ThreadCtx *tc, KErr *err)
+{
+    for (int i = 0; i < pp->nout; i++) {
+        if (write_all(&outs[i], tc->buf[i].p, tc->buf[i].len, err) != K_OK) return K_ERR;
+        outs[i].rows += tc->rows[i];
+    }
+    return K_OK;
+}
+
+static int
+run_pipe(Pipe *pp, Out *outs, int threads, KErr *err)
+{
+    int rc = K_OK;
+    if (threads <= 1) {
+        /* one thread: generate and write in turn on the calling thread */
+        TpchGen *g = malloc(sizeof(TpchGen));
+        if (!g) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        for (int64_t blk = 0; blk < pp->nblocks && rc == K_OK; blk++) {
+            rc = gen_block(pp, g, &pp->slots[0], blk, err);
+            if (rc == K_OK) rc = write_slot(pp, outs, &pp->slots[0], err);
+        }
+        free(g);
+        return rc;
+    }
+    pthread_t tids[256];
+    int started = 0;
+    for (int i = 0; i < threads && i < 256; i++) {
+        if (pthread_create(&tids[i], NULL, worker, pp) != 0) break;
+        started++;
+    }
+    if (started == 0) return k_error(err, K_INTERNAL_ERROR, "could not start generator threads");
+    for (int64_t w = 0; w < pp->nblocks; w++) {
+        int slot = (int)(w % pp->window);
+        pthread_mutex_lock(&pp->mu);
+        while (!pp->failed && !pp->ready[slot]) pthread_cond_wait(&pp->filled, &pp->mu);
+        bool stop = pp->failed;
+        pthread_mutex_unlock(&pp->mu);
+        if (stop) break;
+        KErr werr;
+        k_err_clear(&werr);
+        if (write_slot(pp, outs, &pp->slots[slot], &werr) != K_OK) {
+            pipe_fail(pp, &werr);
+            break;
+        }
+        pthread_mutex_lock(&pp->mu);
+        pp->ready[slot] = false;
+        pp->next_write++;
+        pthread_cond_broadcast(&pp->space);
+        pthread_mutex_unlock(&pp->mu);
+    }
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    if (pp->failed) {
+        k_err_copy(err, &pp->err);
+        return K_ERR;
+    }
+    return K_OK;
+}
+
 static int
 write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KErr *err)
 {
@@ -170,6 +321,8 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
     Out outs[MAX_OUT];
     int nout = 0;
     int rc = K_OK;
+    Pipe pp;
+    memset(&pp, 0, sizeof(pp));
     for (int t = 0; t < tpch_table_count(bench); t++) {
         if (!(mask & (1u << t)) || tpch__table_unit(bench, t) != unit) continue;
         Out *o = &outs[nout++];
@@ -194,79 +347,33 @@ write_unit(const TpchWriteOptions *opt, int unit, uint32_t mask, int threads, KE
     }
     if (nout == 0 || rc != K_OK) goto done;
 
-    uint32_t want = 0;
-    for (int i = 0; i < nout; i++) want |= 1u << outs[i].table;
-    int64_t first, count;
-    tpch__part_range(bench, unit, &opt->scale, opt->part, opt->nparts, &first, &count);
-    int64_t block = unit_block(bench, unit);
-    int64_t nblocks = (count + block - 1) / block;
-    volatile int failed = 0;
-    KErr first_err;
-    k_err_clear(&first_err);
-    uint64_t t0 = k_now_ns();
-
-#pragma omp parallel num_threads(threads)
-    {
-        ThreadCtx *tc = calloc(1, sizeof(ThreadCtx));
-        TpchGen *g = malloc(sizeof(TpchGen));
-        KErr lerr;
-        k_err_clear(&lerr);
-        bool mine_ok = tc && g;
-        if (!mine_ok) {
-#pragma omp critical(tpch_err)
-            {
-                if (!failed) k_error(&first_err, K_OUT_OF_MEMORY, "out of memory");
-                failed = 1;
-            }
-        } else {
-            for (int i = 0; i < nout; i++) tc->slot_of[outs[i].table] = i;
-        }
-#pragma omp for ordered schedule(dynamic, 1)
-        for (int64_t blk = 0; blk < nblocks; blk++) {
-            int lrc = K_OK;
-            if (!failed && mine_ok) {
-                for (int i = 0; i < nout; i++) tc->buf[i].len = 0;
-                int64_t start = first + blk * block;
-                int64_t n = K_MIN(block, first + count - start);
-                tpch__gen_seek(g, bench, &opt->scale, unit, start);
-                g->want = want;
-                for (int64_t k = 0; k < n && lrc == K_OK; k++)
-                    lrc = bench == TPCH_BENCH_SSB ? ssb__gen_unit(g, emit_text, tc, &lerr)
-                                                  : tpch__gen_unit(g, emit_text, tc, &lerr);
-            }
-#pragma omp ordered
-            {
-                if (lrc != K_OK && !failed) {
-#pragma omp critical(tpch_err)
-                    {
-                        k_err_copy(&first_err, &lerr);
-                        failed = 1;
-                    }
-                }
-                for (int i = 0; i < nout && !failed && mine_ok; i++) {
-                    if (write_all(&outs[i], tc->buf[i].p, tc->buf[i].len, &lerr) != K_OK) {
-#pragma omp critical(tpch_err)
-                        {
-                            k_err_copy(&first_err, &lerr);
-                            failed = 1;
-                        }
-                    }
-                }
-            }
-        }
-        if (tc) {
-#pragma omp critical(tpch_rows)
-            for (int i = 0; i < nout; i++) outs[i].rows += tc->rows[i];
-            for (int i = 0; i < MAX_OUT; i++) free(tc->buf[i].p);
-        }
-        free(tc);
-        free(g);
-    }
-    if (failed) {
-        k_err_copy(err, &first_err);
-        rc = K_ERR;
+    pp.opt = opt;
+    pp.unit = unit;
+    pp.nout = nout;
+    pp.outs = outs;
+    for (int i = 0; i < nout; i++) pp.want |= 1u << outs[i].table;
+    tpch__part_range(bench, unit, &opt->scale, opt->part, opt->nparts, &pp.first, &pp.count);
+    pp.block = unit_block(bench, unit);
+    pp.nblocks = (pp.count + pp.block - 1) / pp.block;
+    if (threads > pp.nblocks) threads = (int)K_MAX(pp.nblocks, 1);
+    pp.window = threads <= 1 ? 1 : 2 * threads;
+    pp.slots = calloc((size_t)pp.window, sizeof(ThreadCtx));
+    pp.ready = calloc((size_t)pp.window, sizeof(bool));
+    if (!pp.slots || !pp.ready) {
+        rc = k_error(err, K_OUT_OF_MEMORY, "out of memory");
         goto done;
     }
+    pthread_mutex_init(&pp.mu, NULL);
+    pthread_cond_init(&pp.space, NULL);
+    pthread_cond_init(&pp.filled, NULL);
+    k_err_clear(&pp.err);
+    uint64_t t0 = k_now_ns();
+    rc = run_pipe(&pp, outs, threads, err);
+    pthread_cond_destroy(&pp.filled);
+    pthread_cond_destroy(&pp.space);
+    pthread_mutex_destroy(&pp.mu);
+    if (rc != K_OK) goto done;
+
     for (int i = 0; i < nout; i++) {
         if (fsync(outs[i].fd) != 0) {
             rc = io_error(err, "fsync", outs[i].tmp, errno);
@@ -303,6 +410,11 @@ done:
         if (outs[i].tmp[0]) unlink(outs[i].tmp);
         temp_release(outs[i].slot);
     }
+    if (pp.slots)
+        for (int w = 0; w < pp.window; w++)
+            for (int i = 0; i < MAX_OUT; i++) free(pp.slots[w].buf[i].p);
+    free(pp.slots);
+    free(pp.ready);
     return rc;
 }
 
