@@ -318,6 +318,87 @@ test_stream(void **state)
     assert_int_equal(count_rows(g_db, tid), 5);
 }
 
+
+/* Edge values through COPY's fast paths must equal common's parser. */
+static void
+test_value_edges(void **state)
+{
+    (void)state;
+    KErr err;
+    StColumnDef cols[4];
+    memset(cols, 0, sizeof cols);
+    const char *names[4] = {"i", "m", "d", "v"};
+    KType types[4] = {k_type(K_TYPE_INT32), k_type_decimal(15, 2), k_type(K_TYPE_DATE), k_type_char(5)};
+    for (int c = 0; c < 4; c++) {
+        snprintf(cols[c].name, sizeof cols[c].name, "%s", names[c]);
+        cols[c].type = types[c];
+    }
+    StTableDef def = {.ncols = 4, .cols = cols, .part_col = -1};
+    snprintf(def.name, sizeof def.name, "edges");
+    uint32_t tid;
+    CHECK_OK(st_table_create(g_db, &def, &tid, &err), &err);
+    static const char *rows[][4] = {
+        {"-2147483648", "9999999999999.99", "0001-01-01", "ab   "},
+        {"2147483647", "-9999999999999.99", "9999-12-31", ""},
+        {"+5", "0", "2000-02-29", "x"},
+        {" 42 ", "-0.01", " 1995-01-01 ", "  y"},
+        {"0", ".5", "1970-01-01", "abcde"},
+        {"-0", "+1.5", "1999-12-31", "a b"},
+        {"7", "12.345", "2024-02-29", "Z"},
+        {"8", "1e2", "1900-02-28", "q"},
+    };
+    KBuf text;
+    k_buf_init(&text);
+    for (size_t r = 0; r < K_ARRAY_LEN(rows); r++)
+        k_buf_printf(&text, "%s|%s|%s|%s\n", rows[r][0], rows[r][1], rows[r][2], rows[r][3]);
+    k_buf_put_u8(&text, 0);
+    char *p = path_in("edges.tbl");
+    write_file(p, (const char *)text.data);
+    StCopyOptions o;
+    st_copy_options_tbl(&o);
+    uint64_t n;
+    CHECK_OK(st_copy_from_file(g_db, tid, p, &o, &n, &err), &err);
+    assert_int_equal(n, K_ARRAY_LEN(rows));
+    /* expected: each field through k_value_parse + k_value_format */
+    KArena *a = k_arena_create(NULL, "edges");
+    Dump want = {0};
+    for (size_t r = 0; r < K_ARRAY_LEN(rows); r++) {
+        char line[512];
+        size_t at = 0;
+        for (int c = 0; c < 4; c++) {
+            uint8_t slot[16];
+            CHECK_OK(k_value_parse(types[c], rows[r][c], strlen(rows[r][c]), slot, a, &err), &err);
+            if (c) line[at++] = '|';
+            at += (size_t)k_value_format(types[c], slot, line + at, sizeof line - at);
+        }
+        line[at] = 0;
+        if (want.n == want.cap) want.v = realloc(want.v, (want.cap = want.cap * 2 + 16) * sizeof(char *));
+        want.v[want.n++] = strdup(line);
+    }
+    qsort(want.v, want.n, sizeof(char *), cmp_str);
+    KBuf wb;
+    k_buf_init(&wb);
+    for (size_t i = 0; i < want.n; i++) {
+        if (i) k_buf_put_u8(&wb, '\n');
+        k_buf_put(&wb, want.v[i], strlen(want.v[i]));
+        free(want.v[i]);
+    }
+    k_buf_put_u8(&wb, 0);
+    free(want.v);
+    char *got = dump_table(tid);
+    assert_string_equal(got, (const char *)wb.data);
+    /* and a few spelled out */
+    assert_non_null(strstr(got, "-2147483648|9999999999999.99|0001-01-01|ab\n"));
+    assert_non_null(strstr(got, "7|12.35|2024-02-29|Z"));
+    assert_non_null(strstr(got, "8|100.00|1900-02-28|q"));
+    assert_non_null(strstr(got, "0|0.50|1970-01-01|abcde"));
+    free(got);
+    k_buf_free(&wb);
+    k_buf_free(&text);
+    k_arena_destroy(a);
+    free(p);
+}
+
 /* ---------------------------------------------------------------- */
 /* Corruption                                                         */
 /* ---------------------------------------------------------------- */
@@ -430,6 +511,7 @@ main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_csv_and_text),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_value_edges),
         cmocka_unit_test(test_corruption),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
