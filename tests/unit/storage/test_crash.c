@@ -1,7 +1,8 @@
 /*
  * test_crash.c — crash safety: a child process loads generations of rows
  * into a table in a loop (each load one writer commit, plus catalog churn
- * from CREATE/DROP of scratch tables) and is killed with SIGKILL at a
+ * from CREATE/DROP of scratch tables and now and then a full rewrite of the
+ * table, the DELETE/UPDATE path) and is killed with SIGKILL at a
  * random moment, 20 times. After each kill the directory must open
  * without repair, hold exactly whole generations (row count a multiple of
  * the generation size, and the key sum and string checksum of exactly
@@ -57,6 +58,16 @@ ensure_table(StDb *db, KErr *err)
     return tid;
 }
 
+static int
+touch_fn(void *ctx, KBatch *b, bool *modified, KErr *err)
+{
+    (void)ctx;
+    (void)b;
+    (void)err;
+    *modified = true; /* rewrite everything, drop nothing */
+    return K_OK;
+}
+
 static void __attribute__((noreturn))
 child(const char *dir)
 {
@@ -99,6 +110,9 @@ child(const char *dir)
         uint32_t sid;
         if (st_table_create(db, &def, &sid, &err) != K_OK) _exit(9);
         if (gen % 2 == 0 && st_table_drop(db, sid, &err) != K_OK) _exit(10);
+        /* now and then a full rewrite (the UPDATE/DELETE/compaction path) */
+        if (gen % 5 == 4 && st_table_rewrite(db, tid, ST_ALL_PARTITIONS, touch_fn, NULL, NULL, &err) != K_OK)
+            _exit(11);
     }
 }
 
@@ -126,7 +140,7 @@ test_sigkill_loop(void **state)
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) child(dir);
-        usleep((useconds_t)(5000 + rand() % 120000));
+        usleep((useconds_t)(5000 + rand() % 250000));
         kill(pid, SIGKILL);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
