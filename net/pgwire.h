@@ -28,6 +28,7 @@
  *     *      reject
  * trust_loopback additionally trusts loopback clients with a users file.
  * The process should ignore SIGPIPE (libuv writes on a closed socket).
+ * Design notes: net/README-pgwire.md.
  */
 #ifndef NET_PGWIRE_H
 #define NET_PGWIRE_H
