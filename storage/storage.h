@@ -17,15 +17,19 @@
  *                                            text; files (parallel) and streams
  *   st_scan_* / st_morsel_*                  morsel-driven scans with zone-map
  *                                            and partition pruning
- *   st_table_stats / st_column_stats         statistics for the planner
- *   st_dist_hash / st_dist_route             the stable distribution hash
+ *   st_table_rewrite / st_table_compact      DELETE/UPDATE by rewrite, merging
+ *                                            small segments
+ *   st_table_stats / st_column_stats /       statistics for the planner; HLL
+ *   st_column_sketch / st_analyze            sketches merge across workers
+ *   st_dist_hash_* / st_dist_route           the stable distribution hash
  *
  * Identity: tables are addressed by a uint32 table id (stable across
  * restarts, never reused in one directory); columns by their 0-based
  * ordinal (stable: columns are fixed at CREATE); partitions by a uint32
  * partition id unique within their table (stable across restarts).
  *
- * Concurrency: every function may be called from any thread. Catalog
+ * Concurrency: every function may be called from any thread; one process
+ * opens a directory at a time (a lock file, 55006 otherwise). Catalog
  * changes serialize on the database; scans see the snapshot of the catalog
  * taken at st_scan_open and are not disturbed by later loads or DDL
  * (dropped files stay readable until the last scan that saw them closes).
