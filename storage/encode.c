@@ -564,7 +564,8 @@ static int
 encode_strings(const StColBuf *c, KBuf *b, uint64_t *tmp, StChunkMeta *meta, StColStats *st)
 {
     const uint32_t *lens = (const uint32_t *)c->data;
-    const uint8_t *bytes = c->bytes.data;
+    /* no bytes at all when every string is empty */
+    const uint8_t *bytes = c->bytes.data ? c->bytes.data : (const uint8_t *)"";
     uint32_t n = c->n;
     /* dictionary by hash table of first-occurrence indexes */
     uint32_t limit = K_MIN(65536u, n / 2 + 1);
@@ -584,7 +585,7 @@ encode_strings(const StColBuf *c, KBuf *b, uint64_t *tmp, StChunkMeta *meta, StC
     bool use_dict = true;
     int32_t imin = -1, imax = -1;
     for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *s = bytes ? bytes + c->offs[i] : (const uint8_t *)"";
+        const uint8_t *s = bytes + c->offs[i];
         uint64_t h = st__hash64(s, lens[i], 0x6b65);
         hashes[i] = h;
         bool valid = (c->valid[i >> 6] >> (i & 63)) & 1;
