@@ -232,6 +232,28 @@ qual_mask(const Region *g, const ExExpr *q)
     return m;
 }
 
+/* The leaves a conjunct touches (deduplicated); false when it touches a
+ * column of no leaf. */
+static bool
+qual_leaves(PlCtx *c, const Region *g, const ExExpr *q, uint32_t **out, uint32_t *n)
+{
+    int32_t cols[64];
+    uint32_t nc = 0;
+    pl__expr_collect_cols(q, cols, &nc, 64);
+    uint32_t *l = pl__alloc(c, sizeof(uint32_t) * (nc + 1));
+    *n = 0;
+    *out = l;
+    if (!l) return false;
+    for (uint32_t i = 0; i < nc; i++) {
+        int x = leaf_of_col(g, cols[i]);
+        if (x < 0) return false;
+        bool dup = false;
+        for (uint32_t k = 0; k < *n; k++) dup |= l[k] == (uint32_t)x;
+        if (!dup) l[(*n)++] = (uint32_t)x;
+    }
+    return true;
+}
+
 static PlRel *
 opt_leaf(PlCtx *c, PlRel *r)
 {
@@ -444,49 +466,104 @@ order_dp(PlCtx *c, JoinGraph *jg)
     return parts[0];
 }
 
-static PlRel *
-order_greedy(PlCtx *c, JoinGraph *jg)
+/* Greedy ordering for big regions (GOO): repeatedly join the two linked
+ * pieces whose join is smallest, the smaller one building. Works on leaf
+ * lists, so any number of leaves. */
+typedef struct GQual {
+    ExExpr *q;
+    uint32_t *leaves;
+    uint32_t n;
+    bool equi;
+} GQual;
+
+static bool
+covered(const GQual *q, const uint32_t *part, uint32_t a, uint32_t b, bool *ta, bool *tb)
 {
-    uint32_t n = jg->n;
-    PlRel **parts = pl__alloc(c, sizeof(PlRel *) * n);
-    int64_t *pm = pl__alloc(c, sizeof(int64_t) * n);
-    if (!parts || !pm) return NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        parts[i] = jg->leaves[i];
-        pm[i] = (int64_t)1 << i;
+    *ta = *tb = false;
+    for (uint32_t i = 0; i < q->n; i++) {
+        uint32_t p = part[q->leaves[i]];
+        if (p == a) *ta = true;
+        else if (p == b) *tb = true;
+        else return false;
     }
-    uint32_t np = n;
-    while (np > 1) {
+    return true;
+}
+
+static PlRel *
+greedy_join(PlCtx *c, const GQual *qs, uint32_t nq, const uint32_t *part, PlRel *l, PlRel *r, uint32_t a,
+            uint32_t b)
+{
+    PlRel *j = pl__rel_new(c, PL_JOIN, l->ncols + r->ncols);
+    if (!j) return NULL;
+    j->jtype = EX_JOIN_INNER;
+    j->left = l;
+    j->right = r;
+    memcpy(j->cols, l->cols, sizeof(int32_t) * l->ncols);
+    memcpy(j->cols + l->ncols, r->cols, sizeof(int32_t) * r->ncols);
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < nq; i++) {
+        bool ta, tb;
+        if (covered(&qs[i], part, a, b, &ta, &tb) && ta && tb)
+            pl__push_expr(c, &j->quals, &j->nquals, &cap, qs[i].q);
+    }
+    j->rows = pl__join_rows(c, EX_JOIN_INNER, j->quals, j->nquals, l, r, false);
+    return j;
+}
+
+static PlRel *
+order_greedy(PlCtx *c, PlRel **leaves, uint32_t n, const GQual *qs, uint32_t nq)
+{
+    PlRel **parts = pl__alloc(c, sizeof(PlRel *) * n);
+    uint32_t *part = pl__alloc(c, sizeof(uint32_t) * n);
+    bool *alive = pl__alloc(c, n);
+    if (!parts || !part || !alive) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        parts[i] = leaves[i];
+        part[i] = i;
+        alive[i] = true;
+    }
+    for (uint32_t left = n; left > 1; left--) {
         double best = INFINITY;
-        uint32_t ba = 0, bb = 1;
+        uint32_t ba = UINT32_MAX, bb = UINT32_MAX;
         bool any_link = false;
-        for (uint32_t a = 0; a < np; a++)
-            for (uint32_t b = 0; b < np; b++) {
-                if (a == b) continue;
-                bool lk = linked(jg, pm[a], pm[b]);
+        for (uint32_t a = 0; a < n; a++) {
+            if (!alive[a]) continue;
+            for (uint32_t b = 0; b < n; b++) {
+                if (a == b || !alive[b] || parts[b]->rows > parts[a]->rows) continue;
+                bool lk = false;
+                for (uint32_t i = 0; i < nq && !lk; i++) {
+                    bool ta, tb;
+                    lk = qs[i].equi && covered(&qs[i], part, a, b, &ta, &tb) && ta && tb;
+                }
                 if (any_link && !lk) continue;
+                double rows;
+                if (lk) {
+                    PlRel *j = greedy_join(c, qs, nq, part, parts[a], parts[b], a, b);
+                    if (!j) return NULL;
+                    rows = j->rows;
+                } else
+                    rows = parts[a]->rows * parts[b]->rows;
                 if (lk && !any_link) {
                     any_link = true;
                     best = INFINITY;
                 }
-                if (parts[b]->rows > parts[a]->rows) continue; /* the smaller side builds */
-                PlRel *j = make_inner(c, jg, parts[a], parts[b], pm[a], pm[b]);
-                if (!j) return NULL;
-                if (j->rows < best) {
-                    best = j->rows;
+                if (rows < best || ba == UINT32_MAX) {
+                    best = rows;
                     ba = a;
                     bb = b;
                 }
             }
-        PlRel *j = make_inner(c, jg, parts[ba], parts[bb], pm[ba], pm[bb]);
+        }
+        PlRel *j = greedy_join(c, qs, nq, part, parts[ba], parts[bb], ba, bb);
         if (!j) return NULL;
         parts[ba] = j;
-        pm[ba] |= pm[bb];
-        parts[bb] = parts[np - 1];
-        pm[bb] = pm[np - 1];
-        np--;
+        alive[bb] = false;
+        for (uint32_t i = 0; i < n; i++)
+            if (part[i] == bb) part[i] = ba;
     }
-    return parts[0];
+    for (uint32_t i = 0; i < n; i++)
+        if (alive[i]) return parts[i];
+    return NULL;
 }
 
 static bool
@@ -612,12 +689,13 @@ opt_region(PlCtx *c, PlRel *r)
     uint32_t njq = 0, cjq = 0, ntq = 0, ctq = 0;
     for (uint32_t i = 0; i < g.nquals; i++) {
         ExExpr *q = g.quals[i];
-        int64_t m = qual_mask(&g, q);
-        if (m <= 0) pl__push_expr(c, &top_q, &ntq, &ctq, q);
-        else if ((m & (m - 1)) == 0) {
-            int l = __builtin_ctzll((unsigned long long)m);
-            g.leaves[l] = push_filter(c, g.leaves[l], q);
-            if (!g.leaves[l]) return NULL;
+        uint32_t *ql, nl;
+        bool known = qual_leaves(c, &g, q, &ql, &nl);
+        if (!ql) return NULL;
+        if (!known || nl == 0) pl__push_expr(c, &top_q, &ntq, &ctq, q);
+        else if (nl == 1) {
+            g.leaves[ql[0]] = push_filter(c, g.leaves[ql[0]], q);
+            if (!g.leaves[ql[0]]) return NULL;
         } else
             pl__push_expr(c, &join_q, &njq, &cjq, q);
     }
@@ -631,6 +709,8 @@ opt_region(PlCtx *c, PlRel *r)
         res = g.leaves[0];
         for (uint32_t i = 0; i < njq; i++) pl__push_expr(c, &top_q, &ntq, &ctq, join_q[i]);
     } else {
+        uint32_t lim = c->opts.dp_max_rels ? c->opts.dp_max_rels : 12;
+        if (lim > 16) lim = 16;
         JoinGraph jg;
         memset(&jg, 0, sizeof jg);
         jg.n = g.nleaves;
@@ -640,7 +720,7 @@ opt_region(PlCtx *c, PlRel *r)
         jg.masks = pl__alloc(c, sizeof(int64_t) * (njq + 1));
         jg.equi = pl__alloc(c, sizeof(bool) * (njq + 1));
         if (!jg.masks || !jg.equi) return NULL;
-        for (uint32_t i = 0; i < njq; i++) {
+        for (uint32_t i = 0; i < njq && g.nleaves <= lim; i++) {
             ExExpr *q = join_q[i];
             jg.masks[i] = qual_mask(&g, q);
             if (q->kind == EX_EXPR_FUNC && q->u.func.fn == EX_FN_EQ &&
@@ -650,9 +730,22 @@ opt_region(PlCtx *c, PlRel *r)
                              (ml & (ml - 1)) == 0 && (mr & (mr - 1)) == 0 && ml != mr;
             }
         }
-        uint32_t lim = c->opts.dp_max_rels ? c->opts.dp_max_rels : 12;
-        if (lim > 16) lim = 16;
-        res = g.nleaves <= lim ? order_dp(c, &jg) : order_greedy(c, &jg);
+        if (g.nleaves <= lim) res = order_dp(c, &jg);
+        else {
+            GQual *qs = pl__alloc(c, sizeof(GQual) * (njq + 1));
+            if (!qs) return NULL;
+            for (uint32_t i = 0; i < njq; i++) {
+                qs[i].q = join_q[i];
+                if (!qual_leaves(c, &g, join_q[i], &qs[i].leaves, &qs[i].n)) return NULL;
+                ExExpr *q = join_q[i];
+                if (q->kind == EX_EXPR_FUNC && q->u.func.fn == EX_FN_EQ && qs[i].n == 2) {
+                    uint32_t *la, *lb, na, nb;
+                    bool ka = qual_leaves(c, &g, q->args[0], &la, &na), kb = qual_leaves(c, &g, q->args[1], &lb, &nb);
+                    qs[i].equi = ka && kb && na == 1 && nb == 1 && la[0] != lb[0];
+                }
+            }
+            res = order_greedy(c, g.leaves, g.nleaves, qs, njq);
+        }
         if (!res) return NULL;
     }
     for (uint32_t i = 0; i < ntop; i++) {

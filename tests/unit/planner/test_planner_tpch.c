@@ -379,6 +379,8 @@ teardown(void **state)
     return 0;
 }
 
+static uint32_t dp_limit = 0; /* 0 = default; 1 forces the greedy join order */
+
 /* Estimated vs actual rows of every join (EXPLAIN ANALYZE's numbers). */
 static double worst_ratio[23];
 
@@ -419,6 +421,7 @@ run_all(PlJoinDist jd, bool rf)
         pl_options_default(&o);
         o.join_dist = jd;
         o.runtime_filters = rf;
+        if (dp_limit) o.dp_max_rels = dp_limit;
         ExQueryPlan *q;
         char *text;
         if (pl_explain(qa, &cat, sl->items[0].stmt, NULL, 0, &o, PL_EXPLAIN_TEXT, &text, &q, &err) != K_OK) {
@@ -575,6 +578,16 @@ test_tpch_broadcast(void **state)
 }
 
 static void
+test_tpch_greedy(void **state)
+{
+    (void)state;
+    dp_limit = 1;
+    int rc = run_all(PL_JOIN_DIST_AUTO, true);
+    dp_limit = 0;
+    assert_int_equal(rc, 0);
+}
+
+static void
 test_tpch_repartition(void **state)
 {
     (void)state;
@@ -590,6 +603,7 @@ main(void)
         cmocka_unit_test(test_subquery_forms),
         cmocka_unit_test(test_tpch_broadcast),
         cmocka_unit_test(test_tpch_repartition),
+        cmocka_unit_test(test_tpch_greedy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
