@@ -59,14 +59,6 @@ const k_int128 k_pow10_128[39] = {
 };
 
 bool
-k_dec_fits(k_int128 v, int precision)
-{
-    if (precision >= 39) return true;
-    k_int128 lim = k_pow10_128[precision];
-    return v < lim && v > -lim;
-}
-
-bool
 k_dec_rescale(k_int128 v, int from, int to, int precision, k_int128 *out)
 {
     if (to > from) {

@@ -211,8 +211,21 @@ static inline bool k_type_is_string(KType t) { return t.id == K_TYPE_VARCHAR || 
 static inline bool k_type_is_wide_decimal(KType t) { return t.id == K_TYPE_DECIMAL && t.precision > K_DECIMAL_INT64_PRECISION; }
 bool k_type_equal(KType a, KType b);
 /* Bytes one value occupies in a vector (16 for strings, intervals and
- * wide decimals). */
-size_t k_type_width(KType t);
+ * wide decimals). Inline: kernels call it in their loops. */
+static inline size_t
+k_type_width(KType t)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: return 1;
+    case K_TYPE_INT32:
+    case K_TYPE_DATE: return 4;
+    case K_TYPE_INT64:
+    case K_TYPE_DOUBLE:
+    case K_TYPE_TIMESTAMP: return 8;
+    case K_TYPE_DECIMAL: return t.precision > K_DECIMAL_INT64_PRECISION ? 16 : 8;
+    default: return 16; /* KStr, KInterval, unknown literals (text) */
+    }
+}
 /* SQL name as PostgreSQL's format_type prints it: "integer", "numeric(15,2)",
  * "character varying(25)", "date", ... Written into buf, returns buf. */
 const char *k_type_name(KType t, char *buf, size_t cap);
@@ -312,7 +325,13 @@ extern const k_int128 k_pow10_128[39];
  * when scale drops; false on overflow of `precision` digits. */
 bool k_dec_rescale(k_int128 v, int from, int to, int precision, k_int128 *out);
 /* True when |v| fits `precision` decimal digits. */
-bool k_dec_fits(k_int128 v, int precision);
+static inline bool
+k_dec_fits(k_int128 v, int precision)
+{
+    if (precision >= 39) return true;
+    k_int128 lim = k_pow10_128[precision];
+    return v < lim && v > -lim;
+}
 
 /* ------------------------------------------------------------------ */
 /* Vectors and batches (vector.c)                                       */

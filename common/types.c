@@ -29,26 +29,6 @@ k_type_equal(KType a, KType b)
     return a.id == b.id && a.precision == b.precision && a.scale == b.scale && a.len == b.len;
 }
 
-size_t
-k_type_width(KType t)
-{
-    switch ((KTypeId)t.id) {
-    case K_TYPE_BOOL: return 1;
-    case K_TYPE_INT32: return 4;
-    case K_TYPE_DATE: return 4;
-    case K_TYPE_INT64: return 8;
-    case K_TYPE_DOUBLE: return 8;
-    case K_TYPE_TIMESTAMP: return 8;
-    case K_TYPE_DECIMAL: return t.precision > K_DECIMAL_INT64_PRECISION ? 16 : 8;
-    case K_TYPE_INTERVAL: return sizeof(KInterval);
-    case K_TYPE_VARCHAR:
-    case K_TYPE_CHAR: return sizeof(KStr);
-    case K_TYPE_UNKNOWN: return sizeof(KStr); /* untyped literals travel as text */
-    case K_TYPE_COUNT: break;
-    }
-    return 8;
-}
-
 const char *
 k_type_name(KType t, char *buf, size_t cap)
 {
