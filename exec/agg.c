@@ -22,15 +22,7 @@
 
 #include <math.h>
 
-typedef struct AggState {
-    union {
-        k_int128 i128;
-        double f64;
-        ExValue v;
-    } a;
-    int64_t n;  /* rows seen (COUNT) / non-NULL values (others) */
-    double m2;  /* VAR: sum of squared deviations; a.f64 = mean */
-} AggState;
+typedef ExAggAcc AggState;
 
 typedef struct GTable {
     KArena *arena;
@@ -915,4 +907,24 @@ ex__produce_setop(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     if (ex__produce(x, p->right, &g->side1, err)) return K_ERR;
     if (merge_tables(g, err)) return K_ERR;
     return agg_emit(g, c, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Single accumulators (window aggregates)                              */
+/* ------------------------------------------------------------------ */
+static const uint32_t zero_gids[K_VECTOR_SIZE];
+
+int
+ex__acc_add(const ExAggSpec *sp, ExAggAcc *acc, const KVector *v, uint32_t row, KArena *heap,
+            KErr *err)
+{
+    uint16_t r = (uint16_t)row;
+    if (row >= K_VECTOR_SIZE) return k_error(err, K_INTERNAL_ERROR, "accumulator row out of range");
+    return agg_update(sp, acc, 1, 0, zero_gids, v, &r, 1, heap, -1, err);
+}
+
+int
+ex__acc_final(const ExAggSpec *sp, const ExAggAcc *acc, KVector *out, uint32_t r, KErr *err)
+{
+    return state_final(sp, acc, out, r, -1, err);
 }

@@ -212,6 +212,23 @@ KBatch *ex__batch_new(KArena *a, uint32_t ncols, const KType *types, KErr *err);
  * in chunks; checks cancel. */
 K_MUSTCHECK int ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err);
 
+/* One aggregate accumulator (agg.c); window aggregates use them directly. */
+typedef struct ExAggAcc {
+    union {
+        k_int128 i128;
+        double f64;
+        ExValue v;
+    } a;
+    int64_t n;  /* rows seen (COUNT) / non-NULL values (others) */
+    double m2;  /* VAR: sum of squared deviations; a.f64 = mean */
+} ExAggAcc;
+/* Add the value at `row` of v (row < K_VECTOR_SIZE; v NULL for COUNT(*)). */
+K_MUSTCHECK int ex__acc_add(const ExAggSpec *sp, ExAggAcc *acc, const KVector *v, uint32_t row,
+                            KArena *heap, KErr *err);
+/* The aggregate's final value into out at row r (validity set). */
+K_MUSTCHECK int ex__acc_final(const ExAggSpec *sp, const ExAggAcc *acc, KVector *out, uint32_t r,
+                              KErr *err);
+
 /* The aggregate machinery (agg.c), also used by SETOP. */
 K_MUSTCHECK int ex__setop_run(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
 

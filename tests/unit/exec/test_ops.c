@@ -523,6 +523,72 @@ test_local_runtime(void **state)
     free(d2);
 }
 
+static void
+test_window(void **state)
+{
+    char buf[4096];
+    ExWindowFunc *f = k_alloc0(A, sizeof(ExWindowFunc) * 6);
+    KType i8 = k_type(K_TYPE_INT64);
+    f[0].kind = EX_WIN_ROW_NUMBER;
+    f[0].type = i8;
+    f[1].kind = EX_WIN_RANK;
+    f[1].type = i8;
+    f[2].kind = EX_WIN_DENSE_RANK;
+    f[2].type = i8;
+    f[3].kind = EX_WIN_AGG;
+    f[3].agg = agg(EX_AGG_SUM, col(at[1], 1), false, NULL);
+    f[3].type = f[3].agg.type;
+    f[4].kind = EX_WIN_LAG;
+    f[4].arg = col(at[2], 2);
+    f[4].type = at[2];
+    f[5].kind = EX_WIN_AGG;
+    f[5].agg = agg(EX_AGG_COUNT_STAR, NULL, false, NULL);
+    f[5].type = i8;
+    f[5].frame_rows = true;
+    f[5].start = EX_FRAME_PRECEDING;
+    f[5].start_off = 1;
+    f[5].end = EX_FRAME_CURRENT_ROW;
+    KType ot[9] = {at[0], at[1], at[2], i8, i8, i8, f[3].type, at[2], i8};
+    ExPlan *w = t_node(A, EX_OP_WINDOW, 9, ot);
+    w->left = t_scan(A, tagg, 3, at);
+    w->u.window.npart = 1;
+    w->u.window.part = t_exprs(A, 1, col(at[0], 0));
+    w->u.window.norder = 1;
+    w->u.window.order = k_alloc0(A, sizeof(ExSortKey));
+    w->u.window.order[0].expr = col(at[1], 1);
+    w->u.window.nfuncs = 6;
+    w->u.window.funcs = f;
+    assert_string_equal(run_text(w, false, buf, sizeof buf),
+                        "1|1.50|b|1|1|1|3.00|NULL|1;1|1.50|a|2|1|1|3.00|b|2;"
+                        "1|2.25|NULL|3|3|2|5.25|a|2;1|NULL|c|4|4|3|5.25|NULL|2;"
+                        "2|0.10|y|1|1|1|0.10|NULL|1;2|NULL|z|2|2|2|0.10|y|2;"
+                        "NULL|5.00|q|1|1|1|5.00|NULL|1");
+    /* ntile(3) and last_value over the whole partition (no ORDER BY) */
+    ExWindowFunc *g = k_alloc0(A, sizeof(ExWindowFunc) * 2);
+    g[0].kind = EX_WIN_NTILE;
+    g[0].arg = ex_expr_const_i32(A, 3);
+    g[0].type = i8;
+    g[1].kind = EX_WIN_AGG;
+    g[1].agg = agg(EX_AGG_MAX, col(bt[0], 0), false, NULL);
+    g[1].type = bt[0];
+    KType ot2[4] = {bt[0], bt[1], i8, bt[0]};
+    ExPlan *w2 = t_node(A, EX_OP_WINDOW, 4, ot2);
+    w2->left = t_scan(A, tbig, 2, bt);
+    w2->u.window.norder = 1;
+    w2->u.window.order = k_alloc0(A, sizeof(ExSortKey));
+    w2->u.window.order[0].expr = col(bt[0], 0);
+    w2->u.window.nfuncs = 2;
+    w2->u.window.funcs = g;
+    TRows rows;
+    KErr err;
+    assert_int_equal(run_frag(db, A, w2, 0, NULL, &rows, &err), K_OK);
+    assert_int_equal(rows.n, 20000);
+    assert_string_equal(rows.rows[0], "0|NULL|1|0");
+    assert_string_equal(rows.rows[6667], "6667|1|2|6667");
+    assert_string_equal(rows.rows[19999], "19999|2|3|19999");
+    trows_free(&rows);
+}
+
 int
 main(void)
 {
@@ -530,7 +596,7 @@ main(void)
         cmocka_unit_test(test_hash_join_types), cmocka_unit_test(test_runtime_filter_and_nl),
         cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_sort_topn_limit),
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
-        cmocka_unit_test(test_local_runtime),
+        cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
