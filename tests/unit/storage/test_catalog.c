@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 static StColumnDef
 col(const char *name, KType t, bool nn)
@@ -571,6 +572,69 @@ test_parallel_writer(void **state)
     free(dir);
 }
 
+
+/* Loads, truncates and scans at the same time: every scan sees whole loads
+ * (a snapshot), and nothing breaks when files go away under open scans. */
+typedef struct Conc {
+    StDb *db;
+    uint32_t tid;
+    atomic_bool stop;
+    atomic_int bad;
+    atomic_int scans;
+} Conc;
+
+static void *
+conc_scanner(void *arg)
+{
+    Conc *c = arg;
+    KErr err;
+    while (!atomic_load(&c->stop)) {
+        SumCtx s = {0};
+        if (scan_all(c->db, c->tid, NULL, sum_fn, &s, NULL, &err) != K_OK || s.n % 1000 != 0)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_fetch_add(&c->scans, 1);
+    }
+    return NULL;
+}
+
+static void
+test_concurrent_load_scan(void **state)
+{
+    (void)state;
+    KErr err;
+    char *dir = tmp_dir("conc");
+    StDbOptions o = {.row_group_rows = 2048, .no_fsync = true};
+    Conc c = {0};
+    CHECK_OK(st_db_open(dir, &o, NULL, &c.db, &err), &err);
+    StColumnDef cols[] = {col("k", k_type(K_TYPE_INT64), true), col("s", k_type_varchar(0), true)};
+    StTableDef def = {.ncols = 2, .cols = cols, .part_col = -1};
+    snprintf(def.name, sizeof def.name, "conc");
+    CHECK_OK(st_table_create(c.db, &def, &c.tid, &err), &err);
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, conc_scanner, &c), 0);
+    for (int round = 0; round < 30; round++) {
+        StWriter *w;
+        CHECK_OK(st_writer_begin(c.db, c.tid, &w, &err), &err);
+        AppendArg x = {w, (uint32_t)round * 1000, 1000, 0};
+        append_main(&x);
+        assert_int_equal(x.rc, K_OK);
+        CHECK_OK(st_writer_commit(w, &err), &err);
+        if (round % 10 == 9) CHECK_OK(st_table_truncate(c.db, c.tid, &err), &err);
+        if (round % 7 == 6) CHECK_OK(st_table_compact(c.db, c.tid, NULL, &err), &err);
+    }
+    atomic_store(&c.stop, true);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&c.bad), 0);
+    assert_true(atomic_load(&c.scans) > 0);
+    st_db_close(c.db);
+    /* truncated files were removed once the last scan let go */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/segments' | wc -l) -le 9", dir);
+    assert_int_equal(system(cmd), 0);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---------------------------------------------------------------- */
 /* Partitions                                                         */
 /* ---------------------------------------------------------------- */
@@ -993,6 +1057,7 @@ main(void)
         cmocka_unit_test(test_ddl_persists),
         cmocka_unit_test(test_all_types_roundtrip),
         cmocka_unit_test(test_parallel_writer),
+        cmocka_unit_test(test_concurrent_load_scan),
         cmocka_unit_test(test_partitions),
         cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_delta_keys),
