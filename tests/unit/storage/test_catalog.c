@@ -622,6 +622,7 @@ test_concurrent_load_scan(void **state)
         if (round % 10 == 9) CHECK_OK(st_table_truncate(c.db, c.tid, &err), &err);
         if (round % 7 == 6) CHECK_OK(st_table_compact(c.db, c.tid, NULL, &err), &err);
     }
+    while (atomic_load(&c.scans) < 2) usleep(1000); /* let both scanners finish one */
     atomic_store(&c.stop, true);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     assert_int_equal(atomic_load(&c.bad), 0);
