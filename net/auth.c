@@ -130,7 +130,8 @@ net__base64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
                 if (v[k] < 0) return -1;
             }
         }
-        uint32_t x = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) | (uint32_t)v[3];
+        uint32_t x = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
+                     (uint32_t)v[3];
         int bytes = 3 - pad;
         if (o + (size_t)bytes > cap) return -1;
         out[o++] = (uint8_t)(x >> 16);
@@ -146,12 +147,18 @@ net__base64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
 static int
 parse_method(const char *s, NetAuthMethod *m)
 {
-    if (!strcasecmp(s, "trust")) *m = NET_AUTH_TRUST;
-    else if (!strcasecmp(s, "reject")) *m = NET_AUTH_REJECT;
-    else if (!strcasecmp(s, "password")) *m = NET_AUTH_PASSWORD;
-    else if (!strcasecmp(s, "md5")) *m = NET_AUTH_MD5;
-    else if (!strcasecmp(s, "scram-sha-256")) *m = NET_AUTH_SCRAM;
-    else return K_ERR;
+    if (!strcasecmp(s, "trust"))
+        *m = NET_AUTH_TRUST;
+    else if (!strcasecmp(s, "reject"))
+        *m = NET_AUTH_REJECT;
+    else if (!strcasecmp(s, "password"))
+        *m = NET_AUTH_PASSWORD;
+    else if (!strcasecmp(s, "md5"))
+        *m = NET_AUTH_MD5;
+    else if (!strcasecmp(s, "scram-sha-256"))
+        *m = NET_AUTH_SCRAM;
+    else
+        return K_ERR;
     return K_OK;
 }
 

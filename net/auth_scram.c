@@ -33,8 +33,8 @@ hmac256(const uint8_t *key, size_t kl, const void *msg, size_t ml, uint8_t out[3
 }
 
 int
-net__scram_make_verifier(const char *password, const uint8_t *salt, size_t salt_len,
-                         int iterations, NetScramVerifier *v, KErr *err)
+net__scram_make_verifier(const char *password, const uint8_t *salt, size_t salt_len, int iterations,
+                         NetScramVerifier *v, KErr *err)
 {
     if (salt_len > sizeof v->salt || iterations < 1)
         return k_error(err, K_INVALID_PARAMETER_VALUE, "invalid SCRAM parameters");
@@ -109,14 +109,13 @@ valid_nonce(const char *s, size_t n)
 }
 
 int
-net__scram_first(NetScram *st, const char *msg, size_t len, const char *server_nonce,
-                 char *out, size_t cap, KErr *err)
+net__scram_first(NetScram *st, const char *msg, size_t len, const char *server_nonce, char *out,
+                 size_t cap, KErr *err)
 {
     if (len == 0 || len >= sizeof st->client_first_bare || memchr(msg, 0, len))
         return scram_bad(err, "the client-first-message is empty or too long");
     /* gs2-header: cbind-flag "," [authzid] "," */
-    if (msg[0] == 'p')
-        return scram_bad(err, "channel binding is not supported by this server");
+    if (msg[0] == 'p') return scram_bad(err, "channel binding is not supported by this server");
     if ((msg[0] != 'n' && msg[0] != 'y') || len < 3 || msg[1] != ',')
         return scram_bad(err, "unexpected channel-binding flag");
     const char *c2 = memchr(msg + 2, ',', len - 2);
@@ -163,8 +162,8 @@ net__scram_first(NetScram *st, const char *msg, size_t len, const char *server_n
     }
     char salt64[96];
     net__base64_encode(st->v.salt, st->v.salt_len, salt64, sizeof salt64);
-    int n = snprintf(st->server_first, sizeof st->server_first, "r=%s,s=%s,i=%d", st->nonce,
-                     salt64, st->v.iterations);
+    int n = snprintf(st->server_first, sizeof st->server_first, "r=%s,s=%s,i=%d", st->nonce, salt64,
+                     st->v.iterations);
     if (n < 0 || (size_t)n >= sizeof st->server_first || (size_t)n >= cap)
         return scram_bad(err, "server-first-message too long");
     memcpy(out, st->server_first, (size_t)n + 1);

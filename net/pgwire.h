@@ -41,29 +41,29 @@ typedef struct NetPgConfig NetPgConfig;
 typedef struct NetPgStats NetPgStats;
 
 struct NetPgConfig {
-    const char *host;           /* listen address, default "127.0.0.1" */
-    int port;                   /* default 5433; 0 picks a free port */
-    const char *users_file;     /* NULL: trust loopback, refuse others */
-    bool trust_loopback;        /* with a users file: still trust loopback (default false) */
-    const char *tls_cert_file;  /* PEM; TLS is offered when cert and key are set */
+    const char *host;          /* listen address, default "127.0.0.1" */
+    int port;                  /* default 5433; 0 picks a free port */
+    const char *users_file;    /* NULL: trust loopback, refuse others */
+    bool trust_loopback;       /* with a users file: still trust loopback (default false) */
+    const char *tls_cert_file; /* PEM; TLS is offered when cert and key are set */
     const char *tls_key_file;
-    uint32_t executor_threads;  /* default 16 */
-    uint32_t max_connections;   /* default 1000 */
-    uint32_t max_message_len;   /* longest accepted message, default 64 MiB */
-    size_t max_pending_output;  /* per connection, default 1 MiB */
-    int backlog;                /* listen backlog, default 511 */
-    uint32_t auth_timeout_ms;   /* startup + authentication deadline, default 60000 */
+    uint32_t executor_threads; /* default 16 */
+    uint32_t max_connections;  /* default 1000 */
+    uint32_t max_message_len;  /* longest accepted message, default 64 MiB */
+    size_t max_pending_output; /* per connection, default 1 MiB */
+    int backlog;               /* listen backlog, default 511 */
+    uint32_t auth_timeout_ms;  /* startup + authentication deadline, default 60000 */
 };
 
 struct NetPgStats {
     uint64_t connections_accepted;
     uint64_t connections_open;
-    uint64_t connections_refused;   /* protocol errors, auth failures, limits */
+    uint64_t connections_refused; /* protocol errors, auth failures, limits */
     uint64_t messages_in;
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t cancel_requests;
-    uint64_t peak_pending_output;   /* largest output backlog of one connection */
+    uint64_t peak_pending_output; /* largest output backlog of one connection */
 };
 
 void net_pg_config_default(NetPgConfig *cfg);

@@ -190,8 +190,8 @@ net__put_row_description(KBuf *b, const NetColumn *cols, uint32_t n, const int16
 }
 
 void
-net__put_data_rows(KBuf *b, const KBatch *batch, uint32_t from, uint32_t to,
-                   const int16_t *formats, uint32_t nformats)
+net__put_data_rows(KBuf *b, const KBatch *batch, uint32_t from, uint32_t to, const int16_t *formats,
+                   uint32_t nformats)
 {
     for (uint32_t r = from; r < to; r++) {
         uint32_t row = k_batch_row(batch, r);
@@ -271,8 +271,10 @@ static k_int128
 decimal_value(KType t, const void *slot)
 {
     k_int128 v;
-    if (k_type_is_wide_decimal(t)) memcpy(&v, slot, sizeof v);
-    else v = *(const int64_t *)slot;
+    if (k_type_is_wide_decimal(t))
+        memcpy(&v, slot, sizeof v);
+    else
+        v = *(const int64_t *)slot;
     return v;
 }
 
@@ -415,9 +417,7 @@ net__put_value(KBuf *b, KType t, const void *slot, int16_t format)
             net__put_i32(b, iv->months);
             return;
         }
-        case K_TYPE_DECIMAL:
-            net__put_numeric_binary(b, decimal_value(t, slot), t.scale);
-            return;
+        case K_TYPE_DECIMAL: net__put_numeric_binary(b, decimal_value(t, slot), t.scale); return;
         default: break;
         }
     }
@@ -500,7 +500,8 @@ net__numeric_binary_to_text(const uint8_t *p, size_t n, char *out, size_t cap, K
             }
             char tmp[8];
             snprintf(tmp, sizeof tmp, "%04d", d);
-            for (int k = 0; k < 4 && written < dscale; k++, written++) k_buf_put_u8(&t, (uint8_t)tmp[k]);
+            for (int k = 0; k < 4 && written < dscale; k++, written++)
+                k_buf_put_u8(&t, (uint8_t)tmp[k]);
         }
     }
     if (t.failed || t.len + 1 > cap) {

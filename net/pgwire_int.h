@@ -12,24 +12,37 @@
 /* ------------------------------------------------------------------ */
 /* Protocol constants                                                   */
 /* ------------------------------------------------------------------ */
-#define NET_PG_PROTO_V3 196608u        /* 3 << 16 */
-#define NET_PG_SSL_REQUEST 80877103u   /* 1234 << 16 | 5679 */
-#define NET_PG_GSSENC_REQUEST 80877104u
-#define NET_PG_CANCEL_REQUEST 80877102u
-#define NET_PG_MAX_STARTUP_LEN 10000u  /* as PostgreSQL's MAX_STARTUP_PACKET_LENGTH */
+#define NET_PG_PROTO_V3        196608u   /* 3 << 16 */
+#define NET_PG_SSL_REQUEST     80877103u /* 1234 << 16 | 5679 */
+#define NET_PG_GSSENC_REQUEST  80877104u
+#define NET_PG_CANCEL_REQUEST  80877102u
+#define NET_PG_MAX_STARTUP_LEN 10000u /* as PostgreSQL's MAX_STARTUP_PACKET_LENGTH */
 
 /* PostgreSQL type OIDs we encode or accept for parameters. */
 enum {
-    NET_OID_BOOL = 16, NET_OID_BYTEA = 17, NET_OID_CHAR = 18, NET_OID_NAME = 19,
-    NET_OID_INT8 = 20, NET_OID_INT2 = 21, NET_OID_INT4 = 23, NET_OID_TEXT = 25,
-    NET_OID_OID = 26, NET_OID_FLOAT4 = 700, NET_OID_FLOAT8 = 701, NET_OID_UNKNOWN = 705,
-    NET_OID_BPCHAR = 1042, NET_OID_VARCHAR = 1043, NET_OID_DATE = 1082,
-    NET_OID_TIMESTAMP = 1114, NET_OID_TIMESTAMPTZ = 1184, NET_OID_INTERVAL = 1186,
+    NET_OID_BOOL = 16,
+    NET_OID_BYTEA = 17,
+    NET_OID_CHAR = 18,
+    NET_OID_NAME = 19,
+    NET_OID_INT8 = 20,
+    NET_OID_INT2 = 21,
+    NET_OID_INT4 = 23,
+    NET_OID_TEXT = 25,
+    NET_OID_OID = 26,
+    NET_OID_FLOAT4 = 700,
+    NET_OID_FLOAT8 = 701,
+    NET_OID_UNKNOWN = 705,
+    NET_OID_BPCHAR = 1042,
+    NET_OID_VARCHAR = 1043,
+    NET_OID_DATE = 1082,
+    NET_OID_TIMESTAMP = 1114,
+    NET_OID_TIMESTAMPTZ = 1184,
+    NET_OID_INTERVAL = 1186,
     NET_OID_NUMERIC = 1700,
 };
 
 /* Days and microseconds between 1970-01-01 (Kestrel) and 2000-01-01 (PG). */
-#define NET_PG_EPOCH_DAYS 10957
+#define NET_PG_EPOCH_DAYS  10957
 #define NET_PG_EPOCH_USECS INT64_C(946684800000000)
 
 /* ------------------------------------------------------------------ */
@@ -118,8 +131,8 @@ typedef struct NetPgUser {
     char name[64];
     NetAuthMethod method;
     NetSecretKind kind;
-    char secret[256];           /* plain password or "md5<32 hex>" */
-    NetScramVerifier scram;     /* when kind == NET_SECRET_SCRAM */
+    char secret[256];       /* plain password or "md5<32 hex>" */
+    NetScramVerifier scram; /* when kind == NET_SECRET_SCRAM */
 } NetPgUser;
 
 typedef struct NetPgUsers {
@@ -158,11 +171,11 @@ void net__scram_format_verifier(const NetScramVerifier *v, char *out, size_t cap
 /* One SCRAM-SHA-256 exchange on the server side. */
 typedef struct NetScram {
     NetScramVerifier v;
-    bool mock;                  /* unknown user: go through the motions, then fail */
+    bool mock; /* unknown user: go through the motions, then fail */
     char gs2_header[64];
     char client_first_bare[512];
     char server_first[640];
-    char nonce[256];            /* client nonce + server nonce */
+    char nonce[256]; /* client nonce + server nonce */
 } NetScram;
 
 /* Handle the client-first-message; write the server-first-message into out.
@@ -173,7 +186,6 @@ K_MUSTCHECK int net__scram_first(NetScram *st, const char *msg, size_t len,
  * server-final-message ("v=...") into out. */
 K_MUSTCHECK int net__scram_final(NetScram *st, const char *msg, size_t len, char *out, size_t cap,
                                  KErr *err);
-
 
 /* ------------------------------------------------------------------ */
 /* Server and connections (pgwire_server.c)                             */
@@ -189,9 +201,9 @@ K_MUSTCHECK int net__scram_final(NetScram *st, const char *msg, size_t len, char
  * executor at most once (`scheduled`), so its protocol state needs no lock.
  * Fields under `mu` are shared between the loop and the executor.
  */
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <uv.h>
-#include <openssl/ssl.h>
 
 typedef struct NetPgMsg NetPgMsg;
 typedef struct NetPgChunk NetPgChunk;
@@ -200,9 +212,9 @@ typedef struct NetPgProto NetPgProto;
 
 struct NetPgMsg {
     NetPgMsg *next;
-    char type;          /* 0: the startup packet (body starts with the protocol code) */
-    bool eof;           /* not a message: the client closed its side */
-    uint32_t len;       /* body length */
+    char type;    /* 0: the startup packet (body starts with the protocol code) */
+    bool eof;     /* not a message: the client closed its side */
+    uint32_t len; /* body length */
     uint8_t body[];
 };
 
@@ -214,17 +226,17 @@ struct NetPgChunk {
 
 struct NetPgConn {
     NetPgServer *srv;
-    NetPgConn *prev, *next;      /* server's list of connections (loop thread) */
+    NetPgConn *prev, *next; /* server's list of connections (loop thread) */
     uv_tcp_t tcp;
     int32_t pid, key;
     bool loopback;
     char peer[64];
 
     /* loop thread only */
-    int phase;                   /* NET_PHASE_* */
-    KBuf rbuf;                   /* bytes of an incomplete frame */
+    int phase; /* NET_PHASE_* */
+    KBuf rbuf; /* bytes of an incomplete frame */
     uv_timer_t auth_timer;
-    int handles_open;            /* tcp + auth_timer until both are closed */
+    int handles_open; /* tcp + auth_timer until both are closed */
     bool closing, read_paused, close_when_written, eof;
     uint32_t writes_inflight;
     SSL *ssl;
@@ -236,9 +248,9 @@ struct NetPgConn {
     NetPgMsg *in_head, *in_tail;
     size_t in_bytes;
     NetPgChunk *out_head, *out_tail;
-    size_t pending_out;          /* queued + being written */
+    size_t pending_out; /* queued + being written */
     bool scheduled, dead, close_requested, want_read, authed;
-    NetSession *session;         /* for cancel; set/cleared by the executor */
+    NetSession *session; /* for cancel; set/cleared by the executor */
 
     /* under srv->mu */
     bool in_ready, exec_done;
@@ -270,16 +282,16 @@ struct NetPgServer {
     pthread_cond_t work_cv;
     NetPgConn *work_head, *work_tail;
     NetPgConn *ready_head;
-    NetPgConn **ready_vec;       /* loop thread: the list being drained */
+    NetPgConn **ready_vec; /* loop thread: the list being drained */
     uint32_t ready_cap;
     bool stopping, pool_shutdown;
     pthread_t *threads;
     uint32_t nthreads;
 
-    NetPgConn *conns;            /* loop thread */
+    NetPgConn *conns; /* loop thread */
     uint32_t nconns;
     int32_t next_pid;
-    NetPgStats stats;            /* under mu */
+    NetPgStats stats; /* under mu */
 };
 
 /* Executor side: hand `out` to the loop and wait while the connection's

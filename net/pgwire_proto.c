@@ -31,6 +31,8 @@
 
 #define STREAM_FLUSH_BYTES (64u << 10)
 #define MAX_STARTUP_PARAMS 64
+#define MAX_STATEMENTS     10000 /* named statements per connection (memory bound) */
+#define MAX_PORTALS        10000
 
 enum {
     P_STARTUP = 0,
@@ -48,17 +50,17 @@ typedef struct PgStmt {
     char *sql;
     size_t sql_len;
     NetPrepared *prep;
-    uint32_t count;      /* statements in the text: 0 or 1 */
+    uint32_t count; /* statements in the text: 0 or 1 */
     uint32_t nparams;
-    KType *ptypes;       /* inferred, nparams */
-    uint32_t *poids;     /* declared by Parse, nparams (0 = unspecified) */
-    int refs;            /* the statement list + portals using it */
+    KType *ptypes;   /* inferred, nparams */
+    uint32_t *poids; /* declared by Parse, nparams (0 = unspecified) */
+    int refs;        /* the statement list + portals using it */
 } PgStmt;
 
 typedef struct PgPortal {
     char *name;
     PgStmt *stmt;
-    KArena *arena;       /* parameters and formats */
+    KArena *arena; /* parameters and formats */
     NetParam *params;
     uint32_t nparams;
     int16_t *rformats;
@@ -72,9 +74,19 @@ typedef struct PgPortal {
 
 /* The ParameterStatus set PostgreSQL 15 reports at startup. */
 static const char *const g_reported[] = {
-    "application_name", "client_encoding", "DateStyle", "default_transaction_read_only",
-    "in_hot_standby", "integer_datetimes", "IntervalStyle", "is_superuser", "server_encoding",
-    "server_version", "session_authorization", "standard_conforming_strings", "TimeZone",
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "default_transaction_read_only",
+    "in_hot_standby",
+    "integer_datetimes",
+    "IntervalStyle",
+    "is_superuser",
+    "server_encoding",
+    "server_version",
+    "session_authorization",
+    "standard_conforming_strings",
+    "TimeZone",
 };
 #define NREPORTED (sizeof g_reported / sizeof g_reported[0])
 
@@ -117,8 +129,7 @@ send_error(NetPgConn *c, const KErr *e, const char *sql, size_t len)
     net__put_error(&c->out, e, false, sql, len);
 }
 
-static void
-fatal(NetPgConn *c, KSqlState code, const char *fmt, ...) K_PRINTF(3, 4);
+static void fatal(NetPgConn *c, KSqlState code, const char *fmt, ...) K_PRINTF(3, 4);
 
 static void
 fatal(NetPgConn *c, KSqlState code, const char *fmt, ...)
@@ -354,8 +365,7 @@ begin_auth(NetPgConn *c)
     switch (p->rule.method) {
     case NET_AUTH_TRUST: auth_ok(c); return;
     case NET_AUTH_REJECT:
-        fatal(c, K_INVALID_AUTHORIZATION, "users file rejects connection for user \"%s\"",
-              p->user);
+        fatal(c, K_INVALID_AUTHORIZATION, "users file rejects connection for user \"%s\"", p->user);
         return;
     case NET_AUTH_PASSWORD:
         net__put_auth(&c->out, 3, NULL, 0);
@@ -423,8 +433,7 @@ check_password(NetPgProto *p, const char *pw)
 static void
 auth_failed(NetPgConn *c)
 {
-    fatal(c, K_INVALID_PASSWORD, "password authentication failed for user \"%s\"",
-          c->proto->user);
+    fatal(c, K_INVALID_PASSWORD, "password authentication failed for user \"%s\"", c->proto->user);
 }
 
 static void
@@ -451,15 +460,18 @@ handle_auth_message(NetPgConn *c, NetPgMsg *m)
             ok = check_password(p, pw);
         } else {
             char stored[36];
-            if (p->rule.kind == NET_SECRET_PLAIN) net__md5_stored(p->user, p->rule.secret, stored);
+            if (p->rule.kind == NET_SECRET_PLAIN)
+                net__md5_stored(p->user, p->rule.secret, stored);
             else {
                 memcpy(stored, p->rule.secret, 35);
                 stored[35] = '\0';
             }
             ok = net__md5_check(stored, p->md5_salt, pw);
         }
-        if (!ok) auth_failed(c);
-        else auth_ok(c);
+        if (!ok)
+            auth_failed(c);
+        else
+            auth_ok(c);
         return;
     }
     case P_AUTH_SASL_INIT: {
@@ -477,9 +489,8 @@ handle_auth_message(NetPgConn *c, NetPgMsg *m)
         }
         char out[700];
         KErr e;
-        if (len <= 0 ||
-            net__scram_first(&p->scram, (const char *)r.p, (size_t)len, NULL, out, sizeof out,
-                             &e) != K_OK) {
+        if (len <= 0 || net__scram_first(&p->scram, (const char *)r.p, (size_t)len, NULL, out,
+                                         sizeof out, &e) != K_OK) {
             if (len <= 0) k_error(&e, K_PROTOCOL_VIOLATION, "malformed SCRAM message");
             fatal_err(c, &e);
             return;
@@ -493,8 +504,10 @@ handle_auth_message(NetPgConn *c, NetPgMsg *m)
         KErr e;
         if (net__scram_final(&p->scram, (const char *)m->body, m->len, out, sizeof out, &e) !=
             K_OK) {
-            if (e.code == K_INVALID_PASSWORD) auth_failed(c);
-            else fatal_err(c, &e);
+            if (e.code == K_INVALID_PASSWORD)
+                auth_failed(c);
+            else
+                fatal_err(c, &e);
             return;
         }
         net__put_auth(&c->out, 12, out, strlen(out));
@@ -548,8 +561,9 @@ handle_startup(NetPgConn *c, NetPgMsg *m)
     for (;;) {
         const char *name = net__get_cstr(&r);
         if (!name) {
-            fatal(c, K_PROTOCOL_VIOLATION, "invalid startup packet layout: expected terminator as "
-                                           "last byte");
+            fatal(c, K_PROTOCOL_VIOLATION,
+                  "invalid startup packet layout: expected terminator as "
+                  "last byte");
             return;
         }
         if (!*name) break;
@@ -575,8 +589,8 @@ handle_startup(NetPgConn *c, NetPgMsg *m)
         } else if (!strncmp(name, "_pq_.", 5)) {
             if (nunrec < MAX_STARTUP_PARAMS) unrecognized[nunrec++] = name;
         } else if (!strcmp(name, "options") || !strcmp(name, "replication")) {
-            if (!strcmp(name, "replication") && strcasecmp(value, "false") && strcasecmp(value, "off") &&
-                strcmp(value, "0")) {
+            if (!strcmp(name, "replication") && strcasecmp(value, "false") &&
+                strcasecmp(value, "off") && strcmp(value, "0")) {
                 fatal(c, K_FEATURE_NOT_SUPPORTED, "replication connections are not supported");
                 return;
             }
@@ -708,8 +722,8 @@ pull_rows(NetPgConn *c, PgPortal *po, NetCursor *cur, int32_t max_rows, const in
 static bool
 is_setting_tag(const char *tag)
 {
-    return tag && (!strncmp(tag, "SET", 3) || !strncmp(tag, "RESET", 5) ||
-                   !strncmp(tag, "DISCARD", 7));
+    return tag &&
+           (!strncmp(tag, "SET", 3) || !strncmp(tag, "RESET", 5) || !strncmp(tag, "DISCARD", 7));
 }
 
 /* One statement of a simple query. */
@@ -828,8 +842,7 @@ ext_error(NetPgConn *c, const KErr *e, const char *sql, size_t len)
     c->proto->skip_to_sync = true;
 }
 
-static void
-ext_errorf(NetPgConn *c, KSqlState code, const char *fmt, ...) K_PRINTF(3, 4);
+static void ext_errorf(NetPgConn *c, KSqlState code, const char *fmt, ...) K_PRINTF(3, 4);
 
 static void
 ext_errorf(NetPgConn *c, KSqlState code, const char *fmt, ...)
@@ -859,6 +872,11 @@ handle_parse(NetPgConn *c, NetPgMsg *m)
     if (*name && find_stmt(p, name, NULL)) {
         ext_errorf(c, K_DUPLICATE_PREPARED_STATEMENT, "prepared statement \"%s\" already exists",
                    name);
+        return;
+    }
+    if (*name && p->nstmts >= MAX_STATEMENTS) {
+        ext_errorf(c, K_PROGRAM_LIMIT_EXCEEDED, "too many prepared statements (at most %d)",
+                   MAX_STATEMENTS);
         return;
     }
     PgStmt *s = calloc(1, sizeof *s);
@@ -976,6 +994,10 @@ handle_bind(NetPgConn *c, NetPgMsg *m)
         ext_errorf(c, K_DUPLICATE_OBJECT, "cursor \"%s\" already exists", pname);
         return;
     }
+    if (*pname && p->nportals >= MAX_PORTALS) {
+        ext_errorf(c, K_PROGRAM_LIMIT_EXCEEDED, "too many open portals (at most %d)", MAX_PORTALS);
+        return;
+    }
     KArena *a = k_arena_create(NULL, "portal");
     PgPortal *po = calloc(1, sizeof *po);
     if (!a || !po) {
@@ -1090,8 +1112,10 @@ describe_columns(NetPgConn *c, PgStmt *s, const int16_t *fmts, uint32_t nfmts)
         ext_error(c, &e, s->sql, s->sql_len);
         return;
     }
-    if (n == 0) put_empty(c, 'n');
-    else net__put_row_description(&c->out, cols, n, fmts, nfmts);
+    if (n == 0)
+        put_empty(c, 'n');
+    else
+        net__put_row_description(&c->out, cols, n, fmts, nfmts);
 }
 
 static void
@@ -1109,16 +1133,16 @@ handle_describe(NetPgConn *c, NetPgMsg *m)
     if (kind == 'S') {
         PgStmt *s = find_stmt(p, name, NULL);
         if (!s) {
-            ext_errorf(c, K_INVALID_SQL_STATEMENT_NAME,
-                       "prepared statement \"%s\" does not exist", name);
+            ext_errorf(c, K_INVALID_SQL_STATEMENT_NAME, "prepared statement \"%s\" does not exist",
+                       name);
             return;
         }
         size_t mm = net__msg_begin(&c->out, 't');
         net__put_i16(&c->out, (int16_t)s->nparams);
         for (uint32_t i = 0; i < s->nparams; i++) {
             uint32_t oid = s->ptypes[i].id != K_TYPE_UNKNOWN ? k_type_pg_oid(s->ptypes[i])
-                           : s->poids[i]                 ? s->poids[i]
-                                                         : NET_OID_TEXT;
+                           : s->poids[i]                     ? s->poids[i]
+                                                             : NET_OID_TEXT;
             net__put_i32(&c->out, (int32_t)oid);
         }
         net__msg_end(&c->out, mm);
@@ -1163,8 +1187,7 @@ handle_execute(NetPgConn *c, NetPgMsg *m)
     k_err_clear(&e);
     if (!po->started) {
         po->started = true;
-        if (net_execute(p->session, s->prep, 0, po->params, po->nparams, &po->cursor, &e) !=
-            K_OK) {
+        if (net_execute(p->session, s->prep, 0, po->params, po->nparams, &po->cursor, &e) != K_OK) {
             po->cursor = NULL;
             po->done = true;
             ext_error(c, &e, s->sql, s->sql_len);
@@ -1203,8 +1226,10 @@ handle_execute(NetPgConn *c, NetPgMsg *m)
     po->cursor = NULL;
     po->batch = NULL;
     po->done = true;
-    if (rr == RUN_ERROR) p->skip_to_sync = true;
-    else if (rr == RUN_DONE && is_setting_tag(po->tag)) report_settings(c);
+    if (rr == RUN_ERROR)
+        p->skip_to_sync = true;
+    else if (rr == RUN_DONE && is_setting_tag(po->tag))
+        report_settings(c);
 }
 
 static void
@@ -1219,8 +1244,10 @@ handle_close(NetPgConn *c, NetPgMsg *m)
         malformed(c, m->type);
         return;
     }
-    if (kind == 'S') drop_stmt(p, name);
-    else drop_portal(p, name);
+    if (kind == 'S')
+        drop_stmt(p, name);
+    else
+        drop_portal(p, name);
     put_empty(c, '3');
 }
 
@@ -1251,8 +1278,10 @@ copy_end(NetPgConn *c, bool ok)
         if (!ok) p->skip_to_sync = true;
         return;
     }
-    if (ok) simple_continue(c);
-    else simple_finish(c);
+    if (ok)
+        simple_continue(c);
+    else
+        simple_finish(c);
 }
 
 static void
@@ -1290,9 +1319,11 @@ handle_copy_message(NetPgConn *c, NetPgMsg *m)
             if (!b) break;
         }
         if (ok) net__put_command_complete(&c->out, net_cursor_tag(cur));
-        if (p->copy_portal) snprintf(p->copy_portal->tag, sizeof p->copy_portal->tag, "%s",
-                                     ok ? net_cursor_tag(cur) : "");
-        else net_cursor_close(cur);
+        if (p->copy_portal)
+            snprintf(p->copy_portal->tag, sizeof p->copy_portal->tag, "%s",
+                     ok ? net_cursor_tag(cur) : "");
+        else
+            net_cursor_close(cur);
         copy_end(c, ok);
         return;
     }
@@ -1311,7 +1342,8 @@ handle_copy_message(NetPgConn *c, NetPgMsg *m)
     case 'S': return; /* ignored during COPY IN, as PostgreSQL does */
     default:
         net_cursor_copy_fail(cur, "unexpected message during COPY");
-        if (!p->copy_portal) net_cursor_close(cur);
+        if (!p->copy_portal)
+            net_cursor_close(cur);
         else {
             net_cursor_close(p->copy_portal->cursor);
             p->copy_portal->cursor = NULL;
@@ -1380,8 +1412,7 @@ net__proto_handle(NetPgConn *c, NetPgMsg *m)
         return;
     }
     default:
-        fatal(c, K_PROTOCOL_VIOLATION, "invalid frontend message type %d",
-              (int)(uint8_t)m->type);
+        fatal(c, K_PROTOCOL_VIOLATION, "invalid frontend message type %d", (int)(uint8_t)m->type);
         return;
     }
 }

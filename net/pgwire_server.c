@@ -36,9 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define NET_INBOUND_PAUSE (4u << 20)
+#define NET_INBOUND_PAUSE  (4u << 20)
 #define NET_INBOUND_RESUME (1u << 20)
-#define NET_READ_CHUNK 65536
+#define NET_READ_CHUNK     65536
 
 typedef struct WriteReq {
     uv_write_t req;
@@ -77,8 +77,10 @@ schedule_locked(NetPgConn *c)
     NetPgServer *srv = c->srv;
     pthread_mutex_lock(&srv->mu);
     c->work_next = NULL;
-    if (srv->work_tail) srv->work_tail->work_next = c;
-    else srv->work_head = c;
+    if (srv->work_tail)
+        srv->work_tail->work_next = c;
+    else
+        srv->work_head = c;
     srv->work_tail = c;
     pthread_cond_signal(&srv->work_cv);
     pthread_mutex_unlock(&srv->mu);
@@ -133,8 +135,10 @@ net__conn_flush(NetPgConn *c)
         ch->next = NULL;
         ch->len = c->out.len;
         memcpy(ch->data, c->out.data, c->out.len);
-        if (c->out_tail) c->out_tail->next = ch;
-        else c->out_head = ch;
+        if (c->out_tail)
+            c->out_tail->next = ch;
+        else
+            c->out_head = ch;
         c->out_tail = ch;
         c->pending_out += ch->len;
         size_t pending = c->pending_out;
@@ -288,8 +292,10 @@ static void
 conn_free(NetPgConn *c)
 {
     NetPgServer *srv = c->srv;
-    if (c->prev) c->prev->next = c->next;
-    else srv->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     srv->nconns--;
     NetPgMsg *m = c->in_head;
@@ -366,8 +372,10 @@ loop_fatal(NetPgConn *c, KSqlState code, const char *msg)
     c->srv->stats.connections_refused++;
     pthread_mutex_unlock(&c->srv->mu);
     c->close_when_written = true;
-    if (!c->writes_inflight) conn_close(c);
-    else uv_read_stop((uv_stream_t *)&c->tcp);
+    if (!c->writes_inflight)
+        conn_close(c);
+    else
+        uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -595,8 +603,10 @@ enqueue_msg(NetPgConn *c, char type, const uint8_t *body, uint32_t len)
     c->srv->stats.messages_in++;
     pthread_mutex_unlock(&c->srv->mu);
     pthread_mutex_lock(&c->mu);
-    if (c->in_tail) c->in_tail->next = m;
-    else c->in_head = m;
+    if (c->in_tail)
+        c->in_tail->next = m;
+    else
+        c->in_head = m;
     c->in_tail = m;
     c->in_bytes += len;
     bool pause = c->in_bytes > NET_INBOUND_PAUSE;

@@ -19,16 +19,16 @@
 
 static int g_pass, g_fail;
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            g_pass++;                                                                              \
-        } else {                                                                                   \
-            g_fail++;                                                                              \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
+#define CHECK(cond, ...)                                \
+    do {                                                \
+        if (cond) {                                     \
+            g_pass++;                                   \
+        } else {                                        \
+            g_fail++;                                   \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+            printf(__VA_ARGS__);                        \
+            printf("\n");                               \
+        }                                               \
     } while (0)
 
 static uint32_t
@@ -75,14 +75,17 @@ test_binary_results(PGconn *c)
     CHECK(!strcmp(PQgetvalue(r, 0, 1), "alpha"), "varchar binary");
     const char *num = PQgetvalue(r, 0, 2);
     /* 12.50: ndigits 2? no: 12.50 → [12, 5000], weight 0, dscale 2 */
-    CHECK(PQgetlength(r, 0, 2) == 12 && rd16(num) == 2 && rd16(num + 2) == 0 && rd16(num + 4) == 0 &&
-              rd16(num + 6) == 2 && rd16(num + 8) == 12 && rd16(num + 10) == 5000,
+    CHECK(PQgetlength(r, 0, 2) == 12 && rd16(num) == 2 && rd16(num + 2) == 0 &&
+              rd16(num + 4) == 0 && rd16(num + 6) == 2 && rd16(num + 8) == 12 &&
+              rd16(num + 10) == 5000,
           "numeric binary layout");
     /* 2024-01-15 is 8780 days after 2000-01-01 */
-    CHECK((int32_t)rd32(PQgetvalue(r, 0, 3)) == 8780, "date binary %d", (int32_t)rd32(PQgetvalue(r, 0, 3)));
+    CHECK((int32_t)rd32(PQgetvalue(r, 0, 3)) == 8780, "date binary %d",
+          (int32_t)rd32(PQgetvalue(r, 0, 3)));
     /* 2024-01-15 10:30:00 in µs since 2000-01-01 */
     int64_t ts = (int64_t)rd64(PQgetvalue(r, 0, 4));
-    CHECK(ts == 8780LL * 86400000000LL + 37800LL * 1000000LL, "timestamp binary %lld", (long long)ts);
+    CHECK(ts == 8780LL * 86400000000LL + 37800LL * 1000000LL, "timestamp binary %lld",
+          (long long)ts);
     CHECK(PQgetlength(r, 0, 5) == 1 && PQgetvalue(r, 0, 5)[0] == 1, "bool binary");
     uint64_t fb = rd64(PQgetvalue(r, 0, 6));
     double f;
@@ -91,7 +94,8 @@ test_binary_results(PGconn *c)
     CHECK(PQgetlength(r, 0, 7) == 3 && !memcmp(PQgetvalue(r, 0, 7), "ab ", 3), "bpchar padded");
     /* row 1: negative numeric -0.01 and a date before 2000 */
     num = PQgetvalue(r, 1, 2);
-    CHECK(rd16(num) == 1 && rd16(num + 2) == -1 && (uint16_t)rd16(num + 4) == 0x4000 && rd16(num + 8) == 100,
+    CHECK(rd16(num) == 1 && rd16(num + 2) == -1 && (uint16_t)rd16(num + 4) == 0x4000 &&
+              rd16(num + 8) == 100,
           "negative numeric binary");
     CHECK((int32_t)rd32(PQgetvalue(r, 1, 3)) == -1, "date 1999-12-31 is -1");
     /* row 2: NULLs */
@@ -161,14 +165,16 @@ test_prepared(PGconn *c)
 static void
 test_single_row_mode(PGconn *c, const char *sql, long want)
 {
-    CHECK(PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0) == 1, "send: %s", PQerrorMessage(c));
+    CHECK(PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0) == 1, "send: %s",
+          PQerrorMessage(c));
     CHECK(PQsetSingleRowMode(c) == 1, "single row mode");
     long rows = 0;
     bool ok = true;
     PGresult *r;
     while ((r = PQgetResult(c))) {
         ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_SINGLE_TUPLE) rows++;
+        if (st == PGRES_SINGLE_TUPLE)
+            rows++;
         else if (st != PGRES_TUPLES_OK) {
             ok = false;
             printf("single row: %s", PQresultErrorMessage(r));
@@ -210,12 +216,13 @@ test_pipeline(PGconn *c)
     PQsendQueryParams(c, "SELECT * FROM t WHERE id = $1", 1, NULL, three, NULL, NULL, 0);
     PQpipelineSync(c);
     /* 1st ok, 2nd error, 3rd skipped (aborted), sync, 4th ok, sync */
-    ExecStatusType want[] = {PGRES_TUPLES_OK, PGRES_FATAL_ERROR, PGRES_PIPELINE_ABORTED,
-                             PGRES_PIPELINE_SYNC, PGRES_TUPLES_OK, PGRES_PIPELINE_SYNC};
+    ExecStatusType want[] = {PGRES_TUPLES_OK,     PGRES_FATAL_ERROR, PGRES_PIPELINE_ABORTED,
+                             PGRES_PIPELINE_SYNC, PGRES_TUPLES_OK,   PGRES_PIPELINE_SYNC};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         PGresult *r = PQgetResult(c);
         ExecStatusType st = r ? PQresultStatus(r) : PGRES_EMPTY_QUERY;
-        CHECK(st == want[i], "pipeline result %zu: %s, want %s", i, PQresStatus(st), PQresStatus(want[i]));
+        CHECK(st == want[i], "pipeline result %zu: %s, want %s", i, PQresStatus(st),
+              PQresStatus(want[i]));
         PQclear(r);
         if (st != PGRES_PIPELINE_SYNC) {
             r = PQgetResult(c); /* NULL ends each query's results */

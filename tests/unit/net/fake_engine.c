@@ -35,7 +35,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define T_NCOLS 8
+#define T_NCOLS      8
 #define MAX_SETTINGS 64
 
 typedef struct Row {
@@ -49,7 +49,8 @@ struct NetEngine {
     uint32_t sessions_open;
 };
 
-static const char *const t_names[T_NCOLS] = {"id", "name", "price", "d", "ts", "flag", "score", "code"};
+static const char *const t_names[T_NCOLS] = {"id", "name", "price", "d",
+                                             "ts", "flag", "score", "code"};
 
 static KType
 t_type(int i)
@@ -78,20 +79,35 @@ struct NetSession {
 };
 
 typedef enum StmtKind {
-    S_SELECT_T, S_SERIES, S_PARAM, S_CONST_INT, S_CONST_TEXT, S_SLEEP, S_DIV0, S_NOTICE,
-    S_VERSION, S_SCHEMA, S_BEGIN, S_COMMIT, S_ROLLBACK, S_SET, S_SHOW, S_RESET, S_COPY_IN,
+    S_SELECT_T,
+    S_SERIES,
+    S_PARAM,
+    S_CONST_INT,
+    S_CONST_TEXT,
+    S_SLEEP,
+    S_DIV0,
+    S_NOTICE,
+    S_VERSION,
+    S_SCHEMA,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SET,
+    S_SHOW,
+    S_RESET,
+    S_COPY_IN,
     S_COPY_OUT,
 } StmtKind;
 
 typedef struct FakeStmt {
     StmtKind kind;
-    uint32_t off, len;     /* in the prepared text */
-    int64_t n;             /* N, constant, id filter */
-    bool filter_param;     /* WHERE id = $1 */
+    uint32_t off, len; /* in the prepared text */
+    int64_t n;         /* N, constant, id filter */
+    bool filter_param; /* WHERE id = $1 */
     bool filter_const;
     bool plus_one;
     bool csv;
-    char *name, *value;    /* SET/SHOW, notice text, constant text */
+    char *name, *value; /* SET/SHOW, notice text, constant text */
     uint32_t nparams;
     KType ptypes[4];
     uint32_t ncols;
@@ -112,9 +128,9 @@ struct NetCursor {
     KBatch *batch;
     NetCopyState copy;
     KBuf copybuf;
-    Row *snap;             /* SELECT * FROM t: the rows at execute time */
+    Row *snap; /* SELECT * FROM t: the rows at execute time */
     uint32_t nsnap, pos;
-    int64_t next, end;     /* generate_series */
+    int64_t next, end; /* generate_series */
     bool done, emitted;
     uint64_t rows;
     char tag[64];
@@ -151,10 +167,15 @@ fake_engine_open(NetEngine **out, KErr *err)
     pthread_mutex_init(&e->mu, NULL);
     static const char *const init[4][T_NCOLS] = {
         {"1", "alpha", "12.50", "2024-01-15", "2024-01-15 10:30:00", "t", "1.5", "ab"},
-        {"2", "beta", "-0.01", "1999-12-31", "1970-01-01 00:00:00.000001", "f", "-22500000000", "xyz"},
+        {"2", "beta", "-0.01", "1999-12-31", "1970-01-01 00:00:00.000001", "f", "-22500000000",
+         "xyz"},
         {"3", NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-        {"4", "\xc3\xbc" "n" "\xc3\xaf" "code", "1234567.89", "2000-01-01", "2000-01-01 00:00:00", "t", "0.1",
-         "\xc3\xa9"},
+        {"4",
+         "\xc3\xbc"
+         "n"
+         "\xc3\xaf"
+         "code",
+         "1234567.89", "2000-01-01", "2000-01-01 00:00:00", "t", "0.1", "\xc3\xa9"},
     };
     for (int i = 0; i < 4; i++) add_row(e, init[i]);
     *out = e;
@@ -220,7 +241,8 @@ put_setting(NetSession *s, const char *name, const char *value)
 }
 
 int
-net_session_open(NetEngine *eng, const char *user, const char *database, NetSession **out, KErr *err)
+net_session_open(NetEngine *eng, const char *user, const char *database, NetSession **out,
+                 KErr *err)
 {
     if (!strcmp(database, "nosuchdb"))
         return k_error(err, K_INVALID_CATALOG_NAME, "database \"%s\" does not exist", database);
@@ -230,11 +252,16 @@ net_session_open(NetEngine *eng, const char *user, const char *database, NetSess
     snprintf(s->user, sizeof s->user, "%s", user);
     s->txn = 'I';
     static const char *const defs[][2] = {
-        {"application_name", ""},       {"DateStyle", "ISO, MDY"},
-        {"TimeZone", "UTC"},            {"extra_float_digits", "1"},
-        {"search_path", "\"$user\", public"}, {"transaction_isolation", "read committed"},
-        {"standard_conforming_strings", "on"}, {"client_encoding", "UTF8"},
-        {"server_version", "15.0 (Kestrel test double)"}, {"IntervalStyle", "postgres"},
+        {"application_name", ""},
+        {"DateStyle", "ISO, MDY"},
+        {"TimeZone", "UTC"},
+        {"extra_float_digits", "1"},
+        {"search_path", "\"$user\", public"},
+        {"transaction_isolation", "read committed"},
+        {"standard_conforming_strings", "on"},
+        {"client_encoding", "UTF8"},
+        {"server_version", "15.0 (Kestrel test double)"},
+        {"IntervalStyle", "postgres"},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(defs); i++) put_setting(s, defs[i][0], defs[i][1]);
     pthread_mutex_lock(&eng->mu);
@@ -375,8 +402,8 @@ typname(KType t)
 }
 
 static int
-parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len, const KType *ptypes,
-          uint32_t nptypes, FakeStmt *st, KErr *err)
+parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
+          const KType *ptypes, uint32_t nptypes, FakeStmt *st, KErr *err)
 {
     memset(st, 0, sizeof *st);
     uint32_t lead = 0;
@@ -398,7 +425,8 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
         st->kind = S_SELECT_T;
         st->filter_const = true;
         st->n = v1;
-    } else if (sscanf(n, "select generate_series(%lld, %lld)%n", &v1, &v2, &used) == 2 && !n[used]) {
+    } else if (sscanf(n, "select generate_series(%lld, %lld)%n", &v1, &v2, &used) == 2 &&
+               !n[used]) {
         st->kind = S_SERIES;
         st->n = v2 - v1 + 1;
         set_col(st, "generate_series", k_type(K_TYPE_INT64));
@@ -411,10 +439,14 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
             rest += 2;
             char tn[64];
             int m1 = 0, m2 = 0, k = 0, u2 = 0;
-            if (sscanf(rest, "%63[a-z0-9 ](%d,%d)%n", tn, &m1, &m2, &u2) == 3) k = 2;
-            else if (sscanf(rest, "%63[a-z0-9 ](%d)%n", tn, &m1, &u2) == 2) k = 1;
-            else if (sscanf(rest, "%63[a-z0-9]%n", tn, &u2) == 1) k = 0;
-            else return k_error_at(err, K_SYNTAX_ERROR, (int32_t)st->off, "syntax error");
+            if (sscanf(rest, "%63[a-z0-9 ](%d,%d)%n", tn, &m1, &m2, &u2) == 3)
+                k = 2;
+            else if (sscanf(rest, "%63[a-z0-9 ](%d)%n", tn, &m1, &u2) == 2)
+                k = 1;
+            else if (sscanf(rest, "%63[a-z0-9]%n", tn, &u2) == 1)
+                k = 0;
+            else
+                return k_error_at(err, K_SYNTAX_ERROR, (int32_t)st->off, "syntax error");
             size_t tl = strlen(tn);
             while (tl && tn[tl - 1] == ' ') tn[--tl] = '\0';
             if (k_type_from_name(tn, k >= 1 ? m1 : -1, k >= 2 ? m2 : -1, &t, err) != K_OK) {
@@ -433,7 +465,8 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
                               "syntax error at or near \"%s\"", rest);
         }
         st->ptypes[0] = t;
-        set_col(st, st->plus_one ? "?column?" : (t.id == K_TYPE_VARCHAR ? "?column?" : typname(t)), t);
+        set_col(st, st->plus_one ? "?column?" : (t.id == K_TYPE_VARCHAR ? "?column?" : typname(t)),
+                t);
     } else if (sscanf(n, "select pg_sleep(%lld)%n", &v1, &used) == 1 && !n[used]) {
         st->kind = S_SLEEP;
         st->n = v1;
@@ -484,7 +517,8 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
         st->value = k_strdup(a, vv);
     } else if (sscanf(n, "show %127[a-z_. ]", name) == 1) {
         st->kind = S_SHOW;
-        if (!strcmp(name, "transaction isolation level")) snprintf(name, sizeof name, "transaction_isolation");
+        if (!strcmp(name, "transaction isolation level"))
+            snprintf(name, sizeof name, "transaction_isolation");
         st->name = k_strdup(a, name);
         set_col(st, st->name, k_type_varchar(0));
     } else if (sscanf(n, "reset %127[a-z_.]", name) == 1) {
@@ -500,7 +534,8 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
     } else {
         char word[64];
         if (sscanf(n, "%63[^ ]", word) != 1) word[0] = '\0';
-        return k_error_at(err, K_SYNTAX_ERROR, (int32_t)st->off, "syntax error at or near \"%s\"", word);
+        return k_error_at(err, K_SYNTAX_ERROR, (int32_t)st->off, "syntax error at or near \"%s\"",
+                          word);
     }
     if (st->kind == S_SELECT_T)
         for (int i = 0; i < T_NCOLS; i++) {
@@ -516,8 +551,8 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
 /* Prepare                                                              */
 /* ------------------------------------------------------------------ */
 int
-net_prepare(NetSession *s, const char *sql, size_t len, const KType *param_types, uint32_t nparam_types,
-            NetPrepared **out, KErr *err)
+net_prepare(NetSession *s, const char *sql, size_t len, const KType *param_types,
+            uint32_t nparam_types, NetPrepared **out, KErr *err)
 {
     KArena *a = k_arena_create(NULL, "fake prepared");
     NetPrepared *p = a ? k_alloc0(a, sizeof *p) : NULL;
@@ -548,8 +583,8 @@ net_prepare(NetSession *s, const char *sql, size_t len, const KType *param_types
             p->st = ns;
             cap *= 2;
         }
-        if (parse_one(s, a, sql, (uint32_t)b, (uint32_t)(e - b), param_types, nparam_types, &p->st[p->n],
-                      err) != K_OK) {
+        if (parse_one(s, a, sql, (uint32_t)b, (uint32_t)(e - b), param_types, nparam_types,
+                      &p->st[p->n], err) != K_OK) {
             k_arena_destroy(a);
             return fail(s);
         }
@@ -600,10 +635,12 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
     FakeStmt *st = &p->st[i];
     atomic_store(&s->cancel, 0);
     if (s->txn == 'E' && st->kind != S_COMMIT && st->kind != S_ROLLBACK)
-        return k_error(err, K_IN_FAILED_SQL_TRANSACTION,
-                       "current transaction is aborted, commands ignored until end of transaction block");
+        return k_error(
+            err, K_IN_FAILED_SQL_TRANSACTION,
+            "current transaction is aborted, commands ignored until end of transaction block");
     if (nparams != st->nparams) {
-        k_error(err, K_PROTOCOL_VIOLATION, "statement needs %u parameters, got %u", st->nparams, nparams);
+        k_error(err, K_PROTOCOL_VIOLATION, "statement needs %u parameters, got %u", st->nparams,
+                nparams);
         return fail(s);
     }
     KArena *a = k_arena_create(NULL, "fake cursor");
@@ -637,7 +674,8 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
         }
         int64_t want = st->n;
         if (st->filter_param) {
-            if (params[0].is_null) want = INT64_MIN;
+            if (params[0].is_null)
+                want = INT64_MIN;
             else {
                 int32_t v;
                 if (k_parse_int32(params[0].text, params[0].len, &v, err) != K_OK) {
@@ -658,7 +696,10 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
         pthread_mutex_unlock(&e->mu);
         break;
     }
-    case S_SERIES: c->next = 1; c->end = st->n; break;
+    case S_SERIES:
+        c->next = 1;
+        c->end = st->n;
+        break;
     case S_PARAM:
         c->param_null = params[0].is_null;
         if (!c->param_null) c->param_text = k_strndup(a, params[0].text, params[0].len);
@@ -694,10 +735,14 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
         snprintf(c->tag, sizeof c->tag, "SET");
         c->done = true;
         break;
-    case S_RESET: snprintf(c->tag, sizeof c->tag, "RESET"); c->done = true; break;
+    case S_RESET:
+        snprintf(c->tag, sizeof c->tag, "RESET");
+        c->done = true;
+        break;
     case S_SHOW:
         if (find_setting(s, st->name) < 0) {
-            k_error(err, K_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"", st->name);
+            k_error(err, K_UNDEFINED_OBJECT, "unrecognized configuration parameter \"%s\"",
+                    st->name);
             goto fail_out;
         }
         break;
@@ -759,7 +804,8 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
                     k_vec_set_valid(v, n, false);
                     continue;
                 }
-                if (k_value_parse(v->type, r->f[k], strlen(r->f[k]), k_vec_slot(v, n), b->heap, err) != K_OK)
+                if (k_value_parse(v->type, r->f[k], strlen(r->f[k]), k_vec_slot(v, n), b->heap,
+                                  err) != K_OK)
                     return fail(s);
             }
             n++;
@@ -778,8 +824,8 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
             k_vec_set_valid(&b->cols[0], 0, false);
         } else {
             KType t = b->cols[0].type;
-            if (k_value_parse(t, c->param_text, strlen(c->param_text), k_vec_slot(&b->cols[0], 0), b->heap,
-                              err) != K_OK)
+            if (k_value_parse(t, c->param_text, strlen(c->param_text), k_vec_slot(&b->cols[0], 0),
+                              b->heap, err) != K_OK)
                 return fail(s);
             if (st->plus_one) {
                 if (t.id == K_TYPE_INT32) {
@@ -805,12 +851,15 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
         if (c->emitted) break;
         c->emitted = true;
         n = 1;
-        if (st->kind == S_CONST_INT) *(int32_t *)k_vec_slot(&b->cols[0], 0) = (int32_t)st->n;
-        else if (st->kind == S_CONST_TEXT) put_str(c, 0, 0, st->value, strlen(st->value));
+        if (st->kind == S_CONST_INT)
+            *(int32_t *)k_vec_slot(&b->cols[0], 0) = (int32_t)st->n;
+        else if (st->kind == S_CONST_TEXT)
+            put_str(c, 0, 0, st->value, strlen(st->value));
         else if (st->kind == S_VERSION) {
             const char *v = "PostgreSQL 15.0 (Kestrel test double) on x86_64-pc-linux-gnu";
             put_str(c, 0, 0, v, strlen(v));
-        } else if (st->kind == S_SCHEMA) put_str(c, 0, 0, "public", 6);
+        } else if (st->kind == S_SCHEMA)
+            put_str(c, 0, 0, "public", 6);
         else if (st->kind == S_SHOW) {
             const char *v = net_session_get(s, st->name);
             put_str(c, 0, 0, v ? v : "", v ? strlen(v) : 0);
@@ -839,9 +888,7 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
         put_str(c, 0, 0, "", 0);
         n = 1;
         break;
-    case S_DIV0:
-        k_error(err, K_DIVISION_BY_ZERO, "division by zero");
-        return fail(s);
+    case S_DIV0: k_error(err, K_DIVISION_BY_ZERO, "division by zero"); return fail(s);
     case S_COPY_OUT: {
         KBuf line;
         k_buf_init(&line);
@@ -850,8 +897,10 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
             k_buf_clear(&line);
             for (int k = 0; k < T_NCOLS; k++) {
                 if (k) k_buf_put_u8(&line, '\t');
-                if (r->f[k]) k_buf_put(&line, r->f[k], strlen(r->f[k]));
-                else k_buf_put(&line, "\\N", 2);
+                if (r->f[k])
+                    k_buf_put(&line, r->f[k], strlen(r->f[k]));
+                else
+                    k_buf_put(&line, "\\N", 2);
             }
             k_buf_put_u8(&line, '\n');
             put_str(c, 0, n, (const char *)line.data, line.len);
@@ -865,9 +914,12 @@ net_cursor_next(NetCursor *c, const KBatch **batch, KErr *err)
     if (n == 0) {
         c->done = true;
         if (!c->tag[0]) {
-            if (st->kind == S_SHOW) snprintf(c->tag, sizeof c->tag, "SHOW");
-            else if (st->kind == S_COPY_OUT) snprintf(c->tag, sizeof c->tag, "COPY %llu", (unsigned long long)c->rows);
-            else snprintf(c->tag, sizeof c->tag, "SELECT %llu", (unsigned long long)c->rows);
+            if (st->kind == S_SHOW)
+                snprintf(c->tag, sizeof c->tag, "SHOW");
+            else if (st->kind == S_COPY_OUT)
+                snprintf(c->tag, sizeof c->tag, "COPY %llu", (unsigned long long)c->rows);
+            else
+                snprintf(c->tag, sizeof c->tag, "SELECT %llu", (unsigned long long)c->rows);
         }
         return K_OK;
     }
@@ -932,8 +984,10 @@ split_line(NetCursor *c, char *line, uint64_t lineno, char *f[T_NCOLS], KErr *er
             }
             *e++ = '\0';
             f[k++] = p;
-            if (*e == sep) p = e + 1;
-            else break;
+            if (*e == sep)
+                p = e + 1;
+            else
+                break;
             continue;
         }
         e = strchr(p, sep);
@@ -965,7 +1019,8 @@ net_cursor_copy_done(NetCursor *c, KErr *err)
     char *save = NULL;
     uint64_t lineno = 0;
     int rc = K_OK;
-    for (char *line = strtok_r(text, "\n", &save); line && rows && tmp; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(text, "\n", &save); line && rows && tmp;
+         line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
@@ -979,8 +1034,8 @@ net_cursor_copy_done(NetCursor *c, KErr *err)
             if (!f[k]) continue;
             uint8_t slot[16];
             if (k_value_parse(t_type(k), f[k], strlen(f[k]), slot, tmp, err) != K_OK) {
-                k_err_detail(err, "COPY t, line %llu, column %s: \"%s\"", (unsigned long long)lineno, t_names[k],
-                             f[k]);
+                k_err_detail(err, "COPY t, line %llu, column %s: \"%s\"",
+                             (unsigned long long)lineno, t_names[k], f[k]);
                 rc = K_ERR;
             }
         }

@@ -14,11 +14,11 @@
 #include "fake_engine.h"
 #include "net/pgwire.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 
 int
 main(int argc, char **argv)
@@ -37,14 +37,22 @@ main(int argc, char **argv)
             return 2;
         }
         i++;
-        if (!strcmp(a, "--host")) cfg.host = v;
-        else if (!strcmp(a, "--port")) cfg.port = atoi(v);
-        else if (!strcmp(a, "--users")) cfg.users_file = v;
-        else if (!strcmp(a, "--tls-cert")) cfg.tls_cert_file = v;
-        else if (!strcmp(a, "--tls-key")) cfg.tls_key_file = v;
-        else if (!strcmp(a, "--threads")) cfg.executor_threads = (uint32_t)atoi(v);
-        else if (!strcmp(a, "--max-pending")) cfg.max_pending_output = (size_t)atoll(v);
-        else if (!strcmp(a, "--max-connections")) cfg.max_connections = (uint32_t)atoi(v);
+        if (!strcmp(a, "--host"))
+            cfg.host = v;
+        else if (!strcmp(a, "--port"))
+            cfg.port = atoi(v);
+        else if (!strcmp(a, "--users"))
+            cfg.users_file = v;
+        else if (!strcmp(a, "--tls-cert"))
+            cfg.tls_cert_file = v;
+        else if (!strcmp(a, "--tls-key"))
+            cfg.tls_key_file = v;
+        else if (!strcmp(a, "--threads"))
+            cfg.executor_threads = (uint32_t)atoi(v);
+        else if (!strcmp(a, "--max-pending"))
+            cfg.max_pending_output = (size_t)atoll(v);
+        else if (!strcmp(a, "--max-connections"))
+            cfg.max_connections = (uint32_t)atoi(v);
         else {
             fprintf(stderr, "pgtest_server: unknown option \"%s\"\n", a);
             return 2;
@@ -79,11 +87,12 @@ main(int argc, char **argv)
     net_pg_server_stats(srv, &st);
     net_pg_server_stop(srv);
     uint32_t left = fake_engine_sessions_open(eng);
-    fprintf(stderr,
-            "pgtest_server: stopped; %llu connections accepted, %llu refused, %llu cancel requests, "
-            "%u sessions left open\n",
-            (unsigned long long)st.connections_accepted, (unsigned long long)st.connections_refused,
-            (unsigned long long)st.cancel_requests, left);
+    fprintf(
+        stderr,
+        "pgtest_server: stopped; %llu connections accepted, %llu refused, %llu cancel requests, "
+        "%u sessions left open\n",
+        (unsigned long long)st.connections_accepted, (unsigned long long)st.connections_refused,
+        (unsigned long long)st.cancel_requests, left);
     fake_engine_close(eng);
     return left == 0 ? 0 : 1;
 }

@@ -100,10 +100,12 @@ test_users_file(void **state)
 
 /* RFC 7677, section 3. */
 #define RFC_CLIENT_FIRST "n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
-#define RFC_SNONCE "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
-#define RFC_SERVER_FIRST "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-#define RFC_CLIENT_FINAL                                                                           \
-    "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+#define RFC_SNONCE       "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+#define RFC_SERVER_FIRST \
+    "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+#define RFC_CLIENT_FINAL                                                             \
+    "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+" \
+    "Ute9ytag9zjfMHgsqmmiz7AndVQ="
 #define RFC_SERVER_FINAL "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
 
 static void
@@ -114,7 +116,8 @@ rfc_state(NetScram *st)
     uint8_t salt[32];
     int sl = net__base64_decode("W22ZaJ0SNY7soEsUEjb6gQ==", 24, salt, sizeof salt);
     assert_int_equal(sl, 16);
-    assert_int_equal(net__scram_make_verifier("pencil", salt, (size_t)sl, 4096, &st->v, &err), K_OK);
+    assert_int_equal(net__scram_make_verifier("pencil", salt, (size_t)sl, 4096, &st->v, &err),
+                     K_OK);
 }
 
 static void
@@ -125,12 +128,13 @@ test_scram_rfc7677(void **state)
     KErr err;
     rfc_state(&st);
     char out[700];
-    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE, out,
-                                      sizeof out, &err),
+    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE,
+                                      out, sizeof out, &err),
                      K_OK);
     assert_string_equal(out, RFC_SERVER_FIRST);
-    assert_int_equal(net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
-                     K_OK);
+    assert_int_equal(
+        net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
+        K_OK);
     assert_string_equal(out, RFC_SERVER_FINAL);
 
     /* the verifier round-trips through PostgreSQL's text form */
@@ -152,8 +156,8 @@ test_scram_rejects(void **state)
     char out[700];
     /* a wrong proof */
     rfc_state(&st);
-    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE, out,
-                                      sizeof out, &err),
+    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE,
+                                      out, sizeof out, &err),
                      K_OK);
     char bad[256];
     snprintf(bad, sizeof bad, "%s", RFC_CLIENT_FINAL);
@@ -165,8 +169,9 @@ test_scram_rejects(void **state)
     assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), "other", out,
                                       sizeof out, &err),
                      K_OK);
-    assert_int_equal(net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
-                     K_ERR);
+    assert_int_equal(
+        net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
+        K_ERR);
     assert_string_equal(k_sqlstate_code(err.code), "08P01");
     /* channel binding requested, garbage, empty */
     rfc_state(&st);
@@ -178,11 +183,12 @@ test_scram_rejects(void **state)
     /* a mock exchange (unknown user) always fails at the end */
     rfc_state(&st);
     st.mock = true;
-    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE, out,
-                                      sizeof out, &err),
+    assert_int_equal(net__scram_first(&st, RFC_CLIENT_FIRST, strlen(RFC_CLIENT_FIRST), RFC_SNONCE,
+                                      out, sizeof out, &err),
                      K_OK);
-    assert_int_equal(net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
-                     K_ERR);
+    assert_int_equal(
+        net__scram_final(&st, RFC_CLIENT_FINAL, strlen(RFC_CLIENT_FINAL), out, sizeof out, &err),
+        K_ERR);
     /* the 'y' flag binds "eSws" */
     rfc_state(&st);
     const char *y = "y,,n=user,r=abc";
@@ -196,8 +202,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base64),       cmocka_unit_test(test_md5),
-        cmocka_unit_test(test_users_file),   cmocka_unit_test(test_scram_rfc7677),
+        cmocka_unit_test(test_base64),        cmocka_unit_test(test_md5),
+        cmocka_unit_test(test_users_file),    cmocka_unit_test(test_scram_rfc7677),
         cmocka_unit_test(test_scram_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,7 +146,8 @@ check_numeric(k_int128 v, int scale, int16_t ndigits, int16_t weight, uint16_t s
     assert_int_equal((int16_t)be16(b.data + 6), weight);
     assert_int_equal(be16(b.data + 8), sign);
     assert_int_equal((int16_t)be16(b.data + 10), scale);
-    for (int i = 0; i < ndigits; i++) assert_int_equal((int16_t)be16(b.data + 12 + 2 * i), digits[i]);
+    for (int i = 0; i < ndigits; i++)
+        assert_int_equal((int16_t)be16(b.data + 12 + 2 * i), digits[i]);
     /* and back to text, compared with the text formatter */
     char text[128], expect[128];
     KErr err;
@@ -349,8 +350,8 @@ test_binary_params(void **state)
     check_param(k_type(K_TYPE_DATE), (const uint8_t[]){0xff, 0xff, 0xff, 0xff}, 4, "1999-12-31");
     check_param(k_type(K_TYPE_TIMESTAMP), (const uint8_t[]){0, 0, 0, 0, 0, 0x0f, 0x42, 0x40}, 8,
                 "2000-01-01 00:00:01");
-    check_param(k_type_decimal(38, 0), (const uint8_t[]){0, 2, 0, 0, 0x40, 0, 0, 4, 0, 12, 0x0d, 0x80}, 12,
-                "-12.3456");
+    check_param(k_type_decimal(38, 0),
+                (const uint8_t[]){0, 2, 0, 0, 0x40, 0, 0, 4, 0, 12, 0x0d, 0x80}, 12, "-12.3456");
     check_param(k_type_varchar(0), (const uint8_t *)"h\xc3\xa9", 3, "h\xc3\xa9");
 }
 
@@ -374,16 +375,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_msg_framing),
-        cmocka_unit_test(test_reader_cstr_bounds),
-        cmocka_unit_test(test_char_position),
-        cmocka_unit_test(test_error_response),
-        cmocka_unit_test(test_numeric_binary),
-        cmocka_unit_test(test_numeric_binary_malformed),
-        cmocka_unit_test(test_binary_values),
-        cmocka_unit_test(test_row_description_and_data_rows),
-        cmocka_unit_test(test_binary_params),
-        cmocka_unit_test(test_oid_mapping),
+        cmocka_unit_test(test_msg_framing),    cmocka_unit_test(test_reader_cstr_bounds),
+        cmocka_unit_test(test_char_position),  cmocka_unit_test(test_error_response),
+        cmocka_unit_test(test_numeric_binary), cmocka_unit_test(test_numeric_binary_malformed),
+        cmocka_unit_test(test_binary_values),  cmocka_unit_test(test_row_description_and_data_rows),
+        cmocka_unit_test(test_binary_params),  cmocka_unit_test(test_oid_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

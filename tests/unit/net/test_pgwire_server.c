@@ -537,11 +537,13 @@ test_binary_params_and_results(void **state)
     for (;;) {
         assert_true(read_msg(c.fd, &m));
         types[nt++] = m.type;
-        if (m.type == 't') param_oid = ((uint32_t)m.body[2] << 24) | ((uint32_t)m.body[3] << 16) |
-                                       ((uint32_t)m.body[4] << 8) | m.body[5];
+        if (m.type == 't')
+            param_oid = ((uint32_t)m.body[2] << 24) | ((uint32_t)m.body[3] << 16) |
+                        ((uint32_t)m.body[4] << 8) | m.body[5];
         if (m.type == 'T') {
             const uint8_t *p = m.body + 2 + strlen((const char *)m.body + 2) + 1;
-            col_oid = ((uint32_t)p[6] << 24) | ((uint32_t)p[7] << 16) | ((uint32_t)p[8] << 8) | p[9];
+            col_oid =
+                ((uint32_t)p[6] << 24) | ((uint32_t)p[7] << 16) | ((uint32_t)p[8] << 8) | p[9];
         }
         if (m.type == 'D') {
             assert_int_equal(m.body[5], 4); /* length 4: binary int4 */
@@ -846,8 +848,8 @@ test_bad_messages(void **state)
     {
         Out o = {.n = 0};
         parse_msg(&o, "", "SELECT $1::int + 1", 0, NULL);
-        memcpy(o.buf + o.n, (const uint8_t[]){'B', 0, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 0, 0x10, 0, 0, 0},
-               17);
+        memcpy(o.buf + o.n,
+               (const uint8_t[]){'B', 0, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 0, 0x10, 0, 0, 0}, 17);
         o.n += 17;
         bad_message(f, o.buf, o.n);
     }
@@ -886,7 +888,8 @@ test_many_idle_connections(void **state)
         send_startup(fds[i], "idle");
     }
     char types[32];
-    for (int i = 0; i < N; i++) assert_int_equal(until_ready(fds[i], types, sizeof types, NULL, 0), 'I');
+    for (int i = 0; i < N; i++)
+        assert_int_equal(until_ready(fds[i], types, sizeof types, NULL, 0), 'I');
     NetPgStats st;
     net_pg_server_stats(f->srv, &st);
     assert_true(st.connections_open >= N);
@@ -1002,8 +1005,8 @@ stress_client(void *p)
         char id[16];
         snprintf(id, sizeof id, "%d", (i % 4) + 1);
         const char *vals[1] = {id};
-        PGresult *r = (i % 2) ? PQexecParams(c, "SELECT * FROM t WHERE id = $1", 1, NULL, vals, NULL,
-                                             NULL, i % 3 == 0)
+        PGresult *r = (i % 2) ? PQexecParams(c, "SELECT * FROM t WHERE id = $1", 1, NULL, vals,
+                                             NULL, NULL, i % 3 == 0)
                               : PQexec(c, "select 1; SELECT * FROM t");
         int want = (i % 2) ? 1 : 4;
         if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == want) a->ok++;
@@ -1062,10 +1065,10 @@ test_auth_methods(void **state)
         const char *user, *pw;
         bool ok;
     } cases[] = {
-        {"alice", "apw", true},   {"alice", "bad", false}, {"bob", "bpw", true},
-        {"bob", "x", false},      {"carol", "cpw", true},  {"carol", "", false},
-        {"dave", "dpw", true},    {"dave", "apw", false},  {"eve", "x", false},
-        {"frank", "", true},      {"nobody", "x", false},  {"md5plain", "mpw", true},
+        {"alice", "apw", true}, {"alice", "bad", false}, {"bob", "bpw", true},
+        {"bob", "x", false},    {"carol", "cpw", true},  {"carol", "", false},
+        {"dave", "dpw", true},  {"dave", "apw", false},  {"eve", "x", false},
+        {"frank", "", true},    {"nobody", "x", false},  {"md5plain", "mpw", true},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(cases); i++) {
         char conninfo[256];
