@@ -109,6 +109,25 @@ public class JdbcTest {
                 }
             }
         }
+        // prepareThreshold=-1: server-prepared and binary results from the first execution.
+        props.setProperty("prepareThreshold", "-1");
+        try (Connection c = DriverManager.getConnection(url, props);
+             PreparedStatement ps = c.prepareStatement("SELECT * FROM t WHERE id = ?")) {
+            for (int id = 1; id <= 2; id++) {
+                ps.setInt(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    check(rs.next(), "forced binary: row " + id);
+                    BigDecimal want = id == 1 ? new BigDecimal("12.50") : new BigDecimal("-0.01");
+                    check(rs.getBigDecimal(3).equals(want), "forced binary numeric " + rs.getBigDecimal(3));
+                    String d = id == 1 ? "2024-01-15" : "1999-12-31";
+                    check(rs.getDate(4).toString().equals(d), "forced binary date " + rs.getDate(4));
+                    String ts = id == 1 ? "2024-01-15 10:30:00.0" : "1970-01-01 00:00:00.000001";
+                    check(rs.getTimestamp(5).toString().equals(ts), "forced binary timestamp " + rs.getTimestamp(5));
+                    check(rs.getBoolean(6) == (id == 1), "forced binary bool");
+                    check(rs.getDouble(7) == (id == 1 ? 1.5 : -22500000000.0), "forced binary float8 " + rs.getDouble(7));
+                }
+            }
+        }
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
     }
