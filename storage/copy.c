@@ -236,6 +236,56 @@ fast_date(const char *s, size_t n, int32_t *out)
     return true;
 }
 
+/* Length of the valid UTF-8 prefix of s (n when all of it is valid). */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & UINT64_C(0x8080808080808080))) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) len = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef) len = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4) len = 4, cp = c & 0x07;
+        else return i;
+        if (i + len > n) return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return i;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+static int
+check_utf8(const char *p, size_t n, KErr *err)
+{
+    size_t ok = utf8_valid_prefix((const unsigned char *)p, n);
+    if (ok == n) return K_OK;
+    char hex[16];
+    size_t k = 0, m = K_MIN(n - ok, (size_t)4);
+    for (size_t i = 0; i < m; i++) k += (size_t)snprintf(hex + k, sizeof hex - k, "%02x", (unsigned char)p[ok + i]);
+    return k_error(err, K_CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\": 0x%s", hex);
+}
+
 /* Store field f into row r of column c. */
 static int
 put_value(Parser *ps, uint32_t c, uint32_t r, const Field *f, bool is_null, KErr *err)
@@ -283,6 +333,7 @@ put_value(Parser *ps, uint32_t c, uint32_t r, const Field *f, bool is_null, KErr
         break;
     case K_TYPE_VARCHAR:
     case K_TYPE_CHAR: {
+        if (check_utf8(f->p, f->n, err) != K_OK) return K_ERR;
         size_t n = f->n;
         if (t.id == K_TYPE_CHAR)
             while (n && f->p[n - 1] == ' ') n--;

@@ -146,6 +146,10 @@ test_bad_input(void **state)
     expect_fail(tid, "many.tbl", "1|x|1995-01-01|4|5\n", &o, K_BAD_COPY_FILE_FORMAT, 1, NULL, 2);
     expect_fail(tid, "null.tbl", "1|x|1995-01-01\n\\N|y|1995-01-01\n", &o, K_NOT_NULL_VIOLATION, 2, "k", 2);
     expect_fail(tid, "range.tbl", "99999999999|x|1995-01-01\n", &o, K_NUMERIC_VALUE_OUT_OF_RANGE, 1, "k", 2);
+    expect_fail(tid, "utf8.tbl", "1|ok \xc3\xa9t\xc3\xa9|1995-01-01\n2|bad \xff\xfe|1995-01-01\n", &o,
+                K_CHARACTER_NOT_IN_REPERTOIRE, 2, "s", 2);
+    expect_fail(tid, "utf8b.tbl", "1|overlong \xc0\xaf|1995-01-01\n", &o, K_CHARACTER_NOT_IN_REPERTOIRE, 1, "s", 2);
+    expect_fail(tid, "utf8c.tbl", "1|cut \xe2\x82|1995-01-01\n", &o, K_CHARACTER_NOT_IN_REPERTOIRE, 1, "s", 2);
     /* deep in a file parsed by 2 threads: the first bad line wins */
     KBuf big;
     k_buf_init(&big);
