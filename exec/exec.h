@@ -624,6 +624,21 @@ K_MUSTCHECK int ex_batch_partition(KArena *parent, const KBatch *b, uint32_t nke
                                    KErr *err);
 
 /* ------------------------------------------------------------------ */
+/* Serialization (shipping fragments to workers)                        */
+/* ------------------------------------------------------------------ */
+/* A versioned, little-endian binary form of a whole query plan (every
+ * fragment, expression and constant; strings copied). Pushed-down StPreds
+ * are pruning hints only: one whose column type cannot be found among the
+ * scan's read/output columns is dropped (rows are still filtered by the
+ * scan's residual filter). Deserialized plans live in `a`. */
+void ex_query_serialize(const ExQueryPlan *q, KBuf *out);
+K_MUSTCHECK int ex_query_deserialize(const void *data, size_t n, KArena *a, ExQueryPlan **out,
+                                     KErr *err);
+/* Structural equality (the round-trip check). */
+bool ex_query_equal(const ExQueryPlan *x, const ExQueryPlan *y);
+bool ex_plan_equal(const ExPlan *x, const ExPlan *y);
+
+/* ------------------------------------------------------------------ */
 /* EXPLAIN                                                              */
 /* ------------------------------------------------------------------ */
 /* Print the fragment tree (fragments root first, operators indented, with

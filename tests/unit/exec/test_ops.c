@@ -511,6 +511,25 @@ test_local_runtime(void **state)
     trows_free(&r);
     assert_int_equal(stats[pa->id].rows_out, 3 + 2); /* groups per shard */
     assert_int_equal(stats[so->id].rows_out, 4);
+    /* serialize -> deserialize -> equal, and the copy runs the same */
+    KBuf ser;
+    k_buf_init(&ser);
+    ex_query_serialize(&q, &ser);
+    assert_false(ser.failed);
+    ExQueryPlan *q2;
+    assert_int_equal(ex_query_deserialize(ser.data, ser.len, A, &q2, &err), K_OK);
+    assert_true(ex_query_equal(&q, q2));
+    for (size_t cut = 0; cut < ser.len; cut += 7) {
+        ExQueryPlan *bad;
+        assert_int_equal(ex_query_deserialize(ser.data, cut, A, &bad, &err), K_ERR);
+    }
+    trows_init(&r, &sink);
+    env.stats = NULL;
+    assert_int_equal(ex_query_run_local(&env, q2, &sink, &err), K_OK);
+    assert_string_equal(trows_text(&r, false, buf, sizeof buf),
+                        "1|15.25|5;2|0.10|2;3|1.00|1;NULL|5.00|1");
+    trows_free(&r);
+    k_buf_free(&ser);
     KBuf ex;
     k_buf_init(&ex);
     ex_plan_explain(&q, stats, &ex);

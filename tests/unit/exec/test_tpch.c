@@ -290,10 +290,33 @@ run_query(ExPlan *p, const char *answer, const char *kinds, uint32_t nthreads)
     trows_free(&r);
 }
 
+/* Ship a plan through serialization, as the runtime would. */
+static ExPlan *
+roundtrip(ExPlan *p)
+{
+    ExQueryPlan q;
+    memset(&q, 0, sizeof q);
+    ExFragment f;
+    memset(&f, 0, sizeof f);
+    f.root = p;
+    q.nfrags = 1;
+    q.frags = &f;
+    q.nops = t_next_id;
+    KBuf b;
+    k_buf_init(&b);
+    ex_query_serialize(&q, &b);
+    ExQueryPlan *q2;
+    KErr err;
+    assert_int_equal(ex_query_deserialize(b.data, b.len, A, &q2, &err), K_OK);
+    assert_true(ex_query_equal(&q, q2));
+    k_buf_free(&b);
+    return q2->frags[0].root;
+}
+
 static void
 test_q1_q6(void **state)
 {
-    ExPlan *q1 = q1_plan(), *q6 = q6_plan();
+    ExPlan *q1 = roundtrip(q1_plan()), *q6 = roundtrip(q6_plan());
     KSimdLevel levels[2] = {K_SIMD_SCALAR, k_cpu_detect()};
     for (int l = 0; l < 2; l++) {
         k_simd_force(levels[l]);
