@@ -7,8 +7,10 @@ set -u
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# postgresql-15 (the server) is only for pgdiff.sh, which compares our value
+# encoding byte for byte with PostgreSQL's.
 for p in postgresql-client-15 libpq-dev python3-psycopg2 python3-sqlalchemy \
-         libpostgresql-jdbc-java default-jdk-headless postgresql-contrib; do
+         libpostgresql-jdbc-java default-jdk-headless postgresql-contrib postgresql-15; do
     have_pkg "$p" || need_apt+=("$p")
 done
 # pgbench ships in postgresql-client-15 on Debian 12; postgresql-contrib is only
