@@ -648,6 +648,49 @@ opt_region(PlCtx *c, PlRel *r)
             if (ok && !all_same) pl__push_expr(c, &g.quals, &g.nquals, &g.capquals, ors);
         }
     }
+    /* transitive closure: `a = b AND a op k` implies `b op k` (pushed into b's
+     * leaf: scan pruning and partition pruning on both sides) */
+    {
+        int32_t ea[64], eb[64];
+        uint32_t ne = 0;
+        for (uint32_t i = 0; i < g.nquals && ne < 64; i++) {
+            const ExExpr *q = g.quals[i];
+            if (q->kind == EX_EXPR_FUNC && q->u.func.fn == EX_FN_EQ && q->args[0]->kind == EX_EXPR_COLUMN &&
+                q->args[1]->kind == EX_EXPR_COLUMN && k_type_equal(q->args[0]->type, q->args[1]->type) &&
+                q->args[0]->u.column.index != q->args[1]->u.column.index) {
+                ea[ne] = (int32_t)q->args[0]->u.column.index;
+                eb[ne++] = (int32_t)q->args[1]->u.column.index;
+            }
+        }
+        uint32_t nbase = g.nquals;
+        for (uint32_t i = 0; i < nbase && ne; i++) {
+            ExExpr *q = g.quals[i];
+            int32_t col = -1;
+            if (q->kind == EX_EXPR_FUNC && q->nargs == 2 && q->u.func.fn >= EX_FN_EQ && q->u.func.fn <= EX_FN_GE) {
+                if (q->args[0]->kind == EX_EXPR_COLUMN && q->args[1]->kind == EX_EXPR_CONST)
+                    col = (int32_t)q->args[0]->u.column.index;
+                else if (q->args[1]->kind == EX_EXPR_COLUMN && q->args[0]->kind == EX_EXPR_CONST)
+                    col = (int32_t)q->args[1]->u.column.index;
+            } else if (q->kind == EX_EXPR_IN && q->args[0]->kind == EX_EXPR_COLUMN) {
+                bool consts = true;
+                for (uint32_t a = 1; a < q->nargs; a++) consts &= q->args[a]->kind == EX_EXPR_CONST;
+                if (consts) col = (int32_t)q->args[0]->u.column.index;
+            }
+            if (col < 0) continue;
+            /* the columns equal to col (one step of the class is enough for chains of two) */
+            for (uint32_t e = 0; e < ne; e++) {
+                int32_t other = ea[e] == col ? eb[e] : eb[e] == col ? ea[e] : -1;
+                if (other < 0) continue;
+                ExExpr *to = pl__col_ref(c, other);
+                if (!to) return NULL;
+                ExExpr *nq = pl__expr_copy_map(c, q, &col, &to, 1);
+                if (!nq) return NULL;
+                bool dup = false;
+                for (uint32_t j = 0; j < g.nquals && !dup; j++) dup = pl__expr_equal(g.quals[j], nq);
+                if (!dup) pl__push_expr(c, &g.quals, &g.nquals, &g.capquals, nq);
+            }
+        }
+    }
     /* semi joins onto the single leaf their condition touches */
     PlRel **top_semis = NULL;
     uint32_t ntop = 0, captop = 0;

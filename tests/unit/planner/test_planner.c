@@ -314,6 +314,16 @@ test_partition_pruning(void **state)
     assert_non_null(strstr(text, "lineitem (hash, partitions 1 of 7)"));
     plan_file(a, &tc, dir, "q04.sql", NULL, &st, &text);
     assert_non_null(strstr(text, "orders (hash, partitions 1 of 7)"));
+    /* transitive: the orders bound reaches lineitem's partition column */
+    {
+        PrNode *stmt = parse_one(a, "select count(*) from lineitem, orders where l_orderkey = o_orderkey "
+                                    "and l_shipdate = o_orderdate and o_orderdate < date '1993-01-01'");
+        PlOptions o;
+        pl_options_default(&o);
+        assert_int_equal(pl_explain(a, &tc.cat, stmt, NULL, 0, &o, PL_EXPLAIN_TEXT, &text, NULL, &err), K_OK);
+        assert_non_null(strstr(text, "lineitem (hash, partitions 1 of 7)"));
+        assert_non_null(strstr(text, "orders (hash, partitions 1 of 7)"));
+    }
     /* Q1: l_shipdate <= 1998-09-02 keeps every partition that can hold it */
     plan_file(a, &tc, dir, "q01.sql", NULL, &st, &text);
     assert_non_null(strstr(text, "lineitem (hash, partitions 7 of 7)"));
