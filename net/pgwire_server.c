@@ -50,6 +50,7 @@ typedef struct WriteReq {
 
 static void conn_close(NetPgConn *c);
 static void loop_write_raw(NetPgConn *c, const void *p, size_t n, size_t acct);
+static void loop_write(NetPgConn *c, const void *p, size_t n, size_t acct);
 
 void
 net_pg_config_default(NetPgConfig *cfg)
@@ -366,7 +367,7 @@ loop_fatal(NetPgConn *c, KSqlState code, const char *msg)
     KBuf b;
     k_buf_init(&b);
     net__put_error(&b, &e, false, NULL, 0);
-    if (!b.failed) loop_write_raw(c, b.data, b.len, 0);
+    if (!b.failed) loop_write(c, b.data, b.len, 0); /* through TLS when it is on */
     k_buf_free(&b);
     pthread_mutex_lock(&c->srv->mu);
     c->srv->stats.connections_refused++;

@@ -810,6 +810,27 @@ test_bad_startup(void **state)
     char types[32];
     assert_int_equal(until_ready(fd, types, sizeof types, NULL, 0), 'I');
     close(fd);
+    /* protocol 3.1 with a _pq_ option: NegotiateProtocolVersion, then login */
+    fd = raw_connect(f->port);
+    Out o = {.n = 4};
+    o.start = 0;
+    o_i32(&o, (int32_t)(NET_PG_PROTO_V3 + 1));
+    o_str(&o, "user");
+    o_str(&o, "tester");
+    o_str(&o, "_pq_.future");
+    o_str(&o, "1");
+    o.buf[o.n++] = 0;
+    o_end(&o);
+    o_send(fd, &o);
+    Msg m;
+    assert_true(read_msg(fd, &m));
+    assert_int_equal(m.type, 'v');
+    assert_int_equal(m.body[3], 0); /* newest minor version: 0 */
+    assert_int_equal(m.body[7], 1); /* one option not recognized */
+    assert_string_equal((const char *)m.body + 8, "_pq_.future");
+    free(m.body);
+    assert_int_equal(until_ready(fd, types, sizeof types, NULL, 0), 'I');
+    close(fd);
     check_still_serving(f);
 }
 
