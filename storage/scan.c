@@ -149,9 +149,37 @@ part_requested(const StScanOptions *o, uint32_t id)
     return false;
 }
 
+static bool
+seg_wanted(const uint64_t *only, uint32_t nonly, uint64_t id)
+{
+    if (!only) return true;
+    for (uint32_t i = 0; i < nonly; i++)
+        if (only[i] == id) return true;
+    return false;
+}
+
+static int
+scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, const uint64_t *only, uint32_t nonly,
+          KArena *arena, StScan **out, KErr *err);
+
 int
 st_scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, KArena *arena, StScan **out,
              KErr *err)
+{
+    return scan_open(db, table_id, opts, NULL, 0, arena, out, err);
+}
+
+int
+st__scan_open_segments(StDb *db, uint32_t table_id, const StScanOptions *opts, const uint64_t *ids,
+                       uint32_t nids, KArena *arena, StScan **out, KErr *err)
+{
+    return scan_open(db, table_id, opts, ids, nids, arena, out, err);
+}
+
+/* The scan of st_scan_open; with `only`, just those segments. */
+static int
+scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, const uint64_t *only, uint32_t nonly,
+          KArena *arena, StScan **out, KErr *err)
 {
     *out = NULL;
     KArena *a = k_arena_create(arena, "scan");
@@ -229,6 +257,7 @@ st_scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, KArena *are
         }
         for (uint32_t k = 0; k < p->nsegs; k++) {
             StSegment *seg = p->segs[k];
+            if (!seg_wanted(only, nonly, seg->id)) continue;
             st__segment_ref(seg);
             s->segs[s->nsegs++] = seg;
             if (seg->corrupt) {

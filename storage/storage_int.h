@@ -190,12 +190,20 @@ StPartition *st__route_partition(StTable *t, int64_t key);
 K_MUSTCHECK int st__fsync_fd(StDb *db, int fd, const char *what, KErr *err);
 K_MUSTCHECK int st__fsync_dir(StDb *db, const char *dir, KErr *err);
 
-/* A partition a rewrite read, and the segments it had then. */
+/* A partition a rewrite read, and the segments it had then. With subset
+ * set, only those segments are replaced (compaction: same rows, so the
+ * partition's statistics stay); otherwise the whole list must still be
+ * exactly this and is replaced. */
 typedef struct StRewritePart {
     uint32_t part_id;
     uint32_t nsegs;
     uint64_t *seg_ids;
+    bool subset;
 } StRewritePart;
+/* st_scan_open restricted to the segments with the given ids. */
+K_MUSTCHECK int st__scan_open_segments(StDb *db, uint32_t table_id, const StScanOptions *opts,
+                                       const uint64_t *ids, uint32_t nids, KArena *arena,
+                                       StScan **out, KErr *err);
 /* Ids of the segments a scan holds (allocated in a); UINT32_MAX on OOM. */
 uint32_t st__scan_segments(const StScan *s, uint64_t **ids, KArena *a);
 

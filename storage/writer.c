@@ -34,6 +34,10 @@
  * threads than lanes share lanes. */
 #define ST_WRITER_LANES 16
 
+/* A commit that leaves a partition with this many small segments merges
+ * them (st_table_compact does it on demand from 2). */
+#define ST_AUTO_COMPACT 16
+
 static atomic_uint_fast64_t writer_serial;
 static _Thread_local uint64_t tl_writer_serial;
 static _Thread_local uint32_t tl_writer_lane;
@@ -500,6 +504,9 @@ writer_prepare(StWriter *w, KErr *err)
 typedef struct Touched {
     StPartition *p;
     bool replace;          /* its old segments are dropped (rewrite) */
+    const StRewritePart *rep; /* replace: what was read */
+    StSegment **removed;   /* replace: the segments taken out */
+    uint32_t nremoved;
     StSegment **old_segs;  /* copy of the segment list */
     uint32_t old_n;
     StColStats *old_stats;
@@ -554,8 +561,18 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         StPartition *p = NULL;
         for (uint32_t k = 0; k < t->nparts; k++)
             if (t->parts[k]->def.id == rep[r].part_id) p = t->parts[k];
-        bool same = p && p->nsegs == rep[r].nsegs;
-        for (uint32_t k = 0; same && k < p->nsegs; k++) same = p->segs[k]->id == rep[r].seg_ids[k];
+        bool same;
+        if (rep[r].subset) { /* each listed segment must still be there */
+            same = p != NULL;
+            for (uint32_t k = 0; same && k < rep[r].nsegs; k++) {
+                bool found = false;
+                for (uint32_t j = 0; j < p->nsegs && !found; j++) found = p->segs[j]->id == rep[r].seg_ids[k];
+                same = found;
+            }
+        } else {
+            same = p && p->nsegs == rep[r].nsegs;
+            for (uint32_t k = 0; same && k < p->nsegs; k++) same = p->segs[k]->id == rep[r].seg_ids[k];
+        }
         if (!same) {
             k_error(err, K_OBJECT_NOT_IN_PREREQUISITE_STATE,
                     "relation \"%s\" was changed by another statement during the rewrite", t->def.name);
@@ -563,6 +580,7 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
             goto unlock;
         }
         tv[nt].p = p;
+        tv[nt].rep = &rep[r];
         tv[nt++].replace = true;
     }
     for (uint32_t k = 0; k < nw; k++) {
@@ -588,6 +606,10 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         x->old_rows = p->rows;
         x->old_segs = malloc(sizeof(StSegment *) * (p->nsegs + 1));
         x->old_stats = calloc(ncols, sizeof(StColStats));
+        if (x->replace && !(x->removed = malloc(sizeof(StSegment *) * (p->nsegs + 1)))) {
+            k_error(err, K_OUT_OF_MEMORY, "out of memory");
+            goto unlock;
+        }
         uint32_t need = p->nsegs;
         for (uint32_t k = 0; k < nw; k++)
             for (uint32_t j = 0; j < ws[k]->nwp; j++)
@@ -612,8 +634,23 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
     /* apply */
     KType *types = ws && nw ? ws[0]->types : NULL;
     for (uint32_t i = 0; i < nt; i++) {
-        if (!tv[i].replace) continue;
-        StPartition *p = tv[i].p;
+        Touched *x = &tv[i];
+        if (!x->replace) continue;
+        StPartition *p = x->p;
+        if (x->rep->subset) {
+            /* take out just the listed segments; rows and stats stay */
+            uint32_t keep = 0;
+            for (uint32_t k = 0; k < p->nsegs; k++) {
+                bool listed = false;
+                for (uint32_t j = 0; j < x->rep->nsegs && !listed; j++) listed = x->rep->seg_ids[j] == p->segs[k]->id;
+                if (listed) x->removed[x->nremoved++] = p->segs[k];
+                else p->segs[keep++] = p->segs[k];
+            }
+            p->nsegs = keep;
+            continue;
+        }
+        memcpy(x->removed, p->segs, sizeof(StSegment *) * p->nsegs);
+        x->nremoved = p->nsegs;
         p->nsegs = 0;
         p->rows = 0;
         for (uint32_t c = 0; c < ncols; c++) {
@@ -626,11 +663,14 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         for (uint32_t i = 0; i < w->nwp; i++) {
             WPart *wp = &w->parts[i];
             if (!wp->seg) continue;
-            StPartition *p = NULL;
+            Touched *x = NULL;
             for (uint32_t j = 0; j < nt; j++)
-                if (tv[j].p->def.id == wp->part_id) p = tv[j].p;
-            merge_stats(p->stats, wp->stats, types, ncols);
-            p->rows += wp->rows;
+                if (tv[j].p->def.id == wp->part_id) x = &tv[j];
+            StPartition *p = x->p;
+            if (!(x->replace && x->rep->subset)) { /* compaction moves rows, adds none */
+                merge_stats(p->stats, wp->stats, types, ncols);
+                p->rows += wp->rows;
+            }
             p->segs[p->nsegs++] = wp->seg;
         }
     }
@@ -659,15 +699,16 @@ commit_writers(StDb *db, uint32_t table_id, StWriter **ws, uint32_t nw, const St
         }
     for (uint32_t i = 0; i < nt; i++) {
         if (!tv[i].replace) continue;
-        for (uint32_t j = 0; j < tv[i].old_n; j++) {
-            atomic_store(&tv[i].old_segs[j]->dead, true);
-            st__segment_unref(tv[i].old_segs[j]);
+        for (uint32_t j = 0; j < tv[i].nremoved; j++) {
+            atomic_store(&tv[i].removed[j]->dead, true);
+            st__segment_unref(tv[i].removed[j]);
         }
     }
     rc = K_OK;
 unlock:
     for (uint32_t i = 0; tv && i < nt; i++) {
         free(tv[i].old_segs);
+        free(tv[i].removed);
         if (tv[i].old_stats) {
             for (uint32_t c = 0; c < t->def.ncols; c++)
                 st__zone_free(&tv[i].old_stats[c].zone, st__phys(t->def.cols[c].type));
@@ -688,6 +729,9 @@ st_writer_prepare(StWriter *w, KErr *err)
     return K_OK;
 }
 
+static int compact_small(StDb *db, uint32_t table_id, uint32_t part_id, uint32_t min_small,
+                         bool *did, KErr *err);
+
 int
 st_writer_commit(StWriter *w, KErr *err)
 {
@@ -695,7 +739,28 @@ st_writer_commit(StWriter *w, KErr *err)
         writer_free(w, false);
         return K_ERR;
     }
-    return commit_writers(w->db, w->table_id, &w, 1, NULL, 0, err);
+    StDb *db = w->db;
+    uint32_t tid = w->table_id, n = 0;
+    /* partitions this load added to: candidates for automatic compaction */
+    uint32_t *pids = malloc(sizeof(uint32_t) * (w->nparts + 1));
+    for (uint32_t i = 0; pids && i < w->nwp; i++) {
+        if (!w->parts[i].seg) continue;
+        bool seen = false;
+        for (uint32_t k = 0; k < n && !seen; k++) seen = pids[k] == w->parts[i].part_id;
+        if (!seen) pids[n++] = w->parts[i].part_id;
+    }
+    int rc = commit_writers(db, tid, &w, 1, NULL, 0, err);
+    for (uint32_t i = 0; rc == K_OK && i < n; i++) {
+        /* many small INSERTs leave many tiny segments: merge them once
+         * there are ST_AUTO_COMPACT of them; the load itself has already
+         * succeeded, so a failure here is only logged */
+        KErr cerr;
+        bool did;
+        if (compact_small(db, tid, pids[i], ST_AUTO_COMPACT, &did, &cerr) != K_OK)
+            k_warn("could not compact partition %u of table %u: %s", pids[i], tid, cerr.message);
+    }
+    free(pids);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- */
@@ -784,45 +849,100 @@ out:
 /* ---------------------------------------------------------------- */
 /* Compaction                                                         */
 /* ---------------------------------------------------------------- */
+/* A segment is small when every row group in it is under half the
+ * row-group size. Merge the small segments of one partition (when there
+ * are at least min_small of them) into full row groups, replacing just
+ * those segments; the partition's rows and statistics do not change. */
 static int
-touch_all(void *ctx, KBatch *b, bool *modified, KErr *err)
+compact_small(StDb *db, uint32_t table_id, uint32_t part_id, uint32_t min_small, bool *did, KErr *err)
 {
-    (void)ctx;
-    (void)b;
-    (void)err;
-    *modified = true;
-    return K_OK;
+    *did = false;
+    KArena *a = k_arena_create(NULL, "compact");
+    if (!a) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    int rc = K_ERR;
+    StRewritePart rep = {.part_id = part_id, .subset = true};
+    uint32_t ncols = 0;
+    pthread_mutex_lock(&db->lock);
+    StTable *t = st__table_by_id(db, table_id);
+    StPartition *p = NULL;
+    for (uint32_t i = 0; t && i < t->nparts; i++)
+        if (t->parts[i]->def.id == part_id) p = t->parts[i];
+    if (p) {
+        ncols = t->def.ncols;
+        rep.seg_ids = k_alloc(a, sizeof(uint64_t) * (p->nsegs + 1));
+        for (uint32_t k = 0; rep.seg_ids && k < p->nsegs; k++) {
+            StSegment *seg = p->segs[k];
+            bool small = !seg->corrupt;
+            for (uint32_t g = 0; small && g < seg->nrg; g++) small = seg->rgs[g].rows < db->opts.row_group_rows / 2;
+            if (small) rep.seg_ids[rep.nsegs++] = seg->id;
+        }
+    }
+    pthread_mutex_unlock(&db->lock);
+    if (!p || rep.nsegs < K_MAX(min_small, 2u)) {
+        k_arena_destroy(a);
+        return K_OK; /* nothing to do (or the partition is gone) */
+    }
+    if (!rep.seg_ids) {
+        k_arena_destroy(a);
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    }
+    uint32_t *cols = k_alloc(a, sizeof(uint32_t) * ncols);
+    if (!cols) {
+        k_arena_destroy(a);
+        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    }
+    for (uint32_t c = 0; c < ncols; c++) cols[c] = c;
+    StScanOptions so = {.npart_ids = 1, .part_ids = &part_id, .ncols = ncols, .cols = cols};
+    StScan *s;
+    StWriter *w = NULL;
+    if (st__scan_open_segments(db, table_id, &so, rep.seg_ids, rep.nsegs, a, &s, err) != K_OK) goto out;
+    KBatch *b = k_batch_create(a, ncols, st_scan_types(s), err);
+    int src = b ? st_writer_begin(db, table_id, &w, err) : K_ERR;
+    while (src == K_OK) {
+        StMorsel *m;
+        if ((src = st_scan_next_morsel(s, &m, err)) != K_OK || !m) break;
+        for (;;) {
+            uint32_t n;
+            if ((src = st_morsel_read(m, b, &n, err)) != K_OK || n == 0) break;
+            if ((src = st_writer_append(w, b, err)) != K_OK) break;
+        }
+        st_morsel_close(m);
+    }
+    st_scan_close(s);
+    if (src != K_OK) {
+        st_writer_abort(w);
+        goto out;
+    }
+    if (writer_prepare(w, err) != K_OK) {
+        writer_free(w, false);
+        goto out;
+    }
+    rc = commit_writers(db, table_id, &w, 1, &rep, 1, err);
+    *did = rc == K_OK;
+out:
+    k_arena_destroy(a);
+    return rc;
 }
 
 int
 st_table_compact(StDb *db, uint32_t table_id, uint32_t *rewritten, KErr *err)
 {
     if (rewritten) *rewritten = 0;
-    /* pick partitions with several segments and a small row group */
     pthread_mutex_lock(&db->lock);
     StTable *t = st__table_by_id(db, table_id);
     if (!t) {
         pthread_mutex_unlock(&db->lock);
         return k_error(err, K_UNDEFINED_TABLE, "table with id %u does not exist", table_id);
     }
-    uint32_t n = 0, *ids = malloc(sizeof(uint32_t) * (t->nparts + 1));
-    if (!ids) {
-        pthread_mutex_unlock(&db->lock);
-        return k_error(err, K_OUT_OF_MEMORY, "out of memory");
-    }
-    for (uint32_t i = 0; i < t->nparts; i++) {
-        StPartition *p = t->parts[i];
-        uint32_t small = 0;
-        for (uint32_t k = 0; k < p->nsegs; k++)
-            for (uint32_t g = 0; g < p->segs[k]->nrg; g++)
-                if (p->segs[k]->rgs[g].rows < db->opts.row_group_rows / 2) small++;
-        if (p->nsegs > 1 && small > 1) ids[n++] = p->def.id;
-    }
+    uint32_t n = t->nparts, *ids = malloc(sizeof(uint32_t) * (n + 1));
+    for (uint32_t i = 0; ids && i < n; i++) ids[i] = t->parts[i]->def.id;
     pthread_mutex_unlock(&db->lock);
+    if (!ids) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     int rc = K_OK;
     for (uint32_t i = 0; i < n && rc == K_OK; i++) {
-        rc = st_table_rewrite(db, table_id, ids[i], touch_all, NULL, NULL, err);
-        if (rc == K_OK && rewritten) (*rewritten)++;
+        bool did;
+        rc = compact_small(db, table_id, ids[i], 2, &did, err);
+        if (rc == K_OK && did && rewritten) (*rewritten)++;
     }
     free(ids);
     return rc;

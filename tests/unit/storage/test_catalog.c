@@ -913,6 +913,20 @@ test_rewrite(void **state)
     assert_int_equal(ts.rows, t1.rows);
     assert_int_equal(count_rows(db, tid), before);
 
+    /* single-row INSERTs: automatic compaction keeps the segment count
+     * bounded, rows and statistics unchanged */
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &t1, &err), &err);
+    for (int i = 0; i < 40; i++) load_ints(db, tid, 300 + i, 301 + i, &err); /* days 300..339 of 1992 */
+    before += 40;
+    CHECK_OK(st_table_stats(db, tid, got->parts[0].id, &ts, &err), &err);
+    assert_true(ts.segments < 16);
+    assert_int_equal(ts.rows, t1.rows + 40);
+    assert_int_equal(count_rows(db, tid), before);
+    StColumnStats kst;
+    CHECK_OK(st_column_stats(db, tid, got->parts[0].id, 0, a, &kst, &err), &err);
+    assert_int_equal(kst.rows, t1.rows + 40);
+    assert_int_equal(kst.max.u.i64, 339);
+
     /* reopen: same rows, and only referenced files on disk */
     st_db_close(db);
     CHECK_OK(st_db_open(dir, &o, NULL, &db, &err), &err);
