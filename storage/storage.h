@@ -278,9 +278,12 @@ typedef int (*StRewriteFn)(void *ctx, KBatch *b, bool *modified, KErr *err);
 K_MUSTCHECK int st_table_rewrite(StDb *db, uint32_t table_id, uint32_t part_id, StRewriteFn fn,
                                  void *ctx, uint64_t *removed, KErr *err);
 
-/* Compaction: partitions holding several segments with small row groups
- * (many small INSERTs) are rewritten into full row groups, one catalog
- * change per partition. `rewritten` (may be NULL) counts them. */
+/* Compaction: in each partition, the small segments (every row group
+ * under half the row-group size: what small INSERTs leave) are merged into
+ * full row groups, replacing just those segments in one catalog change per
+ * partition; rows and statistics do not change. Commits do this on their
+ * own once a partition has 16 small segments. `rewritten` (may be NULL)
+ * counts the partitions merged. */
 K_MUSTCHECK int st_table_compact(StDb *db, uint32_t table_id, uint32_t *rewritten, KErr *err);
 
 /* ------------------------------------------------------------------ */
