@@ -47,12 +47,13 @@ struct NetPgConfig {
     bool trust_loopback;       /* with a users file: still trust loopback (default false) */
     const char *tls_cert_file; /* PEM; TLS is offered when cert and key are set */
     const char *tls_key_file;
-    uint32_t executor_threads; /* default 16 */
-    uint32_t max_connections;  /* default 1000 */
-    uint32_t max_message_len;  /* longest accepted message, default 64 MiB */
-    size_t max_pending_output; /* per connection, default 1 MiB */
-    int backlog;               /* listen backlog, default 511 */
-    uint32_t auth_timeout_ms;  /* startup + authentication deadline, default 60000 */
+    uint32_t executor_threads;     /* started with the server, default 16 */
+    uint32_t max_executor_threads; /* the pool grows to this when all are busy, default 256 */
+    uint32_t max_connections;      /* default 1000 */
+    uint32_t max_message_len;      /* longest accepted message, default 64 MiB */
+    size_t max_pending_output;     /* per connection, default 1 MiB */
+    int backlog;                   /* listen backlog, default 511 */
+    uint32_t auth_timeout_ms;      /* startup + authentication deadline, default 60000 */
 };
 
 struct NetPgStats {

@@ -285,8 +285,8 @@ struct NetPgServer {
     NetPgConn **ready_vec; /* loop thread: the list being drained */
     uint32_t ready_cap;
     bool stopping, pool_shutdown;
-    pthread_t *threads;
-    uint32_t nthreads;
+    pthread_t *threads; /* max_executor_threads slots */
+    uint32_t nthreads, idle_threads;
 
     NetPgConn *conns; /* loop thread */
     uint32_t nconns;

@@ -51,6 +51,7 @@ typedef struct WriteReq {
 static void conn_close(NetPgConn *c);
 static void loop_write_raw(NetPgConn *c, const void *p, size_t n, size_t acct);
 static void loop_write(NetPgConn *c, const void *p, size_t n, size_t acct);
+static void *executor_main(void *arg);
 
 void
 net_pg_config_default(NetPgConfig *cfg)
@@ -59,6 +60,7 @@ net_pg_config_default(NetPgConfig *cfg)
     cfg->host = "127.0.0.1";
     cfg->port = 5433;
     cfg->executor_threads = 16;
+    cfg->max_executor_threads = 256;
     cfg->max_connections = 1000;
     cfg->max_message_len = 64u << 20;
     cfg->max_pending_output = 1u << 20;
@@ -83,6 +85,15 @@ schedule_locked(NetPgConn *c)
     else
         srv->work_head = c;
     srv->work_tail = c;
+    /* Every executor is inside a statement: grow the pool (up to its
+     * maximum) so that a burst of long queries does not keep other clients
+     * from even logging in. Threads stay until the server stops. */
+    if (srv->idle_threads == 0 && srv->nthreads < srv->cfg.max_executor_threads) {
+        if (pthread_create(&srv->threads[srv->nthreads], NULL, executor_main, srv) == 0) {
+            srv->nthreads++;
+            srv->idle_threads++; /* the new thread is idle until it takes a job */
+        }
+    }
     pthread_cond_signal(&srv->work_cv);
     pthread_mutex_unlock(&srv->mu);
 }
@@ -260,9 +271,13 @@ static void *
 executor_main(void *arg)
 {
     NetPgServer *srv = arg;
+    bool counted = true; /* whoever started this thread counted it idle */
     for (;;) {
         pthread_mutex_lock(&srv->mu);
+        if (!counted) srv->idle_threads++;
+        counted = false;
         while (!srv->work_head && !srv->pool_shutdown) pthread_cond_wait(&srv->work_cv, &srv->mu);
+        srv->idle_threads--;
         if (!srv->work_head) {
             pthread_mutex_unlock(&srv->mu);
             return NULL;
@@ -969,6 +984,8 @@ net_pg_server_start(NetEngine *eng, const NetPgConfig *cfg_in, NetPgServer **out
     NetPgConfig *cfg = &srv->cfg;
     if (!cfg->host) cfg->host = defaults.host;
     if (!cfg->executor_threads) cfg->executor_threads = defaults.executor_threads;
+    if (cfg->max_executor_threads < cfg->executor_threads)
+        cfg->max_executor_threads = K_MAX(cfg->executor_threads, defaults.max_executor_threads);
     if (!cfg->max_connections) cfg->max_connections = defaults.max_connections;
     if (!cfg->max_message_len) cfg->max_message_len = defaults.max_message_len;
     if (!cfg->max_pending_output) cfg->max_pending_output = defaults.max_pending_output;
@@ -1018,12 +1035,15 @@ net_pg_server_start(NetEngine *eng, const NetPgConfig *cfg_in, NetPgServer **out
         srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                       : ((struct sockaddr_in *)&bound)->sin_port);
 
-    srv->threads = calloc(cfg->executor_threads, sizeof *srv->threads);
+    srv->threads = calloc(cfg->max_executor_threads, sizeof *srv->threads);
     if (!srv->threads) {
         k_error(err, K_OUT_OF_MEMORY, "out of memory");
         goto fail_loop;
     }
     for (uint32_t i = 0; i < cfg->executor_threads; i++) {
+        pthread_mutex_lock(&srv->mu);
+        srv->idle_threads++;
+        pthread_mutex_unlock(&srv->mu);
         if (pthread_create(&srv->threads[i], NULL, executor_main, srv) != 0) {
             k_error(err, K_INSUFFICIENT_RESOURCES, "could not start executor threads");
             pthread_mutex_lock(&srv->mu);

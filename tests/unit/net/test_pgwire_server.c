@@ -967,6 +967,46 @@ test_streaming_bounded(void **state)
     fake_engine_close(g.eng);
 }
 
+/* With every executor inside a long statement, the pool grows so that
+ * another client still logs in and runs at once. */
+static void
+test_pool_grows(void **state)
+{
+    (void)state;
+    Fix g;
+    NetPgConfig cfg;
+    net_pg_config_default(&cfg);
+    cfg.port = 0;
+    cfg.executor_threads = 2;
+    cfg.max_executor_threads = 8;
+    assert_int_equal(start_server(&g, &cfg), 0);
+    Conn slow[4];
+    for (int i = 0; i < 4; i++) {
+        slow[i] = login(g.port);
+        query(slow[i].fd, "SELECT pg_sleep(3)");
+    }
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    uint64_t t0 = k_now_ns();
+    Conn c = login(g.port);
+    char types[16];
+    query(c.fd, "select 1");
+    until_ready(c.fd, types, sizeof types, NULL, 0);
+    assert_string_equal(types, "TDCZ");
+    assert_true(k_now_ns() - t0 < 1500000000ull); /* well before the sleeps end */
+    close(c.fd);
+    for (int i = 0; i < 4; i++) {
+        send_cancel(g.port, slow[i].pid, slow[i].key);
+        char codes[32];
+        until_ready(slow[i].fd, types, sizeof types, codes, sizeof codes);
+        assert_string_equal(codes, "57014 ");
+        close(slow[i].fd);
+    }
+    net_pg_server_stop(g.srv);
+    assert_int_equal(fake_engine_sessions_open(g.eng), 0);
+    fake_engine_close(g.eng);
+}
+
 /* A client that never finishes its startup is dropped after the timeout. */
 static void
 test_auth_timeout(void **state)
@@ -1181,6 +1221,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_clients, setup, teardown),
         cmocka_unit_test(test_streaming_bounded),
         cmocka_unit_test(test_auth_timeout),
+        cmocka_unit_test(test_pool_grows),
         cmocka_unit_test(test_auth_methods),
         cmocka_unit_test(test_tls),
     };
