@@ -286,7 +286,7 @@ struct NetPgServer {
     uint32_t ready_cap;
     bool stopping, pool_shutdown;
     pthread_t *threads; /* max_executor_threads slots */
-    uint32_t nthreads, idle_threads;
+    uint32_t nthreads, idle_threads, nwork; /* nwork: connections on the work queue */
 
     NetPgConn *conns; /* loop thread */
     uint32_t nconns;

@@ -88,7 +88,8 @@ schedule_locked(NetPgConn *c)
     /* Every executor is inside a statement: grow the pool (up to its
      * maximum) so that a burst of long queries does not keep other clients
      * from even logging in. Threads stay until the server stops. */
-    if (srv->idle_threads == 0 && srv->nthreads < srv->cfg.max_executor_threads) {
+    srv->nwork++;
+    if (srv->nwork > srv->idle_threads && srv->nthreads < srv->cfg.max_executor_threads) {
         if (pthread_create(&srv->threads[srv->nthreads], NULL, executor_main, srv) == 0) {
             srv->nthreads++;
             srv->idle_threads++; /* the new thread is idle until it takes a job */
@@ -284,6 +285,7 @@ executor_main(void *arg)
         }
         NetPgConn *c = srv->work_head;
         srv->work_head = c->work_next;
+        srv->nwork--;
         if (!srv->work_head) srv->work_tail = NULL;
         pthread_mutex_unlock(&srv->mu);
         run_conn(c);
