@@ -117,7 +117,24 @@ struct PlScope {
     uint32_t level;
     /* select-list aliases, for GROUP BY / ORDER BY name lookup */
     const PrList *targets;
+    struct PlWinState *win; /* non-NULL where window functions are allowed */
+    bool in_window;
 };
+
+typedef struct PlWinCall {
+    ExWindowFunc fn; /* expressions over column ids */
+    uint32_t npart;
+    ExExpr **part;
+    uint32_t norder;
+    ExSortKey *order;
+    int32_t col;
+} PlWinCall;
+
+typedef struct PlWinState {
+    PlWinCall *calls;
+    uint32_t n, cap;
+    const PrList *named; /* WINDOW w AS (...) */
+} PlWinState;
 
 static int
 scope_add(PlCtx *c, PlScope *s, const char *alias, uint32_t ncols, const char **names,
@@ -326,10 +343,6 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
         k_error_at(c->err, K_GROUPING_ERROR, pos, "aggregate function calls cannot be nested");
         return NULL;
     }
-    if (f->over) {
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "window functions are not supported yet");
-        return NULL;
-    }
     ExAggSpec spec;
     memset(&spec, 0, sizeof spec);
     const char *n = f->name;
@@ -452,15 +465,196 @@ expr_equal(const ExExpr *x, const ExExpr *y)
     return true;
 }
 
+static ExExpr *bind_expr(PlCtx *c, PlScope *s, const PrNode *n);
+
+static int
+frame_bound(PlCtx *c, PlScope *s, const PrFrameBound *fb, uint8_t *kind, int64_t *off)
+{
+    switch (fb->kind) {
+    case PR_BOUND_UNBOUNDED_PRECEDING: *kind = EX_FRAME_UNBOUNDED_PRECEDING; break;
+    case PR_BOUND_CURRENT_ROW: *kind = EX_FRAME_CURRENT_ROW; break;
+    case PR_BOUND_UNBOUNDED_FOLLOWING: *kind = EX_FRAME_UNBOUNDED_FOLLOWING; break;
+    case PR_BOUND_PRECEDING:
+    case PR_BOUND_FOLLOWING: {
+        *kind = fb->kind == PR_BOUND_PRECEDING ? EX_FRAME_PRECEDING : EX_FRAME_FOLLOWING;
+        ExExpr *e = bind_expr(c, s, fb->offset);
+        if (!e) return K_ERR;
+        e = pl__coerce(c, e, k_type(K_TYPE_INT64), fb->hdr.pos);
+        if (!e) return K_ERR;
+        e = pl__fold(c, e);
+        if (!e || e->kind != EX_EXPR_CONST || e->u.konst.is_null || e->u.konst.v.i64 < 0)
+            return k_error_at(c->err, K_WINDOWING_ERROR, fb->hdr.pos,
+                              "frame offset must be a non-negative constant");
+        *off = e->u.konst.v.i64;
+        break;
+    }
+    }
+    return K_OK;
+}
+
+static ExExpr *
+bind_window(PlCtx *c, PlScope *s, const PrFuncCall *f)
+{
+    int32_t pos = f->hdr.pos;
+    if (!s->win) {
+        k_error_at(c->err, K_WINDOWING_ERROR, pos, "window functions are not allowed in %s",
+                   s->no_agg_what ? s->no_agg_what : "this context");
+        return NULL;
+    }
+    if (s->in_window || s->in_agg) {
+        k_error_at(c->err, K_WINDOWING_ERROR, pos, "window function calls cannot be nested");
+        return NULL;
+    }
+    PlWinState *w = s->win;
+    const PrWindowDef *def = f->over;
+    const PrWindowDef *base = NULL;
+    const char *ref = def->refname ? def->refname : (def->name && !def->partition_by && !def->order_by ? def->name : NULL);
+    if (ref) {
+        for (int32_t i = 0; i < pr_list_len(w->named); i++) {
+            const PrWindowDef *nd = PR_CAST(WindowDef, w->named->items[i]);
+            if (nd->name && strcmp(nd->name, ref) == 0) base = nd;
+        }
+        if (!base) {
+            k_error_at(c->err, K_UNDEFINED_OBJECT, pos, "window \"%s\" does not exist", ref);
+            return NULL;
+        }
+    }
+    const PrList *part = base && !def->partition_by ? base->partition_by : def->partition_by;
+    const PrList *order = def->order_by ? def->order_by : base ? base->order_by : NULL;
+    const PrWindowDef *framedef = def->frame_mode != PR_FRAME_DEFAULT ? def : base ? base : def;
+    PlWinCall call;
+    memset(&call, 0, sizeof call);
+    s->in_window = true;
+    call.npart = (uint32_t)pr_list_len(part);
+    call.part = pl__alloc(c, sizeof(ExExpr *) * (call.npart + 1));
+    call.norder = (uint32_t)pr_list_len(order);
+    call.order = pl__alloc(c, sizeof(ExSortKey) * (call.norder + 1));
+    if (!call.part || !call.order) return NULL;
+    for (uint32_t i = 0; i < call.npart; i++) {
+        call.part[i] = bind_expr(c, s, part->items[i]);
+        if (!call.part[i]) return NULL;
+    }
+    for (uint32_t i = 0; i < call.norder; i++) {
+        const PrSortBy *sb = PR_CAST(SortBy, order->items[i]);
+        call.order[i].expr = bind_expr(c, s, sb->expr);
+        if (!call.order[i].expr) return NULL;
+        call.order[i].desc = sb->dir == PR_SORT_DESC;
+        call.order[i].nulls_first = sb->nulls == PR_NULLS_DEFAULT ? call.order[i].desc : sb->nulls == PR_NULLS_FIRST;
+    }
+    ExWindowFunc *fn = &call.fn;
+    const char *n = f->name;
+    uint32_t nargs = (uint32_t)pr_list_len(f->args);
+    ExExpr *args[3] = {NULL, NULL, NULL};
+    if (nargs > 3) goto undefined;
+    for (uint32_t i = 0; i < nargs; i++) {
+        args[i] = bind_expr(c, s, f->args->items[i]);
+        if (!args[i]) return NULL;
+    }
+    fn->offset = 1;
+    if (strcmp(n, "row_number") == 0 && nargs == 0) fn->kind = EX_WIN_ROW_NUMBER;
+    else if (strcmp(n, "rank") == 0 && nargs == 0) fn->kind = EX_WIN_RANK;
+    else if (strcmp(n, "dense_rank") == 0 && nargs == 0) fn->kind = EX_WIN_DENSE_RANK;
+    else if (strcmp(n, "ntile") == 0 && nargs == 1) {
+        fn->kind = EX_WIN_NTILE;
+        fn->arg = pl__coerce(c, args[0], k_type(K_TYPE_INT32), pos);
+        if (!fn->arg) return NULL;
+    } else if ((strcmp(n, "lag") == 0 || strcmp(n, "lead") == 0) && nargs >= 1) {
+        fn->kind = n[1] == 'a' ? EX_WIN_LAG : EX_WIN_LEAD;
+        fn->arg = args[0]->type.id == K_TYPE_UNKNOWN ? pl__coerce(c, args[0], k_type_varchar(0), pos) : args[0];
+        if (!fn->arg) return NULL;
+        if (nargs >= 2) {
+            ExExpr *o = pl__fold(c, pl__coerce(c, args[1], k_type(K_TYPE_INT64), pos));
+            if (!o || o->kind != EX_EXPR_CONST || o->u.konst.is_null) {
+                k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "the offset of %s must be a constant", n);
+                return NULL;
+            }
+            fn->offset = o->u.konst.v.i64;
+        }
+        if (nargs == 3) {
+            fn->dflt = pl__coerce(c, args[2], fn->arg->type, pos);
+            if (!fn->dflt) return NULL;
+        }
+    } else if ((strcmp(n, "first_value") == 0 || strcmp(n, "last_value") == 0) && nargs == 1) {
+        fn->kind = n[0] == 'f' ? EX_WIN_FIRST_VALUE : EX_WIN_LAST_VALUE;
+        fn->arg = args[0]->type.id == K_TYPE_UNKNOWN ? pl__coerce(c, args[0], k_type_varchar(0), pos) : args[0];
+        if (!fn->arg) return NULL;
+    } else if (is_agg_name(n)) {
+        fn->kind = EX_WIN_AGG;
+        if (f->distinct) {
+            k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "DISTINCT is not implemented for window functions");
+            return NULL;
+        }
+        ExAggSpec *a = &fn->agg;
+        if (strcmp(n, "count") == 0 && (f->star || nargs == 0)) a->func = EX_AGG_COUNT_STAR;
+        else if (nargs != 1) goto undefined;
+        else {
+            if (strcmp(n, "count") == 0) a->func = EX_AGG_COUNT;
+            else if (strcmp(n, "sum") == 0) a->func = EX_AGG_SUM;
+            else if (strcmp(n, "avg") == 0) a->func = EX_AGG_AVG;
+            else if (strcmp(n, "min") == 0) a->func = EX_AGG_MIN;
+            else if (strcmp(n, "max") == 0) a->func = EX_AGG_MAX;
+            else goto undefined;
+            a->arg = args[0];
+            if ((a->func == EX_AGG_SUM || a->func == EX_AGG_AVG) && !pl__is_numeric(a->arg->type)) goto undefined;
+        }
+        a->type = agg_type((ExAggFunc)a->func, a->arg ? a->arg->type : k_type(K_TYPE_INT64));
+    } else
+        goto undefined;
+    switch ((ExWindowKind)fn->kind) {
+    case EX_WIN_ROW_NUMBER:
+    case EX_WIN_RANK:
+    case EX_WIN_DENSE_RANK:
+    case EX_WIN_NTILE: fn->type = k_type(K_TYPE_INT64); break;
+    case EX_WIN_AGG: fn->type = fn->agg.type; break;
+    default: fn->type = fn->arg->type; break;
+    }
+    /* frame */
+    fn->start = EX_FRAME_UNBOUNDED_PRECEDING;
+    fn->end = EX_FRAME_CURRENT_ROW;
+    if (framedef->frame_mode == PR_FRAME_ROWS) {
+        fn->frame_rows = true;
+        if (frame_bound(c, s, framedef->frame_start, &fn->start, &fn->start_off) != K_OK) return NULL;
+        if (framedef->frame_end) {
+            if (frame_bound(c, s, framedef->frame_end, &fn->end, &fn->end_off) != K_OK) return NULL;
+        } else {
+            fn->end = EX_FRAME_CURRENT_ROW;
+        }
+    } else if (framedef->frame_mode != PR_FRAME_DEFAULT) {
+        bool dflt = framedef->frame_mode == PR_FRAME_RANGE && framedef->frame_start &&
+                    framedef->frame_start->kind == PR_BOUND_UNBOUNDED_PRECEDING &&
+                    (!framedef->frame_end || framedef->frame_end->kind == PR_BOUND_CURRENT_ROW);
+        if (!dflt) {
+            k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, framedef->hdr.pos, "only ROWS frames and the default RANGE frame are supported");
+            return NULL;
+        }
+    }
+    s->in_window = false;
+    call.col = pl__new_col(c, fn->type, k_strdup(c->a, n));
+    if (call.col < 0) return NULL;
+    if (w->n == w->cap) {
+        uint32_t nc = w->cap ? w->cap * 2 : 4;
+        PlWinCall *na = pl__alloc(c, sizeof(PlWinCall) * nc);
+        if (!na) return NULL;
+        if (w->n) memcpy(na, w->calls, sizeof(PlWinCall) * w->n);
+        w->calls = na;
+        w->cap = nc;
+    }
+    w->calls[w->n++] = call;
+    ExExpr *r = pl__col_ref(c, call.col);
+    if (r) r->pos = pos;
+    return r;
+undefined:
+    s->in_window = false;
+    k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function %s does not exist as a window function", n);
+    return NULL;
+}
+
 static ExExpr *
 bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
 {
     const char *n = f->name;
     int32_t pos = f->hdr.pos;
-    if (f->over) {
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "window functions are not supported yet");
-        return NULL;
-    }
+    if (f->over) return bind_window(c, s, f);
     if (is_agg_name(n) && !f->schema) return bind_agg(c, s, f);
     uint32_t nargs = (uint32_t)pr_list_len(f->args);
     ExExpr *args[8];
@@ -1722,6 +1916,11 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
         post = hole;
     }
 
+    /* window functions may appear in the select list and ORDER BY */
+    PlWinState *win = pl__alloc(c, sizeof(PlWinState));
+    if (!win) return K_ERR;
+    win->named = q->windows;
+    s->win = win;
     /* select list */
     ExExpr **texpr_b = pl__alloc(c, sizeof(ExExpr *) * (nt + 1));
     if (!texpr_b) return K_ERR;
@@ -1741,6 +1940,7 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
     }
     /* HAVING */
     ExExpr *having = NULL;
+    s->win = NULL;
     if (q->having) {
         s->attach = attach_point;
         s->scalar_inner_ok = PR_IS(BinaryExpr, q->having) && PR_CAST(BinaryExpr, q->having)->op >= PR_OP_EQ &&
@@ -1751,6 +1951,7 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
         if (!having) return K_ERR;
     }
     /* ORDER BY: position, select-list alias, or an expression */
+    s->win = win;
     uint32_t nk = (uint32_t)pr_list_len(q->order_by);
     ExSortKey *keys = pl__alloc(c, sizeof(ExSortKey) * (nk + 1));
     int32_t *key_target = pl__alloc(c, sizeof(int32_t) * (nk + 1));
@@ -1846,6 +2047,64 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
             uint32_t cq = 0;
             pl__conjuncts(c, having, &f->quals, &f->nquals, &cq);
             rel = f;
+        }
+    }
+
+    s->win = NULL;
+    /* window functions: one WINDOW operator per distinct (PARTITION BY, ORDER BY) */
+    if (win->n) {
+        bool *done = pl__alloc(c, win->n);
+        if (!done) return K_ERR;
+        for (uint32_t i = 0; i < win->n; i++) {
+            PlWinCall *wc = &win->calls[i];
+            if (grouped) {
+                for (uint32_t k = 0; k < wc->npart; k++)
+                    if (!(wc->part[k] = lift_grouped(c, g, wc->part[k], s))) return K_ERR;
+                for (uint32_t k = 0; k < wc->norder; k++)
+                    if (!(wc->order[k].expr = lift_grouped(c, g, wc->order[k].expr, s))) return K_ERR;
+                if (wc->fn.arg && !(wc->fn.arg = lift_grouped(c, g, wc->fn.arg, s))) return K_ERR;
+                if (wc->fn.dflt && !(wc->fn.dflt = lift_grouped(c, g, wc->fn.dflt, s))) return K_ERR;
+                if (wc->fn.agg.arg && !(wc->fn.agg.arg = lift_grouped(c, g, wc->fn.agg.arg, s))) return K_ERR;
+            }
+        }
+        uint32_t *grp = pl__alloc(c, sizeof(uint32_t) * win->n);
+        if (!grp) return K_ERR;
+        for (uint32_t i = 0; i < win->n; i++) grp[i] = UINT32_MAX;
+        for (uint32_t i = 0; i < win->n; i++) {
+            if (done[i]) continue;
+            PlWinCall *wi = &win->calls[i];
+            uint32_t nf = 0;
+            for (uint32_t k = i; k < win->n; k++) {
+                PlWinCall *wk = &win->calls[k];
+                bool same = !done[k] && wk->npart == wi->npart && wk->norder == wi->norder;
+                for (uint32_t t = 0; same && t < wi->npart; t++) same = expr_equal(wk->part[t], wi->part[t]);
+                for (uint32_t t = 0; same && t < wi->norder; t++)
+                    same = expr_equal(wk->order[t].expr, wi->order[t].expr) && wk->order[t].desc == wi->order[t].desc &&
+                           wk->order[t].nulls_first == wi->order[t].nulls_first;
+                if (same) {
+                    done[k] = true;
+                    grp[k] = i;
+                    nf++;
+                }
+            }
+            PlRel *wr = pl__rel_new(c, PL_WINDOW, rel->ncols + nf);
+            if (!wr) return K_ERR;
+            wr->left = rel;
+            memcpy(wr->cols, rel->cols, sizeof(int32_t) * rel->ncols);
+            wr->npart = wi->npart;
+            wr->part = wi->part;
+            wr->norder = wi->norder;
+            wr->order = wi->order;
+            wr->nfuncs = nf;
+            wr->funcs = pl__alloc(c, sizeof(ExWindowFunc) * (nf + 1));
+            if (!wr->funcs) return K_ERR;
+            uint32_t f = 0;
+            for (uint32_t k = i; k < win->n; k++)
+                if (grp[k] == i) {
+                    wr->funcs[f] = win->calls[k].fn;
+                    wr->cols[rel->ncols + f++] = win->calls[k].col;
+                }
+            rel = wr;
         }
     }
 

@@ -350,6 +350,37 @@ details(PlCtx *c, KBuf *b, const ExPlan *p)
     case EX_OP_VALUES:
         k_buf_printf(b, " %u rows", p->u.values.nrows);
         break;
+    case EX_OP_WINDOW: {
+        static const char *wn[] = {"row_number", "rank", "dense_rank", "ntile", "lag", "lead",
+                                   "first_value", "last_value", "agg"};
+        if (p->label) k_buf_printf(b, " (%s)", p->label);
+        if (p->u.window.npart) {
+            put(b, " partition by ");
+            for (uint32_t i = 0; i < p->u.window.npart; i++) {
+                if (i) put(b, ", ");
+                print_expr(b, p->u.window.part[i], nm);
+            }
+        }
+        if (p->u.window.norder) {
+            put(b, " order by ");
+            for (uint32_t i = 0; i < p->u.window.norder; i++) {
+                if (i) put(b, ", ");
+                print_expr(b, p->u.window.order[i].expr, nm);
+                if (p->u.window.order[i].desc) put(b, " DESC");
+            }
+        }
+        put(b, " funcs ");
+        for (uint32_t i = 0; i < p->u.window.nfuncs; i++) {
+            const ExWindowFunc *w = &p->u.window.funcs[i];
+            if (i) put(b, ", ");
+            if (w->kind == EX_WIN_AGG) k_buf_printf(b, "%s(", agg_name((ExAggFunc)w->agg.func));
+            else k_buf_printf(b, "%s(", w->kind < K_ARRAY_LEN(wn) ? wn[w->kind] : "?");
+            if (w->kind == EX_WIN_AGG && w->agg.arg) print_expr(b, w->agg.arg, nm);
+            else if (w->arg) print_expr(b, w->arg, nm);
+            put(b, ")");
+        }
+        break;
+    }
     case EX_OP_EXCHANGE_SOURCE:
         if (p->label) k_buf_printf(b, " (%s)", p->label);
         break;

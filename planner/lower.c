@@ -1176,6 +1176,80 @@ lower_limit(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
 }
 
 static int
+lower_window(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
+{
+    uint8_t *cn = need_new(c, need);
+    if (!cn) return K_ERR;
+    for (uint32_t i = 0; i < r->npart; i++) need_expr(cn, r->part[i]);
+    for (uint32_t i = 0; i < r->norder; i++) need_expr(cn, r->order[i].expr);
+    for (uint32_t i = 0; i < r->nfuncs; i++) {
+        need_expr(cn, r->funcs[i].arg);
+        need_expr(cn, r->funcs[i].dflt);
+        need_expr(cn, r->funcs[i].agg.arg);
+    }
+    Phys in;
+    if (lower(c, ls, r->left, cn, &in) != K_OK) return K_ERR;
+    const char *how = "local";
+    if (in.dist == D_PART && nworkers(c) > 1) {
+        bool plain = r->npart > 0;
+        for (uint32_t i = 0; i < r->npart; i++)
+            if (r->part[i]->kind != EX_EXPR_COLUMN) plain = false;
+        bool hashed = plain && in.nhash > 0;
+        for (uint32_t h = 0; h < in.nhash && hashed; h++) {
+            bool found = false;
+            for (uint32_t i = 0; i < r->npart; i++)
+                if ((int32_t)r->part[i]->u.column.index == in.hash[h]) found = true;
+            hashed = found;
+        }
+        if (hashed) how = "co-located with the partitions";
+        else if (plain) {
+            int32_t *keys = pl__alloc(c, sizeof(int32_t) * r->npart);
+            if (!keys) return K_ERR;
+            for (uint32_t i = 0; i < r->npart; i++) keys[i] = (int32_t)r->part[i]->u.column.index;
+            if (exchange(c, ls, &in, EX_XCHG_HASH, keys, r->npart, NULL, 0, D_PART) != K_OK) return K_ERR;
+            how = "after repartition on the partition keys";
+        } else {
+            if (to_single(c, ls, &in) != K_OK) return K_ERR;
+            how = "after gather";
+        }
+    }
+    uint32_t n = in.n + r->nfuncs;
+    int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+    if (!cols) return K_ERR;
+    memcpy(cols, in.cols, sizeof(int32_t) * in.n);
+    for (uint32_t i = 0; i < r->nfuncs; i++) cols[in.n + i] = r->cols[r->ncols - r->nfuncs + i];
+    ExPlan *p = new_plan(c, EX_OP_WINDOW, n, cols, r->rows);
+    if (!p) return K_ERR;
+    p->left = in.p;
+    p->label = how;
+    p->u.window.npart = r->npart;
+    p->u.window.part = pl__alloc(c, sizeof(ExExpr *) * (r->npart + 1));
+    if (!p->u.window.part) return K_ERR;
+    for (uint32_t i = 0; i < r->npart; i++)
+        if (!(p->u.window.part[i] = xlate(c, r->part[i], in.cols, in.n))) return K_ERR;
+    p->u.window.norder = r->norder;
+    p->u.window.order = xlate_keys(c, r->order, r->norder, in.cols, in.n);
+    if (!p->u.window.order) return K_ERR;
+    p->u.window.nfuncs = r->nfuncs;
+    p->u.window.funcs = pl__alloc(c, sizeof(ExWindowFunc) * (r->nfuncs + 1));
+    if (!p->u.window.funcs) return K_ERR;
+    for (uint32_t i = 0; i < r->nfuncs; i++) {
+        ExWindowFunc *w = &p->u.window.funcs[i];
+        *w = r->funcs[i];
+        if (w->arg && !(w->arg = xlate(c, r->funcs[i].arg, in.cols, in.n))) return K_ERR;
+        if (w->dflt && !(w->dflt = xlate(c, r->funcs[i].dflt, in.cols, in.n))) return K_ERR;
+        if (w->agg.arg && !(w->agg.arg = xlate(c, r->funcs[i].agg.arg, in.cols, in.n))) return K_ERR;
+    }
+    set_opnames(c, p, in.cols, in.n);
+    *out = in;
+    out->p = p;
+    out->n = n;
+    out->cols = cols;
+    out->nrft = 0;
+    return K_OK;
+}
+
+static int
 lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
 {
     memset(out, 0, sizeof *out);
@@ -1245,8 +1319,10 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         out->dist = D_SINGLE;
         return K_OK;
     }
+    case PL_WINDOW:
+        return lower_window(c, ls, r, need, out);
     default:
-        return k_error(c->err, K_FEATURE_NOT_SUPPORTED, "window functions are not supported yet");
+        return k_error(c->err, K_INTERNAL_ERROR, "planner: unknown logical operator");
     }
 }
 

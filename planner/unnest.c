@@ -77,6 +77,13 @@ rel_free(const PlRel *r, const uint8_t *set)
     if (r->kind == PL_VALUES)
         for (uint32_t i = 0; i < r->nrows * r->ncols; i++)
             if (expr_free(r->cells[i], set)) return true;
+    for (uint32_t i = 0; i < r->npart; i++)
+        if (expr_free(r->part[i], set)) return true;
+    for (uint32_t i = 0; i < r->norder; i++)
+        if (expr_free(r->order[i].expr, set)) return true;
+    for (uint32_t i = 0; i < r->nfuncs; i++)
+        if (expr_free(r->funcs[i].arg, set) || expr_free(r->funcs[i].dflt, set) || expr_free(r->funcs[i].agg.arg, set))
+            return true;
     return rel_free(r->left, set) || rel_free(r->right, set);
 }
 

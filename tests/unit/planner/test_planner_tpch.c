@@ -530,6 +530,16 @@ test_subquery_forms(void **state)
         {"select count(*) from (select distinct n_regionkey from nation) d", "5"},
         {"with r as (select r_regionkey k from region) select (select count(*) from r) * (select max(k) from r)", "20"},
         {"select n_nationkey from nation order by n_nationkey desc limit 2 offset 3", "21\n20"},
+        /* window functions (partitions on one instance: repartition or gather first) */
+        {"select n_nationkey, row_number() over (partition by n_regionkey order by n_nationkey desc) from nation "
+         "where n_nationkey < 3 order by 1", "0|1\n1|2\n2|1"},
+        {"select sum(c) from (select count(*) over (partition by n_regionkey) c from nation) t", "125"},
+        {"select n_regionkey, sum(n_nationkey), rank() over (order by sum(n_nationkey) desc) from nation "
+         "group by n_regionkey order by 1", "0|50|4\n1|47|5\n2|68|2\n3|77|1\n4|58|3"},
+        {"select n_nationkey, lag(n_nationkey) over (order by n_nationkey) from nation where n_nationkey < 3 "
+         "order by 1", "0|\n1|0\n2|1"},
+        {"select o_custkey, sum(o_totalprice) over w from orders where o_orderkey = 1 window w as (partition by o_custkey)",
+         "370|172799.49"},
     };
     PlCatalog cat = {NULL, cat_lookup, cat_table_stats, cat_column_stats, NSHARDS};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
