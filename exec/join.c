@@ -18,6 +18,8 @@
  */
 #include "exec/exec_int.h"
 
+#include <omp.h>
+
 typedef struct JoinTls {
     ExEval **keys;      /* probe key evaluators */
     ExEval *residual;
@@ -55,7 +57,8 @@ typedef struct Join {
     uint32_t *next_row; /* chain, UINT32_MAX = end */
     uint32_t *head;     /* bucket -> row id + 1 (0 = empty) */
     uint32_t *tag;
-    uint64_t mask;
+    uint64_t pbase[64]; /* partition p: buckets pbase[p] .. pbase[p] + pmask[p] */
+    uint64_t pmask[64];
     uint8_t *bmatched;  /* RIGHT/FULL */
     bool build_has_null;
     bool *need;         /* combined column needed by output or residual */
@@ -109,6 +112,19 @@ rows_keys_equal(const Join *j, uint32_t ra, uint32_t rb)
     return true;
 }
 
+/* The table is split into 2^EX_JOIN_PART_BITS partitions by the top bits
+ * of the hash; each partition is its own linear-probing table (base[p],
+ * mask[p]) built by one thread, so the build runs in parallel without
+ * atomics and a probe touches one partition. */
+#define EX_JOIN_PART_BITS 6
+#define EX_JOIN_PARTS (1u << EX_JOIN_PART_BITS)
+
+static inline uint32_t
+part_of(uint64_t h)
+{
+    return (uint32_t)(h >> (64 - EX_JOIN_PART_BITS));
+}
+
 static int
 build_table(Join *j, KErr *err)
 {
@@ -118,20 +134,21 @@ build_table(Join *j, KErr *err)
     if (n64 >= UINT32_MAX / 2) return k_error(err, K_PROGRAM_LIMIT_EXCEEDED, "hash join build side too large");
     uint32_t n = (uint32_t)n64;
     j->nrows = n;
-    uint64_t cap = 16;
-    while (cap < (uint64_t)n * 2) cap <<= 1;
-    j->mask = cap - 1;
+    uint32_t nch = j->all.nchunks;
     j->refs = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
     j->next_row = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
-    j->head = k_alloc0(a, sizeof(uint32_t) * cap);
-    j->tag = k_alloc(a, sizeof(uint32_t) * cap);
-    uint64_t *h = k_alloc(a, sizeof(uint64_t) * K_VECTOR_SIZE);
-    if (!j->refs || !j->next_row || !j->head || !j->tag || !h)
-        return k_error_oom(err, a, sizeof(uint32_t) * cap * 2 + sizeof(uint32_t) * 2 * n);
+    uint64_t *hashes = k_alloc(a, sizeof(uint64_t) * (n ? n : 1));
+    uint32_t *chunk_off = k_alloc(a, sizeof(uint32_t) * (nch + 1));
+    uint32_t *prow = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
+    uint8_t *isnull = k_alloc0(a, n ? n : 1);
+    if (!j->refs || !j->next_row || !hashes || !chunk_off || !prow || !isnull)
+        return k_error_oom(err, a, (size_t)n * 30);
     if (j->type == EX_JOIN_RIGHT || j->type == EX_JOIN_FULL) {
         j->bmatched = k_alloc0(a, n ? n : 1);
         if (!j->bmatched) return k_error_oom(err, a, n);
     }
+    chunk_off[0] = 0;
+    for (uint32_t c = 0; c < nch; c++) chunk_off[c + 1] = chunk_off[c] + j->all.chunks[c]->count;
     /* runtime filter */
     ExRf *rf = NULL;
     int32_t rfid = j->p->u.join.rf_produce;
@@ -150,59 +167,108 @@ build_table(Join *j, KErr *err)
         rf->bits = k_alloc0(a, bits / 8);
         if (!rf->bits) return k_error_oom(err, a, bits / 8);
     }
-    uint32_t row = 0;
-    for (uint32_t c = 0; c < j->all.nchunks; c++) {
-        KBatch *ch = j->all.chunks[c];
-        KVector **kv = j->tls[0].pk;
-        for (uint32_t k = 0; k < j->nkeys; k++) kv[k] = &ch->cols[j->nb + k];
-        ex__hash_rows(kv, j->nkeys, NULL, ch->count, h);
-        for (uint32_t i = 0; i < ch->count; i++, row++) {
-            uint32_t ref = EX_REF(c, i);
-            j->refs[row] = ref;
-            j->next_row[row] = UINT32_MAX;
-            bool skip = false;
-            for (uint32_t k = 0; k < j->nkeys; k++)
-                if (!k_vec_is_valid(kv[k], i) && key_null_blocks(j, k)) skip = true;
-            if (skip) {
-                j->build_has_null = true;
-                continue;
-            }
-            if (rf) {
-                rf->any_rows = true;
-                const void *slot = k_vec_slot(kv[0], i);
-                uint64_t hv = ex__hash_slot(kv[0]->type, slot);
-                uint64_t b1 = (hv >> 7) & (rf->nbits - 1), b2 = (hv >> 37) & (rf->nbits - 1);
-                rf->bits[b1 >> 6] |= UINT64_C(1) << (b1 & 63);
-                rf->bits[b2 >> 6] |= UINT64_C(1) << (b2 & 63);
-                if (rf->has_minmax) {
-                    int64_t v = ex__phys(rf->type) == EX_P_I32 ? *(const int32_t *)slot
-                                                               : *(const int64_t *)slot;
-                    if (v < rf->lo) rf->lo = v;
-                    if (v > rf->hi) rf->hi = v;
+    /* phase 1 (parallel over chunks): hashes, refs, NULL keys, runtime filter */
+    KVector ***kvs = k_alloc(a, sizeof(KVector **) * x->nthreads);
+    if (!kvs) return k_error_oom(err, a, 64);
+    for (uint32_t t = 0; t < x->nthreads; t++)
+        if (!(kvs[t] = k_alloc(x->tarena[t], sizeof(KVector *) * (j->nkeys + 1)))) return k_error_oom(err, a, 64);
+    int any_null = 0, any_rows = 0;
+    int64_t glo = INT64_MAX, ghi = INT64_MIN;
+#pragma omp parallel num_threads(x->nthreads) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
+    {
+        KVector **kv = kvs[omp_get_thread_num()];
+#pragma omp for schedule(dynamic, 4)
+        for (uint32_t c = 0; c < nch; c++) {
+            KBatch *ch = j->all.chunks[c];
+            uint32_t base = chunk_off[c];
+            for (uint32_t k = 0; k < j->nkeys; k++) kv[k] = &ch->cols[j->nb + k];
+            ex__hash_rows(kv, j->nkeys, NULL, ch->count, hashes + base);
+            for (uint32_t i = 0; i < ch->count; i++) {
+                uint32_t row = base + i;
+                j->refs[row] = EX_REF(c, i);
+                j->next_row[row] = UINT32_MAX;
+                bool skip = false;
+                for (uint32_t k = 0; k < j->nkeys; k++)
+                    if (!k_vec_is_valid(kv[k], i) && key_null_blocks(j, k)) skip = true;
+                if (skip) {
+                    isnull[row] = 1;
+                    any_null = 1;
+                    continue;
+                }
+                any_rows = 1;
+                if (rf) {
+                    const void *slot = k_vec_slot(kv[0], i);
+                    uint64_t hv = ex__hash_slot(kv[0]->type, slot);
+                    uint64_t b1 = (hv >> 7) & (rf->nbits - 1), b2 = (hv >> 37) & (rf->nbits - 1);
+                    __atomic_fetch_or(&rf->bits[b1 >> 6], UINT64_C(1) << (b1 & 63), __ATOMIC_RELAXED);
+                    __atomic_fetch_or(&rf->bits[b2 >> 6], UINT64_C(1) << (b2 & 63), __ATOMIC_RELAXED);
+                    if (rf->has_minmax) {
+                        int64_t v = ex__phys(rf->type) == EX_P_I32 ? *(const int32_t *)slot
+                                                                   : *(const int64_t *)slot;
+                        if (v < glo) glo = v;
+                        if (v > ghi) ghi = v;
+                    }
                 }
             }
-            uint32_t tg = (uint32_t)(h[i] >> 32);
-            uint64_t pos = h[i] & j->mask;
+        }
+    }
+    j->build_has_null = any_null;
+    /* phase 2: rows by partition */
+    uint32_t cnt[EX_JOIN_PARTS + 1];
+    memset(cnt, 0, sizeof cnt);
+    for (uint32_t r = 0; r < n; r++)
+        if (!isnull[r]) cnt[part_of(hashes[r]) + 1]++;
+    uint64_t cap_total = 0;
+    for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
+        uint64_t cap = 16;
+        while (cap < (uint64_t)cnt[p + 1] * 2) cap <<= 1;
+        j->pbase[p] = cap_total;
+        j->pmask[p] = cap - 1;
+        cap_total += cap;
+    }
+    for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) cnt[p + 1] += cnt[p];
+    uint32_t fill[EX_JOIN_PARTS];
+    memcpy(fill, cnt, sizeof fill);
+    for (uint32_t r = 0; r < n; r++)
+        if (!isnull[r]) prow[fill[part_of(hashes[r])]++] = r;
+    j->head = k_alloc0(a, sizeof(uint32_t) * cap_total);
+    j->tag = k_alloc(a, sizeof(uint32_t) * cap_total);
+    if (!j->head || !j->tag) return k_error_oom(err, a, sizeof(uint32_t) * cap_total * 2);
+    /* phase 3 (parallel over partitions): insert */
+#pragma omp parallel for num_threads(x->nthreads) schedule(dynamic, 1)
+    for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
+        uint32_t *head = j->head + j->pbase[p], *tag = j->tag + j->pbase[p];
+        uint64_t mask = j->pmask[p];
+        for (uint32_t k = cnt[p]; k < cnt[p + 1]; k++) {
+            uint32_t row = prow[k];
+            uint64_t h = hashes[row];
+            uint32_t tg = (uint32_t)(h >> 32);
+            uint64_t pos = h & mask;
             for (;;) {
-                uint32_t hd = j->head[pos];
+                uint32_t hd = head[pos];
                 if (!hd) {
-                    j->head[pos] = row + 1;
-                    j->tag[pos] = tg;
+                    head[pos] = row + 1;
+                    tag[pos] = tg;
                     break;
                 }
-                if (j->tag[pos] == tg && rows_keys_equal(j, ref, j->refs[hd - 1])) {
+                if (tag[pos] == tg && rows_keys_equal(j, j->refs[row], j->refs[hd - 1])) {
                     j->next_row[row] = hd - 1;
-                    j->head[pos] = row + 1;
+                    head[pos] = row + 1;
                     break;
                 }
-                pos = (pos + 1) & j->mask;
+                pos = (pos + 1) & mask;
             }
         }
     }
     if (rf) {
+        rf->any_rows = any_rows;
+        rf->lo = glo;
+        rf->hi = ghi;
         rf->ready = true;
         x->rf[rfid] = rf;
     }
+    k_free(a, hashes, sizeof(uint64_t) * (n ? n : 1));
+    k_free(a, prow, sizeof(uint32_t) * (n ? n : 1));
     ex__stat_mem(x, j->p, k_arena_used(x->arena));
     return K_OK;
 }
@@ -397,11 +463,14 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
             if (skip) continue;
             uint64_t h = t->hash[i];
             uint32_t tg = (uint32_t)(h >> 32);
-            uint64_t pos = h & j->mask;
+            uint32_t part = part_of(h);
+            const uint32_t *head = j->head + j->pbase[part], *tag = j->tag + j->pbase[part];
+            uint64_t mask = j->pmask[part];
+            uint64_t pos = h & mask;
             uint32_t hd;
-            while ((hd = j->head[pos])) {
-                if (j->tag[pos] == tg && probe_key_equal(j, pk, r, j->refs[hd - 1])) break;
-                pos = (pos + 1) & j->mask;
+            while ((hd = head[pos])) {
+                if (tag[pos] == tg && probe_key_equal(j, pk, r, j->refs[hd - 1])) break;
+                pos = (pos + 1) & mask;
             }
             if (!hd) continue;
             if (first_only) {
