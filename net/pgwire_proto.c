@@ -770,10 +770,15 @@ simple_statement(NetPgConn *c, uint32_t i)
     return rr;
 }
 
+static void drop_all_portals(NetPgProto *p);
+
 static void
 simple_finish(NetPgConn *c)
 {
     NetPgProto *p = c->proto;
+    /* a transaction that ended inside the query string ends its portals */
+    if (p->session && net_session_txn_status(p->session) == 'I' && !p->copy_portal)
+        drop_all_portals(p);
     if (p->sq_prep) net_prepared_free(p->sq_prep);
     p->sq_prep = NULL;
     free(p->sq_sql);
@@ -1067,6 +1072,18 @@ handle_bind(NetPgConn *c, NetPgMsg *m)
     }
     int16_t nr = net__get_i16(&r);
     if (r.failed || nr < 0 || k_reader_left(&r) != (size_t)nr * 2) goto bad;
+    if (nr > 1 && s->count == 1) {
+        uint32_t ncols = 0;
+        const NetColumn *cols = NULL;
+        KErr ce;
+        if (net_prepared_columns(s->prep, 0, &ncols, &cols, &ce) == K_OK && (uint32_t)nr != ncols) {
+            portal_free(po);
+            ext_errorf(c, K_PROTOCOL_VIOLATION,
+                       "bind message has %d result formats but query has %u columns", (int)nr,
+                       ncols);
+            return;
+        }
+    }
     po->nrformats = (uint32_t)nr;
     po->rformats = nr ? k_alloc(a, sizeof(int16_t) * (size_t)nr) : NULL;
     if (nr && !po->rformats) goto oom;

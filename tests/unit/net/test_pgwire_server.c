@@ -506,6 +506,15 @@ test_extended_error_skips_to_sync(void **state)
     until_ready(c.fd, types, sizeof types, codes, sizeof codes);
     assert_string_equal(types, "1EZ");
     assert_string_equal(codes, "08P01 ");
+    /* two result formats for an eight-column result */
+    int16_t two[2] = {0, 1};
+    parse_msg(&o, "", "SELECT * FROM t", 0, NULL);
+    bind_msg(&o, "", "", 0, NULL, 0, NULL, NULL, 2, two);
+    simple_msg(&o, 'S');
+    o_send(c.fd, &o);
+    until_ready(c.fd, types, sizeof types, codes, sizeof codes);
+    assert_string_equal(types, "1EZ");
+    assert_string_equal(codes, "08P01 ");
     close(c.fd);
 }
 
