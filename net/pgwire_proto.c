@@ -719,6 +719,13 @@ pull_rows(NetPgConn *c, PgPortal *po, NetCursor *cur, int32_t max_rows, const in
     return RUN_DONE;
 }
 
+static const char *
+tag_of(const NetCursor *cur)
+{
+    const char *t = net_cursor_tag(cur);
+    return t ? t : "";
+}
+
 static bool
 is_setting_tag(const char *tag)
 {
@@ -1226,7 +1233,7 @@ handle_execute(NetPgConn *c, NetPgMsg *m)
         }
         if (cs == K_COPY_OUT) {
             RunResult rr = copy_out(c, po->cursor, s->sql, s->sql_len);
-            snprintf(po->tag, sizeof po->tag, "%s", net_cursor_tag(po->cursor));
+            snprintf(po->tag, sizeof po->tag, "%s", tag_of(po->cursor));
             net_cursor_close(po->cursor);
             po->cursor = NULL;
             po->done = true;
@@ -1237,8 +1244,7 @@ handle_execute(NetPgConn *c, NetPgMsg *m)
     RunResult rr = pull_rows(c, po, po->cursor, max_rows, po->rformats, po->nrformats, s->sql,
                              s->sql_len, &po->batch, &po->row);
     if (rr == RUN_SUSPENDED) return;
-    const char *tag = net_cursor_tag(po->cursor);
-    snprintf(po->tag, sizeof po->tag, "%s", tag ? tag : "");
+    snprintf(po->tag, sizeof po->tag, "%s", tag_of(po->cursor));
     net_cursor_close(po->cursor);
     po->cursor = NULL;
     po->batch = NULL;
@@ -1337,8 +1343,7 @@ handle_copy_message(NetPgConn *c, NetPgMsg *m)
         }
         if (ok) net__put_command_complete(&c->out, net_cursor_tag(cur));
         if (p->copy_portal)
-            snprintf(p->copy_portal->tag, sizeof p->copy_portal->tag, "%s",
-                     ok ? net_cursor_tag(cur) : "");
+            snprintf(p->copy_portal->tag, sizeof p->copy_portal->tag, "%s", ok ? tag_of(cur) : "");
         else
             net_cursor_close(cur);
         copy_end(c, ok);
