@@ -21,6 +21,7 @@
 #include "exec/exec_int.h"
 
 #include <math.h>
+#include <omp.h>
 
 typedef ExAggAcc AggState;
 
@@ -688,6 +689,27 @@ agg_push_right(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     return agg_push_side(g, tid, b, 1, err);
 }
 
+/* Fold group `gid` of table s into table d. */
+static int
+merge_group(Agg *g, GTable *d, const GTable *s, uint32_t gid, KVector **kv, KErr *err)
+{
+    KBatch *ch = s->chunks[gid >> 11];
+    for (uint32_t k = 0; k < g->nkeys; k++) kv[k] = &ch->cols[k];
+    uint32_t did;
+    bool is_new;
+    if (gt_find(d, kv, gid & 2047, s->ghash[gid], &did, &is_new, err)) return K_ERR;
+    if (g->setop) {
+        d->cnt[2 * did] += s->cnt[2 * gid];
+        d->cnt[2 * did + 1] += s->cnt[2 * gid + 1];
+        return K_OK;
+    }
+    for (uint32_t ai = 0; ai < g->naggs; ai++)
+        if (agg_merge(&g->aggs[ai], &d->states[(size_t)did * g->naggs + ai],
+                      &s->states[(size_t)gid * g->naggs + ai], d->arena, err))
+            return K_ERR;
+    return K_OK;
+}
+
 /* Merge thread t's table into thread 0's. */
 static int
 merge_tables(Agg *g, KErr *err)
@@ -702,33 +724,67 @@ merge_tables(Agg *g, KErr *err)
                     return K_ERR;
             continue;
         }
-        KVector **kv = g->tls[0].kv;
-        for (uint32_t gid = 0; gid < s->ngroups; gid++) {
-            KBatch *ch = s->chunks[gid >> 11];
-            for (uint32_t k = 0; k < g->nkeys; k++) kv[k] = &ch->cols[k];
-            uint32_t did;
-            bool is_new;
-            if (gt_find(d, kv, gid & 2047, s->ghash[gid], &did, &is_new, err)) return K_ERR;
-            if (g->setop) {
-                d->cnt[2 * did] += s->cnt[2 * gid];
-                d->cnt[2 * did + 1] += s->cnt[2 * gid + 1];
-                continue;
-            }
-            for (uint32_t ai = 0; ai < g->naggs; ai++)
-                if (agg_merge(&g->aggs[ai], &d->states[(size_t)did * g->naggs + ai],
-                              &s->states[(size_t)gid * g->naggs + ai], d->arena, err))
-                    return K_ERR;
-        }
+        for (uint32_t gid = 0; gid < s->ngroups; gid++)
+            if (merge_group(g, d, s, gid, g->tls[0].kv, err)) return K_ERR;
     }
     return K_OK;
 }
 
+/* Many groups on several threads: split every thread's groups into
+ * EX_AGG_PARTS partitions by the top bits of their hash and merge each
+ * partition into its own table, the partitions in parallel. */
+#define EX_AGG_PART_BITS 4
+#define EX_AGG_PARTS (1u << EX_AGG_PART_BITS)
+
 static int
-agg_emit(Agg *g, ExConsumer *c, KErr *err)
+merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
+{
+    ExExec *x = g->x;
+    uint32_t nt = x->nthreads;
+    uint32_t **lists = k_alloc(x->arena, sizeof(uint32_t *) * nt);
+    uint32_t *offs = k_alloc0(x->arena, sizeof(uint32_t) * nt * (EX_AGG_PARTS + 1));
+    KVector ***kvs = k_alloc(x->arena, sizeof(KVector **) * EX_AGG_PARTS);
+    if (!lists || !offs || !kvs) return k_error_oom(err, x->arena, 1024);
+    for (uint32_t t = 0; t < nt; t++) {
+        const GTable *s = &g->tls[t].gt;
+        uint32_t *o = offs + (size_t)t * (EX_AGG_PARTS + 1);
+        lists[t] = k_alloc(x->arena, sizeof(uint32_t) * (s->ngroups ? s->ngroups : 1));
+        if (!lists[t]) return k_error_oom(err, x->arena, sizeof(uint32_t) * s->ngroups);
+        for (uint32_t gid = 0; gid < s->ngroups; gid++) o[(s->ghash[gid] >> (64 - EX_AGG_PART_BITS)) + 1]++;
+        for (uint32_t q = 0; q < EX_AGG_PARTS; q++) o[q + 1] += o[q];
+        uint32_t fill[EX_AGG_PARTS];
+        memcpy(fill, o, sizeof fill);
+        for (uint32_t gid = 0; gid < s->ngroups; gid++)
+            lists[t][fill[s->ghash[gid] >> (64 - EX_AGG_PART_BITS)]++] = gid;
+    }
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KArena *pa = k_arena_create(x->arena, "agg partition");
+        if (!pa) return k_error_oom(err, x->arena, 4096);
+        if (gt_init(&parts[q], pa, g->nkeys, ktypes, g->naggs, g->setop, err)) return K_ERR;
+        if (!(kvs[q] = k_alloc(pa, sizeof(KVector *) * (g->nkeys + 1)))) return k_error_oom(err, pa, 64);
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KErr lerr;
+        k_err_clear(&lerr);
+        for (uint32_t t = 0; t < nt && !x->failed; t++) {
+            const uint32_t *o = offs + (size_t)t * (EX_AGG_PARTS + 1);
+            for (uint32_t k = o[q]; k < o[q + 1]; k++) {
+                if (merge_group(g, &parts[q], &g->tls[t].gt, lists[t][k], kvs[q], &lerr)) {
+                    ex__fail(x, &lerr);
+                    break;
+                }
+            }
+        }
+    }
+    return ex__check(x, err);
+}
+
+static int
+agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
 {
     const ExPlan *p = g->p;
     ExExec *x = g->x;
-    GTable *gt = &g->tls[0].gt;
     KBatch *out = ex__batch_new(x->arena, p->ncols, p->types, err);
     if (!out) return K_ERR;
     if (g->setop) {
@@ -796,6 +852,29 @@ agg_emit(Agg *g, ExConsumer *c, KErr *err)
         if (ex__emit(x, p, c, out, err)) return K_ERR;
     }
     return K_OK;
+}
+
+static int
+merge_and_emit(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
+{
+    ExExec *x = g->x;
+    size_t bytes = 0;
+    uint64_t groups = 0;
+    for (uint32_t ti = 0; ti < x->nthreads; ti++) {
+        bytes += gt_bytes(&g->tls[ti].gt);
+        groups += g->tls[ti].gt.ngroups;
+    }
+    ex__stat_mem(x, g->p, bytes);
+    if (g->nkeys && x->nthreads > 1 && !g->shared && groups > 16384) {
+        GTable *parts = k_alloc0(x->arena, sizeof(GTable) * EX_AGG_PARTS);
+        if (!parts) return k_error_oom(err, x->arena, sizeof(GTable) * EX_AGG_PARTS);
+        if (merge_partitioned(g, ktypes, parts, err)) return K_ERR;
+        for (uint32_t q = 0; q < EX_AGG_PARTS; q++)
+            if (parts[q].ngroups && agg_emit(g, c, &parts[q], err)) return K_ERR;
+        return K_OK;
+    }
+    if (merge_tables(g, err)) return K_ERR;
+    return agg_emit(g, c, &g->tls[0].gt, err);
 }
 
 static int
@@ -881,11 +960,7 @@ ex__produce_agg(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     for (uint32_t k = 0; k < g->nkeys; k++) kt[k] = p->u.agg.groups[k]->type;
     if (agg_setup(x, p, g, kt, err)) return K_ERR;
     if (ex__produce(x, p->left, &g->base, err)) return K_ERR;
-    if (merge_tables(g, err)) return K_ERR;
-    size_t bytes = 0;
-    for (uint32_t ti = 0; ti < x->nthreads; ti++) bytes += gt_bytes(&g->tls[ti].gt);
-    ex__stat_mem(x, p, bytes);
-    return agg_emit(g, c, err);
+    return merge_and_emit(g, kt, c, err);
 }
 
 int
@@ -905,8 +980,7 @@ ex__produce_setop(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     if (agg_setup(x, p, g, p->types, err)) return K_ERR;
     if (ex__produce(x, p->left, &g->base, err)) return K_ERR;
     if (ex__produce(x, p->right, &g->side1, err)) return K_ERR;
-    if (merge_tables(g, err)) return K_ERR;
-    return agg_emit(g, c, err);
+    return merge_and_emit(g, p->types, c, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -28,6 +28,7 @@ setup(void **state)
     dir = tmp_dir();
     StDbOptions o = {0};
     o.no_fsync = true;
+    o.row_group_rows = 4096; /* several morsels per table: threads really split scans */
     if (st_db_open(dir, &o, A, &db, &err)) {
         fprintf(stderr, "open: %s\n", err.message);
         return -1;
@@ -390,9 +391,17 @@ test_memory_and_cancel(void **state)
     assert_int_equal(run_frag(db, A, g, 256 * 1024, NULL, &rows, &err), K_ERR);
     assert_string_equal(k_sqlstate_code(err.code), "53200");
     trows_free(&rows);
-    /* the same query runs with enough memory */
+    /* the same query runs with enough memory (20000 groups over 5 morsels:
+     * the partitioned parallel merge) */
     assert_int_equal(run_frag(db, A, g, 0, NULL, &rows, &err), K_OK);
     assert_int_equal(rows.n, 20000);
+    char want[64];
+    qsort(rows.rows, rows.n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < rows.n; i++) {
+        long k = atol(rows.rows[i]);
+        snprintf(want, sizeof want, "%ld|1", k);
+        assert_string_equal(rows.rows[i], want);
+    }
     trows_free(&rows);
     volatile int cancel = 1;
     assert_int_equal(run_frag(db, A, g, 0, &cancel, &rows, &err), K_ERR);
