@@ -79,5 +79,8 @@ void net_pg_server_stats(NetPgServer *srv, NetPgStats *out);
  * connection and handle, let the loop close cleanly and join all threads,
  * then free the server. NULL-safe. */
 void net_pg_server_stop(NetPgServer *srv);
+/* The same, returning K_ERR when the event loop did not close cleanly (a
+ * handle left open) — for tests. */
+int net_pg_server_stop_checked(NetPgServer *srv);
 
 #endif /* NET_PGWIRE_H */

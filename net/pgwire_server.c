@@ -1094,16 +1094,13 @@ net_pg_server_stats(NetPgServer *srv, NetPgStats *out)
     pthread_mutex_unlock(&srv->mu);
 }
 
-void
-net_pg_server_stop(NetPgServer *srv)
+int
+net_pg_server_stop_checked(NetPgServer *srv)
 {
-    if (!srv) return;
-    /* The loop thread does the closing: hand it a one-shot async. */
-    pthread_mutex_lock(&srv->mu);
-    srv->stopping = true;
-    pthread_mutex_unlock(&srv->mu);
+    if (!srv) return K_OK;
     /* the loop sees `stopping` in its wake callback and does the closing */
     pthread_mutex_lock(&srv->mu);
+    srv->stopping = true;
     uv_async_send(&srv->wake);
     pthread_mutex_unlock(&srv->mu);
     uv_thread_join(&srv->loop_thread);
@@ -1112,7 +1109,16 @@ net_pg_server_stop(NetPgServer *srv)
     pthread_cond_broadcast(&srv->work_cv);
     pthread_mutex_unlock(&srv->mu);
     for (uint32_t i = 0; i < srv->nthreads; i++) pthread_join(srv->threads[i], NULL);
+    /* every handle must be closed by now: UV_EBUSY here is a bug */
     int rc = uv_loop_close(&srv->loop);
     if (rc) k_warn("pgwire: event loop did not close cleanly: %s", uv_strerror(rc));
+    bool clean = rc == 0 && srv->nconns == 0;
     server_free(srv);
+    return clean ? K_OK : K_ERR;
+}
+
+void
+net_pg_server_stop(NetPgServer *srv)
+{
+    (void)net_pg_server_stop_checked(srv);
 }

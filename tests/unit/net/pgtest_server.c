@@ -9,7 +9,7 @@
  *
  * Prints "pgtest_server ready on port N" once listening (port 0 picks a
  * free port), serves until SIGINT/SIGTERM, then stops cleanly and exits 0
- * only when every session was closed (no leaks of engine sessions).
+ * only when every session was closed and the event loop closed cleanly.
  */
 #include "fake_engine.h"
 #include "net/pgwire.h"
@@ -85,14 +85,14 @@ main(int argc, char **argv)
     sigwait(&set, &sig);
     NetPgStats st;
     net_pg_server_stats(srv, &st);
-    net_pg_server_stop(srv);
+    int clean = net_pg_server_stop_checked(srv);
     uint32_t left = fake_engine_sessions_open(eng);
-    fprintf(
-        stderr,
-        "pgtest_server: stopped; %llu connections accepted, %llu refused, %llu cancel requests, "
-        "%u sessions left open\n",
-        (unsigned long long)st.connections_accepted, (unsigned long long)st.connections_refused,
-        (unsigned long long)st.cancel_requests, left);
+    fprintf(stderr,
+            "pgtest_server: stopped; %llu connections accepted, %llu refused, %llu cancel "
+            "requests, %u sessions left open, event loop %s\n",
+            (unsigned long long)st.connections_accepted, (unsigned long long)st.connections_refused,
+            (unsigned long long)st.cancel_requests, left,
+            clean == K_OK ? "closed cleanly" : "NOT closed cleanly");
     fake_engine_close(eng);
-    return left == 0 ? 0 : 1;
+    return left == 0 && clean == K_OK ? 0 : 1;
 }

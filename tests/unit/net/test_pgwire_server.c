@@ -72,7 +72,11 @@ static int
 teardown(void **state)
 {
     Fix *f = *state;
-    net_pg_server_stop(f->srv);
+    if (net_pg_server_stop_checked(f->srv) != K_OK) {
+        fprintf(stderr, "the event loop did not close cleanly\n");
+        fake_engine_close(f->eng);
+        return -1;
+    }
     /* every session the server opened was closed on stop */
     uint32_t left = fake_engine_sessions_open(f->eng);
     fake_engine_close(f->eng);
@@ -971,7 +975,7 @@ test_streaming_bounded(void **state)
     /* one flush unit (64 KiB + a batch's rows) above the bound at most */
     assert_true(st.peak_pending_output <= cfg.max_pending_output + 256 * 1024);
     close(c.fd);
-    net_pg_server_stop(g.srv);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
     assert_int_equal(fake_engine_sessions_open(g.eng), 0);
     fake_engine_close(g.eng);
 }
@@ -1011,7 +1015,7 @@ test_pool_grows(void **state)
         assert_string_equal(codes, "57014 ");
         close(slow[i].fd);
     }
-    net_pg_server_stop(g.srv);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
     assert_int_equal(fake_engine_sessions_open(g.eng), 0);
     fake_engine_close(g.eng);
 }
@@ -1046,7 +1050,7 @@ test_auth_timeout(void **state)
     until_ready(c.fd, types, sizeof types, NULL, 0);
     assert_string_equal(types, "TDCZ");
     close(c.fd);
-    net_pg_server_stop(g.srv);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
     assert_int_equal(fake_engine_sessions_open(g.eng), 0);
     fake_engine_close(g.eng);
 }
@@ -1160,7 +1164,7 @@ test_auth_methods(void **state)
         }
         PQfinish(pc);
     }
-    net_pg_server_stop(g.srv);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
     assert_int_equal(fake_engine_sessions_open(g.eng), 0);
     fake_engine_close(g.eng);
     unlink(path);
@@ -1204,7 +1208,7 @@ test_tls(void **state)
     assert_string_equal(PQgetvalue(r, 49999, 0), "50000");
     PQclear(r);
     PQfinish(pc);
-    net_pg_server_stop(g.srv);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
     assert_int_equal(fake_engine_sessions_open(g.eng), 0);
     fake_engine_close(g.eng);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
