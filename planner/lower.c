@@ -56,9 +56,28 @@ typedef struct Phys {
     DistKind dist;
     uint32_t nhash;
     int32_t hash[ST_MAX_DIST_COLS];
+    int32_t alt[ST_MAX_DIST_COLS]; /* an equal column (inner join key) or -1 */
     uint32_t nrft;
     RfTarget *rft;
 } Phys;
+
+/* Is the stream hashed on `col` at hash position h (directly or through an
+ * inner-join equality)? */
+static bool
+hash_is(const Phys *x, uint32_t h, int32_t col)
+{
+    return x->hash[h] == col || x->alt[h] == col;
+}
+
+static void
+set_hash(Phys *x, const int32_t *cols, uint32_t n)
+{
+    x->nhash = n;
+    for (uint32_t i = 0; i < ST_MAX_DIST_COLS; i++) {
+        x->hash[i] = i < n ? cols[i] : -1;
+        x->alt[i] = -1;
+    }
+}
 
 typedef struct LowerState {
     ExFragment *frags;
@@ -281,11 +300,7 @@ exchange(PlCtx *c, LowerState *ls, Phys *x, ExExchangeKind kind, const int32_t *
     set_opnames(c, src, x->cols, x->n);
     x->p = src;
     x->dist = result;
-    x->nhash = 0;
-    if (kind == EX_XCHG_HASH) {
-        x->nhash = K_MIN(nkeys, ST_MAX_DIST_COLS);
-        memcpy(x->hash, keys, sizeof(int32_t) * x->nhash);
-    }
+    set_hash(x, keys, kind == EX_XCHG_HASH ? K_MIN(nkeys, ST_MAX_DIST_COLS) : 0);
     x->nrft = 0;
     x->rft = NULL;
     return K_OK;
@@ -514,7 +529,9 @@ lower_scan(PlCtx *c, PlRel *r, const uint8_t *need, Phys *out)
             if (id < 0 || pos_of(ocols, nout, id) < 0) all = false;
             else out->hash[i] = id;
         }
-        out->nhash = all ? nd : 0;
+        int32_t h[ST_MAX_DIST_COLS];
+        memcpy(h, out->hash, sizeof h);
+        set_hash(out, h, all ? nd : 0);
     }
     out->nrft = nread;
     out->rft = pl__alloc(c, sizeof(RfTarget) * nread);
@@ -582,9 +599,11 @@ lower_project(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out
     out->cols = cols;
     /* hash keys and runtime-filter targets survive where the column does */
     uint32_t nh = 0;
-    for (uint32_t i = 0; i < in.nhash; i++)
+    for (uint32_t i = 0; i < in.nhash; i++) {
         if (pos_of(cols, n, in.hash[i]) >= 0) nh++;
-    if (nh != in.nhash) out->nhash = 0;
+        if (in.alt[i] >= 0 && pos_of(cols, n, in.alt[i]) < 0) out->alt[i] = -1;
+    }
+    if (nh != in.nhash) set_hash(out, NULL, 0);
     return K_OK;
 }
 
@@ -702,7 +721,7 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
                 bool found = false;
                 for (uint32_t k = 0; k < nk && !found; k++) {
                     int32_t a, b;
-                    if (is_plain_col(pk[k], &a) && is_plain_col(bk[k], &b) && a == L.hash[h] && b == R.hash[h] &&
+                    if (is_plain_col(pk[k], &a) && is_plain_col(bk[k], &b) && hash_is(&L, h, a) && hash_is(&R, h, b) &&
                         k_type_equal(pk[k]->type, bk[k]->type))
                         found = true;
                 }
@@ -723,8 +742,8 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
                 int32_t a, b;
                 is_plain_col(pk[k], &a);
                 is_plain_col(bk[k], &b);
-                if (l_hashed && L.hash[k] != a) l_hashed = false;
-                if (r_hashed && R.hash[k] != b) r_hashed = false;
+                if (l_hashed && !hash_is(&L, k, a)) l_hashed = false;
+                if (r_hashed && !hash_is(&R, k, b)) r_hashed = false;
             }
             double bcast = rb * nw, repart = (l_hashed ? 0 : lb) + (r_hashed ? 0 : rb);
             bool use_bcast;
@@ -749,8 +768,8 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
                 }
                 bool l_ok = L.nhash == nk, r_ok = R.nhash == nk;
                 for (uint32_t k = 0; k < nk; k++) {
-                    if (l_ok && L.hash[k] != lkeys[k]) l_ok = false;
-                    if (r_ok && R.hash[k] != rkeys[k]) r_ok = false;
+                    if (l_ok && !hash_is(&L, k, lkeys[k])) l_ok = false;
+                    if (r_ok && !hash_is(&R, k, rkeys[k])) r_ok = false;
                 }
                 if (!l_ok && exchange(c, ls, &L, EX_XCHG_HASH, lkeys, nk, NULL, 0, D_PART) != K_OK) return K_ERR;
                 if (!r_ok && exchange(c, ls, &R, EX_XCHG_HASH, rkeys, nk, NULL, 0, D_PART) != K_OK) return K_ERR;
@@ -853,14 +872,32 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     out->n = ntot;
     out->cols = ocols;
     out->dist = rd;
-    out->nhash = 0;
-    if (keep_l_hash && rd == D_PART) {
+    set_hash(out, NULL, 0);
+    if (keep_l_hash && rd == D_PART && L.nhash > 0) {
+        /* per hash position: the probe's column, its equal, or (inner join) the
+         * build key it was joined with — whichever is still in the output */
+        int32_t h[ST_MAX_DIST_COLS], al[ST_MAX_DIST_COLS];
         bool all = true;
-        for (uint32_t i = 0; i < L.nhash; i++)
-            if (pos_of(ocols, ntot, L.hash[i]) < 0) all = false;
+        for (uint32_t i = 0; i < L.nhash && all; i++) {
+            int32_t cand[3] = {L.hash[i], L.alt[i], -1};
+            if (jt == EX_JOIN_INNER)
+                for (uint32_t k = 0; k < nk; k++) {
+                    int32_t a, b;
+                    if (is_plain_col(pk[k], &a) && is_plain_col(bk[k], &b) && hash_is(&L, i, a) &&
+                        k_type_equal(pk[k]->type, bk[k]->type))
+                        cand[2] = b;
+                }
+            h[i] = al[i] = -1;
+            for (int t = 0; t < 3; t++) {
+                if (cand[t] < 0 || pos_of(ocols, ntot, cand[t]) < 0) continue;
+                if (h[i] < 0) h[i] = cand[t];
+                else if (al[i] < 0 && cand[t] != h[i]) al[i] = cand[t];
+            }
+            if (h[i] < 0) all = false;
+        }
         if (all) {
-            out->nhash = L.nhash;
-            memcpy(out->hash, L.hash, sizeof(int32_t) * L.nhash);
+            set_hash(out, h, L.nhash);
+            memcpy(out->alt, al, sizeof(int32_t) * L.nhash);
         }
     }
     out->nrft = L.nrft;
@@ -898,7 +935,7 @@ lower_agg(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         for (uint32_t h = 0; h < in.nhash && hashed; h++) {
             bool found = false;
             for (uint32_t i = 0; i < ng; i++)
-                if (r->groups[i]->kind == EX_EXPR_COLUMN && (int32_t)r->groups[i]->u.column.index == in.hash[h])
+                if (r->groups[i]->kind == EX_EXPR_COLUMN && hash_is(&in, h, (int32_t)r->groups[i]->u.column.index))
                     found = true;
             hashed = found;
         }
@@ -990,7 +1027,7 @@ lower_agg(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         out->n = r->ncols;
         out->cols = r->cols;
         out->dist = in.dist;
-        out->nhash = 0;
+        set_hash(out, NULL, 0);
         if (in.dist == D_PART && in.nhash > 0) {
             /* hashed on group columns: the output group columns carry it */
             bool all = true;
@@ -998,15 +1035,12 @@ lower_agg(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
             for (uint32_t k = 0; k < in.nhash; k++) {
                 int found = -1;
                 for (uint32_t i = 0; i < ng; i++)
-                    if (r->groups[i]->kind == EX_EXPR_COLUMN && (int32_t)r->groups[i]->u.column.index == in.hash[k])
+                    if (r->groups[i]->kind == EX_EXPR_COLUMN && hash_is(&in, k, (int32_t)r->groups[i]->u.column.index))
                         found = (int)i;
                 if (found < 0) all = false;
                 else h[k] = r->cols[found];
             }
-            if (all) {
-                out->nhash = in.nhash;
-                memcpy(out->hash, h, sizeof(int32_t) * in.nhash);
-            }
+            if (all) set_hash(out, h, in.nhash);
         }
         out->nrft = 0;
         out->rft = NULL;
@@ -1079,11 +1113,7 @@ lower_agg(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     out->n = r->ncols;
     out->cols = r->cols;
     out->dist = mid.dist;
-    out->nhash = 0;
-    if (mid.dist == D_PART && ng <= ST_MAX_DIST_COLS) {
-        out->nhash = ng;
-        memcpy(out->hash, r->cols, sizeof(int32_t) * ng);
-    }
+    set_hash(out, r->cols, mid.dist == D_PART && ng <= ST_MAX_DIST_COLS ? ng : 0);
     out->nrft = 0;
     out->rft = NULL;
     return K_OK;
@@ -1140,7 +1170,7 @@ lower_sort(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     *out = in;
     out->p = p;
     out->dist = D_SINGLE;
-    out->nhash = 0;
+    set_hash(out, NULL, 0);
     out->nrft = 0;
     return K_OK;
 }
@@ -1198,7 +1228,7 @@ lower_window(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         for (uint32_t h = 0; h < in.nhash && hashed; h++) {
             bool found = false;
             for (uint32_t i = 0; i < r->npart; i++)
-                if ((int32_t)r->part[i]->u.column.index == in.hash[h]) found = true;
+                if (hash_is(&in, h, (int32_t)r->part[i]->u.column.index)) found = true;
             hashed = found;
         }
         if (hashed) how = "co-located with the partitions";
@@ -1253,6 +1283,7 @@ static int
 lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
 {
     memset(out, 0, sizeof *out);
+    set_hash(out, NULL, 0);
     switch ((PlRelKind)r->kind) {
     case PL_SCAN: return lower_scan(c, r, need, out);
     case PL_FILTER: return lower_filter(c, ls, r, need, out);
