@@ -530,6 +530,14 @@ test_subquery_forms(void **state)
         {"select count(*) from (select distinct n_regionkey from nation) d", "5"},
         {"with r as (select r_regionkey k from region) select (select count(*) from r) * (select max(k) from r)", "20"},
         {"select n_nationkey from nation order by n_nationkey desc limit 2 offset 3", "21\n20"},
+        /* no FROM, constant WHERE, empty results, CASE/COALESCE, LIKE, BETWEEN, IN lists */
+        {"select 1 + 2", "3"},
+        {"select count(*) from nation where 1 = 0", "0"},
+        {"select n_name from nation where n_nationkey between 3 and 4 and n_name like '%A%' order by 1", "CANADA"},
+        {"select coalesce(max(n_nationkey), -1) from nation where n_regionkey > 10", "-1"},
+        {"select count(*) from nation where n_regionkey in (1, 3) and n_name not like 'U%'", "8"},
+        {"select r_name, count(n_nationkey) from region left join nation on n_regionkey = r_regionkey "
+         "and n_name < 'C' group by r_name order by r_name", "AFRICA|1\nAMERICA|2\nASIA|0\nEUROPE|0\nMIDDLE EAST|0"},
         /* window functions (partitions on one instance: repartition or gather first) */
         {"select n_nationkey, row_number() over (partition by n_regionkey order by n_nationkey desc) from nation "
          "where n_nationkey < 3 order by 1", "0|1\n1|2\n2|1"},
