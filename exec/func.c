@@ -289,6 +289,32 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
         }
         if (!bad) return K_OK;
     }
+    /* fast path: narrow operands multiplied at the product's own scale */
+    if (fn == EX_FN_MUL && !k_type_is_wide_decimal(ta) && !k_type_is_wide_decimal(tb) &&
+        sa + sb == sr && tr.precision <= 38) {
+        const int64_t *a = A->data, *b = B->data;
+        const k_int128 lim = k_pow10_128[tr.precision];
+        bool bad = false;
+        if (k_type_is_wide_decimal(tr)) {
+            k_int128 *r = R->data;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                k_int128 z = (k_int128)a[ca ? 0 : i] * b[cb ? 0 : i];
+                r[i] = z;
+                bad |= (z >= lim) | (z <= -lim);
+            }
+        } else {
+            int64_t *r = R->data;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                k_int128 z = (k_int128)a[ca ? 0 : i] * b[cb ? 0 : i];
+                r[i] = (int64_t)z;
+                bad |= (z >= lim) | (z <= -lim);
+            }
+        }
+        if (!bad) return K_OK;
+    }
+    const k_int128 rlim = k_pow10_128[tr.precision && tr.precision <= 38 ? tr.precision : 38];
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
         void *slot = (char *)R->data + (size_t)i * k_type_width(tr);
@@ -339,7 +365,7 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
         }
         if (s != sr) {
             if (!k_dec_rescale(z, s, sr, tr.precision, &z)) return dec_overflow(pos, err);
-        } else if (!k_dec_fits(z, tr.precision)) {
+        } else if (z >= rlim || z <= -rlim) {
             return dec_overflow(pos, err);
         }
         ex__dec_put(tr, slot, z);
