@@ -41,11 +41,12 @@ typedef struct NetPgConfig NetPgConfig;
 typedef struct NetPgStats NetPgStats;
 
 struct NetPgConfig {
-    const char *host;          /* listen address, default "127.0.0.1" */
-    int port;                  /* default 5433; 0 picks a free port */
-    const char *users_file;    /* NULL: trust loopback, refuse others */
-    bool trust_loopback;       /* with a users file: still trust loopback (default false) */
-    const char *tls_cert_file; /* PEM; TLS is offered when cert and key are set */
+    const char *host;            /* listen address, default "127.0.0.1" */
+    int port;                    /* default 5433; 0 picks a free port */
+    const char *users_file;      /* NULL: trust loopback, refuse others */
+    bool trust_loopback;         /* with a users file: still trust loopback (default false) */
+    const char *unix_socket_dir; /* also listen on DIR/.s.PGSQL.<port>; NULL: no */
+    const char *tls_cert_file;   /* PEM; TLS is offered when cert and key are set */
     const char *tls_key_file;
     uint32_t executor_threads;     /* started with the server, default 16 */
     uint32_t max_executor_threads; /* the pool grows to this when all are busy, default 256 */

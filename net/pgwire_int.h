@@ -227,7 +227,12 @@ struct NetPgChunk {
 struct NetPgConn {
     NetPgServer *srv;
     NetPgConn *prev, *next; /* server's list of connections (loop thread) */
-    uv_tcp_t tcp;
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe; /* a Unix-domain socket client */
+    } h;
     int32_t pid, key;
     bool loopback;
     char peer[64];
@@ -273,6 +278,11 @@ struct NetPgServer {
 
     uv_loop_t loop;
     uv_tcp_t listener;
+    uv_pipe_t plistener; /* Unix-domain socket, when unix_socket_dir is set */
+    bool have_pipe, sock_bound;
+    int listeners_open;
+    char *sockdir;
+    char sockpath[256];
     uv_async_t wake;
     uv_thread_t loop_thread;
     int port;
@@ -285,7 +295,7 @@ struct NetPgServer {
     NetPgConn **ready_vec; /* loop thread: the list being drained */
     uint32_t ready_cap;
     bool stopping, pool_shutdown;
-    pthread_t *threads; /* max_executor_threads slots */
+    pthread_t *threads;                     /* max_executor_threads slots */
     uint32_t nthreads, idle_threads, nwork; /* nwork: connections on the work queue */
 
     NetPgConn *conns; /* loop thread */

@@ -35,6 +35,8 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define NET_INBOUND_PAUSE  (4u << 20)
 #define NET_INBOUND_RESUME (1u << 20)
@@ -369,7 +371,7 @@ conn_close(NetPgConn *c)
     pthread_cond_broadcast(&c->cv);
     schedule_locked(c);
     pthread_mutex_unlock(&c->mu);
-    uv_close((uv_handle_t *)&c->tcp, on_closed);
+    uv_close(&c->h.handle, on_closed);
     uv_close((uv_handle_t *)&c->auth_timer, on_closed);
 }
 
@@ -393,7 +395,7 @@ loop_fatal(NetPgConn *c, KSqlState code, const char *msg)
     if (!c->writes_inflight)
         conn_close(c);
     else
-        uv_read_stop((uv_stream_t *)&c->tcp);
+        uv_read_stop(&c->h.stream);
 }
 
 /* ------------------------------------------------------------------ */
@@ -431,7 +433,7 @@ loop_write_raw(NetPgConn *c, const void *p, size_t n, size_t acct)
     w->len = n;
     memcpy(w->data, p, n);
     uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_written) != 0) {
+    if (uv_write(&w->req, &c->h.stream, &buf, 1, on_written) != 0) {
         free(w);
         goto drop;
     }
@@ -500,7 +502,7 @@ static void
 on_listener_closed(uv_handle_t *h)
 {
     NetPgServer *srv = h->data;
-    srv->listener_closed = true;
+    if (--srv->listeners_open == 0) srv->listener_closed = true;
     maybe_close_wake(srv);
 }
 
@@ -562,12 +564,12 @@ on_wake(uv_async_t *a)
         }
         if (!c->closing && close_req) {
             c->close_when_written = true;
-            uv_read_stop((uv_stream_t *)&c->tcp);
+            uv_read_stop(&c->h.stream);
             if (!c->writes_inflight) conn_close(c);
         }
         if (!c->closing && want_read && c->read_paused && !c->close_when_written && !c->eof) {
             c->read_paused = false;
-            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+            uv_read_start(&c->h.stream, on_alloc, on_read);
         }
         if (c->closing) maybe_free(c);
     }
@@ -578,6 +580,8 @@ on_wake(uv_async_t *a)
         srv->loop_stopping = true;
         if (!uv_is_closing((uv_handle_t *)&srv->listener))
             uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+        if (srv->have_pipe && !uv_is_closing((uv_handle_t *)&srv->plistener))
+            uv_close((uv_handle_t *)&srv->plistener, on_listener_closed);
         for (NetPgConn *c = srv->conns; c; c = c->next)
             if (!c->closing) conn_close(c);
         maybe_close_wake(srv);
@@ -633,7 +637,7 @@ enqueue_msg(NetPgConn *c, char type, const uint8_t *body, uint32_t len)
     pthread_mutex_unlock(&c->mu);
     if (pause && !c->read_paused) {
         c->read_paused = true;
-        uv_read_stop((uv_stream_t *)&c->tcp);
+        uv_read_stop(&c->h.stream);
     }
 }
 
@@ -886,8 +890,12 @@ on_connection(uv_stream_t *server, int status)
     pthread_cond_init(&c->cv, NULL);
     k_buf_init(&c->rbuf);
     k_buf_init(&c->out);
-    uv_tcp_init(&srv->loop, &c->tcp);
-    c->tcp.data = c;
+    bool local = server->type == UV_NAMED_PIPE;
+    if (local)
+        uv_pipe_init(&srv->loop, &c->h.pipe, 0);
+    else
+        uv_tcp_init(&srv->loop, &c->h.tcp);
+    c->h.handle.data = c;
     uv_timer_init(&srv->loop, &c->auth_timer);
     c->auth_timer.data = c;
     c->handles_open = 2;
@@ -901,16 +909,22 @@ on_connection(uv_stream_t *server, int status)
     srv->stats.connections_accepted++;
     srv->stats.connections_open++;
     pthread_mutex_unlock(&srv->mu);
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_accept(server, &c->h.stream) != 0) {
         conn_close(c);
         return;
     }
-    struct sockaddr_storage ss;
-    int sl = sizeof ss;
-    memset(&ss, 0, sizeof ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0)
-        c->loopback = is_loopback(&ss, c->peer, sizeof c->peer);
-    uv_tcp_nodelay(&c->tcp, 1);
+    if (local) {
+        /* a Unix-domain socket is as local as loopback */
+        c->loopback = true;
+        snprintf(c->peer, sizeof c->peer, "[local]");
+    } else {
+        struct sockaddr_storage ss;
+        int sl = sizeof ss;
+        memset(&ss, 0, sizeof ss);
+        if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &sl) == 0)
+            c->loopback = is_loopback(&ss, c->peer, sizeof c->peer);
+        uv_tcp_nodelay(&c->h.tcp, 1);
+    }
     if (srv->loop_stopping) {
         loop_fatal(c, K_ADMIN_SHUTDOWN, "the database system is shutting down");
         return;
@@ -921,7 +935,7 @@ on_connection(uv_stream_t *server, int status)
     }
     if (srv->cfg.auth_timeout_ms)
         uv_timer_start(&c->auth_timer, on_auth_timeout, srv->cfg.auth_timeout_ms, 0);
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    uv_read_start(&c->h.stream, on_alloc, on_read);
 }
 
 /* ------------------------------------------------------------------ */
@@ -941,6 +955,8 @@ server_free(NetPgServer *srv)
     free(srv->users_file);
     free(srv->cert);
     free(srv->key);
+    if (srv->sock_bound) unlink(srv->sockpath);
+    free(srv->sockdir);
     net__users_free(&srv->users);
     if (srv->ssl_ctx) SSL_CTX_free(srv->ssl_ctx);
     pthread_mutex_destroy(&srv->mu);
@@ -998,6 +1014,8 @@ net_pg_server_start(NetEngine *eng, const NetPgConfig *cfg_in, NetPgServer **out
     srv->users_file = dup_or_null(cfg->users_file);
     srv->cert = dup_or_null(cfg->tls_cert_file);
     srv->key = dup_or_null(cfg->tls_key_file);
+    srv->sockdir = dup_or_null(cfg->unix_socket_dir);
+    cfg->unix_socket_dir = srv->sockdir;
     cfg->host = srv->host;
     cfg->users_file = srv->users_file;
     cfg->tls_cert_file = srv->cert;
@@ -1037,6 +1055,27 @@ net_pg_server_start(NetEngine *eng, const NetPgConfig *cfg_in, NetPgServer **out
         srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                       : ((struct sockaddr_in *)&bound)->sin_port);
 
+    srv->listeners_open = 1;
+    if (srv->sockdir) {
+        /* PostgreSQL's name, so that `psql -h DIR -p PORT` finds it */
+        snprintf(srv->sockpath, sizeof srv->sockpath, "%s/.s.PGSQL.%d", srv->sockdir, srv->port);
+        struct stat st;
+        if (lstat(srv->sockpath, &st) == 0 && S_ISSOCK(st.st_mode)) unlink(srv->sockpath);
+        uv_pipe_init(&srv->loop, &srv->plistener, 0);
+        srv->plistener.data = srv;
+        srv->have_pipe = true;
+        srv->listeners_open = 2;
+        rc = uv_pipe_bind(&srv->plistener, srv->sockpath);
+        if (!rc) rc = uv_listen((uv_stream_t *)&srv->plistener, cfg->backlog, on_connection);
+        if (rc) {
+            k_error(err, K_CONNECTION_EXCEPTION, "could not listen on Unix socket \"%s\": %s",
+                    srv->sockpath, uv_strerror(rc));
+            goto fail_loop;
+        }
+        srv->sock_bound = true;
+        chmod(srv->sockpath, 0777); /* access is decided by authentication */
+    }
+
     srv->threads = calloc(cfg->max_executor_threads, sizeof *srv->threads);
     if (!srv->threads) {
         k_error(err, K_OUT_OF_MEMORY, "out of memory");
@@ -1066,12 +1105,14 @@ net_pg_server_start(NetEngine *eng, const NetPgConfig *cfg_in, NetPgServer **out
         for (uint32_t j = 0; j < srv->nthreads; j++) pthread_join(srv->threads[j], NULL);
         goto fail_loop;
     }
-    k_info("pgwire: listening on %s port %d", srv->host, srv->port);
+    k_info("pgwire: listening on %s port %d%s%s", srv->host, srv->port,
+           srv->sock_bound ? " and Unix socket " : "", srv->sock_bound ? srv->sockpath : "");
     *out = srv;
     return K_OK;
 
 fail_loop:
     uv_close((uv_handle_t *)&srv->listener, NULL);
+    if (srv->have_pipe) uv_close((uv_handle_t *)&srv->plistener, NULL);
     uv_close((uv_handle_t *)&srv->wake, NULL);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);

@@ -4,7 +4,7 @@
  * psycopg2) in tests. Not part of kestreld.
  *
  *   pgtest_server [--host H] [--port P] [--users FILE] [--trust-loopback]
- *                 [--tls-cert PEM --tls-key PEM] [--threads N]
+ *                 [--tls-cert PEM --tls-key PEM] [--socket-dir DIR] [--threads N]
  *                 [--max-pending BYTES] [--max-connections N]
  *
  * Prints "pgtest_server ready on port N" once listening (port 0 picks a
@@ -43,6 +43,8 @@ main(int argc, char **argv)
             cfg.port = atoi(v);
         else if (!strcmp(a, "--users"))
             cfg.users_file = v;
+        else if (!strcmp(a, "--socket-dir"))
+            cfg.unix_socket_dir = v;
         else if (!strcmp(a, "--tls-cert"))
             cfg.tls_cert_file = v;
         else if (!strcmp(a, "--tls-key"))

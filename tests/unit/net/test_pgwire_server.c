@@ -1170,6 +1170,43 @@ test_auth_methods(void **state)
     unlink(path);
 }
 
+/* A Unix-domain socket next to TCP: libpq finds DIR/.s.PGSQL.PORT, the
+ * client counts as local (trusted), and the file goes away on stop. */
+static void
+test_unix_socket(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pgwire_sock_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    Fix g;
+    NetPgConfig cfg;
+    net_pg_config_default(&cfg);
+    cfg.port = 0;
+    cfg.executor_threads = 2;
+    cfg.unix_socket_dir = dir;
+    assert_int_equal(start_server(&g, &cfg), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/.s.PGSQL.%d", dir, g.port);
+    assert_int_equal(access(path, F_OK), 0);
+    char conninfo[256];
+    snprintf(conninfo, sizeof conninfo, "host=%s port=%d user=u dbname=db connect_timeout=5", dir,
+             g.port);
+    PGconn *pc = PQconnectdb(conninfo);
+    if (PQstatus(pc) != CONNECTION_OK) fail_msg("unix socket connect: %s", PQerrorMessage(pc));
+    PGresult *r = PQexec(pc, "SELECT * FROM t");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 4);
+    PQclear(r);
+    PQfinish(pc);
+    /* TCP still works next to it */
+    check_still_serving(&g);
+    assert_int_equal(net_pg_server_stop_checked(g.srv), K_OK);
+    assert_int_equal(fake_engine_sessions_open(g.eng), 0);
+    fake_engine_close(g.eng);
+    assert_int_not_equal(access(path, F_OK), 0);
+    rmdir(dir);
+}
+
 /* TLS with a throwaway self-signed certificate (when the openssl tool is
  * there to make one). */
 static void
@@ -1236,6 +1273,7 @@ main(void)
         cmocka_unit_test(test_auth_timeout),
         cmocka_unit_test(test_pool_grows),
         cmocka_unit_test(test_auth_methods),
+        cmocka_unit_test(test_unix_socket),
         cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
