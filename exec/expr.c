@@ -572,6 +572,12 @@ ex__hash_slot(KType t, const void *slot)
     }
     case EX_P_STR: {
         const KStr *s = slot;
+        if (s->len <= K_STR_INLINE) {
+            /* short strings: two words of the inline bytes, zero padded */
+            uint64_t w[2] = {0, 0};
+            memcpy(w, s->u.inl, s->len);
+            return k_hash_u64(w[0] ^ k_hash_u64(w[1] ^ ((uint64_t)s->len << 56)));
+        }
         return k_hash_bytes(k_str_data(s), s->len, 0x5bd1e995);
     }
     case EX_P_IV: {

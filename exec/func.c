@@ -315,6 +315,20 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
         if (!bad) return K_OK;
     }
     const k_int128 rlim = k_pow10_128[tr.precision && tr.precision <= 38 ? tr.precision : 38];
+    /* fast path: any widths multiplied at the product's own scale */
+    if (fn == EX_FN_MUL && sa + sb == sr && !R->validity) {
+        bool bad = false;
+        size_t wr = k_type_width(tr);
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            k_int128 z;
+            bad |= __builtin_mul_overflow(ex__dec_get(ta, k_vec_slot(A, i)),
+                                          ex__dec_get(tb, k_vec_slot(B, i)), &z);
+            bad |= (z >= rlim) | (z <= -rlim);
+            ex__dec_put(tr, (char *)R->data + (size_t)i * wr, z);
+        }
+        if (!bad) return K_OK;
+    }
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
         void *slot = (char *)R->data + (size_t)i * k_type_width(tr);
