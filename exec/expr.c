@@ -538,9 +538,34 @@ ex__cmp_slot(KType t, const void *a, const void *b)
     return 0;
 }
 
+/* The inline bytes of a short string as two words, bytes past len zeroed
+ * (fixed-size loads, no call). */
+static inline void
+short_words(const KStr *s, uint64_t *w0, uint64_t *w1)
+{
+    uint64_t a;
+    uint32_t b;
+    memcpy(&a, s->u.inl, 8);
+    memcpy(&b, s->u.inl + 8, 4);
+    uint32_t n = s->len;
+    *w0 = n >= 8 ? a : (a & ((UINT64_C(1) << (8 * n)) - 1));
+    *w1 = n <= 8 ? 0 : (n >= 12 ? b : (b & ((UINT32_C(1) << (8 * (n - 8))) - 1)));
+}
+
 bool
 ex__eq_slot(KType t, const void *a, const void *b)
 {
+    if (ex__phys(t) == EX_P_STR) {
+        const KStr *x = a, *y = b;
+        if (x->len != y->len) return false;
+        if (x->len <= K_STR_INLINE) {
+            uint64_t a0, a1, b0, b1;
+            short_words(x, &a0, &a1);
+            short_words(y, &b0, &b1);
+            return a0 == b0 && a1 == b1;
+        }
+        return k_str_eq(x, y);
+    }
     switch (ex__phys(t)) {
     case EX_P_U8: return *(const uint8_t *)a == *(const uint8_t *)b;
     case EX_P_I32: return *(const int32_t *)a == *(const int32_t *)b;
@@ -573,10 +598,9 @@ ex__hash_slot(KType t, const void *slot)
     case EX_P_STR: {
         const KStr *s = slot;
         if (s->len <= K_STR_INLINE) {
-            /* short strings: two words of the inline bytes, zero padded */
-            uint64_t w[2] = {0, 0};
-            memcpy(w, s->u.inl, s->len);
-            return k_hash_u64(w[0] ^ k_hash_u64(w[1] ^ ((uint64_t)s->len << 56)));
+            uint64_t w0, w1;
+            short_words(s, &w0, &w1);
+            return k_hash_u64(w0 ^ k_hash_u64(w1 ^ ((uint64_t)s->len << 56)));
         }
         return k_hash_bytes(k_str_data(s), s->len, 0x5bd1e995);
     }
