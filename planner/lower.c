@@ -715,7 +715,10 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     } else {
         /* both partitioned */
         bool coloc = nw <= 1;
-        if (!coloc && L.nhash > 0 && L.nhash == R.nhash) {
+        /* NOT IN and MARK joins must see every NULL of the build side on every
+         * instance: their build side is always broadcast */
+        bool needs_all = jt == EX_JOIN_ANTI_NULL_AWARE || jt == EX_JOIN_MARK;
+        if (!coloc && !needs_all && L.nhash > 0 && L.nhash == R.nhash) {
             coloc = true;
             for (uint32_t h = 0; h < L.nhash && coloc; h++) {
                 bool found = false;
@@ -747,7 +750,8 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
             }
             double bcast = rb * nw, repart = (l_hashed ? 0 : lb) + (r_hashed ? 0 : rb);
             bool use_bcast;
-            if (!plain || jt == EX_JOIN_FULL) use_bcast = !plain && jt != EX_JOIN_FULL;
+            if (needs_all) use_bcast = true;
+            else if (!plain || jt == EX_JOIN_FULL) use_bcast = !plain && jt != EX_JOIN_FULL;
             else if (c->opts.join_dist == PL_JOIN_DIST_BROADCAST) use_bcast = true;
             else if (c->opts.join_dist == PL_JOIN_DIST_REPARTITION) use_bcast = false;
             else use_bcast = bcast <= repart;

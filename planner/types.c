@@ -243,7 +243,7 @@ int
 pl__common_type(PlCtx *c, KType a, KType b, int32_t pos, const char *what, KType *out)
 {
     if (a.id == K_TYPE_UNKNOWN && b.id == K_TYPE_UNKNOWN) {
-        *out = k_type_varchar(0);
+        *out = k_type(K_TYPE_UNKNOWN); /* the caller settles it (text by default) */
         return K_OK;
     }
     if (a.id == K_TYPE_UNKNOWN) {
@@ -304,6 +304,7 @@ coerce_pair(PlCtx *c, ExExpr **l, ExExpr **r, int32_t pos, const char *opname)
         return k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "operator does not exist: %s %s %s",
                           tname(c, lt), opname, tname(c, rt));
     }
+    if (t.id == K_TYPE_UNKNOWN) t = k_type_varchar(0);
     if (t.id == K_TYPE_DECIMAL) {
         /* keep decimal operands as they are; widen integers */
         if ((*l)->type.id != K_TYPE_DECIMAL)

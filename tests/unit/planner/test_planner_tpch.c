@@ -530,6 +530,11 @@ test_subquery_forms(void **state)
         {"select count(*) from (select distinct n_regionkey from nation) d", "5"},
         {"with r as (select r_regionkey k from region) select (select count(*) from r) * (select max(k) from r)", "20"},
         {"select n_nationkey from nation order by n_nationkey desc limit 2 offset 3", "21\n20"},
+        /* NOT IN over a list holding a NULL: never true (every distribution must see the NULL) */
+        {"select count(*) from nation where n_nationkey not in "
+         "(select case when r_regionkey = 0 then null else r_regionkey end from region)", "0"},
+        {"select count(*) from nation where n_nationkey not in "
+         "(select case when r_regionkey = 0 then null else r_regionkey end from region where r_regionkey > 0)", "21"},
         /* no FROM, constant WHERE, empty results, CASE/COALESCE, LIKE, BETWEEN, IN lists */
         {"select 1 + 2", "3"},
         {"select count(*) from nation where 1 = 0", "0"},
@@ -550,13 +555,17 @@ test_subquery_forms(void **state)
          "370|172799.49"},
     };
     PlCatalog cat = {NULL, cat_lookup, cat_table_stats, cat_column_stats, NSHARDS};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t ci = 0; ci < 3 * (sizeof cases / sizeof cases[0]); ci++) {
+        PlOptions o;
+        pl_options_default(&o);
+        o.join_dist = (PlJoinDist)(ci / (sizeof cases / sizeof cases[0]));
+        size_t i = ci % (sizeof cases / sizeof cases[0]);
         KArena *qa = k_arena_create(A, "q");
         KErr err;
         PrStmtList *sl;
         assert_int_equal(pr_parse(qa, cases[i].sql, strlen(cases[i].sql), &sl, &err), K_OK);
         ExQueryPlan *q;
-        if (pl_plan_query(qa, &cat, sl->items[0].stmt, NULL, 0, NULL, &q, &err) != K_OK) {
+        if (pl_plan_query(qa, &cat, sl->items[0].stmt, NULL, 0, &o, &q, &err) != K_OK) {
             fprintf(stderr, "%s\n  plan: %s\n", cases[i].sql, err.message);
             fail();
         }
