@@ -134,7 +134,6 @@ struct PlCtx {
     const PlCatalog *cat;
     PlOptions opts;
     KErr *err;
-    const char *sql_hint; /* unused; positions come from the AST */
 
     PlCol *cols;
     uint32_t ncols, capcols;
