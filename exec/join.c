@@ -57,6 +57,9 @@ typedef struct Join {
     uint32_t *next_row; /* chain, UINT32_MAX = end */
     uint32_t *head;     /* bucket -> row id + 1 (0 = empty) */
     uint32_t *tag;
+    uint32_t *dense;    /* direct table for dense integer keys: key - dlo -> row + 1 */
+    int64_t dlo;
+    uint64_t drange;
     uint64_t pbase[64]; /* partition p: buckets pbase[p] .. pbase[p] + pmask[p] */
     uint64_t pmask[64];
     uint8_t *bmatched;  /* RIGHT/FULL */
@@ -174,6 +177,11 @@ build_table(Join *j, KErr *err)
         if (!(kvs[t] = k_alloc(x->tarena[t], sizeof(KVector *) * (j->nkeys + 1)))) return k_error_oom(err, a, 64);
     int any_null = 0, any_rows = 0;
     int64_t glo = INT64_MAX, ghi = INT64_MIN;
+    /* a single integer key without NULL-matching: min/max for the runtime
+     * filter and for a direct (perfect-hash) table */
+    ExPhys kph = j->nkeys == 1 ? ex__phys(j->all.types[j->nb]) : EX_P_STR;
+    const bool int_key = j->nkeys == 1 && (kph == EX_P_I32 || kph == EX_P_I64);
+    const bool key32 = kph == EX_P_I32;
 #pragma omp parallel num_threads(x->nthreads) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
     {
         KVector **kv = kvs[omp_get_thread_num()];
@@ -196,23 +204,45 @@ build_table(Join *j, KErr *err)
                     continue;
                 }
                 any_rows = 1;
+                if (int_key) {
+                    int64_t v = key32 ? ((const int32_t *)kv[0]->data)[i]
+                                      : ((const int64_t *)kv[0]->data)[i];
+                    if (v < glo) glo = v;
+                    if (v > ghi) ghi = v;
+                }
                 if (rf) {
                     const void *slot = k_vec_slot(kv[0], i);
                     uint64_t hv = ex__hash_slot(kv[0]->type, slot);
                     uint64_t b1 = (hv >> 7) & (rf->nbits - 1), b2 = (hv >> 37) & (rf->nbits - 1);
                     __atomic_fetch_or(&rf->bits[b1 >> 6], UINT64_C(1) << (b1 & 63), __ATOMIC_RELAXED);
                     __atomic_fetch_or(&rf->bits[b2 >> 6], UINT64_C(1) << (b2 & 63), __ATOMIC_RELAXED);
-                    if (rf->has_minmax) {
-                        int64_t v = ex__phys(rf->type) == EX_P_I32 ? *(const int32_t *)slot
-                                                                   : *(const int64_t *)slot;
-                        if (v < glo) glo = v;
-                        if (v > ghi) ghi = v;
-                    }
                 }
             }
         }
     }
     j->build_has_null = any_null;
+    /* dense integer keys: a direct array indexed by key - lo */
+    if (int_key && key_null_blocks(j, 0) && any_rows && (k_uint128)((k_int128)ghi - glo) < (k_uint128)K_MAX((uint64_t)n * 2, 4096)) {
+        uint64_t range = (uint64_t)(ghi - glo) + 1;
+        j->dense = k_alloc0(a, sizeof(uint32_t) * range);
+        if (j->dense) {
+            j->dlo = glo;
+            j->drange = range;
+            for (uint32_t c = 0; c < nch; c++) {
+                KBatch *ch = j->all.chunks[c];
+                const KVector *kv0 = &ch->cols[j->nb];
+                for (uint32_t i = 0; i < ch->count; i++) {
+                    uint32_t row = chunk_off[c] + i;
+                    if (isnull[row]) continue;
+                    int64_t v = key32 ? ((const int32_t *)kv0->data)[i] : ((const int64_t *)kv0->data)[i];
+                    uint32_t *hd = &j->dense[v - glo];
+                    j->next_row[row] = *hd ? *hd - 1 : UINT32_MAX;
+                    *hd = row + 1;
+                }
+            }
+            goto built;
+        }
+    }
     /* phase 2: rows by partition */
     uint32_t cnt[EX_JOIN_PARTS + 1];
     memset(cnt, 0, sizeof cnt);
@@ -260,6 +290,7 @@ build_table(Join *j, KErr *err)
             }
         }
     }
+built:
     if (rf) {
         rf->any_rows = any_rows;
         rf->lo = glo;
@@ -461,18 +492,27 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
             for (uint32_t k = 0; k < j->nkeys; k++)
                 if (!k_vec_is_valid(pk[k], r) && key_null_blocks(j, k)) skip = true;
             if (skip) continue;
+            uint32_t hd;
+            if (j->dense) {
+                int64_t v = ex__phys(pk[0]->type) == EX_P_I32
+                                ? *(const int32_t *)k_vec_slot(pk[0], r)
+                                : *(const int64_t *)k_vec_slot(pk[0], r);
+                uint64_t off = (uint64_t)v - (uint64_t)j->dlo;
+                if (v < j->dlo || off >= j->drange || !(hd = j->dense[off])) continue;
+                goto found;
+            }
             uint64_t h = t->hash[i];
             uint32_t tg = (uint32_t)(h >> 32);
             uint32_t part = part_of(h);
             const uint32_t *head = j->head + j->pbase[part], *tag = j->tag + j->pbase[part];
             uint64_t mask = j->pmask[part];
             uint64_t pos = h & mask;
-            uint32_t hd;
             while ((hd = head[pos])) {
                 if (tag[pos] == tg && probe_key_equal(j, pk, r, j->refs[hd - 1])) break;
                 pos = (pos + 1) & mask;
             }
             if (!hd) continue;
+        found:
             if (first_only) {
                 t->matched[r] = 1;
                 continue;

@@ -174,6 +174,53 @@ test_hash_join_types(void **state)
                         "2|b|2|20;2|b|2|21;2|c|2|20;2|c|2|21;NULL|d|NULL|40");
 }
 
+/* Hash-table path (string and two-column keys): l joined with itself. */
+static void
+test_hash_join_general_keys(void **state)
+{
+    char buf[4096];
+    KType ot[4] = {lt[0], lt[1], lt[0], lt[1]};
+    for (uint32_t nk = 1; nk <= 2; nk++) {
+        ExPlan *j = t_node(A, EX_OP_HASH_JOIN, 4, ot);
+        j->left = t_scan(A, tl, 2, lt);
+        j->right = t_scan(A, tl, 2, lt);
+        j->u.join.type = EX_JOIN_INNER;
+        j->u.join.nkeys = nk;
+        j->u.join.probe_keys = nk == 1 ? t_exprs(A, 1, col(lt[1], 1)) : t_exprs(A, 2, col(lt[1], 1), col(lt[0], 0));
+        j->u.join.build_keys = nk == 1 ? t_exprs(A, 1, col(lt[1], 1)) : t_exprs(A, 2, col(lt[1], 1), col(lt[0], 0));
+        j->u.join.nout = 4;
+        j->u.join.out_cols = t_u32(A, 4, 0, 1, 2, 3);
+        assert_string_equal(run_text(j, true, buf, sizeof buf),
+                            nk == 1 ? "1|a|1|a;2|b|2|b;2|c|2|c;4|e|4|e;NULL|d|NULL|d"
+                                    : "1|a|1|a;2|b|2|b;2|c|2|c;4|e|4|e");
+    }
+    /* a wide key range: no direct table, hash partitions */
+    KType ot2[4] = {bt[0], bt[1], bt[0], bt[1]};
+    ExPlan *j = t_node(A, EX_OP_HASH_JOIN, 4, ot2);
+    j->left = t_scan(A, tbig, 2, bt);
+    j->right = t_scan(A, tbig, 2, bt);
+    j->u.join.type = EX_JOIN_INNER;
+    j->u.join.nkeys = 1;
+    ExExpr *wide = ex_expr_func2(A, EX_FN_MUL, bt[0], col(bt[0], 0), ex_expr_const_i64(A, 1000003));
+    j->u.join.probe_keys = t_exprs(A, 1, wide);
+    j->u.join.build_keys = t_exprs(A, 1, wide);
+    j->u.join.nout = 4;
+    j->u.join.out_cols = t_u32(A, 4, 0, 1, 2, 3);
+    TRows rows;
+    KErr err;
+    assert_int_equal(run_frag(db, A, j, 0, NULL, &rows, &err), K_OK);
+    assert_int_equal(rows.n, 20000);
+    for (size_t i = 0; i < rows.n; i++) {
+        char a[64], b[64];
+        const char *bar = strchr(rows.rows[i], '|');
+        bar = strchr(bar + 1, '|');
+        snprintf(a, sizeof a, "%.*s", (int)(bar - rows.rows[i]), rows.rows[i]);
+        snprintf(b, sizeof b, "%s", bar + 1);
+        assert_string_equal(a, b);
+    }
+    trows_free(&rows);
+}
+
 static void
 test_runtime_filter_and_nl(void **state)
 {
@@ -621,7 +668,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_join_types), cmocka_unit_test(test_runtime_filter_and_nl),
+        cmocka_unit_test(test_hash_join_types), cmocka_unit_test(test_hash_join_general_keys),
+        cmocka_unit_test(test_runtime_filter_and_nl),
         cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_sort_topn_limit),
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
         cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
