@@ -229,7 +229,8 @@ k_type_width(KType t)
 /* SQL name as PostgreSQL's format_type prints it: "integer", "numeric(15,2)",
  * "character varying(25)", "date", ... Written into buf, returns buf. */
 const char *k_type_name(KType t, char *buf, size_t cap);
-/* Parse a type name ("int", "decimal(15,2)", "varchar", "text", ...). */
+/* Parse a type name ("int", "decimal(15,2)", "varchar", "text", ...). A negative
+ * modifier means none was given; varchar(0) is an error as in PostgreSQL. */
 K_MUSTCHECK int k_type_from_name(const char *name, int32_t mod1, int32_t mod2, KType *out, KErr *err);
 /* The PostgreSQL type OID clients see (23 int4, 1700 numeric, ...). */
 uint32_t k_type_pg_oid(KType t);

@@ -116,10 +116,14 @@ k_type_from_name(const char *name, int32_t mod1, int32_t mod2, KType *out, KErr 
                                "NUMERIC scale %d must be between 0 and precision %d", s, p);
             *out = k_type_decimal(p, s);
         } else if (id == K_TYPE_VARCHAR || id == K_TYPE_CHAR) {
-            if (mod1 < 0 || mod1 > 10 * 1024 * 1024)
+            /* mod1 < 0: no length given (varchar/text unbounded, char is char(1)) */
+            if (mod1 == 0)
                 return k_error(err, K_INVALID_PARAMETER_VALUE,
                                "length for type %s must be at least 1", name);
-            out->len = id == K_TYPE_CHAR && mod1 == 0 ? 1 : mod1;
+            if (mod1 > 10 * 1024 * 1024)
+                return k_error(err, K_INVALID_PARAMETER_VALUE,
+                               "length for type %s cannot exceed %d", name, 10 * 1024 * 1024);
+            out->len = mod1 > 0 ? mod1 : id == K_TYPE_CHAR ? 1 : 0;
         }
         return K_OK;
     }

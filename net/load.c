@@ -10,10 +10,11 @@
  * hash-distributed tables are co-located on their keys); REPLICATED rows
  * go to every worker. Appends come from several parsing threads at once:
  * writers are thread safe, and routing builds a per-call selection vector
- * over the shared batch instead of copying rows. Commit publishes each
- * worker's rows in turn; if a later worker fails after an earlier one
- * committed, the earlier rows stay (no two-phase commit across workers yet
- * — noted in docs/architecture.md).
+ * over the shared batch instead of copying rows. Commit first prepares
+ * every worker's writer (rows written and fsynced), then publishes each
+ * worker's catalog in turn; only a failure in that last step (a catalog
+ * rename) can leave one worker with the new rows — there is no two-phase
+ * commit across workers yet (docs/architecture.md).
  */
 #include "net/net_int.h"
 
@@ -97,6 +98,10 @@ net__load_commit(LoadCtx *l, uint64_t *rows, KErr *err)
 {
     uint64_t total = 0;
     int rc = K_OK;
+    /* first make every worker's rows durable, then publish them all: a
+     * failure for data or space reasons happens before any worker commits */
+    for (uint32_t w = 0; w < l->eng->nworkers && rc == K_OK; w++)
+        if (l->writers[w] && st_writer_prepare(l->writers[w], err)) rc = K_ERR;
     for (uint32_t w = 0; w < l->eng->nworkers; w++) {
         if (!l->writers[w]) continue;
         uint64_t r = st_writer_rows(l->writers[w]);

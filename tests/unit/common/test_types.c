@@ -46,13 +46,16 @@ test_type_names(void **state)
     CHECK_ERR(k_type_from_name("numeric", 5, 6, &t, &err), "22023");
     CHECK_OK(k_type_from_name("varchar", 25, 0, &t, &err));
     assert_true(k_type_equal(t, k_type_varchar(25)));
-    CHECK_OK(k_type_from_name("text", 0, 0, &t, &err));
+    /* a negative modifier means "none given" (the binder passes -1) */
+    CHECK_OK(k_type_from_name("text", -1, -1, &t, &err));
     assert_true(k_type_equal(t, k_type_varchar(0)));
-    CHECK_OK(k_type_from_name("char", 0, 0, &t, &err));
+    CHECK_OK(k_type_from_name("varchar", -1, -1, &t, &err));
+    assert_true(k_type_equal(t, k_type_varchar(0)));
+    CHECK_OK(k_type_from_name("char", -1, -1, &t, &err));
     assert_true(k_type_equal(t, k_type_char(1)));
     CHECK_OK(k_type_from_name("Character", 10, 0, &t, &err));
     assert_true(k_type_equal(t, k_type_char(10)));
-    CHECK_ERR(k_type_from_name("varchar", -3, 0, &t, &err), "22023");
+    CHECK_ERR(k_type_from_name("varchar", 0, -1, &t, &err), "22023"); /* varchar(0) */
     CHECK_ERR(k_type_from_name("blob", 0, 0, &t, &err), "42704");
     assert_string_equal(err.message, "type \"blob\" does not exist");
 
