@@ -2,7 +2,8 @@
  * main_kestreld.c — the Kestrel server.
  *
  *   kestreld --local N --data DIR [--port P] [--host H] [--users FILE]
- *            [--memory-limit BYTES] [--work-mem BYTES]
+ *            [--memory-limit BYTES] [--work-mem BYTES] [--trust-loopback]
+ *            [--socket-dir DIR] [--tls-cert FILE --tls-key FILE]
  *
  * --local N runs the coordinator and N workers in one process (the
  * embedded default) and serves the PostgreSQL protocol (default port
@@ -39,6 +40,10 @@ usage(FILE *f)
             "  --host H             listen address (default 127.0.0.1)\n"
             "  --users FILE         users file (methods trust/password/md5/scram-sha-256);\n"
             "                       without it loopback clients are trusted\n"
+            "  --trust-loopback     with --users: still trust loopback clients\n"
+            "  --socket-dir DIR     also listen on the Unix socket DIR/.s.PGSQL.<port>\n"
+            "  --tls-cert FILE      PEM certificate; with --tls-key, TLS is offered to clients\n"
+            "  --tls-key FILE       PEM private key\n"
             "  --memory-limit SIZE  memory for all queries (e.g. 8G; default 3/4 of RAM)\n"
             "  --work-mem SIZE      memory for one query (default: the memory limit)\n"
             "  --no-fsync           skip fsync (throwaway test data only)\n"
@@ -70,7 +75,8 @@ int
 main(int argc, char **argv)
 {
     enum { OPT_LOCAL = 1000, OPT_DATA, OPT_PORT, OPT_HOST, OPT_USERS, OPT_MEM, OPT_WORK_MEM, OPT_NO_FSYNC,
-           OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION };
+           OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION, OPT_TRUST_LOOPBACK,
+           OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY };
     static const struct option opts[] = {
         {"local", required_argument, 0, OPT_LOCAL},     {"data", required_argument, 0, OPT_DATA},
         {"port", required_argument, 0, OPT_PORT},       {"host", required_argument, 0, OPT_HOST},
@@ -79,6 +85,8 @@ main(int argc, char **argv)
         {"coordinator", no_argument, 0, OPT_COORD},     {"worker", no_argument, 0, OPT_WORKER},
         {"workers", required_argument, 0, OPT_WORKERS}, {"listen", required_argument, 0, OPT_LISTEN},
         {"help", no_argument, 0, OPT_HELP},             {"version", no_argument, 0, OPT_VERSION},
+        {"trust-loopback", no_argument, 0, OPT_TRUST_LOOPBACK}, {"socket-dir", required_argument, 0, OPT_SOCKET_DIR},
+        {"tls-cert", required_argument, 0, OPT_TLS_CERT}, {"tls-key", required_argument, 0, OPT_TLS_KEY},
         {0, 0, 0, 0},
     };
     NetEngineConfig ecfg;
@@ -114,6 +122,10 @@ main(int argc, char **argv)
         }
         case OPT_HOST: pcfg.host = optarg; break;
         case OPT_USERS: pcfg.users_file = optarg; break;
+        case OPT_TRUST_LOOPBACK: pcfg.trust_loopback = true; break;
+        case OPT_SOCKET_DIR: pcfg.unix_socket_dir = optarg; break;
+        case OPT_TLS_CERT: pcfg.tls_cert_file = optarg; break;
+        case OPT_TLS_KEY: pcfg.tls_key_file = optarg; break;
         case OPT_MEM:
             if (parse_size(optarg, &ecfg.memory_limit)) {
                 fprintf(stderr, "kestreld: invalid size \"%s\" (use e.g. 512M or 8G)\n", optarg);
@@ -154,6 +166,10 @@ main(int argc, char **argv)
     }
     if (!data) {
         fprintf(stderr, "kestreld: --data DIR is required\n");
+        return 2;
+    }
+    if (!pcfg.tls_cert_file != !pcfg.tls_key_file) {
+        fprintf(stderr, "kestreld: --tls-cert and --tls-key go together\n");
         return 2;
     }
     ecfg.data_dir = data;
