@@ -273,6 +273,45 @@ test_dates_casts(void **state)
     check_text(ex_expr_cast(A, dd, ts), "1998-12-01 00:00:00");
 }
 
+static void
+test_timestamps(void **state)
+{
+    KType ts = k_type(K_TYPE_TIMESTAMP), i4 = k_type(K_TYPE_INT32), f8 = k_type(K_TYPE_DOUBLE);
+    int64_t us;
+    KErr err;
+    assert_int_equal(k_parse_timestamp("2024-02-29 13:45:30.25", 22, &us, &err), K_OK);
+    ExValue tv = {0};
+    tv.i64 = us;
+    ExExpr *t = ex_expr_const(A, ts, false, &tv);
+    ExValue iv = {0};
+    iv.iv.months = 12;
+    iv.iv.days = 1;
+    iv.iv.micros = INT64_C(3600000000);
+    ExExpr *ive = ex_expr_const(A, k_type(K_TYPE_INTERVAL), false, &iv);
+    check_text(F2(EX_FN_TS_ADD_INTERVAL, ts, t, ive), "2025-03-01 14:45:30.25");
+    check_text(F2(EX_FN_TS_SUB_INTERVAL, ts, t, ive), "2023-02-27 12:45:30.25");
+    ExExpr *e = ex_expr_func1(A, EX_FN_EXTRACT, i4, t);
+    e->u.func.part = EX_PART_HOUR;
+    assert_int_equal(eval_ok(e, NULL).i32, 13);
+    e = ex_expr_func1(A, EX_FN_EXTRACT, f8, t);
+    e->u.func.part = EX_PART_SECOND;
+    assert_true(eval_ok(e, NULL).f64 == 30.25);
+    e = ex_expr_func1(A, EX_FN_EXTRACT, f8, t);
+    e->u.func.part = EX_PART_EPOCH;
+    assert_true(eval_ok(e, NULL).f64 == (double)us / 1e6);
+    e = ex_expr_func1(A, EX_FN_EXTRACT, i4, t);
+    e->u.func.part = EX_PART_DOY;
+    assert_int_equal(eval_ok(e, NULL).i32, 60);
+    ExExpr *tr = ex_expr_func1(A, EX_FN_DATE_TRUNC, ts, t);
+    tr->u.func.part = EX_PART_HOUR;
+    check_text(tr, "2024-02-29 13:00:00");
+    tr = ex_expr_func1(A, EX_FN_DATE_TRUNC, ts, t);
+    tr->u.func.part = EX_PART_QUARTER;
+    check_text(tr, "2024-01-01 00:00:00");
+    check_text(ex_expr_cast(A, t, k_type(K_TYPE_DATE)), "2024-02-29");
+    check_text(ex_expr_cast(A, STR("1 day 02:00:00"), k_type(K_TYPE_INTERVAL)), "1 day 02:00:00");
+}
+
 /* Over a batch: NULLs, selection vector, column references. */
 static void
 test_batch_eval(void **state)
@@ -337,7 +376,7 @@ main(void)
         cmocka_unit_test(test_int_arith),      cmocka_unit_test(test_decimal),
         cmocka_unit_test(test_compare_logic),  cmocka_unit_test(test_case_coalesce_in),
         cmocka_unit_test(test_strings),        cmocka_unit_test(test_dates_casts),
-        cmocka_unit_test(test_batch_eval),
+        cmocka_unit_test(test_timestamps),     cmocka_unit_test(test_batch_eval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

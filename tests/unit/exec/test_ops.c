@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "exec_test_util.h"
 
 static KArena *A;
@@ -337,6 +339,83 @@ test_aggregates(void **state)
     fa->u.agg.aggs = s3;
     assert_string_equal(run_text(fa, true, buf, sizeof buf),
                         "1|3|5.25|1.750000|c;2|1|0.10|0.100000|z;NULL|1|5.00|5.000000|q");
+}
+
+/* var_samp / stddev_samp / bool_and / bool_or / any_value, complete and
+ * through partial -> final. */
+static void
+test_more_aggregates(void **state)
+{
+    char buf[4096];
+    /* over big: v in {0,1,2} or NULL, grouped by v: k values */
+    ExExpr *k = col(bt[0], 0), *v = col(bt[1], 1);
+    ExExpr *kodd = ex_expr_func2(A, EX_FN_EQ, k_type(K_TYPE_BOOL),
+                                 ex_expr_func2(A, EX_FN_MOD, bt[0], k, ex_expr_const_i64(A, 2)),
+                                 ex_expr_const_i64(A, 1));
+    ExExpr *klt = ex_expr_func2(A, EX_FN_LT, k_type(K_TYPE_BOOL), k, ex_expr_const_i64(A, 20000));
+    ExAggSpec sp[5] = {agg(EX_AGG_VAR_SAMP, v, false, NULL), agg(EX_AGG_STDDEV_SAMP, v, false, NULL),
+                       agg(EX_AGG_BOOL_AND, klt, false, NULL), agg(EX_AGG_BOOL_OR, kodd, false, NULL),
+                       agg(EX_AGG_COUNT, v, false, NULL)};
+    KType ot[5];
+    for (int i = 0; i < 5; i++) ot[i] = sp[i].type;
+    ExPlan *g = t_node(A, EX_OP_HASH_AGG, 5, ot);
+    g->left = t_scan(A, tbig, 2, bt);
+    g->u.agg.naggs = 5;
+    g->u.agg.aggs = sp;
+    /* v: 18000 non-NULL values, i % 3 over i not divisible by 10 */
+    double sum = 0, sum2 = 0;
+    long n = 0;
+    for (int i = 0; i < 20000; i++)
+        if (i % 10) {
+            sum += i % 3;
+            sum2 += (double)(i % 3) * (i % 3);
+            n++;
+        }
+    double var = (sum2 - sum * sum / n) / (n - 1);
+    TRows r;
+    KErr err;
+    assert_int_equal(run_frag(db, A, g, 0, NULL, &r, &err), K_OK);
+    assert_int_equal(r.n, 1);
+    double gv, gs;
+    char b1[8], b2[8];
+    long cnt;
+    assert_int_equal(sscanf(r.rows[0], "%lf|%lf|%1[tf]|%1[tf]|%ld", &gv, &gs, b1, b2, &cnt), 5);
+    assert_true(fabs(gv - var) < 1e-9);
+    assert_true(fabs(gs - sqrt(var)) < 1e-9);
+    assert_string_equal(b1, "t");
+    assert_string_equal(b2, "t");
+    assert_int_equal(cnt, n);
+    trows_free(&r);
+    /* partial -> final for the same aggregates, with any_value of a constant */
+    ExAggSpec s3[3] = {agg(EX_AGG_VAR_SAMP, v, false, NULL), agg(EX_AGG_BOOL_AND, klt, false, NULL),
+                       agg(EX_AGG_ANY_VALUE, ex_expr_const_i32(A, 7), false, NULL)};
+    KType pt[8];
+    uint32_t np = 0;
+    for (int i = 0; i < 3; i++) {
+        KType st[3];
+        uint32_t m = ex_agg_state_types((ExAggFunc)s3[i].func, s3[i].arg->type, st);
+        s3[i].state_col = np;
+        for (uint32_t q = 0; q < m; q++) pt[np++] = st[q];
+    }
+    ExPlan *pa = t_node(A, EX_OP_HASH_AGG, np, pt);
+    pa->left = t_scan(A, tbig, 2, bt);
+    pa->u.agg.mode = EX_AGG_PARTIAL;
+    pa->u.agg.naggs = 3;
+    pa->u.agg.aggs = s3;
+    KType ft[3] = {s3[0].type, s3[1].type, s3[2].type};
+    ExPlan *fa = t_node(A, EX_OP_HASH_AGG, 3, ft);
+    fa->left = pa;
+    fa->u.agg.mode = EX_AGG_FINAL;
+    fa->u.agg.naggs = 3;
+    fa->u.agg.aggs = s3;
+    assert_int_equal(run_frag(db, A, fa, 0, NULL, &r, &err), K_OK);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(sscanf(r.rows[0], "%lf|%1[tf]|%ld", &gv, b1, &cnt), 3);
+    assert_true(fabs(gv - var) < 1e-9);
+    assert_string_equal(b1, "t");
+    assert_int_equal(cnt, 7);
+    trows_free(&r);
+    (void)buf;
 }
 
 static ExPlan *
@@ -670,7 +749,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_join_types), cmocka_unit_test(test_hash_join_general_keys),
         cmocka_unit_test(test_runtime_filter_and_nl),
-        cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_sort_topn_limit),
+        cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_more_aggregates),      cmocka_unit_test(test_sort_topn_limit),
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
         cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
     };
