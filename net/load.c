@@ -149,8 +149,8 @@ opt_bool(const PrDefElem *d)
     return !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1") || !strcasecmp(v, "yes");
 }
 
-static int
-copy_options(const PrCopy *st, StCopyOptions *o, KErr *err)
+int
+net__copy_options(const PrCopy *st, StCopyOptions *o, KErr *err)
 {
     st_copy_options_default(o);
     for (int32_t i = 0; i < pr_list_len(st->options); i++) {
@@ -188,14 +188,13 @@ int
 net__copy(NetSession *s, const PrCopy *st, NetCursor *c, KErr *err)
 {
     NetEngine *eng = s->eng;
-    if (!st->is_from)
-        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, st->hdr.pos, "COPY TO is not supported yet");
+    if (!st->is_from) return net__copy_to(s, st, c, err);
     if (st->columns)
         return k_error_at(err, K_FEATURE_NOT_SUPPORTED, st->hdr.pos, "COPY with a column list is not supported yet");
     if (st->where)
         return k_error_at(err, K_FEATURE_NOT_SUPPORTED, st->where->pos, "COPY FROM ... WHERE is not supported yet");
     StCopyOptions o;
-    if (copy_options(st, &o, err)) return K_ERR;
+    if (net__copy_options(st, &o, err)) return K_ERR;
     uint32_t tid;
     if (st_table_lookup(eng->coord, st->table->schema, st->table->name, &tid, err)) {
         err->pos = st->table->hdr.pos;

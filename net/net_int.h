@@ -95,6 +95,9 @@ struct NetCursor {
     /* COPY FROM STDIN */
     StCopy *copy_in;
     LoadCtx *load;
+    /* COPY ... TO: query rows become text lines in this format */
+    struct CopyOutFmt *copy_fmt;
+    KBatch *lines;            /* the lines batch handed out last */
 };
 
 /* engine.c */
@@ -116,6 +119,9 @@ void net__load_abort(LoadCtx *l);
 int net__load_sink(void *ctx, const KBatch *b, KErr *err); /* StCopySinkFn */
 const StTableDef *net__load_def(const LoadCtx *l);
 K_MUSTCHECK int net__copy(NetSession *s, const PrCopy *stmt, NetCursor *c, KErr *err);
+K_MUSTCHECK int net__copy_options(const PrCopy *st, StCopyOptions *o, KErr *err);
+/* query.c: COPY (query) TO / COPY table TO, to STDOUT or a server file */
+K_MUSTCHECK int net__copy_to(NetSession *s, const PrCopy *st, NetCursor *c, KErr *err);
 
 /* query.c: planning and running SELECT (and EXPLAIN, INSERT ... SELECT) */
 K_MUSTCHECK int net__query_describe(NetSession *s, NetPrepared *p, uint32_t i, KErr *err);

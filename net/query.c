@@ -14,12 +14,26 @@
  */
 #include "net/net_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "exec/exec.h"
 #include "planner/planner.h"
+
+/* How rows become lines: PostgreSQL's text format (tab-separated, \N for
+ * NULL, backslash escapes) or CSV (quoted when needed, NULL unquoted
+ * empty). */
+struct CopyOutFmt {
+    StCopyFormat format;
+    char delim, quote, escape;
+    const char *null_str;
+    bool header_pending;
+    FILE *file;        /* COPY ... TO 'file' */
+    char *path, *tmp_path;
+};
 
 /* ------------------------------------------------------------------ */
 /* The catalog as the planner sees it                                   */
@@ -413,6 +427,8 @@ fail:
     return K_ERR;
 }
 
+static int rows_to_lines(NetCursor *c, const KBatch *b, KBatch **out, KErr *err);
+
 int
 net__query_next(NetCursor *c, const KBatch **batch, KErr *err)
 {
@@ -421,7 +437,19 @@ net__query_next(NetCursor *c, const KBatch **batch, KErr *err)
         k_batch_destroy((KBatch *)c->held);
         c->held = NULL;
     }
+    if (c->lines) {
+        k_batch_destroy(c->lines);
+        c->lines = NULL;
+    }
     if (c->done) return K_OK;
+    if (c->copy_fmt && c->copy_fmt->header_pending) {
+        if (rows_to_lines(c, NULL, &c->lines, err)) {
+            c->done = true;
+            return K_ERR;
+        }
+        *batch = c->lines;
+        return K_OK;
+    }
     KBatch *b;
     if (queue_pop(c->queue, &b, err)) {
         c->done = true;
@@ -435,6 +463,13 @@ net__query_next(NetCursor *c, const KBatch **batch, KErr *err)
     c->rows += k_batch_rows(b);
     c->held = b;
     *batch = b;
+    if (c->copy_fmt) {
+        if (rows_to_lines(c, b, &c->lines, err)) {
+            c->done = true;
+            return K_ERR;
+        }
+        *batch = c->lines;
+    }
     return K_OK;
 }
 
@@ -443,6 +478,8 @@ net__query_stop(NetCursor *c)
 {
     if (c->held) k_batch_destroy((KBatch *)c->held);
     c->held = NULL;
+    if (c->lines) k_batch_destroy(c->lines);
+    c->lines = NULL;
     ResultQueue *q = c->queue;
     queue_stop(q);
     k_arena_destroy(q->arena);
@@ -696,5 +733,224 @@ net__insert(NetSession *s, const PrInsert *ins, const NetParam *params, uint32_t
     else net__load_abort(l);
     k_arena_destroy(qa);
     if (rc == K_OK) snprintf(c->tag, sizeof c->tag, "INSERT 0 %llu", (unsigned long long)rows);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* COPY ... TO                                                          */
+/* ------------------------------------------------------------------ */
+
+
+static void
+put_text_field(KBuf *b, const char *s, size_t n, char delim)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        switch (ch) {
+        case '\\': k_buf_put(b, "\\\\", 2); break;
+        case '\n': k_buf_put(b, "\\n", 2); break;
+        case '\r': k_buf_put(b, "\\r", 2); break;
+        case '\t': k_buf_put(b, "\\t", 2); break;
+        default:
+            if (ch == delim) {
+                k_buf_put_u8(b, '\\');
+                k_buf_put_u8(b, (uint8_t)ch);
+            } else {
+                k_buf_put_u8(b, (uint8_t)ch);
+            }
+        }
+    }
+}
+
+static void
+put_csv_field(KBuf *b, const char *s, size_t n, const struct CopyOutFmt *f, bool force_quote)
+{
+    bool quote = force_quote || n == 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        if (s[i] == f->delim || s[i] == f->quote || s[i] == '\n' || s[i] == '\r') quote = true;
+    if (!quote && f->null_str && strlen(f->null_str) == n && memcmp(s, f->null_str, n) == 0) quote = true;
+    if (!quote) {
+        k_buf_put(b, s, n);
+        return;
+    }
+    k_buf_put_u8(b, (uint8_t)f->quote);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == f->quote || s[i] == f->escape) k_buf_put_u8(b, (uint8_t)f->escape);
+        k_buf_put_u8(b, (uint8_t)s[i]);
+    }
+    k_buf_put_u8(b, (uint8_t)f->quote);
+}
+
+/* Turn the live rows of `b` into a batch of lines (one VARCHAR column). */
+static int
+rows_to_lines(NetCursor *c, const KBatch *b, KBatch **out, KErr *err)
+{
+    struct CopyOutFmt *f = c->copy_fmt;
+    KType vt = k_type_varchar(0);
+    /* b == NULL: only the header line */
+    uint32_t n = b ? k_batch_rows(b) : 0;
+    bool extra = !b && f->header_pending;
+    KBatch *lb = k_batch_create(c->arena, 1, &vt, err);
+    if (!lb) return K_ERR;
+    KBuf line;
+    k_buf_init(&line);
+    KStr *slots = lb->cols[0].data;
+    uint32_t k = 0;
+    char tmp[512];
+    if (extra) {
+        for (uint32_t col = 0; col < c->ncols; col++) {
+            if (col) k_buf_put_u8(&line, (uint8_t)f->delim);
+            const char *name = c->cols[col].name;
+            if (f->format == ST_COPY_CSV) put_csv_field(&line, name, strlen(name), f, false);
+            else put_text_field(&line, name, strlen(name), f->delim);
+        }
+        k_buf_put_u8(&line, '\n');
+        if (line.failed || !k_str_copy(lb->heap, (const char *)line.data, (uint32_t)line.len, &slots[k++]))
+            goto oom;
+        f->header_pending = false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t row = k_batch_row(b, i);
+        k_buf_clear(&line);
+        for (uint32_t col = 0; col < b->ncols; col++) {
+            if (col) k_buf_put_u8(&line, (uint8_t)f->delim);
+            const KVector *v = &b->cols[col];
+            if (!k_vec_is_valid(v, row)) {
+                const char *ns = f->null_str ? f->null_str : (f->format == ST_COPY_CSV ? "" : "\\N");
+                k_buf_put(&line, ns, strlen(ns));
+                continue;
+            }
+            const void *slot = k_vec_slot(v, row);
+            const char *txt = tmp;
+            size_t len;
+            if (k_type_is_string(v->type)) {
+                const KStr *s = slot;
+                txt = k_str_data(s);
+                len = s->len;
+            } else {
+                len = (size_t)k_value_format(v->type, slot, tmp, sizeof tmp);
+                if (len >= sizeof tmp) len = sizeof tmp - 1;
+            }
+            if (f->format == ST_COPY_CSV) put_csv_field(&line, txt, len, f, false);
+            else put_text_field(&line, txt, len, f->delim);
+        }
+        k_buf_put_u8(&line, '\n');
+        if (line.failed || !k_str_copy(lb->heap, (const char *)line.data, (uint32_t)line.len, &slots[k++]))
+            goto oom;
+    }
+    lb->count = k;
+    k_buf_free(&line);
+    *out = lb;
+    return K_OK;
+oom:
+    k_buf_free(&line);
+    k_batch_destroy(lb);
+    return k_error_oom(err, c->arena, 0);
+}
+
+/* The SELECT that COPY table [(cols)] TO reads. */
+static int
+copy_source(NetCursor *c, const PrCopy *st, const PrNode **out, KErr *err)
+{
+    if (st->query) {
+        *out = &st->query->hdr;
+        return K_OK;
+    }
+    KBuf q;
+    k_buf_init(&q);
+    k_buf_printf(&q, "SELECT ");
+    if (st->columns) {
+        for (int32_t i = 0; i < pr_list_len(st->columns); i++) {
+            if (i) k_buf_printf(&q, ", ");
+            pr_print_ident(&q, PR_CAST(Ident, st->columns->items[i])->name);
+        }
+    } else {
+        k_buf_printf(&q, "*");
+    }
+    k_buf_printf(&q, " FROM ");
+    if (st->table->schema) {
+        pr_print_ident(&q, st->table->schema);
+        k_buf_printf(&q, ".");
+    }
+    pr_print_ident(&q, st->table->name);
+    char *sql = q.failed ? NULL : k_strndup(c->arena, (const char *)q.data, q.len);
+    k_buf_free(&q);
+    if (!sql) return k_error_oom(err, c->arena, 0);
+    PrStmtList *l;
+    if (pr_parse(c->arena, sql, strlen(sql), &l, err)) return K_ERR;
+    *out = l->items[0].stmt;
+    return K_OK;
+}
+
+int
+net__copy_to(NetSession *s, const PrCopy *st, NetCursor *c, KErr *err)
+{
+    StCopyOptions o;
+    if (net__copy_options(st, &o, err)) return K_ERR;
+    struct CopyOutFmt *f = k_alloc0(c->arena, sizeof *f);
+    if (!f) return k_error_oom(err, c->arena, sizeof *f);
+    f->format = o.format;
+    f->delim = o.delimiter ? o.delimiter : (o.format == ST_COPY_CSV ? ',' : '\t');
+    f->quote = o.quote ? o.quote : '"';
+    f->escape = o.escape ? o.escape : f->quote;
+    f->null_str = o.null_set ? o.null_str : NULL;
+    f->header_pending = o.header;
+    const PrNode *q;
+    if (copy_source(c, st, &q, err)) return K_ERR;
+    KArena *qa = query_arena(s->eng);
+    if (!qa) return k_error_oom(err, s->eng->queries, 0);
+    ExQueryPlan *plan;
+    if (plan_stmt(s, q, NULL, 0, qa, &plan, err) || set_columns(c, plan, err)) {
+        k_arena_destroy(qa);
+        return K_ERR;
+    }
+    c->copy_fmt = f;
+    c->tag_verb = "COPY";
+    if (!st->is_stdio) {
+        f->path = k_strdup(c->arena, st->filename);
+        f->tmp_path = k_sprintf(c->arena, "%s.kestrel-tmp", st->filename);
+        f->file = f->tmp_path ? fopen(f->tmp_path, "w") : NULL;
+        if (!f->file) {
+            k_arena_destroy(qa);
+            k_error(err, K_IO_ERROR, "could not open file \"%s\" for writing: %s", st->filename, strerror(errno));
+            k_err_hint(err, "COPY TO a file writes on the server; psql's \\copy writes on the client.");
+            return K_ERR;
+        }
+    }
+    if (queue_start(s, c, plan, NULL, 0, qa, "COPY", err)) {
+        if (f->file) fclose(f->file), unlink(f->tmp_path);
+        k_arena_destroy(qa);
+        return K_ERR;
+    }
+    if (st->is_stdio) {
+        c->copy = K_COPY_OUT;
+        return K_OK;
+    }
+    /* to a server file: run to the end here */
+    int rc = K_OK;
+    for (;;) {
+        const KBatch *b;
+        if (net__query_next(c, &b, err)) {
+            rc = K_ERR;
+            break;
+        }
+        if (!b) break;
+        const KStr *lines = b->cols[0].data;
+        for (uint32_t i = 0; i < b->count; i++)
+            if (fwrite(k_str_data(&lines[i]), 1, lines[i].len, f->file) != lines[i].len) {
+                rc = k_error(err, K_IO_ERROR, "could not write to file \"%s\": %s", f->path, strerror(errno));
+                break;
+            }
+        if (rc) break;
+    }
+    if (fflush(f->file) != 0 || fsync(fileno(f->file)) != 0) {
+        if (rc == K_OK) rc = k_error(err, K_IO_ERROR, "could not write to file \"%s\": %s", f->path, strerror(errno));
+    }
+    fclose(f->file);
+    f->file = NULL;
+    if (rc == K_OK && rename(f->tmp_path, f->path) != 0)
+        rc = k_error(err, K_IO_ERROR, "could not rename \"%s\": %s", f->tmp_path, strerror(errno));
+    if (rc) unlink(f->tmp_path);
+    c->ncols = 0; /* a file COPY returns no rows to the client */
     return rc;
 }
