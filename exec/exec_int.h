@@ -68,7 +68,16 @@ void ex__stat_mem(ExExec *x, const ExPlan *p, uint64_t bytes);
  * the call. Several threads may push at once with different tids. */
 struct ExConsumer {
     int (*push)(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err);
+    /* Set (non-zero) once no more rows are wanted (a LIMIT above is
+     * satisfied): sources stop early. Streaming operators pass their
+     * consumer's flag down; breakers leave it NULL. */
+    volatile int *stop;
 };
+static inline bool
+ex__stopped(const ExConsumer *c)
+{
+    return c->stop && *c->stop;
+}
 
 /* Run the operator tree under `p`, pushing its output into `c`. Returns
  * when every row has been pushed. */

@@ -562,6 +562,7 @@ ex__produce_join(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     Join *j = k_alloc0(x->arena, sizeof *j);
     if (!j) return k_error_oom(err, x->arena, sizeof *j);
     j->base.push = probe_push;
+    j->base.stop = c->stop;
     j->build.push = build_push;
     j->next = c;
     j->x = x;

@@ -123,6 +123,7 @@ ex__produce_nl(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     Nl *j = k_alloc0(x->arena, sizeof *j);
     if (!j) return k_error_oom(err, x->arena, sizeof *j);
     j->base.push = nl_probe_push;
+    j->base.stop = c->stop;
     j->build.push = nl_build_push;
     j->next = c;
     j->x = x;

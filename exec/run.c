@@ -117,6 +117,7 @@ ex__produce(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         CountConsumer *cc = k_alloc0(x->arena, sizeof *cc);
         if (!cc) return k_error_oom(err, x->arena, sizeof *cc);
         cc->base.push = count_push;
+        cc->base.stop = c->stop;
         cc->next = c;
         cc->x = x;
         cc->p = p;
@@ -150,7 +151,7 @@ ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err)
     if (ex__check(x, err)) return K_ERR;
     b->sel = NULL; /* emitted batches are compact; a consumer may have narrowed the last one */
     b->nsel = 0;
-    if (b->count == 0) return K_OK;
+    if (b->count == 0 || ex__stopped(c)) return K_OK;
     return c->push(c, 0, b, err);
 }
 
@@ -272,7 +273,7 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         k_err_clear(&lerr);
         StMorsel *m = NULL;
         for (;;) {
-            if (ex__check(x, &lerr)) break;
+            if (ex__check(x, &lerr) || ex__stopped(c)) break;
             if (st_scan_next_morsel(scan, &m, &lerr)) {
                 ex__fail(x, &lerr);
                 break;
@@ -285,6 +286,7 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
                     bad = true;
                     break;
                 }
+                if (ex__stopped(c)) break;
                 if (st_morsel_read(m, s->b, &rows, &lerr)) {
                     ex__fail(x, &lerr);
                     bad = true;
@@ -368,6 +370,7 @@ stage_init(ExExec *x, const ExPlan *p, ExConsumer *next, uint32_t nexpr, ExExpr 
            uint32_t nviewcols, Stage *st, KErr *err)
 {
     st->next = next;
+    st->base.stop = next->stop;
     st->x = x;
     st->p = p;
     st->tls = k_alloc0(x->arena, sizeof(StageTls) * x->nthreads);
@@ -454,6 +457,7 @@ typedef struct LimitStage {
     pthread_mutex_t mu;
     int64_t skip; /* rows still to skip */
     int64_t left; /* rows still to pass, -1 = unlimited */
+    volatile int done;
     uint16_t **sel;
 } LimitStage;
 
@@ -470,6 +474,7 @@ limit_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     if (ls->left >= 0) {
         take = K_MIN(take, ls->left);
         ls->left -= take;
+        if (ls->left == 0) ls->done = 1;
     }
     pthread_mutex_unlock(&ls->mu);
     if (take <= 0) return K_OK;
@@ -487,6 +492,7 @@ ex__produce_limit(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     LimitStage *ls = k_alloc0(x->arena, sizeof *ls);
     if (!ls) return k_error_oom(err, x->arena, sizeof *ls);
     ls->base.push = limit_push;
+    ls->base.stop = &ls->done;
     ls->next = c;
     pthread_mutex_init(&ls->mu, NULL);
     ls->skip = p->u.limit.offset > 0 ? p->u.limit.offset : 0;
@@ -550,6 +556,7 @@ ex__produce_exchange(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     for (;;) {
         KBatch *b = NULL;
         if (ex__check(x, err)) return K_ERR;
+        if (ex__stopped(c)) break;
         if (x->rc->recv(x->rc->rctx, p->u.exchange.exchange_id, &b, err)) return K_ERR;
         if (!b) break;
         if (!k_batch_rows(b)) continue;
@@ -621,6 +628,7 @@ ex_fragment_run(ExRunCtx *ctx, const ExFragment *f, ExSink *out, KErr *err)
     }
     SinkConsumer sc;
     sc.base.push = sink_push;
+    sc.base.stop = NULL;
     sc.out = out;
     if (ex__produce(&x, f->root, &sc.base, err)) goto done;
     if (ex__check(&x, err)) goto done;

@@ -463,6 +463,27 @@ test_sort_topn_limit(void **state)
     assert_string_equal(run_text(l, false, buf, sizeof buf), "11|0;14|0");
     l->u.limit.limit = 0;
     assert_string_equal(run_text(l, false, buf, sizeof buf), "");
+    /* a satisfied LIMIT stops the scan below it early */
+    ExPlan *l2 = t_node(A, EX_OP_LIMIT, 2, bt);
+    l2->left = t_scan(A, tbig, 2, bt);
+    l2->u.limit.limit = 2;
+    ExOpStats *st = k_alloc0(A, sizeof(ExOpStats) * t_next_id);
+    ExFragment f;
+    memset(&f, 0, sizeof f);
+    f.root = l2;
+    ExRunCtx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.db = db;
+    rc.arena = A;
+    rc.stats = st;
+    rc.nstats = t_next_id;
+    ExSink sink;
+    trows_init(&rows, &sink);
+    assert_int_equal(ex_fragment_run(&rc, &f, &sink, &err), K_OK);
+    assert_int_equal(rows.n, 2);
+    assert_true(st[l2->left->id].rows_out < 20000);
+    assert_int_equal(st[l2->id].rows_out, 2);
+    trows_free(&rows);
 }
 
 static ExPlan *
