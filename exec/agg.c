@@ -822,7 +822,7 @@ agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
         memset(gt->states, 0, sizeof(AggState) * g->naggs);
         gt->ngroups = 1;
     }
-    KVector *sc[3];
+    KVector *sc[3] = {NULL, NULL, NULL};
     for (uint32_t base = 0; base < gt->ngroups; base += K_VECTOR_SIZE) {
         uint32_t cnt = K_MIN(K_VECTOR_SIZE, gt->ngroups - base);
         if (g->nkeys) {
@@ -841,7 +841,12 @@ agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
                                                   g->aggs[q].arg ? g->aggs[q].arg->type
                                                                  : k_type(K_TYPE_INT64), st);
                     }
-                    for (uint32_t q = 0; q < 3 && col + q < p->ncols; q++) sc[q] = &out->cols[col + q];
+                    KType stt[3];
+                    uint32_t ns = ex_agg_state_types((ExAggFunc)sp->func,
+                                                     sp->arg ? sp->arg->type : k_type(K_TYPE_INT64), stt);
+                    if (col + ns > p->ncols)
+                        return k_error(err, K_INTERNAL_ERROR, "partial aggregate output too narrow");
+                    for (uint32_t q = 0; q < ns; q++) sc[q] = &out->cols[col + q];
                     if (state_to_cols(sp, s, sc, r, out->arena, err)) return K_ERR;
                 } else {
                     if (state_final(sp, s, &out->cols[g->nkeys + ai], r, -1, err)) return K_ERR;

@@ -162,7 +162,7 @@ ex__date_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KErr *er
         case EX_FN_TS_ADD_INTERVAL:
         case EX_FN_TS_SUB_INTERVAL: {
             int sign = (fn == EX_FN_DATE_SUB_INTERVAL || fn == EX_FN_TS_SUB_INTERVAL) ? -1 : 1;
-            int64_t r;
+            int64_t r = 0;
             if (ts_add(ts, k_vec_slot(a[1], i), sign, &r, pos, err)) return K_ERR;
             if (R->type.id == K_TYPE_DATE) {
                 int64_t d = floor_div(r, K_USECS_PER_DAY);
