@@ -520,6 +520,22 @@ test_setops(void **state)
     assert_string_equal(setop(EX_SETOP_INTERSECT, true, buf), "1;3;NULL");
     assert_string_equal(setop(EX_SETOP_EXCEPT, false, buf), "2");
     assert_string_equal(setop(EX_SETOP_EXCEPT, true, buf), "1;2;NULL");
+    /* many distinct rows over several morsels (the partitioned merge) */
+    uint64_t want[6] = {20000, 40000, 20000, 20000, 0, 0};
+    for (int op = 0; op < 3; op++) {
+        for (int all = 0; all < 2; all++) {
+            ExPlan *s = t_node(A, EX_OP_SETOP, 2, bt);
+            s->left = t_scan(A, tbig, 2, bt);
+            s->right = t_scan(A, tbig, 2, bt);
+            s->u.setop.op = (uint8_t)op;
+            s->u.setop.all = all;
+            TRows r;
+            KErr err;
+            assert_int_equal(run_frag(db, A, s, 0, NULL, &r, &err), K_OK);
+            assert_int_equal(r.n, want[op * 2 + all]);
+            trows_free(&r);
+        }
+    }
 }
 
 static void
