@@ -1,0 +1,233 @@
+/*
+ * cluster.h — Kestrel's cluster layer: the coordinator <-> worker protocol,
+ * worker processes that run shipped fragment instances, and exchanges over
+ * TCP between processes. See net/README-cluster.md for the wire format.
+ *
+ * Interface groups:
+ *   net_cl_hdr_*              the fixed 24-byte frame header
+ *   net_cl_frame_*            whole frames over a blocking socket
+ *   net_cl_handshake_*        HELLO/WELCOME/AUTH: HMAC-SHA-256 proof of a secret
+ *   net_cl_batch_encode/...   the columnar batch codec (zstd per column)
+ *   net_cl_err_encode/...     KErr on the wire
+ *   net_cl_tabledef_*         StTableDef on the wire (remote DDL)
+ *   net_cl_worker_*           a worker node: listener, fragment runner, DDL/load
+ *   net_cluster_*             the coordinator's client: run a whole ExQueryPlan
+ *                             across workers, remote DDL, loads and statistics
+ *
+ * Threads: every connection has a reader thread; fragment instances run on
+ * threads of their own (never on a reader). All functions of a NetCluster
+ * are thread safe unless said otherwise.
+ */
+#ifndef NET_CLUSTER_H
+#define NET_CLUSTER_H
+
+#include "common/kestrel.h"
+#include "exec/exec.h"
+#include "storage/storage.h"
+
+typedef struct NetClHdr NetClHdr;
+typedef struct NetClNode NetClNode;
+typedef struct NetCluster NetCluster;
+typedef struct NetClusterOptions NetClusterOptions;
+typedef struct NetClWorkerOptions NetClWorkerOptions;
+
+/* ------------------------------------------------------------------ */
+/* Frames                                                               */
+/* ------------------------------------------------------------------ */
+#define NET_CL_MAGIC 0x554C434Bu /* bytes 'K' 'C' 'L' 'U' on the wire */
+#define NET_CL_VERSION 1
+#define NET_CL_HDR_SIZE 24
+#define NET_CL_MAX_FRAME (64u * 1024 * 1024) /* payload bytes */
+#define NET_CL_NONCE 32
+#define NET_CL_MAC 32
+
+typedef enum NetClMsg {
+    NET_CL_HELLO = 1,     /* client -> server: node name, client nonce */
+    NET_CL_WELCOME,       /* server -> client: server nonce, server proof */
+    NET_CL_AUTH,          /* client -> server: client proof */
+    NET_CL_AUTH_OK,       /* server -> client: accepted */
+    NET_CL_FRAGMENT,      /* coordinator -> worker: run one fragment instance */
+    NET_CL_BATCH,         /* exchange stream or load stream: one columnar batch */
+    NET_CL_END_OF_STREAM, /* exchange stream ends */
+    NET_CL_ERROR,         /* a KErr */
+    NET_CL_CANCEL,        /* stop a query (flag END: it is over, free it) */
+    NET_CL_HEARTBEAT,     /* liveness (flag ACK on the answer) */
+    NET_CL_STATS,         /* a fragment instance finished: its ExOpStats */
+    NET_CL_CREDIT,        /* flow control: receiver grants batches to a sender */
+    NET_CL_REQUEST,       /* coordinator -> worker: DDL, load control, statistics */
+    NET_CL_REPLY,         /* worker -> coordinator: the answer to a REQUEST */
+    NET_CL_MSG_COUNT_
+} NetClMsg;
+
+/* Frame flags. */
+enum {
+    NET_CL_F_ACK = 1,   /* HEARTBEAT: an answer */
+    NET_CL_F_END = 2,   /* CANCEL: the query is over (release its state) */
+    NET_CL_F_LOAD = 4,  /* BATCH: rows of a load stream (query_id = load id) */
+    NET_CL_F_REPLY = 8, /* ERROR: the answer to a REQUEST (query_id = request id) */
+};
+
+struct NetClHdr {
+    uint16_t version;
+    uint8_t type;  /* NetClMsg */
+    uint8_t flags;
+    uint64_t query_id;
+    uint32_t fragment_id;
+    uint32_t len;  /* payload bytes that follow the header */
+};
+
+const char *net_cl_msg_name(uint8_t type);
+void net_cl_hdr_encode(const NetClHdr *h, uint8_t out[NET_CL_HDR_SIZE]);
+/* Checks magic, version, type and the maximum payload size (08P01). */
+K_MUSTCHECK int net_cl_hdr_decode(const uint8_t in[NET_CL_HDR_SIZE], NetClHdr *h, KErr *err);
+
+/* Write one whole frame to a blocking socket (MSG_NOSIGNAL). 08006 on failure. */
+K_MUSTCHECK int net_cl_frame_send(int fd, const NetClHdr *h, const void *payload, KErr *err);
+/* Read one whole frame: *eof is set when the peer closed cleanly before a
+ * header started. `timeout_ms` bounds the wait for the frame to start
+ * (-1 forever); once started, the rest must come within 10 s. The payload
+ * replaces the contents of `payload`. Errors (08P01/08006) name the reason:
+ * bad magic, unsupported version, frame too large, truncated frame. */
+K_MUSTCHECK int net_cl_frame_recv(int fd, int timeout_ms, NetClHdr *h, KBuf *payload, bool *eof,
+                                  KErr *err);
+
+/* Handshake. The client proves knowledge of the secret with
+ * HMAC-SHA-256(secret, "kestrel-client" || client nonce || server nonce),
+ * the server with the same over "kestrel-server"; the secret itself never
+ * crosses the wire. Failures: 28P01 wrong secret, 08P01 wrong version or
+ * malformed messages, 08006 connection lost. */
+K_MUSTCHECK int net_cl_handshake_client(int fd, const char *secret, size_t secret_len,
+                                        const char *name, KErr *err);
+K_MUSTCHECK int net_cl_handshake_server(int fd, const char *secret, size_t secret_len,
+                                        char *peer_name, size_t peer_cap, KErr *err);
+
+/* TCP helpers: "host:port" parsing, a listener (port 0 = any free port,
+ * reported in *bound), a connection with a timeout. */
+K_MUSTCHECK int net_cl_parse_addr(const char *addr, char *host, size_t host_cap, uint16_t *port,
+                                  KErr *err);
+K_MUSTCHECK int net_cl_listen(const char *host, uint16_t port, int *fd, uint16_t *bound,
+                              KErr *err);
+K_MUSTCHECK int net_cl_connect(const char *addr, int timeout_ms, int *fd, KErr *err);
+
+/* ------------------------------------------------------------------ */
+/* Codecs                                                               */
+/* ------------------------------------------------------------------ */
+/* Append the live rows of `b` (selection and constant vectors resolved) in
+ * the columnar wire form; columns whose body is larger than 512 bytes are
+ * zstd-compressed (level `zstd_level`, 0 = 1) when that saves 1/8 or more.
+ * `compress` false never compresses. */
+void net_cl_batch_encode(const KBatch *b, bool compress, int zstd_level, KBuf *out);
+/* Decode into a new batch under `parent` (strings copied into its heap).
+ * Malformed input fails with 08P01, never reads out of bounds. */
+K_MUSTCHECK int net_cl_batch_decode(const void *data, size_t n, KArena *parent, KBatch **out,
+                                    KErr *err);
+
+void net_cl_err_encode(const KErr *e, KBuf *out);
+/* Decode an error; a malformed one becomes 08P01 "malformed error message". */
+void net_cl_err_decode(KReader *r, KErr *out);
+
+void net_cl_tabledef_encode(const StTableDef *def, KBuf *out);
+K_MUSTCHECK int net_cl_tabledef_decode(KReader *r, KArena *a, StTableDef **out, KErr *err);
+
+/* ------------------------------------------------------------------ */
+/* Worker nodes                                                         */
+/* ------------------------------------------------------------------ */
+struct NetClWorkerOptions {
+    const char *data_dir;    /* the worker's StDb (created when missing) */
+    const char *listen_host; /* NULL = 127.0.0.1 */
+    uint16_t port;           /* 0 = any free port (see net_cl_worker_port) */
+    const char *secret;      /* the cluster secret (required, non-empty) */
+    size_t secret_len;
+    bool no_fsync;           /* tests only */
+};
+
+/* Open the data directory and start listening; returns once the listener
+ * is up. Connections, fragments and requests are served on threads of the
+ * node until net_cl_worker_stop. */
+K_MUSTCHECK int net_cl_worker_start(const NetClWorkerOptions *o, NetClNode **out, KErr *err);
+uint16_t net_cl_worker_port(const NetClNode *n);
+StDb *net_cl_worker_db(const NetClNode *n);
+/* Connections rejected so far (bad frame, wrong secret, wrong version...)
+ * and the logged reason of the last one. */
+uint64_t net_cl_worker_rejects(NetClNode *n, char *last_reason, size_t cap);
+/* Stop listening, cancel running fragments, close every connection, join
+ * every thread, close the database. */
+void net_cl_worker_stop(NetClNode *n);
+
+/* `kestreld --worker --data DIR --listen HOST:PORT (--secret-file F |
+ * --secret S) [--port-file F] [--no-fsync]`: runs a worker until SIGINT or
+ * SIGTERM. argv may contain "--worker" (ignored). Returns the exit code. */
+int net_cl_worker_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* The coordinator's client                                             */
+/* ------------------------------------------------------------------ */
+struct NetClusterOptions {
+    const char *secret;
+    size_t secret_len;
+    const char *name;         /* this node's name in HELLO (NULL = "coordinator") */
+    StDb *coord_db;           /* db for EX_RUN_COORDINATOR fragments (may be NULL) */
+    uint32_t nthreads;        /* OpenMP threads per fragment instance (0 = default) */
+    size_t mem_limit;         /* per fragment instance (0 = none) */
+    uint32_t heartbeat_ms;    /* 0 = 1000 */
+    uint32_t dead_after_ms;   /* silence that declares a worker dead (0 = 3000) */
+    bool compress;            /* zstd per column in exchange batches */
+};
+
+/* Connect to every worker (handshake included); all must answer. */
+K_MUSTCHECK int net_cluster_connect(const NetClusterOptions *o, const char *const *addrs,
+                                    uint32_t n, NetCluster **out, KErr *err);
+void net_cluster_close(NetCluster *c);
+uint32_t net_cluster_nworkers(const NetCluster *c);
+const char *net_cluster_worker_addr(const NetCluster *c, uint32_t w);
+bool net_cluster_worker_alive(NetCluster *c, uint32_t w);
+/* Bytes of exchange batch payload the coordinator node has received. */
+uint64_t net_cluster_bytes_received(NetCluster *c);
+
+/*
+ * Run a whole query: every EVERY_WORKER fragment gets one instance per
+ * worker (instance i on worker i), ANY_WORKER fragments one instance on one
+ * worker, COORDINATOR fragments run here (the root on the calling thread,
+ * reading its exchanges from the network). Result batches go to `result`
+ * (finish called once at the end). `cancel` (may be NULL) non-zero stops
+ * the query everywhere (57014). A worker that dies or falls silent fails
+ * the query with 08006 naming it. `stats` (q->nops entries, may be NULL)
+ * receives per-operator statistics summed over instances.
+ */
+K_MUSTCHECK int net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params,
+                                uint32_t nparams, const volatile int *cancel, ExOpStats *stats,
+                                ExSink *result, KErr *err);
+
+/* Remote catalog changes on worker `w` (the caller runs them on every
+ * worker and undoes on failure). */
+K_MUSTCHECK int net_cluster_table_create(NetCluster *c, uint32_t w, const StTableDef *def,
+                                         uint32_t *table_id, KErr *err);
+K_MUSTCHECK int net_cluster_table_drop(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
+K_MUSTCHECK int net_cluster_table_truncate(NetCluster *c, uint32_t w, uint32_t table_id,
+                                           KErr *err);
+K_MUSTCHECK int net_cluster_partition_add(NetCluster *c, uint32_t w, uint32_t table_id,
+                                          const StPartitionDef *p, uint32_t *part_id, KErr *err);
+
+/* A load stream into one table on worker `w`: begin, append batches (the
+ * table's columns in order; thread safe; errors surface at prepare or
+ * commit), prepare (everything that can fail has failed), commit or abort. */
+K_MUSTCHECK int net_cluster_load_begin(NetCluster *c, uint32_t w, uint32_t table_id,
+                                       uint64_t *load_id, KErr *err);
+K_MUSTCHECK int net_cluster_load_append(NetCluster *c, uint32_t w, uint64_t load_id,
+                                        const KBatch *b, KErr *err);
+K_MUSTCHECK int net_cluster_load_prepare(NetCluster *c, uint32_t w, uint64_t load_id,
+                                         uint64_t *rows, KErr *err);
+K_MUSTCHECK int net_cluster_load_commit(NetCluster *c, uint32_t w, uint64_t load_id, KErr *err);
+void net_cluster_load_abort(NetCluster *c, uint32_t w, uint64_t load_id);
+
+/* Statistics of worker `w`'s shard. */
+K_MUSTCHECK int net_cluster_table_stats(NetCluster *c, uint32_t w, uint32_t table_id,
+                                        uint32_t part_id, StTableStats *out, KErr *err);
+K_MUSTCHECK int net_cluster_column_stats(NetCluster *c, uint32_t w, uint32_t table_id,
+                                         uint32_t part_id, uint32_t col, KArena *a,
+                                         StColumnStats *out, KErr *err);
+K_MUSTCHECK int net_cluster_column_sketch(NetCluster *c, uint32_t w, uint32_t table_id,
+                                          uint32_t part_id, uint32_t col,
+                                          uint8_t regs[ST_SKETCH_REGISTERS], KErr *err);
+
+#endif /* NET_CLUSTER_H */

@@ -1,0 +1,145 @@
+/*
+ * worker_main.c — `kestreld --worker`: the entry point of a worker process.
+ *
+ * Interface routines: net_cl_worker_main (kestreld's main calls it when
+ * argv has --worker; see cluster.h for the flags).
+ *
+ * Notes: the secret comes from --secret-file (first line, trailing newline
+ * dropped) or --secret; --port-file writes the bound port (useful with
+ * --listen HOST:0 in tests). SIGINT/SIGTERM stop the worker cleanly.
+ */
+#include "net/cluster.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+    K_UNUSED(sig);
+    stop_flag = 1;
+}
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: kestreld --worker --data DIR --listen HOST:PORT "
+               "(--secret-file FILE | --secret S) [--port-file FILE] [--no-fsync]\n");
+}
+
+static char *
+read_secret(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = malloc(4097);
+    size_t n = buf ? fread(buf, 1, 4096, f) : 0;
+    fclose(f);
+    if (!buf) return NULL;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+int
+net_cl_worker_main(int argc, char **argv)
+{
+    const char *data = NULL, *listen_addr = NULL, *secret_file = NULL, *secret = NULL;
+    const char *port_file = NULL;
+    bool no_fsync = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--worker")) continue;
+        if (!strcmp(a, "--no-fsync")) {
+            no_fsync = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!v) {
+            fprintf(stderr, "kestreld: option %s needs a value\n", a);
+            usage(stderr);
+            return 2;
+        }
+        if (!strcmp(a, "--data")) data = v;
+        else if (!strcmp(a, "--listen")) listen_addr = v;
+        else if (!strcmp(a, "--secret-file")) secret_file = v;
+        else if (!strcmp(a, "--secret")) secret = v;
+        else if (!strcmp(a, "--port-file")) port_file = v;
+        else {
+            fprintf(stderr, "kestreld: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+        i++;
+    }
+    if (!data || !listen_addr || (!secret && !secret_file)) {
+        usage(stderr);
+        return 2;
+    }
+    KErr err;
+    char host[256];
+    uint16_t port;
+    if (net_cl_parse_addr(listen_addr, host, sizeof host, &port, &err)) {
+        fprintf(stderr, "kestreld: %s\n", err.message);
+        return 2;
+    }
+    size_t slen = 0;
+    char *sbuf = NULL;
+    if (secret_file) {
+        sbuf = read_secret(secret_file, &slen);
+        if (!sbuf || !slen) {
+            fprintf(stderr, "kestreld: could not read a secret from \"%s\"\n", secret_file);
+            free(sbuf);
+            return 2;
+        }
+        secret = sbuf;
+    } else {
+        slen = strlen(secret);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    NetClWorkerOptions o;
+    memset(&o, 0, sizeof o);
+    o.data_dir = data;
+    o.listen_host = host;
+    o.port = port;
+    o.secret = secret;
+    o.secret_len = slen;
+    o.no_fsync = no_fsync;
+    NetClNode *n;
+    if (net_cl_worker_start(&o, &n, &err)) {
+        fprintf(stderr, "kestreld: %s\n", err.message);
+        if (err.detail[0]) fprintf(stderr, "DETAIL: %s\n", err.detail);
+        free(sbuf);
+        return 1;
+    }
+    k_info("worker listening on %s:%u, data %s", host, net_cl_worker_port(n), data);
+    if (port_file) {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%u\n", net_cl_worker_port(n));
+            fclose(f);
+            rename(tmp, port_file);
+        }
+    }
+    while (!stop_flag) usleep(100 * 1000);
+    k_info("worker shutting down");
+    net_cl_worker_stop(n);
+    free(sbuf);
+    return 0;
+}
