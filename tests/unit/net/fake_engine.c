@@ -449,7 +449,7 @@ parse_one(NetSession *s, KArena *a, const char *sql, uint32_t off, uint32_t len,
                 return k_error_at(err, K_SYNTAX_ERROR, (int32_t)st->off, "syntax error");
             size_t tl = strlen(tn);
             while (tl && tn[tl - 1] == ' ') tn[--tl] = '\0';
-            if (k_type_from_name(tn, k >= 1 ? m1 : 0, k >= 2 ? m2 : 0, &t, err) != K_OK) {
+            if (k_type_from_name(tn, k >= 1 ? m1 : -1, k >= 2 ? m2 : -1, &t, err) != K_OK) {
                 err->pos = find_word(sql, st->off, st->len, tn);
                 return K_ERR;
             }
