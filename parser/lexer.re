@@ -256,9 +256,23 @@ loop:
         ";" { code = PR_TK_SEMI; goto done; }
         "." { code = PR_TK_DOT; goto done; }
         opchar+ {
+            /* a run of operator characters may start a comment (slash-star
+             * followed by more operator characters, or dash-dash followed by
+             * more): such runs are longer matches than the comment rules */
+            if (start[0] == '/' && start[1] == '*') {
+                const char *e = skip_comment(start, YYLIMIT);
+                if (!e) return lex_error(p, start, "unterminated /* comment");
+                YYCURSOR = e;
+                goto loop;
+            }
+            if (start[0] == '-' && start[1] == '-') {
+                YYCURSOR = start;
+                while (YYCURSOR < YYLIMIT && *YYCURSOR != '\n' && *YYCURSOR != 0) YYCURSOR++;
+                goto loop;
+            }
             int32_t n = (int32_t)(YYCURSOR - start);
             code = operator_token(start, &n);
-            YYCURSOR = start + n;
+            YYCURSOR = start + n; /* n >= 1: a comment start is cut off only after the first char */
             goto done;
         }
 
@@ -289,6 +303,10 @@ number:
         return -1;
     }
 done:
+    if (YYCURSOR == start) { /* a token must consume input, or the driver would loop */
+        pr__fail(p, K_INTERNAL_ERROR, (int32_t)(start - p->sql), "lexer made no progress");
+        return -1;
+    }
     tok->z = start;
     tok->n = (int32_t)(YYCURSOR - start);
     tok->pos = (int32_t)(start - p->sql);

@@ -5,7 +5,10 @@
  * Besides crashes, leaks and hangs (ASan/libFuzzer), it checks the
  * printer's contract on everything that parses: print → parse must
  * succeed, give one statement, and printing that again must give the same
- * text. A failed check aborts, which libFuzzer reports as a crash.
+ * text; and on errors, that the position lies inside the input, that no
+ * internal error occurs, and that a depth limit (54001) never trips on an
+ * input too short to nest that deep. A failed check aborts, which
+ * libFuzzer reports as a crash.
  *
  * Build (clang only): cmake -DKESTREL_FUZZ=ON -DCMAKE_C_COMPILER=clang ...
  */
@@ -54,6 +57,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else if (err.pos < -1 || (err.pos >= 0 && (size_t)err.pos > size)) {
         fprintf(stderr, "error position %d outside the input (%zu bytes)\n", (int)err.pos, size);
+        abort();
+    } else if (err.code == K_INTERNAL_ERROR) {
+        fprintf(stderr, "internal error: %s\n", err.message);
+        abort();
+    } else if (err.code == K_STATEMENT_TOO_COMPLEX && size < PR_MAX_NESTING) {
+        /* every limit needs more input than this to trip: a short input that
+         * does is a lexer or grammar loop (a zero-length token did once) */
+        fprintf(stderr, "depth limit on a %zu-byte input: %s at %d\n", size, err.message, (int)err.pos);
         abort();
     }
     PrNode *e;

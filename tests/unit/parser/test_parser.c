@@ -122,6 +122,15 @@ test_lexer_literals(void **state)
     assert_string_equal(PR_CAST(ColumnRef, target(s, 2))->fields[0], "a\"b");
     assert_string_equal(PR_CAST(RangeVar, s->from->items[0])->name, "t1");
 
+    /* comments glued to operator characters */
+    s = sel("select /**/ 1 +/*x*/ 2 /*+ hint */, 3--->\n, 4 /**/--\n");
+    assert_int_equal(s->targets->n, 3);
+    assert_int_equal(PR_CAST(BinaryExpr, target(s, 0))->op, PR_OP_ADD);
+    s = sel("select 5*/**/6");
+    assert_int_equal(PR_CAST(BinaryExpr, target(s, 0))->op, PR_OP_MUL);
+    s = sel("select 7-- comment\n-8");
+    assert_string_equal(PR_CAST(Literal, PR_CAST(BinaryExpr, target(s, 0))->right)->text, "8");
+
     /* comments, nested comments, parameters, casts, operators */
     s = sel("select /* a /* nested */ comment */ $1 -- trailing\n + $12::int, a<-1, b!=2, c||d, x @> y");
     PrBinaryExpr *b = PR_CAST(BinaryExpr, target(s, 0));
@@ -593,6 +602,8 @@ test_errors(void **state)
     parse_err("select 1 +;", K_SYNTAX_ERROR, "syntax error at or near \";\"", 10);
     parse_err("select 'abc", K_SYNTAX_ERROR, "unterminated quoted string at or near \"'abc\"", 7);
     parse_err("select E'ab\\'", K_SYNTAX_ERROR, "unterminated quoted string at or near \"E'ab\\'\"", 7);
+    parse_err("select 1 /*+ never closed", K_SYNTAX_ERROR,
+              "unterminated /* comment at or near \"/*+ never closed\"", 9);
     parse_err("select 1 /* never /* closed */", K_SYNTAX_ERROR,
               "unterminated /* comment at or near \"/* never /* closed */\"", 9);
     parse_err("select \"abc", K_SYNTAX_ERROR, "unterminated quoted identifier at or near \"\"abc\"", 7);
