@@ -53,6 +53,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1415,9 +1418,22 @@ accept_main(void *arg)
     while (!atomic_load(&n->stop)) {
         struct pollfd p = {n->lfd, POLLIN, 0};
         if (poll(&p, 1, 200) <= 0) continue;
-        int fd = accept4(n->lfd, NULL, NULL, SOCK_CLOEXEC);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(n->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
         if (fd < 0) continue;
-        Conn *c = conn_new(n, fd, "incoming", false);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char peer[80] = "incoming";
+        char host[INET6_ADDRSTRLEN] = "?";
+        if (ss.ss_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+            snprintf(peer, sizeof peer, "from %s:%u", host, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+        } else if (ss.ss_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+            snprintf(peer, sizeof peer, "from [%s]:%u", host, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+        }
+        Conn *c = conn_new(n, fd, peer, false);
         if (!c) {
             close(fd);
             continue;
@@ -1591,10 +1607,11 @@ monitor_main(void *arg)
         }
         for (uint32_t w = 0; w < c->n; w++) {
             Conn *cn = c->workers[w];
-            if (!atomic_load(&cn->dead) && t - atomic_load(&cn->last_recv_ns) > dead) {
+            uint64_t last = atomic_load(&cn->last_recv_ns);
+            if (!atomic_load(&cn->dead) && last < t && t - last > dead) {
                 char why[128];
                 snprintf(why, sizeof why, "no heartbeat for %llu ms",
-                         (unsigned long long)((t - atomic_load(&cn->last_recv_ns)) / 1000000u));
+                         (unsigned long long)((t - last) / 1000000u));
                 conn_kill(cn, why);
             }
         }

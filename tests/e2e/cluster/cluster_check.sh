@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Start 3 cluster worker processes on loopback (each picks a free port and
+# writes it to a file), run the TPC-H SF 0.01 check across them with
+# cluster_tpch, then kill -9 one worker and expect the next query to fail
+# with 08006 within 5 s. Everything lives in a mktemp directory.
+# usage: cluster_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
+set -u
+build=${1:?build dir}
+shared=${2:?shared dir}
+layout=${3:-colocated}
+nworkers=${4:-3}
+worker_bin=${KESTREL_WORKER_BIN:-$build/tests/cluster_worker}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/secret"
+addrs=()
+for i in $(seq 1 "$nworkers"); do
+    "$worker_bin" --worker --data "$tmp/w$i" --listen 127.0.0.1:0 --secret-file "$tmp/secret" \
+        --port-file "$tmp/port$i" --no-fsync 2> "$tmp/w$i.log" &
+    pids+=($!)
+done
+for i in $(seq 1 "$nworkers"); do
+    for _ in $(seq 1 100); do [ -s "$tmp/port$i" ] && break; sleep 0.1; done
+    [ -s "$tmp/port$i" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
+    addrs+=("127.0.0.1:$(cat "$tmp/port$i")")
+done
+echo "workers: ${addrs[*]}"
+"$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
+    --kill-test "${pids[$((nworkers-1))]}" "${addrs[@]}"
+rc=$?
+if [ $rc -ne 0 ]; then
+    for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
+fi
+exit $rc
