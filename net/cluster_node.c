@@ -554,6 +554,14 @@ inst_recv(void *rctx, uint32_t xid, KBatch **out, KErr *err)
         ib->cur = NULL;
     }
     for (;;) {
+        if (q->user_cancel && *q->user_cancel && !q->failed) {
+            KErr e;
+            k_error(&e, K_QUERY_CANCELED, "canceling statement due to user request");
+            q->failed = true;
+            k_err_copy(&q->err, &e);
+            atomic_store(&q->cancel, 1);
+            pthread_cond_broadcast(&q->cond);
+        }
         if (atomic_load(&q->cancel)) {
             pthread_mutex_unlock(&q->mu);
             return cancel_error(q, err);
@@ -1800,6 +1808,8 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
             k_err_hint(err, "Restart the worker; the coordinator reconnects on the next connect.");
             return K_ERR;
         }
+    if (cancel && *cancel)
+        return k_error(err, K_QUERY_CANCELED, "canceling statement due to user request");
     uint64_t qid = atomic_fetch_add(&c->next_id, 1) + 1;
     qid |= (uint64_t)(now_ns() & 0xffffff) << 40; /* distinct across coordinator restarts */
     Query *qq = query_get(n, qid, true);

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Start 3 cluster worker processes on loopback (each picks a free port and
 # writes it to a file), run the TPC-H SF 0.01 check across them with
-# cluster_tpch, then kill -9 one worker and expect the next query to fail
-# with 08006 within 5 s. Everything lives in a mktemp directory.
+# cluster_tpch, check cancellation, then kill -9 one worker (or SIGSTOP it,
+# for the repartitioned run) and expect the next query to fail with 08006
+# within 5 s. Everything lives in a mktemp directory.
 # usage: cluster_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
 set -u
 build=${1:?build dir}
 shared=${2:?shared dir}
 layout=${3:-colocated}
 nworkers=${4:-3}
+# the colocated run kills a worker (-9), the repartitioned one stops one (SIGSTOP)
+fault=--kill-test
+[ "$layout" = repartition ] && fault=--stop-test
 worker_bin=${KESTREL_WORKER_BIN:-$build/tests/cluster_worker}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     rm -rf "$tmp"
 }
@@ -32,7 +36,7 @@ for i in $(seq 1 "$nworkers"); do
 done
 echo "workers: ${addrs[*]}"
 "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
-    --kill-test "${pids[$((nworkers-1))]}" "${addrs[@]}"
+    "$fault" "${pids[$((nworkers-1))]}" "${addrs[@]}"
 rc=$?
 if [ $rc -ne 0 ]; then
     for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done

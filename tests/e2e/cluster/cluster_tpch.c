@@ -11,7 +11,7 @@
  * exact, other numbers within 0.01 absolute or 1% relative).
  *
  * usage: cluster_tpch --shared DIR --secret S [--layout colocated|repartition]
- *                     [--queries 1,5,9] [--nthreads N] [--kill-test PID]
+ *                     [--queries 1,5,9] [--nthreads N] [--kill-test PID | --stop-test PID]
  *                     HOST:PORT...
  * Exit status 0 when every query matched.
  */
@@ -476,10 +476,52 @@ slurp(const char *path)
     return s;
 }
 
+/* Cancellation in the middle of a large result: the sink raises the flag
+ * at the first batch and then stalls, so producers on the workers are
+ * blocked on credit when the cancel has to reach them. */
+typedef struct CancelSink {
+    volatile int flag;
+    uint64_t batches;
+} CancelSink;
+
 static int
-run_query(Env *e, const char *shared, int qn, uint32_t nthreads, bool *pass, KErr *err)
+cancel_push(void *ctx, const KBatch *b, KErr *err)
 {
-    (void)nthreads;
+    (void)b;
+    (void)err;
+    CancelSink *c = ctx;
+    if (__atomic_fetch_add(&c->batches, 1, __ATOMIC_SEQ_CST) == 0) {
+        c->flag = 1;
+        usleep(200 * 1000);
+    }
+    return K_OK;
+}
+
+static int
+run_cancelled(Env *e, const char *sql, uint64_t *batches, KErr *err)
+{
+    KArena *a = k_arena_create(NULL, "query");
+    PrStmtList *stmts;
+    int rc = pr_parse(a, sql, strlen(sql), &stmts, err);
+    ExQueryPlan *plan = NULL;
+    PlCatalog cat = {e, cat_lookup, cat_table_stats, cat_column_stats, e->n};
+    if (rc == K_OK) rc = pl_plan_query(a, &cat, stmts->items[0].stmt, NULL, 0, NULL, &plan, err);
+    CancelSink cs = {0, 0};
+    if (rc == K_OK) {
+        ExSink sink = {&cs, cancel_push, NULL};
+        rc = net_cluster_run(e->cl, plan, NULL, 0, &cs.flag, NULL, &sink, err);
+        if (rc == K_OK) rc = k_error(err, K_INTERNAL_ERROR, "the cancelled query succeeded");
+        else if (err->code != K_QUERY_CANCELED) rc = K_ERR;
+        else rc = K_OK;
+    }
+    *batches = cs.batches;
+    k_arena_destroy(a);
+    return rc;
+}
+
+static int
+run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *pass, KErr *err)
+{
     char path[1024];
     snprintf(path, sizeof path, "%s/tpch/queries/q%02d.sql", shared, qn);
     char *sql = slurp(path);
@@ -499,7 +541,7 @@ run_query(Env *e, const char *shared, int qn, uint32_t nthreads, bool *pass, KEr
     uint64_t t0 = k_now_ns();
     if (rc == K_OK) {
         ExSink sink = {&rows, rows_push, NULL};
-        rc = net_cluster_run(e->cl, plan, NULL, 0, NULL, NULL, &sink, err);
+        rc = net_cluster_run(e->cl, plan, NULL, 0, cancel, NULL, &sink, err);
     }
     double ms = (double)(k_now_ns() - t0) / 1e6;
     if (rc == K_OK) {
@@ -526,7 +568,7 @@ main(int argc, char **argv)
     const char *shared = getenv("KESTREL_SHARED"), *secret = NULL, *layout = "colocated";
     const char *queries = NULL;
     uint32_t nthreads = 1;
-    long kill_pid = 0;
+    long kill_pid = 0, stop_pid = 0;
     const char *addrs[64];
     uint32_t n = 0;
     for (int i = 1; i < argc; i++) {
@@ -537,6 +579,7 @@ main(int argc, char **argv)
         else if (!strcmp(argv[i], "--queries") && v) queries = argv[++i];
         else if (!strcmp(argv[i], "--nthreads") && v) nthreads = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kill-test") && v) kill_pid = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--stop-test") && v) stop_pid = atol(argv[++i]);
         else if (n < 64) addrs[n++] = argv[i];
     }
     if (!shared || !secret || !n) {
@@ -588,7 +631,7 @@ main(int argc, char **argv)
         }
         bool pass = false;
         KErr qe;
-        if (run_query(&e, shared, q, nthreads, &pass, &qe)) {
+        if (run_query(&e, shared, q, NULL, &pass, &qe)) {
             printf("q%02d FAIL  error %s: %s%s%s\n", q, k_sqlstate_code(qe.code), qe.message,
                    qe.detail[0] ? " — " : "", qe.detail);
             pass = false;
@@ -600,13 +643,43 @@ main(int argc, char **argv)
            "received by the coordinator\n",
            ran - failures, ran, n, (double)(k_now_ns() - t0) / 1e9,
            (unsigned long long)net_cluster_bytes_received(e.cl));
-    if (kill_pid > 0) {
+    {
+        /* cancellation: a query whose cancel flag is set stops with 57014,
+         * and the cluster keeps working afterwards */
+        bool pass = false;
+        KErr qe;
+        uint64_t batches = 0;
+        uint64_t c0 = k_now_ns();
+        int r = run_cancelled(&e, "select l_orderkey, l_comment, l_shipinstruct from lineitem",
+                              &batches, &qe);
+        printf("cancel in the middle of a 60175-row result: %s after %llu batches (%.2f s)%s%s\n",
+               r ? "FAIL" : "57014", (unsigned long long)batches, (double)(k_now_ns() - c0) / 1e9,
+               r ? ": " : "", r ? qe.message : "");
+        if (r) failures++;
+        r = run_query(&e, shared, 3, NULL, &pass, &qe);
+        printf("q03 after the cancel: %s\n", !r && pass ? "ok" : "FAIL");
+        if (r || !pass) failures++;
+    }
+    if (stop_pid > 0) {
+        /* a worker that stops answering (SIGSTOP): the heartbeat timeout
+         * fails the query with 08006 within ~3 s */
+        kill((pid_t)stop_pid, SIGSTOP);
+        uint64_t k0 = k_now_ns();
+        bool pass = false;
+        KErr qe;
+        int r = run_query(&e, shared, 9, NULL, &pass, &qe);
+        double s = (double)(k_now_ns() - k0) / 1e9;
+        printf("with a stopped worker: %s %s: %s (%.2f s)\n", r ? "error" : "NO ERROR",
+               r ? k_sqlstate_code(qe.code) : "", r ? qe.message : "", s);
+        kill((pid_t)stop_pid, SIGCONT);
+        if (!r || qe.code != K_CONNECTION_FAILURE || s > 5.0) failures++;
+    } else if (kill_pid > 0) {
         /* failure detection: kill one worker mid-way and expect 08006 within 5 s */
         kill((pid_t)kill_pid, SIGKILL);
         uint64_t k0 = k_now_ns();
         bool pass = false;
         KErr qe;
-        int r = run_query(&e, shared, 9, nthreads, &pass, &qe);
+        int r = run_query(&e, shared, 9, NULL, &pass, &qe);
         double s = (double)(k_now_ns() - k0) / 1e9;
         printf("after kill -9 of a worker: %s %s: %s (%.2f s)\n", r ? "error" : "NO ERROR",
                r ? k_sqlstate_code(qe.code) : "", r ? qe.message : "", s);
