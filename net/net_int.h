@@ -49,6 +49,7 @@ struct NetSession {
     uint32_t nsettings, capsettings;
     struct NetCursor *active; /* the cursor currently running, if any */
     int32_t backend_pid;      /* the front end's process id for this session (BackendKeyData) */
+    struct SqlPrepared *sql_prepared; /* PREPARE name AS ... (SQL-level, not the protocol's) */
 };
 
 typedef struct NetStmtInfo {

@@ -45,10 +45,30 @@ net_session_open(NetEngine *eng, const char *user, const char *database, NetSess
     return K_OK;
 }
 
+/* SQL-level prepared statements (PREPARE / EXECUTE / DEALLOCATE). */
+typedef struct SqlPrepared {
+    char *name;
+    NetPrepared *p;
+    struct SqlPrepared *next;
+} SqlPrepared;
+
+static void
+sql_prepared_drop_all(NetSession *s)
+{
+    for (SqlPrepared *x = s->sql_prepared, *n; x; x = n) {
+        n = x->next;
+        net_prepared_free(x->p);
+        free(x->name);
+        free(x);
+    }
+    s->sql_prepared = NULL;
+}
+
 void
 net_session_close(NetSession *s)
 {
     if (!s) return;
+    sql_prepared_drop_all(s);
     for (uint32_t i = 0; i < s->nsettings; i++) {
         free(s->settings[i].name);
         free(s->settings[i].value);
@@ -381,6 +401,104 @@ do_transaction(NetSession *s, const PrTransaction *t, NetCursor *c, KErr *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* PREPARE / EXECUTE / DEALLOCATE                                       */
+/* ------------------------------------------------------------------ */
+static SqlPrepared *
+sql_prepared_find(NetSession *s, const char *name)
+{
+    for (SqlPrepared *x = s->sql_prepared; x; x = x->next)
+        if (!strcmp(x->name, name)) return x;
+    return NULL;
+}
+
+static int
+do_prepare(NetSession *s, const PrPrepare *pp, NetCursor *c, KErr *err)
+{
+    if (sql_prepared_find(s, pp->name))
+        return k_error_at(err, K_DUPLICATE_PREPARED_STATEMENT, pp->hdr.pos, "prepared statement \"%s\" already exists",
+                          pp->name);
+    uint32_t ntypes = (uint32_t)pr_list_len(pp->argtypes);
+    KType *types = ntypes ? k_alloc0(c->arena, sizeof(KType) * ntypes) : NULL;
+    for (uint32_t i = 0; i < ntypes; i++) {
+        const PrTypeName *tn = PR_CAST(TypeName, pp->argtypes->items[i]);
+        if (k_type_from_name(tn->name, tn->nmods > 0 ? tn->mods[0] : -1, tn->nmods > 1 ? tn->mods[1] : -1, &types[i],
+                             err)) {
+            err->pos = tn->hdr.pos;
+            return K_ERR;
+        }
+    }
+    /* keep the statement as canonical text, parsed again into its own arena */
+    char *text;
+    if (pr_print_stmt(c->arena, pp->stmt, &text, err)) return K_ERR;
+    SqlPrepared *x = calloc(1, sizeof *x);
+    if (!x) return k_error_oom(err, NULL, sizeof *x);
+    x->name = strdup(pp->name);
+    if (!x->name || net_prepare(s, text, strlen(text), types, ntypes, &x->p, err)) {
+        free(x->name);
+        free(x);
+        return K_ERR;
+    }
+    x->next = s->sql_prepared;
+    s->sql_prepared = x;
+    snprintf(c->tag, sizeof c->tag, "PREPARE");
+    return K_OK;
+}
+
+static int
+do_deallocate(NetSession *s, const PrDeallocate *d, NetCursor *c, KErr *err)
+{
+    snprintf(c->tag, sizeof c->tag, "DEALLOCATE%s", d->name ? "" : " ALL");
+    if (!d->name) {
+        sql_prepared_drop_all(s);
+        return K_OK;
+    }
+    for (SqlPrepared **pp = &s->sql_prepared; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->name, d->name)) continue;
+        SqlPrepared *x = *pp;
+        *pp = x->next;
+        net_prepared_free(x->p);
+        free(x->name);
+        free(x);
+        return K_OK;
+    }
+    return k_error_at(err, K_INVALID_SQL_STATEMENT_NAME, d->hdr.pos, "prepared statement \"%s\" does not exist", d->name);
+}
+
+/* EXECUTE name (args): the arguments must be literals (or casts of them);
+ * they are bound as text, like the extended protocol's parameters. */
+static int
+do_execute(NetSession *s, const PrExecute *ex, NetCursor **out, KErr *err)
+{
+    SqlPrepared *x = sql_prepared_find(s, ex->name);
+    if (!x)
+        return k_error_at(err, K_INVALID_SQL_STATEMENT_NAME, ex->hdr.pos, "prepared statement \"%s\" does not exist",
+                          ex->name);
+    uint32_t n = (uint32_t)pr_list_len(ex->params);
+    NetParam params[64];
+    if (n > K_ARRAY_LEN(params))
+        return k_error_at(err, K_PROGRAM_LIMIT_EXCEEDED, ex->hdr.pos, "too many parameters for EXECUTE");
+    for (uint32_t i = 0; i < n; i++) {
+        const PrNode *a = ex->params->items[i];
+        if (PR_IS(CastExpr, a)) a = PR_CAST(CastExpr, a)->arg;
+        if (!PR_IS(Literal, a))
+            return k_error_at(err, K_FEATURE_NOT_SUPPORTED, a->pos, "EXECUTE parameters must be constants");
+        const PrLiteral *l = PR_CAST(Literal, a);
+        params[i].is_null = l->kind == PR_LIT_NULL;
+        params[i].text = l->text;
+        params[i].len = l->len;
+    }
+    uint32_t want;
+    const KType *types;
+    if (net_prepared_params(x->p, 0, &want, &types, err)) return K_ERR;
+    if (n != want)
+        return k_error_at(err, K_SYNTAX_ERROR, ex->hdr.pos, "wrong number of parameters for prepared statement \"%s\"",
+                          ex->name);
+    if (net_prepared_count(x->p) == 0)
+        return k_error_at(err, K_SYNTAX_ERROR, ex->hdr.pos, "prepared statement \"%s\" is empty", ex->name);
+    return net_execute(s, x->p, 0, params, n, out, err);
+}
+
+/* ------------------------------------------------------------------ */
 /* Execution                                                            */
 /* ------------------------------------------------------------------ */
 static int
@@ -401,6 +519,7 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
                        "current transaction is aborted, commands ignored until end of transaction block");
     }
     __atomic_store_n(&s->cancel, 0, __ATOMIC_SEQ_CST);
+    if (PR_IS(Execute, stmt)) return fail(s, do_execute(s, PR_CAST(Execute, stmt), out, err));
     KArena *a = k_arena_create(s->arena, "cursor");
     if (!a) return k_error_oom(err, s->arena, sizeof(NetCursor));
     NetCursor *c = k_alloc0(a, sizeof *c);
@@ -436,6 +555,8 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
         break;
     }
     case PR_T_Show: rc = do_show(s, PR_CAST(Show, stmt), c, err); break;
+    case PR_T_Prepare: rc = do_prepare(s, PR_CAST(Prepare, stmt), c, err); break;
+    case PR_T_Deallocate: rc = do_deallocate(s, PR_CAST(Deallocate, stmt), c, err); break;
     case PR_T_Transaction: rc = do_transaction(s, PR_CAST(Transaction, stmt), c, err); break;
     case PR_T_CreateTable:
     case PR_T_CreateSchema:
