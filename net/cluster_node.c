@@ -958,8 +958,19 @@ start_fragment(Conn *c, const NetClHdr *h, const KBuf *pl, KErr *err)
         goto bad;
     KErr perr;
     if (pl_plan_deserialize(a, pb, plen, &in->plan, &perr) || frag >= in->plan->nfrags) {
+        /* a plan this build cannot read: the query fails, the connection stays */
+        if (in->plan && frag >= in->plan->nfrags)
+            k_error(&perr, K_PROTOCOL_VIOLATION, "fragment %u is not in the shipped plan", frag);
         k_warn("cluster: could not read a shipped plan: %s", perr.message);
-        goto bad;
+        KBuf eb;
+        k_buf_init(&eb);
+        k_buf_put_u32(&eb, in->instance);
+        net_cl_err_encode(&perr, &eb);
+        int src = conn_send(c, NET_CL_ERROR, 0, h->query_id, h->fragment_id, eb.data, eb.len, err);
+        k_buf_free(&eb);
+        inst_free(in);
+        query_put(n, q);
+        return src;
     }
     in->f = &in->plan->frags[frag];
     pthread_mutex_lock(&q->mu);

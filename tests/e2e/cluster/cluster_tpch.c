@@ -520,6 +520,27 @@ run_cancelled(Env *e, const char *sql, uint64_t *batches, KErr *err)
 }
 
 static int
+run_error(Env *e, const char *sql, KErr *err)
+{
+    KArena *a = k_arena_create(NULL, "query");
+    PrStmtList *stmts;
+    k_err_clear(err);
+    int rc = pr_parse(a, sql, strlen(sql), &stmts, err);
+    ExQueryPlan *plan = NULL;
+    PlCatalog cat = {e, cat_lookup, cat_table_stats, cat_column_stats, e->n};
+    if (rc == K_OK) rc = pl_plan_query(a, &cat, stmts->items[0].stmt, NULL, 0, NULL, &plan, err);
+    Rows rows = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+    if (rc == K_OK) {
+        ExSink sink = {&rows, rows_push, NULL};
+        rc = net_cluster_run(e->cl, plan, NULL, 0, NULL, NULL, &sink, err);
+    }
+    for (size_t i = 0; i < rows.n; i++) free(rows.lines[i]);
+    free(rows.lines);
+    k_arena_destroy(a);
+    return rc;
+}
+
+static int
 run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *pass, KErr *err)
 {
     char path[1024];
@@ -658,6 +679,13 @@ main(int argc, char **argv)
         if (r) failures++;
         r = run_query(&e, shared, 3, NULL, &pass, &qe);
         printf("q03 after the cancel: %s\n", !r && pass ? "ok" : "FAIL");
+        if (r || !pass) failures++;
+        /* a run-time error inside worker fragments comes back as the error */
+        r = run_error(&e, "select sum(1 / (l_linenumber - l_linenumber)) from lineitem", &qe);
+        printf("error on the workers: %s: %s%s%s\n", r ? k_sqlstate_code(qe.code) : "NO ERROR",
+               qe.message, qe.detail[0] ? " — " : "", qe.detail);
+        if (!r || qe.code != K_DIVISION_BY_ZERO) failures++;
+        r = run_query(&e, shared, 6, NULL, &pass, &qe);
         if (r || !pass) failures++;
     }
     if (stop_pid > 0) {
