@@ -183,6 +183,10 @@ const char *net_cluster_worker_addr(const NetCluster *c, uint32_t w);
 bool net_cluster_worker_alive(NetCluster *c, uint32_t w);
 /* Bytes of exchange batch payload the coordinator node has received. */
 uint64_t net_cluster_bytes_received(NetCluster *c);
+/* Most batches ever queued in one of the coordinator's exchange inboxes
+ * (flow control keeps it <= NET_CL_WINDOW per producer); reset = start over. */
+uint32_t net_cluster_peak_queued(NetCluster *c, bool reset);
+#define NET_CL_WINDOW 16 /* batches of credit a stream starts with */
 
 /*
  * Run a whole query: every EVERY_WORKER fragment gets one instance per

@@ -59,7 +59,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NET_CL_WINDOW 16
 #define ENDED_RING 512
 
 typedef struct Conn Conn;
@@ -112,6 +111,7 @@ typedef struct Inbox {
     uint32_t xid, consumer;
     int32_t nproducers; /* -1 until the consumer's FRAGMENT says */
     uint32_t neos;
+    uint32_t queued;
     Item *head, *tail;
     bool closed;
     KBatch *cur;
@@ -140,6 +140,7 @@ struct Query {
     bool failed;
     KErr err;
     const volatile int *user_cancel;
+    uint32_t node_peak_seen; /* most batches queued in one inbox */
     ExOpStats *stats;
     uint32_t nstats;
 };
@@ -173,6 +174,7 @@ struct NetClNode {
     uint64_t rejects;
     char last_reject[256];
     _Atomic uint64_t bytes_in;
+    _Atomic uint32_t peak_queued;
     pthread_mutex_t dial_mu;
     Load *loads;
     uint64_t next_load;
@@ -509,6 +511,8 @@ inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t
     else
         ib->head = it;
     ib->tail = it;
+    ib->queued++;
+    if (ib->queued > q->node_peak_seen) q->node_peak_seen = ib->queued;
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->mu);
 }
@@ -570,6 +574,7 @@ inst_recv(void *rctx, uint32_t xid, KBatch **out, KErr *err)
             Item *it = ib->head;
             ib->head = it->next;
             if (!ib->head) ib->tail = NULL;
+            ib->queued--;
             pthread_mutex_unlock(&q->mu);
             KBatch *b = NULL;
             int rc = net_cl_batch_decode(it->data, it->len, in->arena, &b, err);
@@ -755,6 +760,7 @@ inst_close_inboxes(Inst *in)
             drop = ib->head;
         }
         ib->head = ib->tail = NULL;
+        ib->queued = 0;
         if (ib->cur) {
             k_batch_destroy(ib->cur);
             ib->cur = NULL;
@@ -1734,6 +1740,12 @@ net_cluster_bytes_received(NetCluster *c)
     return atomic_load(&c->node->bytes_in);
 }
 
+uint32_t
+net_cluster_peak_queued(NetCluster *c, bool reset)
+{
+    return reset ? atomic_exchange(&c->node->peak_queued, 0) : atomic_load(&c->node->peak_queued);
+}
+
 static const ExFragment *
 frag_by_id(const ExQueryPlan *q, uint32_t id, uint32_t *index)
 {
@@ -2003,6 +2015,8 @@ out:
         pthread_mutex_lock(&qq->mu);
         while (qq->running) pthread_cond_wait(&qq->cond, &qq->mu);
         pthread_mutex_unlock(&qq->mu);
+        uint32_t pk = qq->node_peak_seen;
+        if (pk > atomic_load(&n->peak_queued)) atomic_store(&n->peak_queued, pk);
         query_end(n, qq);
         query_put(n, qq);
     }

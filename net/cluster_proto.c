@@ -535,7 +535,7 @@ column_body(const KBatch *b, const KVector *v, uint32_t n, bool nulls, KBuf *bod
         return;
     }
     size_t w = k_type_width(v->type);
-    if (!k_buf_reserve(body, w * n)) return;
+    if (n == 0 || !k_buf_reserve(body, w * n)) return;
     uint8_t *dst = body->data + body->len;
     if (!b->sel && !(v->flags & K_VEC_CONST)) {
         memcpy(dst, v->data, w * n);
@@ -714,7 +714,7 @@ net_cl_batch_decode(const void *data, size_t len, KArena *parent, KBatch **out, 
                 bad_batch(err, "values");
                 goto out;
             }
-            memcpy(v->data, p, w * n);
+            if (n) memcpy(v->data, p, w * n);
             if (t.id == K_TYPE_BOOL)
                 for (uint32_t i = 0; i < n; i++) ((uint8_t *)v->data)[i] = ((uint8_t *)v->data)[i] != 0;
         }

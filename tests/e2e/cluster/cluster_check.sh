@@ -38,6 +38,14 @@ echo "workers: ${addrs[*]}"
 "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
     "$fault" "${pids[$((nworkers-1))]}" "${addrs[@]}"
 rc=$?
+# stop the surviving workers cleanly: each must exit 0 (sanitizer builds
+# report leaks and errors through the exit status)
+for idx in "${!pids[@]}"; do
+    p=${pids[$idx]}
+    [ "$fault" = --kill-test ] && [ "$idx" -eq $((nworkers-1)) ] && continue
+    kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null
+    if ! wait "$p"; then echo "worker $((idx+1)) exited with an error"; rc=1; fi
+done
 if [ $rc -ne 0 ]; then
     for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
 fi

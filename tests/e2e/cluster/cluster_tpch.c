@@ -458,6 +458,9 @@ compare(Rows *got, char **want, size_t nwant, char *why, size_t cap)
 /* ------------------------------------------------------------------ */
 /* Queries                                                              */
 /* ------------------------------------------------------------------ */
+static long fault_pid;
+static int fault_sig;
+
 static char *
 slurp(const char *path)
 {
@@ -479,6 +482,35 @@ slurp(const char *path)
 /* Cancellation in the middle of a large result: the sink raises the flag
  * at the first batch and then stalls, so producers on the workers are
  * blocked on credit when the cancel has to reach them. */
+/* A slow consumer: the sink sleeps on every batch, so the coordinator's
+ * inbox would grow without bound if producers did not wait for credit. */
+static int
+slow_push(void *ctx, const KBatch *b, KErr *err)
+{
+    (void)err;
+    __atomic_fetch_add((uint64_t *)ctx, k_batch_rows(b), __ATOMIC_SEQ_CST);
+    usleep(2000);
+    return K_OK;
+}
+
+static int
+run_slow(Env *e, const char *sql, uint64_t *rows, KErr *err)
+{
+    KArena *a = k_arena_create(NULL, "query");
+    PrStmtList *stmts;
+    int rc = pr_parse(a, sql, strlen(sql), &stmts, err);
+    ExQueryPlan *plan = NULL;
+    PlCatalog cat = {e, cat_lookup, cat_table_stats, cat_column_stats, e->n};
+    if (rc == K_OK) rc = pl_plan_query(a, &cat, stmts->items[0].stmt, NULL, 0, NULL, &plan, err);
+    *rows = 0;
+    if (rc == K_OK) {
+        ExSink sink = {rows, slow_push, NULL};
+        rc = net_cluster_run(e->cl, plan, NULL, 0, NULL, NULL, &sink, err);
+    }
+    k_arena_destroy(a);
+    return rc;
+}
+
 typedef struct CancelSink {
     volatile int flag;
     uint64_t batches;
@@ -559,6 +591,11 @@ run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *
     if (rc == K_OK)
         rc = pl_plan_query(a, &cat, stmts->items[stmts->n - 1].stmt, NULL, 0, &po, &plan, err);
     Rows rows = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+    if (rc == K_OK && fault_pid > 0) {
+        /* the fault tests: the plan is made, now the worker dies or hangs */
+        kill((pid_t)fault_pid, fault_sig);
+        fault_pid = 0;
+    }
     uint64_t t0 = k_now_ns();
     if (rc == K_OK) {
         ExSink sink = {&rows, rows_push, NULL};
@@ -680,6 +717,15 @@ main(int argc, char **argv)
         r = run_query(&e, shared, 3, NULL, &pass, &qe);
         printf("q03 after the cancel: %s\n", !r && pass ? "ok" : "FAIL");
         if (r || !pass) failures++;
+        /* flow control: a slow consumer bounds what producers queue */
+        uint64_t nrows = 0;
+        net_cluster_peak_queued(e.cl, true);
+        r = run_slow(&e, "select l_orderkey, l_comment from lineitem", &nrows, &qe);
+        uint32_t peak = net_cluster_peak_queued(e.cl, false);
+        printf("slow consumer: %s, %llu rows, at most %u batches queued (window %d per producer, "
+               "%u producers)\n", r ? qe.message : "ok", (unsigned long long)nrows, peak,
+               NET_CL_WINDOW, e.n);
+        if (r || nrows != 60175 || peak > NET_CL_WINDOW * e.n || peak < 2) failures++;
         /* a run-time error inside worker fragments comes back as the error */
         r = run_error(&e, "select sum(1 / (l_linenumber - l_linenumber)) from lineitem", &qe);
         printf("error on the workers: %s: %s%s%s\n", r ? k_sqlstate_code(qe.code) : "NO ERROR",
@@ -691,7 +737,8 @@ main(int argc, char **argv)
     if (stop_pid > 0) {
         /* a worker that stops answering (SIGSTOP): the heartbeat timeout
          * fails the query with 08006 within ~3 s */
-        kill((pid_t)stop_pid, SIGSTOP);
+        fault_pid = stop_pid;
+        fault_sig = SIGSTOP;
         uint64_t k0 = k_now_ns();
         bool pass = false;
         KErr qe;
@@ -703,7 +750,8 @@ main(int argc, char **argv)
         if (!r || qe.code != K_CONNECTION_FAILURE || s > 5.0) failures++;
     } else if (kill_pid > 0) {
         /* failure detection: kill one worker mid-way and expect 08006 within 5 s */
-        kill((pid_t)kill_pid, SIGKILL);
+        fault_pid = kill_pid;
+        fault_sig = SIGKILL;
         uint64_t k0 = k_now_ns();
         bool pass = false;
         KErr qe;

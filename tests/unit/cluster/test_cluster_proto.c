@@ -107,7 +107,7 @@ fill_value(KBatch *b, KVector *v, uint32_t row, bool repetitive)
     }
     case K_TYPE_DECIMAL:
         if (k_type_is_wide_decimal(v->type)) {
-            k_int128 x = ((k_int128)(int64_t)r << 40) + (int64_t)(r >> 3);
+            k_int128 x = (k_int128)(int64_t)r * ((k_int128)1 << 40) + (int64_t)(r >> 3);
             memcpy(slot, &x, 16);
         } else {
             *(int64_t *)slot = (int64_t)(r >> 8);
