@@ -1382,6 +1382,26 @@ reject(NetClNode *n, Conn *c, const KErr *e)
     pthread_mutex_unlock(&n->mu);
 }
 
+/* The coordinator connection of some queries died: nobody will collect
+ * their results or send END, so cancel them and forget them here. */
+static void
+orphan_queries(NetClNode *n, Conn *c)
+{
+    for (;;) {
+        pthread_mutex_lock(&n->mu);
+        Query *q = n->queries;
+        while (q && q->coord != c) q = q->next;
+        if (q) q->refs++;
+        pthread_mutex_unlock(&n->mu);
+        if (!q) return;
+        k_warn("cluster: coordinator connection %s lost: cancelling query %llu", c->addr,
+               (unsigned long long)q->id);
+        query_cancel(q);
+        query_end(n, q);
+        query_put(n, q);
+    }
+}
+
 static void *
 reader_main(void *arg)
 {
@@ -1432,6 +1452,7 @@ reader_main(void *arg)
     }
     k_buf_free(&pl);
     conn_kill(c, NULL);
+    if (!n->coordinator) orphan_queries(n, c);
     thread_exit(n);
     return NULL;
 }

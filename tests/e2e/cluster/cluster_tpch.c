@@ -676,7 +676,7 @@ main(int argc, char **argv)
     int ran = 0;
     for (int q = 1; q <= 22; q++) {
         if (queries) {
-            char key[8];
+            char key[16];
             snprintf(key, sizeof key, "%d", q);
             bool want = false;
             const char *p = queries;
