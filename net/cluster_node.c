@@ -1180,6 +1180,43 @@ handle_request(Conn *c, const KBuf *pl, KBuf *rep, KErr *err)
     return k_error(err, K_PROTOCOL_VIOLATION, "malformed REQUEST message");
 }
 
+typedef struct ReqJob {
+    Conn *c;
+    uint64_t id;
+    KBuf pl;
+} ReqJob;
+
+static void
+request_run(ReqJob *j)
+{
+    KBuf rep;
+    k_buf_init(&rep);
+    KErr e;
+    k_err_clear(&e);
+    int rc = handle_request(j->c, &j->pl, &rep, &e);
+    if (rc == K_OK && rep.failed) rc = k_error(&e, K_OUT_OF_MEMORY, "out of memory");
+    if (rc) {
+        k_buf_clear(&rep);
+        net_cl_err_encode(&e, &rep);
+    }
+    KErr se;
+    if (conn_send(j->c, rc ? NET_CL_ERROR : NET_CL_REPLY, rc ? NET_CL_F_REPLY : 0, j->id, 0,
+                  rep.data, rep.len, &se)) { /* the coordinator is gone */ }
+    k_buf_free(&rep);
+}
+
+static void *
+request_thread(void *arg)
+{
+    ReqJob *j = arg;
+    NetClNode *n = j->c->node;
+    request_run(j);
+    k_buf_free(&j->pl);
+    free(j);
+    thread_exit(n);
+    return NULL;
+}
+
 static void
 load_append(Conn *c, uint64_t id, const KBuf *pl)
 {
@@ -1340,20 +1377,28 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
     }
     case NET_CL_REQUEST: {
         if (n->coordinator) break;
-        KBuf rep;
-        k_buf_init(&rep);
-        KErr e;
-        k_err_clear(&e);
-        int rc = handle_request(c, pl, &rep, &e);
-        if (rc == K_OK && rep.failed) rc = k_error(&e, K_OUT_OF_MEMORY, "out of memory");
-        if (rc) {
-            k_buf_clear(&rep);
-            net_cl_err_encode(&e, &rep);
+        /* catalog changes and commits (fsync) run on a thread of their own
+         * so heartbeat answers are not delayed; statistics are answered
+         * here. The coordinator sends one request at a time per connection
+         * and waits for its reply, so order is kept. */
+        uint8_t op = pl->len ? pl->data[0] : 0;
+        if (op == REQ_TABLE_STATS || op == REQ_COL_STATS || op == REQ_SKETCH) {
+            ReqJob j = {c, h->query_id, *pl};
+            request_run(&j);
+            return K_OK;
         }
-        rc = conn_send(c, rc ? NET_CL_ERROR : NET_CL_REPLY, rc ? NET_CL_F_REPLY : 0, h->query_id,
-                       0, rep.data, rep.len, err);
-        k_buf_free(&rep);
-        return rc;
+        ReqJob *j = calloc(1, sizeof *j);
+        if (!j) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
+        j->c = c;
+        j->id = h->query_id;
+        k_buf_init(&j->pl);
+        k_buf_put(&j->pl, pl->data, pl->len);
+        if (j->pl.failed || spawn(n, request_thread, j)) {
+            k_buf_free(&j->pl);
+            free(j);
+            return k_error(err, K_INSUFFICIENT_RESOURCES, "could not start a request thread");
+        }
+        return K_OK;
     }
     case NET_CL_REPLY:
         pthread_mutex_lock(&c->rmu);
