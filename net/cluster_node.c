@@ -297,7 +297,7 @@ conn_send(Conn *c, uint8_t type, uint8_t flags, uint64_t qid, uint32_t fid, cons
           size_t len, KErr *err)
 {
     if (atomic_load(&c->dead))
-        return k_error(err, K_CONNECTION_FAILURE, "connection to %s is closed", c->addr);
+        return k_error(err, K_CONNECTION_FAILURE, "lost connection to %s", c->addr);
     NetClHdr h = {NET_CL_VERSION, type, flags, qid, fid, (uint32_t)len};
     pthread_mutex_lock(&c->wmu);
     int rc = net_cl_frame_send(c->fd, &h, p, err);
@@ -640,7 +640,7 @@ send_to(Inst *in, uint32_t w, KBuf *pl, KErr *err)
     s->credit--;
     pthread_mutex_unlock(&q->mu);
     if (atomic_load(&c->dead))
-        return k_error(err, K_CONNECTION_FAILURE, "connection to %s lost", c->addr);
+        return k_error(err, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addr);
     return conn_send(c, NET_CL_BATCH, 0, q->id, in->f->id, pl->data, pl->len, err);
 }
 
@@ -1678,6 +1678,31 @@ net_cl_worker_stop(NetClNode *n)
 /* ------------------------------------------------------------------ */
 /* The coordinator's client                                             */
 /* ------------------------------------------------------------------ */
+/* The current connection to worker w (replaced when the worker rejoins). */
+static Conn *
+wconn(NetCluster *c, uint32_t w)
+{
+    return __atomic_load_n(&c->workers[w], __ATOMIC_ACQUIRE);
+}
+
+/* A worker whose connection died is dialled again: a restarted worker
+ * rejoins on the next query or request. */
+static int
+wreconnect(NetCluster *c, uint32_t w, KErr *err)
+{
+    if (!atomic_load(&wconn(c, w)->dead)) return K_OK;
+    Conn *nc;
+    if (conn_dial(c->node, c->addrs[w], &nc, err)) {
+        k_error(err, K_CONNECTION_FAILURE, "worker %s is not available", c->addrs[w]);
+        k_err_detail(err, "The connection was lost and the worker does not answer.");
+        k_err_hint(err, "Restart the worker; it rejoins on the next query.");
+        return K_ERR;
+    }
+    __atomic_store_n(&c->workers[w], nc, __ATOMIC_RELEASE);
+    k_info("cluster: worker %s rejoined", c->addrs[w]);
+    return K_OK;
+}
+
 static void *
 monitor_main(void *arg)
 {
@@ -1692,12 +1717,12 @@ monitor_main(void *arg)
             last_hb = t;
             for (uint32_t w = 0; w < c->n; w++) {
                 KErr e;
-                if (!atomic_load(&c->workers[w]->dead) &&
-                    conn_send(c->workers[w], NET_CL_HEARTBEAT, 0, 0, 0, NULL, 0, &e)) {}
+                if (!atomic_load(&wconn(c, w)->dead) &&
+                    conn_send(wconn(c, w), NET_CL_HEARTBEAT, 0, 0, 0, NULL, 0, &e)) {}
             }
         }
         for (uint32_t w = 0; w < c->n; w++) {
-            Conn *cn = c->workers[w];
+            Conn *cn = wconn(c, w);
             uint64_t last = atomic_load(&cn->last_recv_ns);
             if (!atomic_load(&cn->dead) && last < t && t - last > dead) {
                 char why[128];
@@ -1714,7 +1739,7 @@ monitor_main(void *arg)
                 query_fail(q, &e);
             }
             for (uint32_t w = 0; w < c->n && !q->failed; w++)
-                if (atomic_load(&c->workers[w]->dead)) {
+                if (atomic_load(&wconn(c, w)->dead)) {
                     k_error(&e, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addrs[w]);
                     k_err_detail(&e, "The worker process died or stopped answering heartbeats.");
                     query_fail(q, &e);
@@ -1755,7 +1780,7 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
             k_error(err, K_OUT_OF_MEMORY, "out of memory");
             goto fail;
         }
-        if (conn_dial(c->node, addrs[w], &c->workers[w], err)) goto fail;
+        if (conn_dial(c->node, addrs[w], &c->workers[w], err)) goto fail; /* before the monitor starts */
     }
     if (pthread_create(&c->monitor, NULL, monitor_main, c)) {
         k_error(err, K_INSUFFICIENT_RESOURCES, "could not start the heartbeat thread");
@@ -1797,7 +1822,7 @@ net_cluster_worker_addr(const NetCluster *c, uint32_t w)
 bool
 net_cluster_worker_alive(NetCluster *c, uint32_t w)
 {
-    return w < c->n && !atomic_load(&c->workers[w]->dead);
+    return w < c->n && !atomic_load(&wconn(c, w)->dead);
 }
 
 uint64_t
@@ -1892,11 +1917,7 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
     if (!q->nfrags || q->root >= q->nfrags)
         return k_error(err, K_INTERNAL_ERROR, "query plan without a root fragment");
     for (uint32_t w = 0; w < c->n; w++)
-        if (atomic_load(&c->workers[w]->dead)) {
-            k_error(err, K_CONNECTION_FAILURE, "worker %s is not available", c->addrs[w]);
-            k_err_hint(err, "Restart the worker; the coordinator reconnects on the next connect.");
-            return K_ERR;
-        }
+        if (wreconnect(c, w, err)) return K_ERR;
     if (cancel && *cancel)
         return k_error(err, K_QUERY_CANCELED, "canceling statement due to user request");
     uint64_t qid = atomic_fetch_add(&c->next_id, 1) + 1;
@@ -1965,7 +1986,7 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
             qq->remote_expected++;
             pthread_mutex_unlock(&qq->mu);
             sent_to[w] = true;
-            if (conn_send(c->workers[w], NET_CL_FRAGMENT, 0, qid, f->id, fb.data, fb.len, err)) {
+            if (conn_send(wconn(c, w), NET_CL_FRAGMENT, 0, qid, f->id, fb.data, fb.len, err)) {
                 k_error(err, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addrs[w]);
                 goto fail;
             }
@@ -2038,7 +2059,7 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
     if (!stats) {
         for (uint32_t w = 0; w < c->n; w++) {
             KErr e;
-            if (sent_to[w] && conn_send(c->workers[w], NET_CL_CANCEL, 0, qid, 0, NULL, 0, &e)) {}
+            if (sent_to[w] && conn_send(wconn(c, w), NET_CL_CANCEL, 0, qid, 0, NULL, 0, &e)) {}
         }
     }
     uint64_t deadline = now_ns() + 5000000000ull;
@@ -2074,8 +2095,8 @@ out:
     if (qq) {
         for (uint32_t w = 0; sent_to && w < c->n; w++) {
             KErr e;
-            if (sent_to[w] && !atomic_load(&c->workers[w]->dead) &&
-                conn_send(c->workers[w], NET_CL_CANCEL, NET_CL_F_END, qid, 0, NULL, 0, &e)) {}
+            if (sent_to[w] && !atomic_load(&wconn(c, w)->dead) &&
+                conn_send(wconn(c, w), NET_CL_CANCEL, NET_CL_F_END, qid, 0, NULL, 0, &e)) {}
         }
         query_cancel(qq);
         pthread_mutex_lock(&qq->mu);
@@ -2101,7 +2122,8 @@ request(NetCluster *c, uint32_t w, const KBuf *pl, KBuf *reply, KErr *err)
 {
     if (w >= c->n) return k_error(err, K_INVALID_PARAMETER_VALUE, "no worker %u", w);
     if (pl->failed) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
-    Conn *cn = c->workers[w];
+    if (wreconnect(c, w, err)) return K_ERR;
+    Conn *cn = wconn(c, w);
     pthread_mutex_lock(&cn->req_lock);
     pthread_mutex_lock(&cn->rmu);
     uint64_t rid = atomic_fetch_add(&c->next_id, 1) + 1;
@@ -2226,7 +2248,7 @@ net_cluster_load_append(NetCluster *c, uint32_t w, uint64_t load_id, const KBatc
     k_buf_init(&pl);
     net_cl_batch_encode(b, c->o.compress, 1, &pl);
     int rc = pl.failed ? k_error(err, K_OUT_OF_MEMORY, "out of memory")
-                       : conn_send(c->workers[w], NET_CL_BATCH, NET_CL_F_LOAD, load_id, 0, pl.data,
+                       : conn_send(wconn(c, w), NET_CL_BATCH, NET_CL_F_LOAD, load_id, 0, pl.data,
                                    pl.len, err);
     k_buf_free(&pl);
     return rc;

@@ -17,6 +17,7 @@ worker_bin=${KESTREL_WORKER_BIN:-$build/tests/cluster_worker}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
+    [ -s "$tmp/restart.pid" ] && kill "$(cat "$tmp/restart.pid")" 2>/dev/null
     for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     rm -rf "$tmp"
@@ -35,8 +36,21 @@ for i in $(seq 1 "$nworkers"); do
     addrs+=("127.0.0.1:$(cat "$tmp/port$i")")
 done
 echo "workers: ${addrs[*]}"
+# how the driver brings the killed worker back: same data directory, same port
+last=$nworkers
+cat > "$tmp/restart.sh" <<EOS
+#!/usr/bin/env bash
+"$worker_bin" --worker --data "$tmp/w$last" --listen ${addrs[$((last-1))]} --secret-file "$tmp/secret" \\
+    --port-file "$tmp/report$last" --no-fsync > /dev/null 2>> "$tmp/w$last.log" &
+echo \$! > "$tmp/restart.pid"
+for _ in \$(seq 1 100); do [ -s "$tmp/report$last" ] && exit 0; sleep 0.1; done
+exit 1
+EOS
+chmod +x "$tmp/restart.sh"
+restart=()
+[ "$fault" = --kill-test ] && restart=(--restart-cmd "$tmp/restart.sh")
 "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
-    "$fault" "${pids[$((nworkers-1))]}" "${addrs[@]}"
+    "$fault" "${pids[$((nworkers-1))]}" "${restart[@]}" "${addrs[@]}"
 rc=$?
 # stop the surviving workers cleanly: each must exit 0 (sanitizer builds
 # report leaks and errors through the exit status)
@@ -46,6 +60,11 @@ for idx in "${!pids[@]}"; do
     kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null
     if ! wait "$p"; then echo "worker $((idx+1)) exited with an error"; rc=1; fi
 done
+if [ -s "$tmp/restart.pid" ]; then
+    p=$(cat "$tmp/restart.pid")
+    kill -TERM "$p" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+fi
 if [ $rc -ne 0 ]; then
     for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
 fi

@@ -8,10 +8,14 @@
  * PlCatalog built from its catalog plus the workers' statistics fetched
  * over the network, runs them across the workers with net_cluster_run and
  * compares the rows with the reference answers (strings exact, integers
- * exact, other numbers within 0.01 absolute or 1% relative).
+ * exact, other numbers within 0.01 absolute or 1% relative). Then it checks
+ * cancellation, flow control, errors from workers, and a worker that dies
+ * (-9) or hangs (SIGSTOP): the next query fails with 08006 within 5 s, and
+ * once the worker is back (restart command, or SIGCONT) all 22 pass again.
  *
  * usage: cluster_tpch --shared DIR --secret S [--layout colocated|repartition]
  *                     [--queries 1,5,9] [--nthreads N] [--kill-test PID | --stop-test PID]
+ *                     [--restart-cmd CMD]
  *                     HOST:PORT...
  * Exit status 0 when every query matched.
  */
@@ -627,6 +631,7 @@ main(int argc, char **argv)
     const char *queries = NULL;
     uint32_t nthreads = 1;
     long kill_pid = 0, stop_pid = 0;
+    const char *restart_cmd = NULL;
     const char *addrs[64];
     uint32_t n = 0;
     for (int i = 1; i < argc; i++) {
@@ -638,6 +643,7 @@ main(int argc, char **argv)
         else if (!strcmp(argv[i], "--nthreads") && v) nthreads = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kill-test") && v) kill_pid = atol(argv[++i]);
         else if (!strcmp(argv[i], "--stop-test") && v) stop_pid = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--restart-cmd") && v) restart_cmd = argv[++i];
         else if (n < 64) addrs[n++] = argv[i];
     }
     if (!shared || !secret || !n) {
@@ -746,7 +752,6 @@ main(int argc, char **argv)
         double s = (double)(k_now_ns() - k0) / 1e9;
         printf("with a stopped worker: %s %s: %s (%.2f s)\n", r ? "error" : "NO ERROR",
                r ? k_sqlstate_code(qe.code) : "", r ? qe.message : "", s);
-        kill((pid_t)stop_pid, SIGCONT);
         if (!r || qe.code != K_CONNECTION_FAILURE || s > 5.0) failures++;
     } else if (kill_pid > 0) {
         /* failure detection: kill one worker mid-way and expect 08006 within 5 s */
@@ -760,6 +765,27 @@ main(int argc, char **argv)
         printf("after kill -9 of a worker: %s %s: %s (%.2f s)\n", r ? "error" : "NO ERROR",
                r ? k_sqlstate_code(qe.code) : "", r ? qe.message : "", s);
         if (!r || qe.code != K_CONNECTION_FAILURE || s > 5.0) failures++;
+    }
+    if (restart_cmd || stop_pid > 0) {
+        /* the worker comes back (restarted after -9, or resumed after
+         * SIGSTOP): it rejoins on the next query and everything passes */
+        if (stop_pid > 0) kill((pid_t)stop_pid, SIGCONT);
+        if (restart_cmd && system(restart_cmd) != 0) {
+            printf("restart command failed\n");
+            failures++;
+        }
+        int again = 0;
+        for (int q = 1; q <= 22; q++) {
+            bool pass = false;
+            KErr qe;
+            if (run_query(&e, shared, q, NULL, &pass, &qe)) {
+                printf("q%02d FAIL  error %s: %s\n", q, k_sqlstate_code(qe.code), qe.message);
+                pass = false;
+            }
+            again += pass;
+        }
+        printf("after the worker came back: %d/22 queries matched\n", again);
+        failures += 22 - again;
     }
     rc = failures ? 1 : 0;
     goto out;
