@@ -584,6 +584,15 @@ ex__produce_join(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         j->need[p->u.join.out_cols[i]] = true;
     }
     mark_needed(p->u.join.residual, j->need, nall);
+    for (uint32_t k = 0; k < j->nkeys; k++) {
+        KType pt = p->u.join.probe_keys[k]->type, bt = p->u.join.build_keys[k]->type;
+        if (ex__phys(pt) != ex__phys(bt) || (pt.id == K_TYPE_DECIMAL && pt.scale != bt.scale) ||
+            (pt.id == K_TYPE_DECIMAL) != (bt.id == K_TYPE_DECIMAL)) {
+            char a[64], b[64];
+            return k_error(err, K_INTERNAL_ERROR, "hash join key %u has types %s and %s", k + 1,
+                           k_type_name(pt, a, sizeof a), k_type_name(bt, b, sizeof b));
+        }
+    }
     /* build store layout: build columns ++ key values */
     KType *stypes = k_alloc(x->arena, sizeof(KType) * (j->nb + j->nkeys + 1));
     if (!stypes) return k_error_oom(err, x->arena, 64);
