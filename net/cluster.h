@@ -34,12 +34,12 @@ typedef struct NetClWorkerOptions NetClWorkerOptions;
 /* ------------------------------------------------------------------ */
 /* Frames                                                               */
 /* ------------------------------------------------------------------ */
-#define NET_CL_MAGIC 0x554C434Bu /* bytes 'K' 'C' 'L' 'U' on the wire */
-#define NET_CL_VERSION 1
-#define NET_CL_HDR_SIZE 24
+#define NET_CL_MAGIC     0x554C434Bu /* bytes 'K' 'C' 'L' 'U' on the wire */
+#define NET_CL_VERSION   1
+#define NET_CL_HDR_SIZE  24
 #define NET_CL_MAX_FRAME (64u * 1024 * 1024) /* payload bytes */
-#define NET_CL_NONCE 32
-#define NET_CL_MAC 32
+#define NET_CL_NONCE     32
+#define NET_CL_MAC       32
 
 typedef enum NetClMsg {
     NET_CL_HELLO = 1,     /* client -> server: node name, client nonce */
@@ -69,11 +69,11 @@ enum {
 
 struct NetClHdr {
     uint16_t version;
-    uint8_t type;  /* NetClMsg */
+    uint8_t type; /* NetClMsg */
     uint8_t flags;
     uint64_t query_id;
     uint32_t fragment_id;
-    uint32_t len;  /* payload bytes that follow the header */
+    uint32_t len; /* payload bytes that follow the header */
 };
 
 const char *net_cl_msg_name(uint8_t type);
@@ -105,8 +105,7 @@ K_MUSTCHECK int net_cl_handshake_server(int fd, const char *secret, size_t secre
  * reported in *bound), a connection with a timeout. */
 K_MUSTCHECK int net_cl_parse_addr(const char *addr, char *host, size_t host_cap, uint16_t *port,
                                   KErr *err);
-K_MUSTCHECK int net_cl_listen(const char *host, uint16_t port, int *fd, uint16_t *bound,
-                              KErr *err);
+K_MUSTCHECK int net_cl_listen(const char *host, uint16_t port, int *fd, uint16_t *bound, KErr *err);
 K_MUSTCHECK int net_cl_connect(const char *addr, int timeout_ms, int *fd, KErr *err);
 
 /* ------------------------------------------------------------------ */
@@ -138,7 +137,7 @@ struct NetClWorkerOptions {
     uint16_t port;           /* 0 = any free port (see net_cl_worker_port) */
     const char *secret;      /* the cluster secret (required, non-empty) */
     size_t secret_len;
-    bool no_fsync;           /* tests only */
+    bool no_fsync; /* tests only */
 };
 
 /* Open the data directory and start listening; returns once the listener
@@ -165,13 +164,13 @@ int net_cl_worker_main(int argc, char **argv);
 struct NetClusterOptions {
     const char *secret;
     size_t secret_len;
-    const char *name;         /* this node's name in HELLO (NULL = "coordinator") */
-    StDb *coord_db;           /* db for EX_RUN_COORDINATOR fragments (may be NULL) */
-    uint32_t nthreads;        /* OpenMP threads per fragment instance (0 = default) */
-    size_t mem_limit;         /* per fragment instance (0 = none) */
-    uint32_t heartbeat_ms;    /* 0 = 1000 */
-    uint32_t dead_after_ms;   /* silence that declares a worker dead (0 = 3000) */
-    bool compress;            /* zstd per column in exchange batches */
+    const char *name;       /* this node's name in HELLO (NULL = "coordinator") */
+    StDb *coord_db;         /* db for EX_RUN_COORDINATOR fragments (may be NULL) */
+    uint32_t nthreads;      /* OpenMP threads per fragment instance (0 = default) */
+    size_t mem_limit;       /* per fragment instance (0 = none) */
+    uint32_t heartbeat_ms;  /* 0 = 1000 */
+    uint32_t dead_after_ms; /* silence that declares a worker dead (0 = 3000) */
+    bool compress;          /* zstd per column in exchange batches */
 };
 
 /* Connect to every worker (handshake included); all must answer. */
@@ -207,8 +206,7 @@ K_MUSTCHECK int net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExPar
 K_MUSTCHECK int net_cluster_table_create(NetCluster *c, uint32_t w, const StTableDef *def,
                                          uint32_t *table_id, KErr *err);
 K_MUSTCHECK int net_cluster_table_drop(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
-K_MUSTCHECK int net_cluster_table_truncate(NetCluster *c, uint32_t w, uint32_t table_id,
-                                           KErr *err);
+K_MUSTCHECK int net_cluster_table_truncate(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
 K_MUSTCHECK int net_cluster_partition_add(NetCluster *c, uint32_t w, uint32_t table_id,
                                           const StPartitionDef *p, uint32_t *part_id, KErr *err);
 

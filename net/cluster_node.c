@@ -47,15 +47,15 @@
 #include "net/cluster.h"
 #include "planner/planner.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -484,13 +484,14 @@ send_credit(Conn *from, uint64_t qid, uint32_t xid, uint32_t producer, uint32_t 
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) p[4 * i + j] = (uint8_t)(v[i] >> (8 * j));
     KErr e;
-    if (conn_send(from, NET_CL_CREDIT, 0, qid, 0, p, sizeof p, &e)) { /* sender gone */ }
+    if (conn_send(from, NET_CL_CREDIT, 0, qid, 0, p, sizeof p, &e)) { /* sender gone */
+    }
 }
 
 /* Deliver one received batch (takes ownership of data). */
 static void
-inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t *data,
-           size_t len, Conn *from)
+inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t *data, size_t len,
+           Conn *from)
 {
     pthread_mutex_lock(&q->mu);
     Inbox *ib = inbox_find(q, xid, consumer, true);
@@ -841,8 +842,8 @@ inst_thread(void *arg)
     Query *q = in->q;
     KErr err;
     k_err_clear(&err);
-    ExOpStats *stats = in->want_stats ? k_alloc0(in->arena, sizeof(ExOpStats) * in->plan->nops)
-                                      : NULL;
+    ExOpStats *stats =
+        in->want_stats ? k_alloc0(in->arena, sizeof(ExOpStats) * in->plan->nops) : NULL;
     int rc = inst_run(in, NULL, stats, &err);
     if (in->remote) {
         KBuf b;
@@ -851,10 +852,14 @@ inst_thread(void *arg)
         if (rc) {
             k_buf_put_u32(&b, in->instance);
             net_cl_err_encode(&err, &b);
-            if (q->coord && conn_send(q->coord, NET_CL_ERROR, 0, q->id, in->f->id, b.data, b.len, &e2)) {}
+            if (q->coord &&
+                conn_send(q->coord, NET_CL_ERROR, 0, q->id, in->f->id, b.data, b.len, &e2)) {
+            }
         } else {
             put_stats(&b, in->instance, stats, stats ? in->plan->nops : 0);
-            if (q->coord && conn_send(q->coord, NET_CL_STATS, 0, q->id, in->f->id, b.data, b.len, &e2)) {}
+            if (q->coord &&
+                conn_send(q->coord, NET_CL_STATS, 0, q->id, in->f->id, b.data, b.len, &e2)) {
+            }
         }
         k_buf_free(&b);
     } else if (rc) {
@@ -1107,7 +1112,9 @@ handle_request(Conn *c, const KBuf *pl, KBuf *rep, KErr *err)
         uint64_t id = k_get_u64(&r);
         if (r.failed) break;
         Load *l = load_find(n, id, op != REQ_LOAD_PREPARE);
-        if (!l) return k_error(err, K_UNDEFINED_OBJECT, "load %llu does not exist", (unsigned long long)id);
+        if (!l)
+            return k_error(err, K_UNDEFINED_OBJECT, "load %llu does not exist",
+                           (unsigned long long)id);
         if (op == REQ_LOAD_ABORT) {
             load_free(l);
             return K_OK;
@@ -1174,8 +1181,7 @@ handle_request(Conn *c, const KBuf *pl, KBuf *rep, KErr *err)
         k_buf_put(rep, regs, sizeof regs);
         return K_OK;
     }
-    default:
-        break;
+    default: break;
     }
     return k_error(err, K_PROTOCOL_VIOLATION, "malformed REQUEST message");
 }
@@ -1201,7 +1207,8 @@ request_run(ReqJob *j)
     }
     KErr se;
     if (conn_send(j->c, rc ? NET_CL_ERROR : NET_CL_REPLY, rc ? NET_CL_F_REPLY : 0, j->id, 0,
-                  rep.data, rep.len, &se)) { /* the coordinator is gone */ }
+                  rep.data, rep.len, &se)) { /* the coordinator is gone */
+    }
     k_buf_free(&rep);
 }
 
@@ -1411,8 +1418,7 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
         }
         pthread_mutex_unlock(&c->rmu);
         return K_OK;
-    default:
-        break;
+    default: break;
     }
     return k_error(err, K_PROTOCOL_VIOLATION, "unexpected %s message", net_cl_msg_name(h->type));
 }
@@ -1519,10 +1525,12 @@ accept_main(void *arg)
         char host[INET6_ADDRSTRLEN] = "?";
         if (ss.ss_family == AF_INET) {
             inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
-            snprintf(peer, sizeof peer, "from %s:%u", host, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+            snprintf(peer, sizeof peer, "from %s:%u", host,
+                     ntohs(((struct sockaddr_in *)&ss)->sin_port));
         } else if (ss.ss_family == AF_INET6) {
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
-            snprintf(peer, sizeof peer, "from [%s]:%u", host, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+            snprintf(peer, sizeof peer, "from [%s]:%u", host,
+                     ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
         }
         Conn *c = conn_new(n, fd, peer, false);
         if (!c) {
@@ -1718,7 +1726,8 @@ monitor_main(void *arg)
             for (uint32_t w = 0; w < c->n; w++) {
                 KErr e;
                 if (!atomic_load(&wconn(c, w)->dead) &&
-                    conn_send(wconn(c, w), NET_CL_HEARTBEAT, 0, 0, 0, NULL, 0, &e)) {}
+                    conn_send(wconn(c, w), NET_CL_HEARTBEAT, 0, 0, 0, NULL, 0, &e)) {
+                }
             }
         }
         for (uint32_t w = 0; w < c->n; w++) {
@@ -1755,7 +1764,8 @@ int
 net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32_t nw,
                     NetCluster **out, KErr *err)
 {
-    if (nw == 0) return k_error(err, K_INVALID_PARAMETER_VALUE, "a cluster needs at least one worker");
+    if (nw == 0)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "a cluster needs at least one worker");
     NetCluster *c = calloc(1, sizeof *c);
     if (!c) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     c->o = *o;
@@ -1780,7 +1790,8 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
             k_error(err, K_OUT_OF_MEMORY, "out of memory");
             goto fail;
         }
-        if (conn_dial(c->node, addrs[w], &c->workers[w], err)) goto fail; /* before the monitor starts */
+        if (conn_dial(c->node, addrs[w], &c->workers[w], err))
+            goto fail; /* before the monitor starts */
     }
     if (pthread_create(&c->monitor, NULL, monitor_main, c)) {
         k_error(err, K_INSUFFICIENT_RESOURCES, "could not start the heartbeat thread");
@@ -2007,8 +2018,8 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
         pthread_mutex_unlock(&qq->mu);
         char **cons = NULL;
         uint32_t ncons = 0;
-        const ExFragment *cf = fi != q->root && f->has_output
-                                   ? frag_by_id(q, f->out.target_fragment, NULL) : NULL;
+        const ExFragment *cf =
+            fi != q->root && f->has_output ? frag_by_id(q, f->out.target_fragment, NULL) : NULL;
         if (cf) {
             ncons = ninst_of(c, cf);
             cons = k_alloc0(a, sizeof(char *) * ncons);
@@ -2059,7 +2070,8 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
     if (!stats) {
         for (uint32_t w = 0; w < c->n; w++) {
             KErr e;
-            if (sent_to[w] && conn_send(wconn(c, w), NET_CL_CANCEL, 0, qid, 0, NULL, 0, &e)) {}
+            if (sent_to[w] && conn_send(wconn(c, w), NET_CL_CANCEL, 0, qid, 0, NULL, 0, &e)) {
+            }
         }
     }
     uint64_t deadline = now_ns() + 5000000000ull;
@@ -2096,7 +2108,8 @@ out:
         for (uint32_t w = 0; sent_to && w < c->n; w++) {
             KErr e;
             if (sent_to[w] && !atomic_load(&wconn(c, w)->dead) &&
-                conn_send(wconn(c, w), NET_CL_CANCEL, NET_CL_F_END, qid, 0, NULL, 0, &e)) {}
+                conn_send(wconn(c, w), NET_CL_CANCEL, NET_CL_F_END, qid, 0, NULL, 0, &e)) {
+            }
         }
         query_cancel(qq);
         pthread_mutex_lock(&qq->mu);

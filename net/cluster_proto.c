@@ -37,8 +37,8 @@
 /* Header                                                               */
 /* ------------------------------------------------------------------ */
 static const char *const msg_names[NET_CL_MSG_COUNT_] = {
-    "?", "HELLO", "WELCOME", "AUTH", "AUTH_OK", "FRAGMENT", "BATCH", "END_OF_STREAM",
-    "ERROR", "CANCEL", "HEARTBEAT", "STATS", "CREDIT", "REQUEST", "REPLY",
+    "?",     "HELLO",  "WELCOME",   "AUTH",  "AUTH_OK", "FRAGMENT", "BATCH", "END_OF_STREAM",
+    "ERROR", "CANCEL", "HEARTBEAT", "STATS", "CREDIT",  "REQUEST",  "REPLY",
 };
 
 const char *
@@ -86,8 +86,7 @@ net_cl_hdr_decode(const uint8_t in[NET_CL_HDR_SIZE], NetClHdr *h, KErr *err)
     h->fragment_id = get32(in + 16);
     h->len = get32(in + 20);
     if (h->version != NET_CL_VERSION) {
-        k_error(err, K_PROTOCOL_VIOLATION, "unsupported cluster protocol version %u",
-                h->version);
+        k_error(err, K_PROTOCOL_VIOLATION, "unsupported cluster protocol version %u", h->version);
         k_err_detail(err, "This node speaks version %d.", NET_CL_VERSION);
         return K_ERR;
     }
@@ -154,8 +153,8 @@ read_full(int fd, void *buf, size_t n, int first_timeout_ms, bool eof_ok, KErr *
             if (got == 0 && eof_ok)
                 k_error(err, K_CONNECTION_FAILURE, "timed out waiting for a frame");
             else
-                k_error(err, K_PROTOCOL_VIOLATION, "truncated frame: stalled after %zu of %zu bytes",
-                        got, n);
+                k_error(err, K_PROTOCOL_VIOLATION,
+                        "truncated frame: stalled after %zu of %zu bytes", got, n);
             return -1;
         }
         ssize_t rd = recv(fd, (char *)buf + got, n - got, 0);
@@ -166,8 +165,8 @@ read_full(int fd, void *buf, size_t n, int first_timeout_ms, bool eof_ok, KErr *
         }
         if (rd == 0) {
             if (got == 0 && eof_ok) return 0;
-            k_error(err, K_PROTOCOL_VIOLATION, "truncated frame: connection closed after %zu of %zu bytes",
-                    got, n);
+            k_error(err, K_PROTOCOL_VIOLATION,
+                    "truncated frame: connection closed after %zu of %zu bytes", got, n);
             return -1;
         }
         got += (size_t)rd;
@@ -228,7 +227,9 @@ recv_expect(int fd, uint8_t want, KBuf *pl, KErr *err)
     NetClHdr h;
     bool eof;
     if (net_cl_frame_recv(fd, 5000, &h, pl, &eof, err)) return K_ERR;
-    if (eof) return k_error(err, K_CONNECTION_FAILURE, "peer closed the connection during the handshake");
+    if (eof)
+        return k_error(err, K_CONNECTION_FAILURE,
+                       "peer closed the connection during the handshake");
     if (h.type == NET_CL_ERROR) {
         KReader r;
         k_reader_init(&r, pl->data, pl->len);
@@ -285,7 +286,8 @@ send_error(int fd, const KErr *e)
     k_buf_init(&b);
     net_cl_err_encode(e, &b);
     KErr ignore;
-    if (send_simple(fd, NET_CL_ERROR, 0, &b, &ignore)) { /* peer gone: nothing to tell */ }
+    if (send_simple(fd, NET_CL_ERROR, 0, &b, &ignore)) { /* peer gone: nothing to tell */
+    }
     k_buf_free(&b);
 }
 
@@ -404,7 +406,9 @@ resolve(const char *host, uint16_t port, bool passive, struct addrinfo **res, KE
     char ps[8];
     snprintf(ps, sizeof ps, "%u", port);
     int rc = getaddrinfo(host, ps, &hints, res);
-    if (rc) return k_error(err, K_CONNECTION_EXCEPTION, "could not resolve \"%s\": %s", host, gai_strerror(rc));
+    if (rc)
+        return k_error(err, K_CONNECTION_EXCEPTION, "could not resolve \"%s\": %s", host,
+                       gai_strerror(rc));
     return K_OK;
 }
 
@@ -540,7 +544,8 @@ column_body(const KBatch *b, const KVector *v, uint32_t n, bool nulls, KBuf *bod
     if (!b->sel && !(v->flags & K_VEC_CONST)) {
         memcpy(dst, v->data, w * n);
     } else {
-        for (uint32_t i = 0; i < n; i++) memcpy(dst + (size_t)i * w, k_vec_slot(v, k_batch_row(b, i)), w);
+        for (uint32_t i = 0; i < n; i++)
+            memcpy(dst + (size_t)i * w, k_vec_slot(v, k_batch_row(b, i)), w);
     }
     /* NULL slots carry whatever bytes were there: zero them for determinism */
     if (nulls)
@@ -716,7 +721,8 @@ net_cl_batch_decode(const void *data, size_t len, KArena *parent, KBatch **out, 
             }
             if (n) memcpy(v->data, p, w * n);
             if (t.id == K_TYPE_BOOL)
-                for (uint32_t i = 0; i < n; i++) ((uint8_t *)v->data)[i] = ((uint8_t *)v->data)[i] != 0;
+                for (uint32_t i = 0; i < n; i++)
+                    ((uint8_t *)v->data)[i] = ((uint8_t *)v->data)[i] != 0;
         }
         if (k_reader_left(&br) != 0) {
             bad_batch(err, "column body length");

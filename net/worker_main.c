@@ -69,11 +69,16 @@ net_cl_worker_main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--listen")) listen_addr = v;
-        else if (!strcmp(a, "--secret-file")) secret_file = v;
-        else if (!strcmp(a, "--secret")) secret = v;
-        else if (!strcmp(a, "--port-file")) port_file = v;
+        if (!strcmp(a, "--data"))
+            data = v;
+        else if (!strcmp(a, "--listen"))
+            listen_addr = v;
+        else if (!strcmp(a, "--secret-file"))
+            secret_file = v;
+        else if (!strcmp(a, "--secret"))
+            secret = v;
+        else if (!strcmp(a, "--port-file"))
+            port_file = v;
         else {
             fprintf(stderr, "kestreld: unknown option %s\n", a);
             usage(stderr);

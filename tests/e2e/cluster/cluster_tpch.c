@@ -49,30 +49,86 @@ typedef struct TableSpec {
 } TableSpec;
 
 static const TableSpec tables[] = {
-    {"nation", {{"n_nationkey", 'i', 0}, {"n_name", 'c', 25}, {"n_regionkey", 'i', 0},
-                {"n_comment", 'v', 152}}, NULL, "n_regionkey"},
+    {"nation",
+     {{"n_nationkey", 'i', 0},
+      {"n_name", 'c', 25},
+      {"n_regionkey", 'i', 0},
+      {"n_comment", 'v', 152}},
+     NULL,
+     "n_regionkey"},
     {"region", {{"r_regionkey", 'i', 0}, {"r_name", 'c', 25}, {"r_comment", 'v', 152}}, NULL, NULL},
-    {"part", {{"p_partkey", 'i', 0}, {"p_name", 'v', 55}, {"p_mfgr", 'c', 25}, {"p_brand", 'c', 10},
-              {"p_type", 'v', 25}, {"p_size", 'i', 0}, {"p_container", 'c', 10},
-              {"p_retailprice", 'd', 0}, {"p_comment", 'v', 23}}, "p_partkey", "p_size"},
-    {"supplier", {{"s_suppkey", 'i', 0}, {"s_name", 'c', 25}, {"s_address", 'v', 40},
-                  {"s_nationkey", 'i', 0}, {"s_phone", 'c', 15}, {"s_acctbal", 'd', 0},
-                  {"s_comment", 'v', 101}}, NULL, "s_nationkey"},
-    {"partsupp", {{"ps_partkey", 'i', 0}, {"ps_suppkey", 'i', 0}, {"ps_availqty", 'i', 0},
-                  {"ps_supplycost", 'd', 0}, {"ps_comment", 'v', 199}}, "ps_partkey", "ps_suppkey"},
-    {"customer", {{"c_custkey", 'i', 0}, {"c_name", 'v', 25}, {"c_address", 'v', 40},
-                  {"c_nationkey", 'i', 0}, {"c_phone", 'c', 15}, {"c_acctbal", 'd', 0},
-                  {"c_mktsegment", 'c', 10}, {"c_comment", 'v', 117}}, "c_custkey", "c_nationkey"},
-    {"orders", {{"o_orderkey", 'i', 0}, {"o_custkey", 'i', 0}, {"o_orderstatus", 'c', 1},
-                {"o_totalprice", 'd', 0}, {"o_orderdate", 'D', 0}, {"o_orderpriority", 'c', 15},
-                {"o_clerk", 'c', 15}, {"o_shippriority", 'i', 0}, {"o_comment", 'v', 79}},
-     "o_orderkey", "o_custkey"},
-    {"lineitem", {{"l_orderkey", 'i', 0}, {"l_partkey", 'i', 0}, {"l_suppkey", 'i', 0},
-                  {"l_linenumber", 'i', 0}, {"l_quantity", 'd', 0}, {"l_extendedprice", 'd', 0},
-                  {"l_discount", 'd', 0}, {"l_tax", 'd', 0}, {"l_returnflag", 'c', 1},
-                  {"l_linestatus", 'c', 1}, {"l_shipdate", 'D', 0}, {"l_commitdate", 'D', 0},
-                  {"l_receiptdate", 'D', 0}, {"l_shipinstruct", 'c', 25}, {"l_shipmode", 'c', 10},
-                  {"l_comment", 'v', 44}}, "l_orderkey", "l_linenumber"},
+    {"part",
+     {{"p_partkey", 'i', 0},
+      {"p_name", 'v', 55},
+      {"p_mfgr", 'c', 25},
+      {"p_brand", 'c', 10},
+      {"p_type", 'v', 25},
+      {"p_size", 'i', 0},
+      {"p_container", 'c', 10},
+      {"p_retailprice", 'd', 0},
+      {"p_comment", 'v', 23}},
+     "p_partkey",
+     "p_size"},
+    {"supplier",
+     {{"s_suppkey", 'i', 0},
+      {"s_name", 'c', 25},
+      {"s_address", 'v', 40},
+      {"s_nationkey", 'i', 0},
+      {"s_phone", 'c', 15},
+      {"s_acctbal", 'd', 0},
+      {"s_comment", 'v', 101}},
+     NULL,
+     "s_nationkey"},
+    {"partsupp",
+     {{"ps_partkey", 'i', 0},
+      {"ps_suppkey", 'i', 0},
+      {"ps_availqty", 'i', 0},
+      {"ps_supplycost", 'd', 0},
+      {"ps_comment", 'v', 199}},
+     "ps_partkey",
+     "ps_suppkey"},
+    {"customer",
+     {{"c_custkey", 'i', 0},
+      {"c_name", 'v', 25},
+      {"c_address", 'v', 40},
+      {"c_nationkey", 'i', 0},
+      {"c_phone", 'c', 15},
+      {"c_acctbal", 'd', 0},
+      {"c_mktsegment", 'c', 10},
+      {"c_comment", 'v', 117}},
+     "c_custkey",
+     "c_nationkey"},
+    {"orders",
+     {{"o_orderkey", 'i', 0},
+      {"o_custkey", 'i', 0},
+      {"o_orderstatus", 'c', 1},
+      {"o_totalprice", 'd', 0},
+      {"o_orderdate", 'D', 0},
+      {"o_orderpriority", 'c', 15},
+      {"o_clerk", 'c', 15},
+      {"o_shippriority", 'i', 0},
+      {"o_comment", 'v', 79}},
+     "o_orderkey",
+     "o_custkey"},
+    {"lineitem",
+     {{"l_orderkey", 'i', 0},
+      {"l_partkey", 'i', 0},
+      {"l_suppkey", 'i', 0},
+      {"l_linenumber", 'i', 0},
+      {"l_quantity", 'd', 0},
+      {"l_extendedprice", 'd', 0},
+      {"l_discount", 'd', 0},
+      {"l_tax", 'd', 0},
+      {"l_returnflag", 'c', 1},
+      {"l_linestatus", 'c', 1},
+      {"l_shipdate", 'D', 0},
+      {"l_commitdate", 'D', 0},
+      {"l_receiptdate", 'D', 0},
+      {"l_shipinstruct", 'c', 25},
+      {"l_shipmode", 'c', 10},
+      {"l_comment", 'v', 44}},
+     "l_orderkey",
+     "l_linenumber"},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -443,7 +499,8 @@ compare(Rows *got, char **want, size_t nwant, char *why, size_t cap)
         return false;
     }
     size_t i;
-    for (i = 0; i < nwant && line_eq(got->lines[i], want[i]); i++) {}
+    for (i = 0; i < nwant && line_eq(got->lines[i], want[i]); i++) {
+    }
     if (i == nwant) return true;
     /* rows that tie on the ORDER BY keys may come in any order */
     char **g = malloc(sizeof(char *) * (nwant + 1)), **w = malloc(sizeof(char *) * (nwant + 1));
@@ -452,8 +509,11 @@ compare(Rows *got, char **want, size_t nwant, char *why, size_t cap)
     qsort(g, nwant, sizeof(char *), cmpstr);
     qsort(w, nwant, sizeof(char *), cmpstr);
     size_t j;
-    for (j = 0; j < nwant && line_eq(g[j], w[j]); j++) {}
-    if (j < nwant) snprintf(why, cap, "row %zu: got \"%.200s\", expected \"%.200s\"", i + 1, got->lines[i], want[i]);
+    for (j = 0; j < nwant && line_eq(g[j], w[j]); j++) {
+    }
+    if (j < nwant)
+        snprintf(why, cap, "row %zu: got \"%.200s\", expected \"%.200s\"", i + 1, got->lines[i],
+                 want[i]);
     free(g);
     free(w);
     return j == nwant;
@@ -546,9 +606,12 @@ run_cancelled(Env *e, const char *sql, uint64_t *batches, KErr *err)
     if (rc == K_OK) {
         ExSink sink = {&cs, cancel_push, NULL};
         rc = net_cluster_run(e->cl, plan, NULL, 0, &cs.flag, NULL, &sink, err);
-        if (rc == K_OK) rc = k_error(err, K_INTERNAL_ERROR, "the cancelled query succeeded");
-        else if (err->code != K_QUERY_CANCELED) rc = K_ERR;
-        else rc = K_OK;
+        if (rc == K_OK)
+            rc = k_error(err, K_INTERNAL_ERROR, "the cancelled query succeeded");
+        else if (err->code != K_QUERY_CANCELED)
+            rc = K_ERR;
+        else
+            rc = K_OK;
     }
     *batches = cs.batches;
     k_arena_destroy(a);
@@ -636,15 +699,24 @@ main(int argc, char **argv)
     uint32_t n = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--shared") && v) shared = argv[++i];
-        else if (!strcmp(argv[i], "--secret") && v) secret = argv[++i];
-        else if (!strcmp(argv[i], "--layout") && v) layout = argv[++i];
-        else if (!strcmp(argv[i], "--queries") && v) queries = argv[++i];
-        else if (!strcmp(argv[i], "--nthreads") && v) nthreads = (uint32_t)atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--kill-test") && v) kill_pid = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--stop-test") && v) stop_pid = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--restart-cmd") && v) restart_cmd = argv[++i];
-        else if (n < 64) addrs[n++] = argv[i];
+        if (!strcmp(argv[i], "--shared") && v)
+            shared = argv[++i];
+        else if (!strcmp(argv[i], "--secret") && v)
+            secret = argv[++i];
+        else if (!strcmp(argv[i], "--layout") && v)
+            layout = argv[++i];
+        else if (!strcmp(argv[i], "--queries") && v)
+            queries = argv[++i];
+        else if (!strcmp(argv[i], "--nthreads") && v)
+            nthreads = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--kill-test") && v)
+            kill_pid = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--stop-test") && v)
+            stop_pid = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--restart-cmd") && v)
+            restart_cmd = argv[++i];
+        else if (n < 64)
+            addrs[n++] = argv[i];
     }
     if (!shared || !secret || !n) {
         fprintf(stderr, "usage: cluster_tpch --shared DIR --secret S [--layout L] HOST:PORT...\n");
@@ -687,7 +759,8 @@ main(int argc, char **argv)
             bool want = false;
             const char *p = queries;
             while (p && *p) {
-                if (!strncmp(p, key, strlen(key)) && (p[strlen(key)] == ',' || !p[strlen(key)])) want = true;
+                if (!strncmp(p, key, strlen(key)) && (p[strlen(key)] == ',' || !p[strlen(key)]))
+                    want = true;
                 p = strchr(p, ',');
                 if (p) p++;
             }
@@ -729,8 +802,8 @@ main(int argc, char **argv)
         r = run_slow(&e, "select l_orderkey, l_comment from lineitem", &nrows, &qe);
         uint32_t peak = net_cluster_peak_queued(e.cl, false);
         printf("slow consumer: %s, %llu rows, at most %u batches queued (window %d per producer, "
-               "%u producers)\n", r ? qe.message : "ok", (unsigned long long)nrows, peak,
-               NET_CL_WINDOW, e.n);
+               "%u producers)\n",
+               r ? qe.message : "ok", (unsigned long long)nrows, peak, NET_CL_WINDOW, e.n);
         if (r || nrows != 60175 || peak > NET_CL_WINDOW * e.n || peak < 2) failures++;
         /* a run-time error inside worker fragments comes back as the error */
         r = run_error(&e, "select sum(1 / (l_linenumber - l_linenumber)) from lineitem", &qe);
@@ -798,6 +871,7 @@ out:
     k_arena_destroy(root);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd)) { /* best effort */ }
+    if (system(cmd)) { /* best effort */
+    }
     return rc;
 }

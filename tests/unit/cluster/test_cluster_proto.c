@@ -81,12 +81,10 @@ test_header(void **state)
 /* Batch codec                                                          */
 /* ------------------------------------------------------------------ */
 static const KType all_types[] = {
-    {K_TYPE_BOOL, 0, 0, 0, 0},      {K_TYPE_INT32, 0, 0, 0, 0},
-    {K_TYPE_INT64, 0, 0, 0, 0},     {K_TYPE_DECIMAL, 15, 2, 0, 0},
-    {K_TYPE_DECIMAL, 38, 4, 0, 0},  {K_TYPE_DOUBLE, 0, 0, 0, 0},
-    {K_TYPE_DATE, 0, 0, 0, 0},      {K_TYPE_TIMESTAMP, 0, 0, 0, 0},
-    {K_TYPE_INTERVAL, 0, 0, 0, 0},  {K_TYPE_VARCHAR, 0, 0, 0, 0},
-    {K_TYPE_CHAR, 0, 0, 0, 10},     {K_TYPE_VARCHAR, 0, 0, 0, 44},
+    {K_TYPE_BOOL, 0, 0, 0, 0},     {K_TYPE_INT32, 0, 0, 0, 0},     {K_TYPE_INT64, 0, 0, 0, 0},
+    {K_TYPE_DECIMAL, 15, 2, 0, 0}, {K_TYPE_DECIMAL, 38, 4, 0, 0},  {K_TYPE_DOUBLE, 0, 0, 0, 0},
+    {K_TYPE_DATE, 0, 0, 0, 0},     {K_TYPE_TIMESTAMP, 0, 0, 0, 0}, {K_TYPE_INTERVAL, 0, 0, 0, 0},
+    {K_TYPE_VARCHAR, 0, 0, 0, 0},  {K_TYPE_CHAR, 0, 0, 0, 10},     {K_TYPE_VARCHAR, 0, 0, 0, 44},
 };
 #define NTYPES (sizeof all_types / sizeof all_types[0])
 
@@ -268,7 +266,8 @@ test_codec_corrupt(void **state)
         assert_int_equal(net_cl_batch_decode(enc.data, cut, a, &back, &err), K_ERR);
         assert_int_equal(err.code, K_PROTOCOL_VIOLATION);
         /* flipped bytes: either rejected or a well-formed batch, never a crash */
-        for (int f = 0; f < 4 && enc.len; f++) enc.data[rnd() % enc.len] ^= (uint8_t)(1 + rnd() % 255);
+        for (int f = 0; f < 4 && enc.len; f++)
+            enc.data[rnd() % enc.len] ^= (uint8_t)(1 + rnd() % 255);
         if (net_cl_batch_decode(enc.data, enc.len, a, &back, &err) == K_OK)
             k_batch_destroy(back);
         else
@@ -388,7 +387,8 @@ live_teardown(void **state)
     net_cl_worker_stop(l->w);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", l->dir);
-    if (system(cmd)) { /* best effort */ }
+    if (system(cmd)) { /* best effort */
+    }
     free(l);
     return 0;
 }

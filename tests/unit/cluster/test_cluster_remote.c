@@ -84,7 +84,8 @@ teardown(void **state)
     k_arena_destroy(f->a);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd)) { /* best effort */ }
+    if (system(cmd)) { /* best effort */
+    }
     free(f);
     return 0;
 }
@@ -139,7 +140,8 @@ load(Fx *f, uint32_t tid, int from, int n)
 {
     KErr err;
     uint64_t ids[2];
-    for (uint32_t w = 0; w < 2; w++) assert_int_equal(net_cluster_load_begin(f->cl, w, tid, &ids[w], &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_load_begin(f->cl, w, tid, &ids[w], &err), K_OK);
     KBatch *b = rows_batch(f->a, from, n, false);
     uint32_t dest[K_VECTOR_SIZE];
     uint64_t rr = 0;
@@ -162,7 +164,8 @@ load(Fx *f, uint32_t tid, int from, int n)
         total += r;
     }
     assert_int_equal(total, (uint64_t)n);
-    for (uint32_t w = 0; w < 2; w++) assert_int_equal(net_cluster_load_commit(f->cl, w, ids[w], &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_load_commit(f->cl, w, ids[w], &err), K_OK);
     k_batch_destroy(b);
 }
 
@@ -307,15 +310,18 @@ test_remote(void **state)
     memset(merged, 0, sizeof merged);
     for (uint32_t w = 0; w < 2; w++) {
         StColumnStats cs;
-        assert_int_equal(net_cluster_column_stats(f->cl, w, tid, ST_ALL_PARTITIONS, 1, f->a, &cs, &err), K_OK);
+        assert_int_equal(
+            net_cluster_column_stats(f->cl, w, tid, ST_ALL_PARTITIONS, 1, f->a, &cs, &err), K_OK);
         rows += cs.rows;
         nulls += cs.nulls;
         assert_true(cs.has_minmax);
         assert_true(cs.min.u.str.len == 28 && !memcmp(k_str_data(&cs.min.u.str), "value-", 6));
-        assert_int_equal(net_cluster_column_sketch(f->cl, w, tid, ST_ALL_PARTITIONS, 0, regs, &err), K_OK);
+        assert_int_equal(net_cluster_column_sketch(f->cl, w, tid, ST_ALL_PARTITIONS, 0, regs, &err),
+                         K_OK);
         st_sketch_merge(merged, regs);
         StColumnStats ks;
-        assert_int_equal(net_cluster_column_stats(f->cl, w, tid, ST_ALL_PARTITIONS, 2, f->a, &ks, &err), K_OK);
+        assert_int_equal(
+            net_cluster_column_stats(f->cl, w, tid, ST_ALL_PARTITIONS, 2, f->a, &ks, &err), K_OK);
         assert_true(ks.has_minmax && ks.max.u.i128 <= (k_int128)1999 * 1500);
     }
     assert_int_equal(rows, 2000);
@@ -323,7 +329,8 @@ test_remote(void **state)
     double est = st_sketch_estimate(merged);
     assert_true(est > 1800 && est < 2200);
     StColumnStats bad;
-    assert_int_equal(net_cluster_column_stats(f->cl, 0, tid, ST_ALL_PARTITIONS, 7, f->a, &bad, &err), K_ERR);
+    assert_int_equal(
+        net_cluster_column_stats(f->cl, 0, tid, ST_ALL_PARTITIONS, 7, f->a, &bad, &err), K_ERR);
 
     /* queries with parameters shipped to the workers */
     Res res;
@@ -331,7 +338,8 @@ test_remote(void **state)
     memset(prm, 0, sizeof prm);
     prm[0].type = k_type(K_TYPE_INT32);
     prm[0].v.i32 = 750;
-    assert_int_equal(query(f, "select count(*), min(s) from t where k < $1", prm, 1, &res, &err), K_OK);
+    assert_int_equal(query(f, "select count(*), min(s) from t where k < $1", prm, 1, &res, &err),
+                     K_OK);
     assert_int_equal(res.nrows, 1);
     assert_int_equal(res.count, 750);
     assert_string_equal(res.min_s, "value-00001-with-a-long-tail");
@@ -340,19 +348,24 @@ test_remote(void **state)
     prm[0].v.str = k_str_ref(want, (uint32_t)strlen(want));
     assert_int_equal(query(f, "select count(*) from t where s = $1", prm, 1, &res, &err), K_OK);
     assert_int_equal(res.count, 1);
-    assert_int_equal(query(f, "select count(*) from t a join t b on a.k = b.k + 1 where a.s is null",
-                           NULL, 0, &res, &err), K_OK);
+    assert_int_equal(query(f,
+                           "select count(*) from t a join t b on a.k = b.k + 1 where a.s is null",
+                           NULL, 0, &res, &err),
+                     K_OK);
     assert_int_equal(res.count, 199); /* k = 10, 20, ..., 1990 (k = 0 has no k - 1) */
     /* a run-time error on the workers */
-    assert_int_equal(query(f, "select count(*) from t where 10 / (k - k) = 1", NULL, 0, &res, &err), K_ERR);
+    assert_int_equal(query(f, "select count(*) from t where 10 / (k - k) = 1", NULL, 0, &res, &err),
+                     K_ERR);
     assert_int_equal(err.code, K_DIVISION_BY_ZERO);
 
     /* truncate and drop */
-    for (uint32_t w = 0; w < 2; w++) assert_int_equal(net_cluster_table_truncate(f->cl, w, tid, &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_table_truncate(f->cl, w, tid, &err), K_OK);
     assert_int_equal(total_rows(f, tid), 0);
     assert_int_equal(query(f, "select count(*) from t", NULL, 0, &res, &err), K_OK);
     assert_int_equal(res.count, 0);
-    for (uint32_t w = 0; w < 2; w++) assert_int_equal(net_cluster_table_drop(f->cl, w, tid, &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_table_drop(f->cl, w, tid, &err), K_OK);
     StTableStats ts;
     assert_int_equal(net_cluster_table_stats(f->cl, 0, tid, ST_ALL_PARTITIONS, &ts, &err), K_ERR);
     assert_true(net_cluster_worker_alive(f->cl, 0) && net_cluster_worker_alive(f->cl, 1));
