@@ -115,7 +115,7 @@ emit_word(Builder *b, int dist)
 /* A phrase form ("J, J N", "X V D"): one word per letter, a comma after a
  * letter when the form says so. */
 static void
-phrase(Builder *b, int form_dist, bool noun)
+phrase(Builder *b, int form_dist)
 {
     const TpchDist *fd = &tpch__dists[form_dist];
     const char *form = fd->entries[tpch__pick(fd, &b->st)].text;
@@ -131,7 +131,6 @@ phrase(Builder *b, int form_dist, bool noun)
         case ',': emit(b, pool.nwords + MOD_COMMA); continue;
         default: continue;
         }
-        K_UNUSED(noun);
         emit_word(b, dist);
     }
 }
@@ -146,12 +145,12 @@ sentence(Builder *b)
     const char *form = g->entries[tpch__pick(g, &b->st)].text;
     for (const char *p = form; *p; p++) {
         switch (*p) {
-        case 'N': phrase(b, D_NP, true); break;
-        case 'V': phrase(b, D_VP, false); break;
+        case 'N': phrase(b, D_NP); break;
+        case 'V': phrase(b, D_VP); break;
         case 'P':
             emit_word(b, D_PREPOSITIONS);
             emit(b, pool.first_word[D_ARTICLES] + 0); /* " the " */
-            phrase(b, D_NP, true);
+            phrase(b, D_NP);
             break;
         case 'T': {
             int k = tpch__pick(&tpch__dists[D_TERMINATORS], &b->st);
