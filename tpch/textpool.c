@@ -187,7 +187,8 @@ build(void)
     if (m == MAP_FAILED) return;
     pool.codes = m;
     madvise(m, pool.codes_map, MADV_HUGEPAGE); /* a hint: fine if refused */
-    pool.nbuckets = ((size_t)TPCH_TEXT_POOL_SIZE >> BUCKET_SHIFT) + 1;
+    /* offsets are < TPCH_TEXT_POOL_SIZE, so buckets cover exactly the pool */
+    pool.nbuckets = ((size_t)TPCH_TEXT_POOL_SIZE + (1u << BUCKET_SHIFT) - 1) >> BUCKET_SHIFT;
     pool.bucket_map = K_ALIGN_UP(pool.nbuckets * sizeof(uint32_t), 4096);
     m = mmap(NULL, pool.bucket_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return;
