@@ -40,6 +40,11 @@ typedef struct GTable {
     uint32_t *slots;     /* group id + 1 */
     uint32_t *tags;
     uint64_t mask;
+    /* one integer key: its value per slot, so a probe never touches the
+     * key chunks (the NULL group, if any, is null_gid) */
+    bool ikey, k32;
+    int64_t *skey;
+    int64_t null_gid;
 } GTable;
 
 static int
@@ -57,6 +62,13 @@ gt_init(GTable *g, KArena *a, uint32_t nkeys, const KType *ktypes, uint32_t nagg
     if (!g->ktypes || !g->slots || !g->tags) return k_error_oom(err, a, 2048);
     if (nkeys) memcpy(g->ktypes, ktypes, sizeof(KType) * nkeys);
     if (counters) g->cnt = (int64_t *)1; /* allocated with the states */
+    g->null_gid = -1;
+    if (nkeys == 1 && (ex__phys(ktypes[0]) == EX_P_I32 || ex__phys(ktypes[0]) == EX_P_I64)) {
+        g->ikey = true;
+        g->k32 = ex__phys(ktypes[0]) == EX_P_I32;
+        g->skey = k_alloc(a, sizeof(int64_t) * 256);
+        if (!g->skey) return k_error_oom(err, a, 2048);
+    }
     return K_OK;
 }
 
@@ -90,6 +102,13 @@ gt_rehash(GTable *g, KErr *err)
     uint32_t *slots = k_alloc0(g->arena, sizeof(uint32_t) * cap);
     uint32_t *tags = k_alloc(g->arena, sizeof(uint32_t) * cap);
     if (!slots || !tags) return k_error_oom(err, g->arena, sizeof(uint32_t) * cap * 2);
+    int64_t *skey = NULL;
+    if (g->ikey) {
+        skey = k_alloc(g->arena, sizeof(int64_t) * cap);
+        if (!skey) return k_error_oom(err, g->arena, sizeof(int64_t) * cap);
+        k_free(g->arena, g->skey, sizeof(int64_t) * (g->mask + 1));
+        g->skey = skey;
+    }
     k_free(g->arena, g->slots, sizeof(uint32_t) * (g->mask + 1));
     k_free(g->arena, g->tags, sizeof(uint32_t) * (g->mask + 1));
     g->slots = slots;
@@ -101,6 +120,12 @@ gt_rehash(GTable *g, KErr *err)
         while (slots[pos]) pos = (pos + 1) & g->mask;
         slots[pos] = gid + 1;
         tags[pos] = (uint32_t)(h >> 32);
+        if (skey) {
+            const KVector *kc = &g->chunks[gid >> 11]->cols[0];
+            uint32_t r = gid & 2047;
+            skey[pos] = (int64_t)gid == g->null_gid ? 0
+                        : g->k32 ? ((const int32_t *)kc->data)[r] : ((const int64_t *)kc->data)[r];
+        }
     }
     return K_OK;
 }
@@ -128,15 +153,32 @@ gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *
 {
     uint32_t tg = (uint32_t)(h >> 32);
     uint64_t pos = h & g->mask;
-    for (;;) {
-        uint32_t s = g->slots[pos];
-        if (!s) break;
-        if (g->tags[pos] == tg && gt_key_eq(g, s - 1, kv, row)) {
-            *gid = s - 1;
-            *is_new = false;
-            return K_OK;
+    int64_t iv = 0;
+    bool fast = g->ikey && k_vec_is_valid(kv[0], row);
+    if (fast) {
+        const void *sl = k_vec_slot(kv[0], row);
+        iv = g->k32 ? *(const int32_t *)sl : *(const int64_t *)sl;
+        for (;;) {
+            uint32_t s = g->slots[pos];
+            if (!s) break;
+            if (g->tags[pos] == tg && g->skey[pos] == iv && (int64_t)(s - 1) != g->null_gid) {
+                *gid = s - 1;
+                *is_new = false;
+                return K_OK;
+            }
+            pos = (pos + 1) & g->mask;
         }
-        pos = (pos + 1) & g->mask;
+    } else {
+        for (;;) {
+            uint32_t s = g->slots[pos];
+            if (!s) break;
+            if (g->tags[pos] == tg && gt_key_eq(g, s - 1, kv, row)) {
+                *gid = s - 1;
+                *is_new = false;
+                return K_OK;
+            }
+            pos = (pos + 1) & g->mask;
+        }
     }
     uint32_t id = g->ngroups;
     if (id == UINT32_MAX / 2) return k_error(err, K_PROGRAM_LIMIT_EXCEEDED, "too many groups");
@@ -165,6 +207,10 @@ gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *
     g->ngroups++;
     g->slots[pos] = id + 1;
     g->tags[pos] = tg;
+    if (g->ikey) {
+        g->skey[pos] = iv;
+        if (!fast) g->null_gid = id;
+    }
     *gid = id;
     *is_new = true;
     if ((uint64_t)g->ngroups * 2 > g->mask + 1) return gt_rehash(g, err);
