@@ -180,6 +180,16 @@ void net_cluster_close(NetCluster *c);
 uint32_t net_cluster_nworkers(const NetCluster *c);
 const char *net_cluster_worker_addr(const NetCluster *c, uint32_t w);
 bool net_cluster_worker_alive(NetCluster *c, uint32_t w);
+/* What kestrel_workers shows for worker w: its address, whether its
+ * connection is up, and how long ago the last frame (heartbeat answer or
+ * anything else) arrived from it. */
+typedef struct NetClWorkerInfo {
+    const char *addr;
+    bool alive;
+    uint64_t last_heard_ms; /* milliseconds since the last frame from it */
+    uint64_t connects;      /* connections made to it (1 + rejoins) */
+} NetClWorkerInfo;
+void net_cluster_worker_info(NetCluster *c, uint32_t w, NetClWorkerInfo *out);
 /* Bytes of exchange batch payload the coordinator node has received. */
 uint64_t net_cluster_bytes_received(NetCluster *c);
 /* Most batches ever queued in one of the coordinator's exchange inboxes

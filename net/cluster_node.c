@@ -186,6 +186,7 @@ struct NetCluster {
     uint32_t n;
     char **addrs;
     Conn **workers;
+    _Atomic uint64_t *connects;
     NetClusterOptions o;
     StDb *coord_db;
     pthread_t monitor;
@@ -1707,6 +1708,7 @@ wreconnect(NetCluster *c, uint32_t w, KErr *err)
         return K_ERR;
     }
     __atomic_store_n(&c->workers[w], nc, __ATOMIC_RELEASE);
+    atomic_fetch_add(&c->connects[w], 1);
     k_info("cluster: worker %s rejoined", c->addrs[w]);
     return K_OK;
 }
@@ -1780,7 +1782,8 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
     c->n = nw;
     c->addrs = calloc(nw, sizeof(char *));
     c->workers = calloc(nw, sizeof(Conn *));
-    if (!c->addrs || !c->workers) {
+    c->connects = calloc(nw, sizeof *c->connects);
+    if (!c->addrs || !c->workers || !c->connects) {
         k_error(err, K_OUT_OF_MEMORY, "out of memory");
         goto fail;
     }
@@ -1790,6 +1793,7 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
             k_error(err, K_OUT_OF_MEMORY, "out of memory");
             goto fail;
         }
+        atomic_store(&c->connects[w], 1);
         if (conn_dial(c->node, addrs[w], &c->workers[w], err))
             goto fail; /* before the monitor starts */
     }
@@ -1815,6 +1819,7 @@ net_cluster_close(NetCluster *c)
     for (uint32_t w = 0; c->addrs && w < c->n; w++) free(c->addrs[w]);
     free(c->addrs);
     free(c->workers);
+    free(c->connects);
     free(c);
 }
 
@@ -1834,6 +1839,19 @@ bool
 net_cluster_worker_alive(NetCluster *c, uint32_t w)
 {
     return w < c->n && !atomic_load(&wconn(c, w)->dead);
+}
+
+void
+net_cluster_worker_info(NetCluster *c, uint32_t w, NetClWorkerInfo *out)
+{
+    memset(out, 0, sizeof *out);
+    if (w >= c->n) return;
+    Conn *cn = wconn(c, w);
+    uint64_t t = now_ns(), last = atomic_load(&cn->last_recv_ns);
+    out->addr = c->addrs[w];
+    out->alive = !atomic_load(&cn->dead);
+    out->last_heard_ms = last < t ? (t - last) / 1000000u : 0;
+    out->connects = atomic_load(&c->connects[w]);
 }
 
 uint64_t

@@ -79,7 +79,7 @@ teardown(void **state)
     Fx *f = *state;
     net_cluster_close(f->cl);
     net_cl_worker_stop(f->w[0]);
-    net_cl_worker_stop(f->w[1]);
+    net_cl_worker_stop(f->w[1]); /* NULL-safe */
     st_db_close(f->coord);
     k_arena_destroy(f->a);
     char cmd[400];
@@ -368,7 +368,44 @@ test_remote(void **state)
         assert_int_equal(net_cluster_table_drop(f->cl, w, tid, &err), K_OK);
     StTableStats ts;
     assert_int_equal(net_cluster_table_stats(f->cl, 0, tid, ST_ALL_PARTITIONS, &ts, &err), K_ERR);
+    strcpy(def.name, "t2");
+    def.part_col = -1;
+    assert_int_equal(st_table_create(f->coord, &def, &tid, &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_table_create(f->cl, w, &def, &wid, &err), K_OK);
     assert_true(net_cluster_worker_alive(f->cl, 0) && net_cluster_worker_alive(f->cl, 1));
+    NetClWorkerInfo wi;
+    net_cluster_worker_info(f->cl, 1, &wi);
+    assert_true(wi.alive);
+    assert_int_equal(wi.connects, 1);
+    assert_true(wi.last_heard_ms < 3000);
+    assert_non_null(strstr(wi.addr, "127.0.0.1:"));
+
+    /* a worker that stops: the next query fails with 08006 naming it, the
+     * info shows it down; started again on the same port it rejoins */
+    char data[300];
+    snprintf(data, sizeof data, "%s/w1", f->dir);
+    uint16_t port = net_cl_worker_port(f->w[1]);
+    net_cl_worker_stop(f->w[1]);
+    f->w[1] = NULL;
+    assert_int_equal(query(f, "select count(*) from t2", NULL, 0, &res, &err), K_ERR);
+    assert_int_equal(err.code, K_CONNECTION_FAILURE);
+    assert_non_null(strstr(err.message, wi.addr));
+    net_cluster_worker_info(f->cl, 1, &wi);
+    assert_false(wi.alive);
+    NetClWorkerOptions o;
+    memset(&o, 0, sizeof o);
+    o.data_dir = data;
+    o.port = port;
+    o.secret = SECRET;
+    o.secret_len = strlen(SECRET);
+    o.no_fsync = true;
+    assert_int_equal(net_cl_worker_start(&o, &f->w[1], &err), K_OK);
+    assert_int_equal(query(f, "select count(*) from t2", NULL, 0, &res, &err), K_OK);
+    assert_int_equal(res.count, 0);
+    net_cluster_worker_info(f->cl, 1, &wi);
+    assert_true(wi.alive);
+    assert_int_equal(wi.connects, 2);
 }
 
 int
