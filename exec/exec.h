@@ -118,8 +118,8 @@ typedef enum ExExprKind {
  *   DATE_TRUNC: (DATE|TIMESTAMP) with u.func.part, result TIMESTAMP or DATE.
  *   DATE_ADD_DAYS / DATE_SUB_DAYS: (DATE, INT32) -> DATE.
  *   DATE_ADD_INTERVAL / DATE_SUB_INTERVAL: (DATE, INTERVAL) -> TIMESTAMP, or
- *       DATE when the result type says DATE (then the interval's time part
- *       must be zero: 22008 otherwise).
+ *       DATE when the result type says DATE (the timestamp truncated to its
+ *       day, as CAST(timestamp AS date) does).
  *   TS_ADD_INTERVAL / TS_SUB_INTERVAL: (TIMESTAMP, INTERVAL) -> TIMESTAMP.
  *   DATE_DIFF: (DATE, DATE) -> INT32 days (date - date).
  */
@@ -389,7 +389,12 @@ struct ExWindowFunc {
 /* Runtime filter consumed by a scan: the join with rf_produce == id builds
  * min/max + Bloom over its build keys; the scan drops rows whose column
  * `col` (index into the scan's read columns) cannot match, and prunes row
- * groups by the min/max. Only single-key joins produce filters. */
+ * groups by the min/max. Only single-key INNER / SEMI / RIGHT joins produce
+ * filters (other join types must keep unmatched probe rows), and the scan
+ * applies one only when its column has the key's physical type (and
+ * decimal scale). The join must run in the same fragment, and its build
+ * side must finish before the scan opens (the scan is in the probe
+ * pipeline). */
 typedef struct ExRuntimeFilterUse {
     uint32_t id;
     uint32_t col;
@@ -431,7 +436,9 @@ struct ExPlan {
             uint32_t nkeys;
             ExExpr **probe_keys; /* over probe (left) columns */
             ExExpr **build_keys; /* over build (right) columns, same types */
-            bool *null_eq;       /* per key: NULL matches NULL (IS NOT DISTINCT); NULL = none */
+            bool *null_eq;       /* per key: NULL matches NULL (IS NOT DISTINCT); NULL = none.
+                                  * Probe and build key k must have the same physical type
+                                  * (and decimal scale): the run fails with XX000 otherwise */
             ExExpr *residual;    /* over probe ++ build columns; NULL = none */
             uint32_t nout;       /* output columns: indexes into probe ++ build */
             uint32_t *out_cols;  /* (SEMI/ANTI/MARK: probe columns only) */
