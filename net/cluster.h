@@ -190,6 +190,10 @@ typedef struct NetClWorkerInfo {
     uint64_t connects;      /* connections made to it (1 + rejoins) */
 } NetClWorkerInfo;
 void net_cluster_worker_info(NetCluster *c, uint32_t w, NetClWorkerInfo *out);
+/* Exchange bytes (BATCH frames, headers included) sent by every fragment
+ * instance of the queries run so far, as the instances report them at the
+ * end (instances stopped early by a cancel do not report). */
+uint64_t net_cluster_bytes_sent(NetCluster *c);
 /* Bytes of exchange batch payload the coordinator node has received. */
 uint64_t net_cluster_bytes_received(NetCluster *c);
 /* Most batches ever queued in one of the coordinator's exchange inboxes

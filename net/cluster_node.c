@@ -141,6 +141,7 @@ struct Query {
     KErr err;
     const volatile int *user_cancel;
     uint32_t node_peak_seen; /* most batches queued in one inbox */
+    uint64_t bytes_sent;     /* exchange bytes sent by the query's instances */
     ExOpStats *stats;
     uint32_t nstats;
 };
@@ -175,6 +176,7 @@ struct NetClNode {
     char last_reject[256];
     _Atomic uint64_t bytes_in;
     _Atomic uint32_t peak_queued;
+    _Atomic uint64_t bytes_sent;
     pthread_mutex_t dial_mu;
     Load *loads;
     uint64_t next_load;
@@ -208,7 +210,8 @@ typedef struct Inst {
     char **cons;
     uint32_t nsrc;
     uint32_t *src_xid, *src_nprod;
-    bool remote; /* report to q->coord (worker) rather than into q (coordinator) */
+    bool remote;                 /* report to q->coord (worker) rather than into q (coordinator) */
+    _Atomic uint64_t bytes_sent; /* exchange frames sent, headers included */
     bool want_stats;
     StDb *db;
     /* resolved destinations */
@@ -643,7 +646,9 @@ send_to(Inst *in, uint32_t w, KBuf *pl, KErr *err)
     pthread_mutex_unlock(&q->mu);
     if (atomic_load(&c->dead))
         return k_error(err, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addr);
-    return conn_send(c, NET_CL_BATCH, 0, q->id, in->f->id, pl->data, pl->len, err);
+    if (conn_send(c, NET_CL_BATCH, 0, q->id, in->f->id, pl->data, pl->len, err)) return K_ERR;
+    atomic_fetch_add(&in->bytes_sent, pl->len + NET_CL_HDR_SIZE);
+    return K_OK;
 }
 
 static int
@@ -815,9 +820,10 @@ inst_run(Inst *in, ExSink *sink, ExOpStats *stats, KErr *err)
 }
 
 static void
-put_stats(KBuf *b, uint32_t instance, const ExOpStats *st, uint32_t n)
+put_stats(KBuf *b, uint32_t instance, const ExOpStats *st, uint32_t n, uint64_t bytes)
 {
     k_buf_put_u32(b, instance);
+    k_buf_put_u64(b, bytes);
     k_buf_put_u32(b, st ? n : 0);
     for (uint32_t i = 0; st && i < n; i++) {
         k_buf_put_u64(b, st[i].rows_out);
@@ -857,7 +863,8 @@ inst_thread(void *arg)
                 conn_send(q->coord, NET_CL_ERROR, 0, q->id, in->f->id, b.data, b.len, &e2)) {
             }
         } else {
-            put_stats(&b, in->instance, stats, stats ? in->plan->nops : 0);
+            put_stats(&b, in->instance, stats, stats ? in->plan->nops : 0,
+                      atomic_load(&in->bytes_sent));
             if (q->coord &&
                 conn_send(q->coord, NET_CL_STATS, 0, q->id, in->f->id, b.data, b.len, &e2)) {
             }
@@ -865,6 +872,11 @@ inst_thread(void *arg)
         k_buf_free(&b);
     } else if (rc) {
         query_fail(q, &err);
+    }
+    if (!in->remote) {
+        pthread_mutex_lock(&q->mu);
+        q->bytes_sent += atomic_load(&in->bytes_sent);
+        pthread_mutex_unlock(&q->mu);
     }
     pthread_mutex_lock(&q->mu);
     q->running--;
@@ -1360,8 +1372,10 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
                 query_fail(q, &e);
             }
         } else {
+            uint64_t bytes = k_get_u64(&r);
             uint32_t ns = k_get_u32(&r);
             pthread_mutex_lock(&q->mu);
+            if (!r.failed) q->bytes_sent += bytes;
             for (uint32_t i = 0; i < ns && !r.failed; i++) {
                 uint64_t ro = k_get_u64(&r), bo = k_get_u64(&r), tn = k_get_u64(&r),
                          mp = k_get_u64(&r);
@@ -1860,6 +1874,12 @@ net_cluster_bytes_received(NetCluster *c)
     return atomic_load(&c->node->bytes_in);
 }
 
+uint64_t
+net_cluster_bytes_sent(NetCluster *c)
+{
+    return atomic_load(&c->node->bytes_sent);
+}
+
 uint32_t
 net_cluster_peak_queued(NetCluster *c, bool reset)
 {
@@ -2133,6 +2153,7 @@ out:
         pthread_mutex_lock(&qq->mu);
         while (qq->running) pthread_cond_wait(&qq->cond, &qq->mu);
         pthread_mutex_unlock(&qq->mu);
+        atomic_fetch_add(&n->bytes_sent, qq->bytes_sent);
         uint32_t pk = qq->node_peak_seen;
         if (pk > atomic_load(&n->peak_queued)) atomic_store(&n->peak_queued, pk);
         query_end(n, qq);

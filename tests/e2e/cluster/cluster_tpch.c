@@ -663,7 +663,7 @@ run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *
         kill((pid_t)fault_pid, fault_sig);
         fault_pid = 0;
     }
-    uint64_t t0 = k_now_ns();
+    uint64_t t0 = k_now_ns(), b0 = net_cluster_bytes_sent(e->cl);
     if (rc == K_OK) {
         ExSink sink = {&rows, rows_push, NULL};
         rc = net_cluster_run(e->cl, plan, NULL, 0, cancel, NULL, &sink, err);
@@ -675,8 +675,9 @@ run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *
         char **want = read_answer(path, &nw);
         char why[600] = "";
         *pass = want && compare(&rows, want, nw, why, sizeof why);
-        printf("q%02d %s  %zu rows  %.1f ms%s%s\n", qn, *pass ? "ok  " : "FAIL", rows.n, ms,
-               *pass ? "" : "  ", why);
+        printf("q%02d %s  %4zu rows  %7.1f ms  %9llu exchange bytes%s%s\n", qn,
+               *pass ? "ok  " : "FAIL", rows.n, ms,
+               (unsigned long long)(net_cluster_bytes_sent(e->cl) - b0), *pass ? "" : "  ", why);
         for (size_t i = 0; i < nw; i++) free(want[i]);
         free(want);
     }
@@ -777,8 +778,9 @@ main(int argc, char **argv)
         ran++;
     }
     printf("%d/%d queries matched across %u worker processes in %.1f s; %llu exchange bytes "
-           "received by the coordinator\n",
+           "sent, %llu received by the coordinator\n",
            ran - failures, ran, n, (double)(k_now_ns() - t0) / 1e9,
+           (unsigned long long)net_cluster_bytes_sent(e.cl),
            (unsigned long long)net_cluster_bytes_received(e.cl));
     {
         /* cancellation: a query whose cancel flag is set stops with 57014,
