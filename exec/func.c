@@ -316,16 +316,19 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
     }
     const k_int128 rlim = k_pow10_128[tr.precision && tr.precision <= 38 ? tr.precision : 38];
     /* fast path: any widths multiplied at the product's own scale */
-    if (fn == EX_FN_MUL && sa + sb == sr && !R->validity) {
+    if (fn == EX_FN_MUL && sa + sb == sr && !R->validity && k_type_is_wide_decimal(tr)) {
         bool bad = false;
-        size_t wr = k_type_width(tr);
+        const bool wa = k_type_is_wide_decimal(ta), wb = k_type_is_wide_decimal(tb);
+        const k_int128 *a128 = A->data, *b128 = B->data;
+        const int64_t *a64 = A->data, *b64 = B->data;
+        k_int128 *r = R->data;
         for (uint32_t j = 0; j < n; j++) {
             uint32_t i = sel ? sel[j] : j;
-            k_int128 z;
-            bad |= __builtin_mul_overflow(ex__dec_get(ta, k_vec_slot(A, i)),
-                                          ex__dec_get(tb, k_vec_slot(B, i)), &z);
+            uint32_t ia = ca ? 0 : i, ib = cb ? 0 : i;
+            k_int128 x = wa ? a128[ia] : a64[ia], y = wb ? b128[ib] : b64[ib], z;
+            bad |= __builtin_mul_overflow(x, y, &z);
             bad |= (z >= rlim) | (z <= -rlim);
-            ex__dec_put(tr, (char *)R->data + (size_t)i * wr, z);
+            r[i] = z;
         }
         if (!bad) return K_OK;
     }
