@@ -76,6 +76,9 @@ nl_probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     for (uint32_t ch = 0; ch < s->nchunks; ch++) {
         const KBatch *chunk = s->chunks[ch];
         for (uint32_t r = 0; r < chunk->count; r++) {
+            /* one build row can make a whole output batch: look for a
+             * cancel (or another thread's failure) every 64 build rows */
+            if ((r & 63) == 0 && ex__check(j->x, err)) return K_ERR;
             for (uint32_t q = 0; q < j->nr; q++) {
                 const KVector *src = &chunk->cols[q];
                 KVector *d = &cb->cols[j->nl + q];
