@@ -747,9 +747,15 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
             *colid = want;
         }
     } else {
-        proj->cols[j->ncols] = want;
+        /* a computed value gets its own column id: `want` may be the id of an
+         * aggregate column the join already outputs (SELECT count(*) keeps it) */
+        bool clash = false;
+        for (uint32_t i = 0; i < j->ncols; i++) clash |= j->cols[i] == want;
+        int32_t v = clash ? pl__new_col(c, val->type, c->cols[want].name) : want;
+        if (v < 0) return K_ERR;
+        proj->cols[j->ncols] = v;
         proj->exprs[j->ncols] = val;
-        *colid = want;
+        *colid = v;
     }
     *rel = proj;
     return K_OK;
