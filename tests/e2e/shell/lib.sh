@@ -3,13 +3,12 @@
 # start_server: starts the server chosen by KESTREL_TEST_SERVER
 #   postgres  a throwaway PostgreSQL cluster in a temp dir (initdb, trust)
 #   kestreld  $KESTREL_BUILD/kestreld --local 1 --data <tmp> --port <free>
-# The default is postgres for now: kestreld does not yet get through these
-# tests (it has no COPY TO and crashes on a SELECT after an INSERT); switch
-# the default below to kestreld once it does.
+# The default is kestreld; postgres shows the shell behaves like psql on
+# the real thing.
 # and sets PORT and K (the shell command line). A server that cannot be had
 # makes the test exit 77 (ctest shows it as skipped), never a fake pass.
 set -u
-SERVER=${KESTREL_TEST_SERVER:-postgres}
+SERVER=${KESTREL_TEST_SERVER:-kestreld}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KESTREL=${KESTREL_BIN:-${KESTREL_BUILD:-$HERE/../../../build}/kestrel}
 BUILD_DIR=$(dirname "$KESTREL")
