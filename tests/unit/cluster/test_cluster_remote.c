@@ -6,6 +6,7 @@
  * (table, column with string min/max, sketches) and queries with
  * parameters shipped to the workers, planned by the real planner.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,46 @@ query(Fx *f, const char *sql, const ExParam *params, uint32_t np, Res *out, KErr
     return rc;
 }
 
+/* Several queries at once over one NetCluster (each thread its own). */
+typedef struct Conc {
+    Fx *f;
+    int id;
+    int ok;
+} Conc;
+
+static void *
+conc_main(void *arg)
+{
+    Conc *c = arg;
+    for (int i = 0; i < 6; i++) {
+        Res res;
+        KErr err;
+        ExParam prm;
+        memset(&prm, 0, sizeof prm);
+        prm.type = k_type(K_TYPE_INT32);
+        prm.v.i32 = 100 * (c->id + 1) + i;
+        const char *sql = i % 2 ? "select count(*) from t a join t b on a.k = b.k where a.k < $1"
+                                : "select count(*), min(s) from t where k < $1";
+        if (query(c->f, sql, &prm, 1, &res, &err) == K_OK && res.count == prm.v.i32) c->ok++;
+    }
+    return NULL;
+}
+
+static void
+concurrent_queries(Fx *f)
+{
+    pthread_t t[4];
+    Conc c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (Conc){f, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, conc_main, &c[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(c[i].ok, 6);
+    }
+}
+
 static void
 test_remote(void **state)
 {
@@ -353,6 +394,7 @@ test_remote(void **state)
                            NULL, 0, &res, &err),
                      K_OK);
     assert_int_equal(res.count, 199); /* k = 10, 20, ..., 1990 (k = 0 has no k - 1) */
+    concurrent_queries(f);
     /* a run-time error on the workers */
     assert_int_equal(query(f, "select count(*) from t where 10 / (k - k) = 1", NULL, 0, &res, &err),
                      K_ERR);
