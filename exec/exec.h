@@ -585,6 +585,13 @@ struct ExRunCtx {
      * exchange from two threads at once. */
     int (*recv)(void *rctx, uint32_t exchange_id, KBatch **batch, KErr *err);
     void *rctx;
+    /* true when every batch recv returns stays valid until the run ends
+     * (in-memory channels): the executor then reads an exchange on all its
+     * threads without copying. Otherwise a non-root fragment still reads on
+     * all threads, copying each batch under a lock before the next recv. A
+     * root fragment (has_output false) reads its exchanges on one thread,
+     * in arrival order. */
+    bool recv_batches_persist;
     ExOpStats *stats;        /* nstats entries or NULL; updated atomically */
     uint32_t nstats;
 };

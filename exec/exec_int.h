@@ -50,6 +50,7 @@ struct ExExec {
     KErr err;                    /* first error */
     uint32_t nrf;
     ExRf **rf;                   /* by runtime filter id */
+    bool parallel_exchange;      /* read exchanges on all threads (non-root fragments) */
 };
 
 /* Record the first error (thread safe); returns K_ERR. */

@@ -201,6 +201,7 @@ run_fragment(Local *l, const ExFragment *f, ExSink *result, KErr *err)
         rc.nparams = env->nparams;
         rc.recv = local_recv;
         rc.rctx = &ic;
+        rc.recv_batches_persist = true; /* channels live until the consumer is done */
         rc.stats = env->stats;
         rc.nstats = env->stats ? l->q->nops : 0;
         /* every instance re-reads its channels from the start */

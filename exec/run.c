@@ -549,10 +549,64 @@ ex__produce_values(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     return K_OK;
 }
 
+/* Every thread takes the next batch under a lock (copying it first when
+ * the runtime's batches do not persist) and pushes it with its own tid. */
+static int
+exchange_parallel(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
+{
+    uint32_t nt = x->nthreads;
+    bool persist = x->rc->recv_batches_persist;
+    pthread_mutex_t mu;
+    pthread_mutex_init(&mu, NULL);
+    bool eof = false;
+    KArena **heaps = k_alloc0(x->arena, sizeof(KArena *) * nt);
+    if (!heaps) return k_error_oom(err, x->arena, 64);
+    for (uint32_t t = 0; t < nt; t++)
+        if (!(heaps[t] = k_arena_create(x->tarena[t], "exchange copies")))
+            return k_error_oom(err, x->tarena[t], 4096);
+#pragma omp parallel num_threads(nt)
+    {
+        uint32_t tid = (uint32_t)omp_get_thread_num();
+        KErr lerr;
+        k_err_clear(&lerr);
+        for (;;) {
+            if (ex__check(x, &lerr) || ex__stopped(c)) break;
+            KBatch *b = NULL, *mine = NULL;
+            int rc = K_OK;
+            pthread_mutex_lock(&mu);
+            if (!eof) {
+                rc = x->rc->recv(x->rc->rctx, p->u.exchange.exchange_id, &b, &lerr);
+                if (rc == K_OK && !b) eof = true;
+                if (rc == K_OK && b && !persist && k_batch_rows(b))
+                    rc = ex_batch_copy(heaps[tid], b, &mine, &lerr);
+            }
+            pthread_mutex_unlock(&mu);
+            if (rc != K_OK) {
+                ex__fail(x, &lerr);
+                break;
+            }
+            if (!b) break;
+            if (k_batch_rows(b)) {
+                KBatch view = persist ? *b : *mine;
+                if (c->push(c, tid, &view, &lerr)) {
+                    ex__fail(x, &lerr);
+                    k_batch_destroy(mine);
+                    break;
+                }
+            }
+            k_batch_destroy(mine);
+        }
+    }
+    pthread_mutex_destroy(&mu);
+    for (uint32_t t = 0; t < nt; t++) k_arena_destroy(heaps[t]);
+    return ex__check(x, err);
+}
+
 int
 ex__produce_exchange(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
 {
     if (!x->rc->recv) return k_error(err, K_INTERNAL_ERROR, "no exchange receiver in this context");
+    if (x->parallel_exchange && x->nthreads > 1) return exchange_parallel(x, p, c, err);
     for (;;) {
         KBatch *b = NULL;
         if (ex__check(x, err)) return K_ERR;
@@ -616,6 +670,7 @@ ex_fragment_run(ExRunCtx *ctx, const ExFragment *f, ExSink *out, KErr *err)
             goto done;
         }
     }
+    x.parallel_exchange = f->has_output;
     int32_t mrf = -1;
     max_rf_id(f->root, &mrf);
     if (mrf >= 0) {
