@@ -13,7 +13,15 @@ nworkers=${4:-3}
 # the colocated run kills a worker (-9), the repartitioned one stops one (SIGSTOP)
 fault=--kill-test
 [ "$layout" = repartition ] && fault=--stop-test
-worker_bin=${KESTREL_WORKER_BIN:-$build/tests/cluster_worker}
+# the worker process: kestreld itself once its main dispatches --worker to
+# net_cl_worker_main, else the stand-alone test binary with the same entry
+worker_bin=${KESTREL_WORKER_BIN:-}
+if [ -z "$worker_bin" ]; then
+    worker_bin=$build/tests/cluster_worker
+    if [ -x "$build/kestreld" ] && "$build/kestreld" --worker --help 2>/dev/null | grep -q -- '--secret-file'; then
+        worker_bin=$build/kestreld
+    fi
+fi
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -35,7 +43,7 @@ for i in $(seq 1 "$nworkers"); do
     [ -s "$tmp/port$i" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
     addrs+=("127.0.0.1:$(cat "$tmp/port$i")")
 done
-echo "workers: ${addrs[*]}"
+echo "workers ($(basename "$worker_bin")): ${addrs[*]}"
 # how the driver brings the killed worker back: same data directory, same port
 last=$nworkers
 cat > "$tmp/restart.sh" <<EOS
