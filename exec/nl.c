@@ -79,6 +79,7 @@ nl_probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
             /* one build row can make a whole output batch: look for a
              * cancel (or another thread's failure) every 64 build rows */
             if ((r & 63) == 0 && ex__check(j->x, err)) return K_ERR;
+            if ((r & 63) == 0 && ex__stopped(&j->base)) return K_OK; /* a LIMIT above is done */
             for (uint32_t q = 0; q < j->nr; q++) {
                 const KVector *src = &chunk->cols[q];
                 KVector *d = &cb->cols[j->nl + q];
