@@ -137,7 +137,9 @@ struct NetClWorkerOptions {
     uint16_t port;           /* 0 = any free port (see net_cl_worker_port) */
     const char *secret;      /* the cluster secret (required, non-empty) */
     size_t secret_len;
-    bool no_fsync; /* tests only */
+    bool no_fsync;             /* tests only */
+    uint32_t coord_timeout_ms; /* a coordinator silent this long while it has queries
+                                * here is taken for dead (0 = 10000) */
 };
 
 /* Open the data directory and start listening; returns once the listener

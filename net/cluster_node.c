@@ -180,6 +180,7 @@ struct NetClNode {
     pthread_mutex_t dial_mu;
     Load *loads;
     uint64_t next_load;
+    uint32_t coord_timeout_ms;
     bool compress;
 };
 
@@ -1523,13 +1524,41 @@ reader_main(void *arg)
     return NULL;
 }
 
+/* A coordinator that falls silent (its host died without closing the
+ * connection): its heartbeats stop, so after coord_timeout of silence the
+ * connection is closed and its queries are cancelled (orphan_queries). */
+static void
+check_coordinators(NetClNode *n)
+{
+    Conn *kill[16];
+    uint32_t nk = 0;
+    uint64_t t = now_ns(), limit = (uint64_t)n->coord_timeout_ms * 1000000u;
+    pthread_mutex_lock(&n->mu);
+    for (Query *q = n->queries; q && nk < 16; q = q->next) {
+        Conn *c = q->coord;
+        if (!c || atomic_load(&c->dead)) continue;
+        uint64_t last = atomic_load(&c->last_recv_ns);
+        bool seen = false;
+        for (uint32_t i = 0; i < nk; i++) seen |= kill[i] == c;
+        if (!seen && last < t && t - last > limit) kill[nk++] = c;
+    }
+    pthread_mutex_unlock(&n->mu);
+    for (uint32_t i = 0; i < nk; i++)
+        conn_kill(kill[i], "the coordinator stopped sending heartbeats");
+}
+
 static void *
 accept_main(void *arg)
 {
     NetClNode *n = arg;
+    uint64_t last_check = 0;
     while (!atomic_load(&n->stop)) {
+        if (now_ns() - last_check > 100000000u) {
+            last_check = now_ns();
+            check_coordinators(n);
+        }
         struct pollfd p = {n->lfd, POLLIN, 0};
-        if (poll(&p, 1, 200) <= 0) continue;
+        if (poll(&p, 1, 100) <= 0) continue;
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         int fd = accept4(n->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
@@ -1647,6 +1676,7 @@ net_cl_worker_start(const NetClWorkerOptions *o, NetClNode **out, KErr *err)
     NetClNode *n = node_new(o->secret, o->secret_len, "worker", err);
     if (!n) return K_ERR;
     n->compress = true;
+    n->coord_timeout_ms = o->coord_timeout_ms ? o->coord_timeout_ms : 10000;
     n->arena = k_arena_create(NULL, "cluster worker");
     StDbOptions so;
     memset(&so, 0, sizeof so);

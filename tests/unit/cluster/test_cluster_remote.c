@@ -3,8 +3,10 @@
  * against two in-process workers: remote DDL (create, partition add,
  * truncate, drop, errors coming back with their SQLSTATE), load streams
  * (commit, abort, a NOT NULL violation surfacing at prepare), statistics
- * (table, column with string min/max, sketches) and queries with
- * parameters shipped to the workers, planned by the real planner.
+ * (table, column with string min/max, sketches), queries with
+ * parameters shipped to the workers (planned by the real planner, several
+ * at once), a worker that stops and rejoins, and a coordinator that falls
+ * silent in the middle of a query.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,6 +32,9 @@ typedef struct Fx {
     KArena *a;
     StDb *coord;
 } Fx;
+
+static uint32_t coord_timeout_ms; /* workers' limit; 0 = default */
+static uint32_t heartbeat_ms;     /* coordinator's; 0 = default */
 
 static int
 setup(void **state)
@@ -48,6 +54,7 @@ setup(void **state)
         o.secret = SECRET;
         o.secret_len = strlen(SECRET);
         o.no_fsync = true;
+        o.coord_timeout_ms = coord_timeout_ms;
         if (net_cl_worker_start(&o, &f->w[i], &err)) return -1;
         snprintf(addrs[i], sizeof addrs[i], "127.0.0.1:%u", net_cl_worker_port(f->w[i]));
         ap[i] = addrs[i];
@@ -66,6 +73,8 @@ setup(void **state)
     co.coord_db = f->coord;
     co.nthreads = 1;
     co.compress = true;
+    co.heartbeat_ms = heartbeat_ms;
+    co.dead_after_ms = heartbeat_ms ? 4 * heartbeat_ms : 0;
     if (net_cluster_connect(&co, ap, 2, &f->cl, &err)) {
         fprintf(stderr, "connect: %s\n", err.message);
         return -1;
@@ -450,11 +459,70 @@ test_remote(void **state)
     assert_int_equal(wi.connects, 2);
 }
 
+/* A coordinator that stops sending heartbeats (here: heartbeats every 60 s,
+ * workers give up after 0.5 s of silence) while a query is stalled in its
+ * sink: the workers close its connection and cancel their fragments, and
+ * the query fails with 08006 instead of hanging. */
+static int
+stall_push(void *ctx, const KBatch *b, KErr *err)
+{
+    (void)b;
+    (void)err;
+    int *n = ctx;
+    if ((*n)++ == 0) usleep(1500 * 1000);
+    return K_OK;
+}
+
+static void
+test_silent_coordinator(void **state)
+{
+    Fx *f = *state;
+    KErr err;
+    StTableDef def;
+    StColumnDef cols[3];
+    make_def(&def, cols);
+    def.part_col = -1;
+    uint32_t tid, wid;
+    assert_int_equal(st_table_create(f->coord, &def, &tid, &err), K_OK);
+    for (uint32_t w = 0; w < 2; w++)
+        assert_int_equal(net_cluster_table_create(f->cl, w, &def, &wid, &err), K_OK);
+    for (int i = 0; i < 20; i++) load(f, tid, i * 2000, 2000);
+    KArena *a = k_arena_create(NULL, "q");
+    PrStmtList *st;
+    const char *sql = "select k, s from t";
+    assert_int_equal(pr_parse(a, sql, strlen(sql), &st, &err), K_OK);
+    PlCatalog cat = {f, cat_lookup, NULL, NULL, 2};
+    ExQueryPlan *plan;
+    assert_int_equal(pl_plan_query(a, &cat, st->items[0].stmt, NULL, 0, NULL, &plan, &err), K_OK);
+    int n = 0;
+    ExSink sink = {&n, stall_push, NULL};
+    uint64_t t0 = k_now_ns();
+    assert_int_equal(net_cluster_run(f->cl, plan, NULL, 0, NULL, NULL, &sink, &err), K_ERR);
+    assert_int_equal(err.code, K_CONNECTION_FAILURE);
+    assert_true(k_now_ns() - t0 < UINT64_C(5000000000));
+    /* the cluster recovers: the next query reconnects */
+    Res res;
+    assert_int_equal(query(f, "select count(*) from t", NULL, 0, &res, &err), K_OK);
+    assert_int_equal(res.count, 40000);
+    k_arena_destroy(a);
+}
+
+static int
+setup_silent(void **state)
+{
+    coord_timeout_ms = 500;
+    heartbeat_ms = 60000;
+    int rc = setup(state);
+    coord_timeout_ms = heartbeat_ms = 0;
+    return rc;
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_remote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_coordinator, setup_silent, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
