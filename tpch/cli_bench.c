@@ -35,6 +35,14 @@ typedef struct ConnOpts {
     const char *host, *port, *user, *db;
 } ConnOpts;
 
+/* DROP TABLE IF EXISTS and CREATE TABLE notices are expected here */
+static void
+quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *
 connect_db(const ConnOpts *o)
 {
@@ -48,7 +56,7 @@ connect_db(const ConnOpts *o)
         PQfinish(c);
         return NULL;
     }
-    PQsetNoticeProcessor(c, (PQnoticeProcessor)NULL, NULL);
+    PQsetNoticeProcessor(c, quiet_notices, NULL);
     return c;
 }
 
@@ -239,7 +247,11 @@ tpch_cmd_load(int argc, char **argv)
     for (char *stmt = schema; rc == 0 && stmt && *stmt;) {
         char *semi = strchr(stmt, ';');
         if (semi) *semi = '\0';
-        while (isspace((unsigned char)*stmt)) stmt++;
+        for (;;) { /* skip blanks and -- comment lines */
+            while (isspace((unsigned char)*stmt)) stmt++;
+            if (strncmp(stmt, "--", 2) != 0) break;
+            while (*stmt && *stmt != '\n') stmt++;
+        }
         if (*stmt && strncasecmp(stmt, "CREATE TABLE", 12) == 0) {
             char name[128] = "";
             sscanf(stmt + 12, " %127[A-Za-z0-9_]", name);
