@@ -58,7 +58,7 @@ chmod +x "$tmp/restart.sh"
 restart=()
 [ "$fault" = --kill-test ] && restart=(--restart-cmd "$tmp/restart.sh")
 "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
-    "$fault" "${pids[$((nworkers-1))]}" "${restart[@]}" "${addrs[@]}"
+    --compare-local "$fault" "${pids[$((nworkers-1))]}" "${restart[@]}" "${addrs[@]}"
 rc=$?
 # stop the surviving workers cleanly: each must exit 0 (sanitizer builds
 # report leaks and errors through the exit status)

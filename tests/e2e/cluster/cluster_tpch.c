@@ -12,10 +12,13 @@
  * cancellation, flow control, errors from workers, and a worker that dies
  * (-9) or hangs (SIGSTOP): the next query fails with 08006 within 5 s, and
  * once the worker is back (restart command, or SIGCONT) all 22 pass again.
+ * --compare-local also loads the same shards into this process and runs
+ * every plan with ex_query_run_local: results must agree (and both times
+ * are printed).
  *
  * usage: cluster_tpch --shared DIR --secret S [--layout colocated|repartition]
  *                     [--queries 1,5,9] [--nthreads N] [--kill-test PID | --stop-test PID]
- *                     [--restart-cmd CMD]
+ *                     [--restart-cmd CMD] [--compare-local]
  *                     HOST:PORT...
  * Exit status 0 when every query matched.
  */
@@ -168,6 +171,10 @@ typedef struct Env {
     StDb *coord;
     NetCluster *cl;
     uint32_t n;
+    StDb **local;      /* --compare-local: the same shards in this process */
+    uint32_t nthreads; /* per fragment instance */
+    double ms_cluster, ms_local;
+    int local_runs, local_diffs;
 } Env;
 
 static int
@@ -254,6 +261,7 @@ typedef struct LoadCtx {
     uint64_t *load_ids;
     pthread_mutex_t mu;
     uint64_t rr;
+    StWriter **lw; /* local shards' writers, or NULL */
 } LoadCtx;
 
 static int
@@ -262,8 +270,10 @@ load_sink(void *ctx, const KBatch *b, KErr *err)
     LoadCtx *l = ctx;
     uint32_t rows = k_batch_rows(b);
     if (l->def->dist == ST_DIST_REPLICATED) {
-        for (uint32_t w = 0; w < l->e->n; w++)
+        for (uint32_t w = 0; w < l->e->n; w++) {
             if (net_cluster_load_append(l->e->cl, w, l->load_ids[w], b, err)) return K_ERR;
+            if (l->lw && st_writer_append(l->lw[w], b, err)) return K_ERR;
+        }
         return K_OK;
     }
     uint32_t *dest = malloc(sizeof(uint32_t) * (rows + 1));
@@ -284,6 +294,7 @@ load_sink(void *ctx, const KBatch *b, KErr *err)
         for (uint32_t i = 0; i < rows; i++)
             if (dest[i] == w) sel[view.nsel++] = (uint16_t)k_batch_row(b, i);
         if (view.nsel) rc = net_cluster_load_append(l->e->cl, w, l->load_ids[w], &view, err);
+        if (view.nsel && rc == K_OK && l->lw) rc = st_writer_append(l->lw[w], &view, err);
     }
     free(dest);
     free(sel);
@@ -351,7 +362,13 @@ create_and_load(Env *e, const char *shared, const char *tmp, bool colocated, KEr
         uint64_t ids[64];
         for (uint32_t w = 0; w < e->n; w++)
             if (net_cluster_load_begin(e->cl, w, tid, &ids[w], err)) return K_ERR;
-        LoadCtx l = {e, &def, ids, PTHREAD_MUTEX_INITIALIZER, 0};
+        StWriter *lw[64];
+        for (uint32_t w = 0; e->local && w < e->n; w++) {
+            uint32_t lid;
+            if (st_table_create(e->local[w], &def, &lid, err)) return K_ERR;
+            if (st_writer_begin(e->local[w], lid, &lw[w], err)) return K_ERR;
+        }
+        LoadCtx l = {e, &def, ids, PTHREAD_MUTEX_INITIALIZER, 0, e->local ? lw : NULL};
         StCopyOptions co;
         st_copy_options_tbl(&co);
         co.nthreads = 2;
@@ -365,6 +382,12 @@ create_and_load(Env *e, const char *shared, const char *tmp, bool colocated, KEr
         }
         for (uint32_t w = 0; rc == K_OK && w < e->n; w++)
             rc = net_cluster_load_commit(e->cl, w, ids[w], err);
+        for (uint32_t w = 0; e->local && w < e->n; w++) {
+            if (rc == K_OK)
+                rc = st_writer_commit(lw[w], err);
+            else
+                st_writer_abort(lw[w]);
+        }
         if (rc) {
             for (uint32_t w = 0; w < e->n; w++) net_cluster_load_abort(e->cl, w, ids[w]);
             return K_ERR;
@@ -669,14 +692,44 @@ run_query(Env *e, const char *shared, int qn, const volatile int *cancel, bool *
         rc = net_cluster_run(e->cl, plan, NULL, 0, cancel, NULL, &sink, err);
     }
     double ms = (double)(k_now_ns() - t0) / 1e6;
+    bool same_as_local = true;
+    double lms = 0;
+    if (rc == K_OK && e->local && !cancel) {
+        /* the embedded runtime over the same shards, same plan */
+        Rows lrows = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+        ExLocalEnv le;
+        memset(&le, 0, sizeof le);
+        le.shards = e->local;
+        le.nshards = e->n;
+        le.coord_db = e->coord;
+        le.arena = a;
+        le.nthreads = e->nthreads;
+        ExSink ls = {&lrows, rows_push, NULL};
+        uint64_t l0 = k_now_ns();
+        rc = ex_query_run_local(&le, plan, &ls, err);
+        lms = (double)(k_now_ns() - l0) / 1e6;
+        if (rc == K_OK) {
+            char why[600];
+            same_as_local = compare(&rows, lrows.lines, lrows.n, why, sizeof why);
+            e->local_runs++;
+            e->local_diffs += !same_as_local;
+            if (!same_as_local) printf("q%02d differs from the embedded runtime: %s\n", qn, why);
+        }
+        for (size_t i = 0; i < lrows.n; i++) free(lrows.lines[i]);
+        free(lrows.lines);
+        e->ms_cluster += ms;
+        e->ms_local += lms;
+    }
     if (rc == K_OK) {
         snprintf(path, sizeof path, "%s/tpch/answers-sf0.01/q%02d.csv", shared, qn);
         size_t nw = 0;
         char **want = read_answer(path, &nw);
         char why[600] = "";
-        *pass = want && compare(&rows, want, nw, why, sizeof why);
-        printf("q%02d %s  %4zu rows  %7.1f ms  %9llu exchange bytes%s%s\n", qn,
-               *pass ? "ok  " : "FAIL", rows.n, ms,
+        *pass = want && compare(&rows, want, nw, why, sizeof why) && same_as_local;
+        char lt[64] = "";
+        if (e->local && !cancel) snprintf(lt, sizeof lt, "  (embedded %.1f ms)", lms);
+        printf("q%02d %s  %4zu rows  %7.1f ms%s  %9llu exchange bytes%s%s\n", qn,
+               *pass ? "ok  " : "FAIL", rows.n, ms, lt,
                (unsigned long long)(net_cluster_bytes_sent(e->cl) - b0), *pass ? "" : "  ", why);
         for (size_t i = 0; i < nw; i++) free(want[i]);
         free(want);
@@ -696,6 +749,7 @@ main(int argc, char **argv)
     uint32_t nthreads = 1;
     long kill_pid = 0, stop_pid = 0;
     const char *restart_cmd = NULL;
+    bool compare_local = false;
     const char *addrs[64];
     uint32_t n = 0;
     for (int i = 1; i < argc; i++) {
@@ -716,6 +770,8 @@ main(int argc, char **argv)
             stop_pid = atol(argv[++i]);
         else if (!strcmp(argv[i], "--restart-cmd") && v)
             restart_cmd = argv[++i];
+        else if (!strcmp(argv[i], "--compare-local"))
+            compare_local = true;
         else if (n < 64)
             addrs[n++] = argv[i];
     }
@@ -731,7 +787,11 @@ main(int argc, char **argv)
     KErr err;
     k_err_clear(&err);
     KArena *root = k_arena_create(NULL, "driver");
-    Env e = {NULL, NULL, n};
+    Env e;
+    memset(&e, 0, sizeof e);
+    e.n = n;
+    e.nthreads = nthreads;
+    StDb *local[64] = {NULL};
     int failures = 0, rc = 1;
     char cpath[1100];
     snprintf(cpath, sizeof cpath, "%s/coordinator", tmp);
@@ -739,6 +799,11 @@ main(int argc, char **argv)
     memset(&so, 0, sizeof so);
     so.no_fsync = true;
     if (st_db_open(cpath, &so, root, &e.coord, &err)) goto fail;
+    for (uint32_t w = 0; compare_local && w < n; w++) {
+        snprintf(cpath, sizeof cpath, "%s/local-%u", tmp, w);
+        if (st_db_open(cpath, &so, root, &local[w], &err)) goto fail;
+        e.local = local;
+    }
     NetClusterOptions o;
     memset(&o, 0, sizeof o);
     o.secret = secret;
@@ -782,6 +847,10 @@ main(int argc, char **argv)
            ran - failures, ran, n, (double)(k_now_ns() - t0) / 1e9,
            (unsigned long long)net_cluster_bytes_sent(e.cl),
            (unsigned long long)net_cluster_bytes_received(e.cl));
+    if (e.local)
+        printf("embedded runtime (ex_query_run_local) over the same shards and plans: %d of %d "
+               "results differ; query time %.1f ms across processes vs %.1f ms in process\n",
+               e.local_diffs, e.local_runs, e.ms_cluster, e.ms_local);
     {
         /* cancellation: a query whose cancel flag is set stops with 57014,
          * and the cluster keeps working afterwards */
@@ -870,6 +939,8 @@ fail:
 out:
     net_cluster_close(e.cl);
     if (e.coord) st_db_close(e.coord);
+    for (uint32_t w = 0; w < n; w++)
+        if (local[w]) st_db_close(local[w]);
     k_arena_destroy(root);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
