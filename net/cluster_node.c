@@ -59,7 +59,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define ENDED_RING 512
+#define ENDED_RING           512
+#define NET_CL_MAX_PRODUCERS 64 /* bound while the consumer's FRAGMENT is not there yet */
 
 typedef struct Conn Conn;
 typedef struct Query Query;
@@ -493,19 +494,29 @@ send_credit(Conn *from, uint64_t qid, uint32_t xid, uint32_t producer, uint32_t 
     }
 }
 
-/* Deliver one received batch (takes ownership of data). */
-static void
+/* Deliver one received batch (takes ownership of data). A remote sender
+ * that ignores its credit is refused (false): an inbox never holds more
+ * than the window of every producer it may have. */
+static bool
 inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t *data, size_t len,
            Conn *from)
 {
     pthread_mutex_lock(&q->mu);
     Inbox *ib = inbox_find(q, xid, consumer, true);
+    if (ib && from) {
+        uint32_t np = ib->nproducers > 0 ? (uint32_t)ib->nproducers : NET_CL_MAX_PRODUCERS;
+        if (ib->queued >= NET_CL_WINDOW * np) {
+            pthread_mutex_unlock(&q->mu);
+            free(data);
+            return false;
+        }
+    }
     Item *it = ib && !ib->closed ? calloc(1, sizeof *it) : NULL;
     if (!it) {
         pthread_mutex_unlock(&q->mu);
         free(data);
         send_credit(from, q->id, xid, producer, consumer, 1); /* discarded */
-        return;
+        return true;
     }
     it->data = data;
     it->len = len;
@@ -521,6 +532,7 @@ inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t
     if (ib->queued > q->node_peak_seen) q->node_peak_seen = ib->queued;
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->mu);
+    return true;
 }
 
 static void
@@ -1293,8 +1305,9 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
             return k_error(err, K_OUT_OF_MEMORY, "out of memory");
         }
         memcpy(copy, pl->data + 12, pl->len - 12);
-        inbox_push(q, xid, prod, cons, copy, pl->len - 12, c);
+        bool ok = inbox_push(q, xid, prod, cons, copy, pl->len - 12, c);
         query_put(n, q);
+        if (!ok) return k_error(err, K_PROTOCOL_VIOLATION, "peer exceeded its flow-control window");
         return K_OK;
     }
     case NET_CL_END_OF_STREAM: {

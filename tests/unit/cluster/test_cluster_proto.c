@@ -557,6 +557,26 @@ test_bad_peers(void **state)
     assert_closed(fd);
     wait_rejects(l, base + 8, "FRAGMENT");
 
+    /* authenticated, then batches far beyond any credit: refused */
+    fd = raw_connect(l);
+    assert_int_equal(net_cl_handshake_client(fd, SECRET, strlen(SECRET), "flood", &err), K_OK);
+    KArena *a = k_arena_create(NULL, "flood");
+    KType t = k_type(K_TYPE_INT32);
+    KBatch *one = k_batch_create(a, 1, &t, &err);
+    assert_non_null(one);
+    one->count = 1;
+    k_buf_clear(&b);
+    uint8_t ids[12] = {7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    k_buf_put(&b, ids, sizeof ids);
+    net_cl_batch_encode(one, false, 0, &b);
+    h = (NetClHdr){NET_CL_VERSION, NET_CL_BATCH, 0, 424242, 1, (uint32_t)b.len};
+    bool refused = false;
+    for (int i = 0; i < NET_CL_WINDOW * 64 + 10 && !refused; i++)
+        refused = net_cl_frame_send(fd, &h, b.data, &err) != K_OK;
+    assert_closed(fd);
+    wait_rejects(l, base + 9, "flow-control window");
+    k_arena_destroy(a);
+
     good_peer_works(l);
     k_buf_free(&pl);
     k_buf_free(&b);
