@@ -7,9 +7,9 @@
  *
  * --local N runs the coordinator and N workers in one process (the
  * embedded default) and serves the PostgreSQL protocol (default port
- * 5433, loopback trusted). The multi-process cluster modes
- * (--coordinator, --worker) are part of the command-line contract but are
- * not built yet: they are refused with a message saying so.
+ * 5433, loopback trusted). --worker runs one worker of a multi-process
+ * cluster (net/cluster.h, net_cl_worker_main); --coordinator is part of the
+ * command-line contract but not built yet, and is refused saying so.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "common/kestrel.h"
+#include "net/cluster.h"
 #include "net/net.h"
 #include "net/pgwire.h"
 
@@ -31,7 +32,7 @@ usage(FILE *f)
             "Usage:\n"
             "  kestreld --local N --data DIR [options]     coordinator + N workers in one process\n"
             "  kestreld --coordinator --data DIR --workers HOST:PORT,...   (not available yet)\n"
-            "  kestreld --worker --data DIR --listen HOST:PORT            (not available yet)\n"
+            "  kestreld --worker --data DIR --listen HOST:PORT --secret-file F   a cluster worker\n"
             "\n"
             "Options:\n"
             "  --local N            run embedded with N workers (1-256)\n"
@@ -89,6 +90,9 @@ main(int argc, char **argv)
         {"tls-cert", required_argument, 0, OPT_TLS_CERT}, {"tls-key", required_argument, 0, OPT_TLS_KEY},
         {0, 0, 0, 0},
     };
+    /* a worker of a multi-process cluster has its own options (net/cluster.h) */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--worker")) return net_cl_worker_main(argc, argv);
     NetEngineConfig ecfg;
     net_engine_config_default(&ecfg);
     NetPgConfig pcfg;
@@ -155,9 +159,10 @@ main(int argc, char **argv)
         fprintf(stderr, "kestreld: unexpected argument \"%s\"\nTry \"kestreld --help\".\n", argv[optind]);
         return 2;
     }
-    if (coordinator || worker) {
-        fprintf(stderr, "kestreld: the multi-process cluster (--coordinator/--worker) is not available yet;\n"
-                        "run the embedded engine with --local N instead.\n");
+    (void)worker;
+    if (coordinator) {
+        fprintf(stderr, "kestreld: the cluster coordinator (--coordinator) is not available yet (workers are:\n"
+                        "kestreld --worker); run the embedded engine with --local N instead.\n");
         return 2;
     }
     if (nlocal < 0) {
