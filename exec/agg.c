@@ -45,6 +45,10 @@ typedef struct GTable {
     bool ikey, k32;
     int64_t *skey;
     int64_t null_gid;
+    /* one or two string keys whose values are at most one byte long (Q1's
+     * CHAR(1) flags): a direct map from the keys' codes to group id + 1,
+     * allocated on the first batch that qualifies */
+    uint32_t *tiny;
 } GTable;
 
 static int
@@ -619,6 +623,63 @@ typedef struct Agg {
     bool setop;
 } Agg;
 
+/* The code of a tiny key value: 0 NULL, 1 empty, 2 + byte; -1 when longer. */
+static inline int32_t
+tiny_code(const KVector *v, uint32_t r)
+{
+    if (!k_vec_is_valid(v, r)) return 0;
+    const KStr *s = k_vec_slot(v, r);
+    if (s->len > 1) return -1;
+    return s->len ? 2 + (int32_t)(uint8_t)s->u.inl[0] : 1;
+}
+
+#define TINY_CODES 258u
+
+/* Group ids of a batch through the direct map of tiny string keys: K_OK when
+ * done, 1 when the batch does not qualify (a key longer than one byte, other
+ * key types, more than two keys), K_ERR on error. */
+static int
+tiny_rows(Agg *g, AggTls *t, const uint16_t *sel, uint32_t n, int side, KErr *err)
+{
+    GTable *gt = &t->gt;
+    if (g->nkeys > 2) return 1;
+    for (uint32_t k = 0; k < g->nkeys; k++)
+        if (ex__phys(t->kv[k]->type) != EX_P_STR) return 1;
+    uint32_t *code = t->gid; /* scratch: codes at the rows' positions first */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        int32_t c = tiny_code(t->kv[0], r);
+        if (c < 0) return 1;
+        if (g->nkeys == 2) {
+            int32_t c1 = tiny_code(t->kv[1], r);
+            if (c1 < 0) return 1;
+            c = c * (int32_t)TINY_CODES + c1;
+        }
+        code[r] = (uint32_t)c;
+    }
+    if (!gt->tiny) {
+        size_t cells = g->nkeys == 2 ? TINY_CODES * TINY_CODES : TINY_CODES;
+        gt->tiny = k_alloc0(gt->arena, sizeof(uint32_t) * cells);
+        if (!gt->tiny) return k_error_oom(err, gt->arena, sizeof(uint32_t) * cells);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint32_t c = code[r];
+        uint32_t gid = gt->tiny[c];
+        if (!gid) {
+            uint16_t one = (uint16_t)r;
+            uint64_t h;
+            bool is_new;
+            ex__hash_rows(t->kv, g->nkeys, &one, 1, &h);
+            if (gt_find(gt, t->kv, r, h, &gid, &is_new, err)) return K_ERR;
+            gt->tiny[c] = ++gid;
+        }
+        t->gid[r] = gid - 1;
+        if (g->setop) gt->cnt[2 * (gid - 1) + side]++;
+    }
+    return K_OK;
+}
+
 static int
 agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
 {
@@ -630,7 +691,11 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
         else if (ex__eval(t->gev[k], b, sel, n, t->heap, &t->kv[k], err)) return K_ERR;
     }
     GTable *gt = &t->gt;
-    if (g->nkeys) {
+    int tiny = g->nkeys ? tiny_rows(g, t, sel, n, side, err) : 1;
+    if (tiny == K_ERR) return K_ERR;
+    if (tiny == K_OK) {
+        /* group ids from the direct map */
+    } else if (g->nkeys) {
         ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t r = sel ? sel[i] : i;

@@ -274,6 +274,55 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
     bool narrow = !k_type_is_wide_decimal(ta) && !k_type_is_wide_decimal(tb) &&
                   !k_type_is_wide_decimal(tr);
     /* fast path: int64 add/sub at one scale */
+    if (narrow && (fn == EX_FN_ADD || fn == EX_FN_SUB) && sa == sb && sb == sr && ta.precision &&
+        tb.precision && K_MAX(ta.precision, tb.precision) + 1 <= tr.precision) {
+        /* the precisions prove there is no overflow (wrapping on NULL rows) */
+        const uint64_t *a = A->data, *b = B->data;
+        uint64_t *r = R->data;
+        if (!sel && !ca && !cb) {
+            if (fn == EX_FN_ADD) for (uint32_t i = 0; i < n; i++) r[i] = a[i] + b[i];
+            else for (uint32_t i = 0; i < n; i++) r[i] = a[i] - b[i];
+        } else {
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                uint64_t x = a[ca ? 0 : i], y = b[cb ? 0 : i];
+                r[i] = fn == EX_FN_ADD ? x + y : x - y;
+            }
+        }
+        return K_OK;
+    }
+    /* add/sub of narrow operands at different scales (1 - l_discount): the
+     * operands are scaled up by powers of ten in 128 bits (no overflow:
+     * < 10^18 * 10^18) and the sum checked against the result precision */
+    if ((fn == EX_FN_ADD || fn == EX_FN_SUB) && !k_type_is_wide_decimal(ta) &&
+        !k_type_is_wide_decimal(tb) && sr == K_MAX(sa, sb) && sr - sa <= 18 && sr - sb <= 18 &&
+        tr.precision && tr.precision <= 38) {
+        const int64_t *a = A->data, *b = B->data;
+        const int64_t fa = (int64_t)k_pow10_128[sr - sa], fb = (int64_t)k_pow10_128[sr - sb];
+        const k_int128 lim = k_pow10_128[tr.precision];
+        const bool sub = fn == EX_FN_SUB;
+        bool bad = false;
+        if (k_type_is_wide_decimal(tr)) {
+            k_int128 *r = R->data;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                k_int128 x = (k_int128)a[ca ? 0 : i] * fa, y = (k_int128)b[cb ? 0 : i] * fb;
+                k_int128 z = sub ? x - y : x + y;
+                r[i] = z;
+                bad |= (z >= lim) | (z <= -lim);
+            }
+        } else {
+            int64_t *r = R->data;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                k_int128 x = (k_int128)a[ca ? 0 : i] * fa, y = (k_int128)b[cb ? 0 : i] * fb;
+                k_int128 z = sub ? x - y : x + y;
+                r[i] = (int64_t)z;
+                bad |= (z >= lim) | (z <= -lim);
+            }
+        }
+        if (!bad) return K_OK;
+    }
     if (narrow && (fn == EX_FN_ADD || fn == EX_FN_SUB) && sa == sb && sb == sr) {
         const int64_t *a = A->data, *b = B->data;
         int64_t *r = R->data;
@@ -286,6 +335,80 @@ dec_arith(ExFunc fn, const KVector *A, const KVector *B, KVector *R, const uint1
                                      : __builtin_sub_overflow(a[ca ? 0 : i], b[cb ? 0 : i], &z);
             r[i] = z;
             bad |= o | (z >= lim) | (z <= -lim);
+        }
+        if (!bad) return K_OK;
+    }
+    /* fast path: the precisions prove the product fits the result (valid
+     * values have at most p digits, so |a * b| < 10^(pa + pb)): no checks.
+     * NULL rows hold garbage, so the arithmetic wraps (unsigned) instead of
+     * overflowing. */
+    if (fn == EX_FN_MUL && sa + sb == sr && ta.precision && tb.precision &&
+        ta.precision + tb.precision <= (tr.precision ? tr.precision : 38) &&
+        ta.precision + tb.precision <= 38 && tr.precision <= 38) {
+        const bool wa = k_type_is_wide_decimal(ta), wb = k_type_is_wide_decimal(tb);
+        const bool wr = k_type_is_wide_decimal(tr);
+        if (!wa && !wb && !wr) {
+            const uint64_t *a = A->data, *b = B->data;
+            uint64_t *r = R->data;
+            if (!sel && !ca && !cb) {
+                for (uint32_t i = 0; i < n; i++) r[i] = a[i] * b[i];
+            } else if (!sel && !ca) {
+                uint64_t y = b[0];
+                for (uint32_t i = 0; i < n; i++) r[i] = a[i] * y;
+            } else {
+                for (uint32_t j = 0; j < n; j++) {
+                    uint32_t i = sel ? sel[j] : j;
+                    r[i] = a[ca ? 0 : i] * b[cb ? 0 : i];
+                }
+            }
+            return K_OK;
+        }
+        if (!wa && !wb) {
+            const int64_t *a = A->data, *b = B->data;
+            k_int128 *r = R->data;
+            if (!sel && !ca && !cb) {
+                for (uint32_t i = 0; i < n; i++) r[i] = (k_int128)a[i] * b[i];
+            } else {
+                for (uint32_t j = 0; j < n; j++) {
+                    uint32_t i = sel ? sel[j] : j;
+                    r[i] = (k_int128)a[ca ? 0 : i] * b[cb ? 0 : i];
+                }
+            }
+            return K_OK;
+        }
+        if (wr) {
+            const k_int128 *a128 = A->data, *b128 = B->data;
+            const int64_t *a64 = A->data, *b64 = B->data;
+            unsigned __int128 *r = R->data;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t i = sel ? sel[j] : j;
+                uint32_t ia = ca ? 0 : i, ib = cb ? 0 : i;
+                unsigned __int128 x = (unsigned __int128)(wa ? a128[ia] : a64[ia]);
+                unsigned __int128 y = (unsigned __int128)(wb ? b128[ib] : b64[ib]);
+                r[i] = x * y;
+            }
+            return K_OK;
+        }
+    }
+    /* fast path: wide operands whose values fit int64 (the usual case for
+     * intermediate products): a 64 x 64 -> 128 multiply cannot overflow, only
+     * the result precision is checked */
+    if (fn == EX_FN_MUL && sa + sb == sr && k_type_is_wide_decimal(tr) && tr.precision &&
+        tr.precision <= 38 && (k_type_is_wide_decimal(ta) || k_type_is_wide_decimal(tb))) {
+        const bool wa = k_type_is_wide_decimal(ta), wb = k_type_is_wide_decimal(tb);
+        const k_int128 *a128 = A->data, *b128 = B->data;
+        const int64_t *a64 = A->data, *b64 = B->data;
+        const k_int128 lim = k_pow10_128[tr.precision];
+        k_int128 *r = R->data;
+        bool bad = false;
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            uint32_t ia = ca ? 0 : i, ib = cb ? 0 : i;
+            k_int128 x = wa ? a128[ia] : a64[ia], y = wb ? b128[ib] : b64[ib];
+            bool fit = x == (int64_t)x && y == (int64_t)y;
+            k_int128 z = fit ? (k_int128)(int64_t)x * (int64_t)y : 0;
+            r[i] = z;
+            bad |= !fit | (z >= lim) | (z <= -lim);
         }
         if (!bad) return K_OK;
     }
