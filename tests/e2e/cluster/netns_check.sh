@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The cluster across network namespaces: the coordinator (cluster_tpch) and
+# each worker run in a network namespace of their own, wired to a bridge
+# that lives in one more namespace, so every node has its own address
+# (10.231.0.10 for the coordinator, 10.231.0.11.. for the workers) and all
+# traffic crosses veth pairs. The host's own network is not touched. Runs the
+# TPC-H SF 0.01 check plus the kill -9 / restart check. Needs root (ip netns);
+# exits 77 (skipped) otherwise.
+# usage: netns_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
+set -u
+build=${1:?build dir}
+shared=${2:?shared dir}
+layout=${3:-colocated}
+nworkers=${4:-3}
+worker_bin=${KESTREL_WORKER_BIN:-$build/tests/cluster_worker}
+if [ "$(id -u)" != 0 ] || ! command -v ip > /dev/null; then
+    echo "skipped: needs root and iproute2"; exit 77
+fi
+tag=k$$
+tmp=$(mktemp -d)
+nss=()
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+    [ -s "$tmp/restart.pid" ] && kill "$(cat "$tmp/restart.pid")" 2>/dev/null
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    for ns in "${nss[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+br=${tag}br
+ip netns add "$br" || { echo "skipped: ip netns add failed"; exit 77; }
+nss+=("$br")
+ip netns exec "$br" ip link add br0 type bridge
+ip netns exec "$br" ip link set br0 up
+# node 0 = coordinator, 1..N = workers
+for i in $(seq 0 "$nworkers"); do
+    ns=${tag}n$i
+    ip netns add "$ns"
+    nss+=("$ns")
+    ip link add "${tag}v$i" type veth peer name "${tag}b$i"
+    ip link set "${tag}v$i" netns "$ns"
+    ip link set "${tag}b$i" netns "$br"
+    ip netns exec "$br" ip link set "${tag}b$i" master br0
+    ip netns exec "$br" ip link set "${tag}b$i" up
+    ip netns exec "$ns" ip addr add "10.231.0.$((10 + i))/24" dev "${tag}v$i"
+    ip netns exec "$ns" ip link set "${tag}v$i" up
+    ip netns exec "$ns" ip link set lo up
+done
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/secret"
+addrs=()
+for i in $(seq 1 "$nworkers"); do
+    ip netns exec "${tag}n$i" "$worker_bin" --worker --data "$tmp/w$i" --listen "10.231.0.$((10 + i)):0" \
+        --secret-file "$tmp/secret" --port-file "$tmp/port$i" --no-fsync 2> "$tmp/w$i.log" &
+    pids+=($!)
+done
+for i in $(seq 1 "$nworkers"); do
+    for _ in $(seq 1 100); do [ -s "$tmp/port$i" ] && break; sleep 0.1; done
+    [ -s "$tmp/port$i" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
+    addrs+=("10.231.0.$((10 + i)):$(cat "$tmp/port$i")")
+done
+echo "workers in namespaces: ${addrs[*]}; coordinator at 10.231.0.10"
+last=$nworkers
+cat > "$tmp/restart.sh" <<EOS
+#!/usr/bin/env bash
+ip netns exec ${tag}n$last "$worker_bin" --worker --data "$tmp/w$last" --listen ${addrs[$((last-1))]} \\
+    --secret-file "$tmp/secret" --port-file "$tmp/report$last" --no-fsync > /dev/null 2>> "$tmp/w$last.log" &
+echo \$! > "$tmp/restart.pid"
+for _ in \$(seq 1 100); do [ -s "$tmp/report$last" ] && exit 0; sleep 0.1; done
+exit 1
+EOS
+chmod +x "$tmp/restart.sh"
+ip netns exec "${tag}n0" "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" \
+    --layout "$layout" --kill-test "${pids[$((nworkers-1))]}" --restart-cmd "$tmp/restart.sh" "${addrs[@]}"
+rc=$?
+if [ $rc -ne 0 ]; then
+    for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
+fi
+exit $rc
