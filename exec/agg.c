@@ -697,8 +697,16 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
         /* group ids from the direct map */
     } else if (g->nkeys) {
         ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
+        const uint32_t ahead = 12;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t r = sel ? sel[i] : i;
+            if (i + ahead < n && gt->ngroups > 4096) {
+                /* large tables miss the caches: fetch the slot of a later row */
+                uint64_t pos = t->hash[i + ahead] & gt->mask;
+                __builtin_prefetch(&gt->slots[pos]);
+                __builtin_prefetch(&gt->tags[pos]);
+                if (gt->skey) __builtin_prefetch(&gt->skey[pos]);
+            }
             uint32_t gid;
             bool is_new;
             if (gt_find(gt, t->kv, r, t->hash[i], &gid, &is_new, err)) return K_ERR;

@@ -272,6 +272,13 @@ build_table(Join *j, KErr *err)
         for (uint32_t k = cnt[p]; k < cnt[p + 1]; k++) {
             uint32_t row = prow[k];
             uint64_t h = hashes[row];
+            if (k + 16 < cnt[p + 1]) {
+                /* the table is far larger than the caches: fetch ahead */
+                uint64_t hp = hashes[prow[k + 16]];
+                __builtin_prefetch(&head[hp & mask], 1);
+                __builtin_prefetch(&tag[hp & mask], 1);
+            }
+            if (k + 32 < cnt[p + 1]) __builtin_prefetch(&hashes[prow[k + 32]]);
             uint32_t tg = (uint32_t)(h >> 32);
             uint64_t pos = h & mask;
             for (;;) {
@@ -468,6 +475,16 @@ emit_probe_side(Join *j, JoinTls *t, uint32_t tid, KBatch *pb, const uint16_t *s
     return j->next->push(j->next, tid, v, err);
 }
 
+/* Fetch the hash table slot of a future probe into the cache. */
+static inline void
+probe_prefetch(const Join *j, uint64_t h)
+{
+    uint32_t part = part_of(h);
+    uint64_t pos = j->pbase[part] + (h & j->pmask[part]);
+    __builtin_prefetch(&j->head[pos]);
+    __builtin_prefetch(&j->tag[pos]);
+}
+
 static int
 probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
 {
@@ -486,8 +503,12 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
                       !t->residual;
     t->npairs = 0;
     if (j->nrows) {
+        const uint32_t ahead = 12;
+        if (!j->dense)
+            for (uint32_t i = 0; i < K_MIN(n, ahead); i++) probe_prefetch(j, t->hash[i]);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t r = sel ? sel[i] : i;
+            if (!j->dense && i + ahead < n) probe_prefetch(j, t->hash[i + ahead]);
             bool skip = false;
             for (uint32_t k = 0; k < j->nkeys; k++)
                 if (!k_vec_is_valid(pk[k], r) && key_null_blocks(j, k)) skip = true;
