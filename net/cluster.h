@@ -173,6 +173,7 @@ struct NetClusterOptions {
     uint32_t heartbeat_ms;  /* 0 = 1000 */
     uint32_t dead_after_ms; /* silence that declares a worker dead (0 = 3000) */
     bool compress;          /* zstd per column in exchange batches */
+    uint32_t max_queries;   /* admission limit: more queries wait (0 = none) */
 };
 
 /* Connect to every worker (handshake included); all must answer. */
@@ -216,6 +217,9 @@ uint32_t net_cluster_peak_queued(NetCluster *c, bool reset);
 K_MUSTCHECK int net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params,
                                 uint32_t nparams, const volatile int *cancel, ExOpStats *stats,
                                 ExSink *result, KErr *err);
+
+/* Most queries that ever ran at once (the admission limit caps it). */
+uint32_t net_cluster_peak_running(NetCluster *c);
 
 /* Remote catalog changes on worker `w` (the caller runs them on every
  * worker and undoes on failure). */

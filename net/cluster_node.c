@@ -193,6 +193,9 @@ struct NetCluster {
     _Atomic uint64_t *connects;
     NetClusterOptions o;
     StDb *coord_db;
+    pthread_mutex_t adm_mu;
+    pthread_cond_t adm_cond;
+    uint32_t running, peak_running;
     pthread_t monitor;
     bool has_monitor;
     atomic_uint_fast64_t next_id;
@@ -1829,6 +1832,8 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
     if (!c) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     c->o = *o;
     c->coord_db = o->coord_db;
+    pthread_mutex_init(&c->adm_mu, NULL);
+    pthread_cond_init(&c->adm_cond, NULL);
     c->node = node_new(o->secret, o->secret_len, o->name ? o->name : "coordinator", err);
     if (!c->node) {
         free(c);
@@ -1877,6 +1882,8 @@ net_cluster_close(NetCluster *c)
     free(c->addrs);
     free(c->workers);
     free(c->connects);
+    pthread_mutex_destroy(&c->adm_mu);
+    pthread_cond_destroy(&c->adm_cond);
     free(c);
 }
 
@@ -2001,9 +2008,9 @@ local_inst(NetCluster *c, Query *qq, const ExQueryPlan *q, uint32_t fi, const Ex
     return in;
 }
 
-int
-net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
-                const volatile int *cancel, ExOpStats *stats, ExSink *result, KErr *err)
+static int
+run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
+             const volatile int *cancel, ExOpStats *stats, ExSink *result, KErr *err)
 {
     NetClNode *n = c->node;
     if (!q->nfrags || q->root >= q->nfrags)
@@ -2207,6 +2214,47 @@ out:
     k_buf_free(&fb);
     k_arena_destroy(a);
     return rc;
+}
+
+/* Admission: at most o.max_queries run at once; the others wait their turn
+ * (a cancel while waiting is honoured) rather than failing or thrashing. */
+int
+net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
+                const volatile int *cancel, ExOpStats *stats, ExSink *result, KErr *err)
+{
+    pthread_mutex_lock(&c->adm_mu);
+    while (c->o.max_queries && c->running >= c->o.max_queries) {
+        if (cancel && *cancel) {
+            pthread_mutex_unlock(&c->adm_mu);
+            return k_error(err, K_QUERY_CANCELED, "canceling statement due to user request");
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->adm_cond, &c->adm_mu, &ts);
+    }
+    c->running++;
+    if (c->running > c->peak_running) c->peak_running = c->running;
+    pthread_mutex_unlock(&c->adm_mu);
+    int rc = run_admitted(c, q, params, nparams, cancel, stats, result, err);
+    pthread_mutex_lock(&c->adm_mu);
+    c->running--;
+    pthread_cond_signal(&c->adm_cond);
+    pthread_mutex_unlock(&c->adm_mu);
+    return rc;
+}
+
+uint32_t
+net_cluster_peak_running(NetCluster *c)
+{
+    pthread_mutex_lock(&c->adm_mu);
+    uint32_t p = c->peak_running;
+    pthread_mutex_unlock(&c->adm_mu);
+    return p;
 }
 
 /* ------------------------------------------------------------------ */

@@ -32,15 +32,29 @@ cleanup() {
 }
 trap cleanup EXIT
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/secret"
+# Ports: random ones below the kernel's ephemeral range, retried until a
+# worker binds, so a worker restarted on its port (the rejoin check) cannot
+# find it taken by some outgoing connection's source port meanwhile.
+lo_eph=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 addrs=()
 for i in $(seq 1 "$nworkers"); do
-    "$worker_bin" --worker --data "$tmp/w$i" --listen 127.0.0.1:0 --secret-file "$tmp/secret" \
-        --port-file "$tmp/port$i" --no-fsync 2> "$tmp/w$i.log" &
-    pids+=($!)
-done
-for i in $(seq 1 "$nworkers"); do
-    for _ in $(seq 1 100); do [ -s "$tmp/port$i" ] && break; sleep 0.1; done
-    [ -s "$tmp/port$i" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
+    started=
+    for _try in $(seq 1 20); do
+        port=$((10000 + RANDOM % (lo_eph - 10000)))
+        rm -f "$tmp/port$i"
+        "$worker_bin" --worker --data "$tmp/w$i" --listen "127.0.0.1:$port" --secret-file "$tmp/secret" \
+            --port-file "$tmp/port$i" --no-fsync 2> "$tmp/w$i.log" &
+        pid=$!
+        for _ in $(seq 1 100); do
+            [ -s "$tmp/port$i" ] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if [ -s "$tmp/port$i" ]; then started=1; break; fi
+        kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    done
+    [ -n "$started" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
+    pids+=($pid)
     addrs+=("127.0.0.1:$(cat "$tmp/port$i")")
 done
 echo "workers ($(basename "$worker_bin")): ${addrs[*]}"

@@ -74,6 +74,7 @@ setup(void **state)
     co.nthreads = 1;
     co.compress = true;
     co.heartbeat_ms = heartbeat_ms;
+    co.max_queries = 2; /* the concurrency test runs 4 threads: 2 wait their turn */
     co.dead_after_ms = heartbeat_ms ? 4 * heartbeat_ms : 0;
     if (net_cluster_connect(&co, ap, 2, &f->cl, &err)) {
         fprintf(stderr, "connect: %s\n", err.message);
@@ -274,9 +275,54 @@ conc_main(void *arg)
     return NULL;
 }
 
+/* Three queries whose sinks each hold them 300 ms, with room for two: the
+ * third waits for a slot (admission), so two ran at once and never three. */
+static int
+hold_push(void *ctx, const KBatch *b, KErr *err)
+{
+    (void)b;
+    (void)err;
+    (void)ctx;
+    usleep(300 * 1000);
+    return K_OK;
+}
+
+static void *
+hold_main(void *arg)
+{
+    Conc *c = arg;
+    KArena *a = k_arena_create(NULL, "q");
+    PrStmtList *st;
+    KErr err;
+    const char *sql = "select count(*) from t";
+    ExQueryPlan *plan;
+    PlCatalog cat = {c->f, cat_lookup, NULL, NULL, 2};
+    if (pr_parse(a, sql, strlen(sql), &st, &err) == K_OK &&
+        pl_plan_query(a, &cat, st->items[0].stmt, NULL, 0, NULL, &plan, &err) == K_OK) {
+        ExSink sink = {NULL, hold_push, NULL};
+        if (net_cluster_run(c->f->cl, plan, NULL, 0, NULL, NULL, &sink, &err) == K_OK) c->ok = 1;
+    }
+    k_arena_destroy(a);
+    return NULL;
+}
+
 static void
 concurrent_queries(Fx *f)
 {
+    pthread_t h[3];
+    Conc hc[3];
+    uint64_t t0 = k_now_ns();
+    for (int i = 0; i < 3; i++) {
+        hc[i] = (Conc){f, i, 0};
+        assert_int_equal(pthread_create(&h[i], NULL, hold_main, &hc[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(h[i], NULL);
+        assert_int_equal(hc[i].ok, 1);
+    }
+    assert_true(k_now_ns() - t0 >= UINT64_C(600000000)); /* the third waited */
+    assert_int_equal(net_cluster_peak_running(f->cl), 2);
+
     pthread_t t[4];
     Conc c[4];
     for (int i = 0; i < 4; i++) {
@@ -287,6 +333,7 @@ concurrent_queries(Fx *f)
         pthread_join(t[i], NULL);
         assert_int_equal(c[i].ok, 6);
     }
+    assert_true(net_cluster_peak_running(f->cl) <= 2);
 }
 
 static void
