@@ -99,6 +99,32 @@ gt_grow_groups(GTable *g, KErr *err)
     return K_OK;
 }
 
+/* Size an empty table for about n groups (no rehash or state growth while
+ * they are inserted). */
+static int
+gt_reserve(GTable *g, uint32_t n, KErr *err)
+{
+    uint64_t cap = 256;
+    while (cap < (uint64_t)n * 2 + 2) cap <<= 1;
+    if (cap > g->mask + 1) {
+        uint32_t *slots = k_alloc0(g->arena, sizeof(uint32_t) * cap);
+        uint32_t *tags = k_alloc(g->arena, sizeof(uint32_t) * cap);
+        int64_t *skey = g->ikey ? k_alloc(g->arena, sizeof(int64_t) * cap) : NULL;
+        if (!slots || !tags || (g->ikey && !skey))
+            return k_error_oom(err, g->arena, sizeof(uint32_t) * cap * 4);
+        k_free(g->arena, g->slots, sizeof(uint32_t) * (g->mask + 1));
+        k_free(g->arena, g->tags, sizeof(uint32_t) * (g->mask + 1));
+        if (g->ikey) k_free(g->arena, g->skey, sizeof(int64_t) * (g->mask + 1));
+        g->slots = slots;
+        g->tags = tags;
+        g->skey = skey;
+        g->mask = cap - 1;
+    }
+    while (g->state_cap < n)
+        if (gt_grow_groups(g, err)) return K_ERR;
+    return K_OK;
+}
+
 static int
 gt_rehash(GTable *g, KErr *err)
 {
@@ -146,7 +172,7 @@ gt_key_eq(const GTable *g, uint32_t gid, KVector **kv, uint32_t row)
             if (na != nb) return false;
             continue;
         }
-        if (!ex__eq_slot(a->type, k_vec_slot(a, gr), k_vec_slot(kv[k], row))) return false;
+        if (!ex__eq_fast(a->type, k_vec_slot(a, gr), k_vec_slot(kv[k], row))) return false;
     }
     return true;
 }
@@ -880,6 +906,15 @@ merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
         KArena *pa = k_arena_create(x->arena, "agg partition");
         if (!pa) return k_error_oom(err, x->arena, 4096);
         if (gt_init(&parts[q], pa, g->nkeys, ktypes, g->naggs, g->setop, err)) return K_ERR;
+        uint64_t bound = 0;
+        for (uint32_t t = 0; t < nt; t++) {
+            const uint32_t *o = offs + (size_t)t * (EX_AGG_PARTS + 1);
+            bound += o[q + 1] - o[q];
+        }
+        /* the groups of one thread are distinct: at least the largest
+         * thread's count, at most the sum; size for 3/4 of the sum */
+        if (gt_reserve(&parts[q], (uint32_t)K_MIN(bound - bound / 4, UINT32_MAX / 4), err))
+            return K_ERR;
         if (!(kvs[q] = k_alloc(pa, sizeof(KVector *) * (g->nkeys + 1)))) return k_error_oom(err, pa, 64);
     }
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -888,7 +923,15 @@ merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
         k_err_clear(&lerr);
         for (uint32_t t = 0; t < nt && !x->failed; t++) {
             const uint32_t *o = offs + (size_t)t * (EX_AGG_PARTS + 1);
+            const GTable *src = &g->tls[t].gt;
+            GTable *dst = &parts[q];
             for (uint32_t k = o[q]; k < o[q + 1]; k++) {
+                if (k + 8 < o[q + 1]) {
+                    uint64_t pos = src->ghash[lists[t][k + 8]] & dst->mask;
+                    __builtin_prefetch(&dst->slots[pos]);
+                    __builtin_prefetch(&dst->tags[pos]);
+                    if (dst->skey) __builtin_prefetch(&dst->skey[pos]);
+                }
                 if (merge_group(g, &parts[q], &g->tls[t].gt, lists[t][k], kvs[q], &lerr)) {
                     ex__fail(x, &lerr);
                     break;

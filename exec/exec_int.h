@@ -154,6 +154,21 @@ ExPhys ex__phys(KType t);
  * PostgreSQL). */
 int ex__cmp_slot(KType t, const void *a, const void *b);
 bool ex__eq_slot(KType t, const void *a, const void *b);
+/* ex__eq_slot with the integer types inline (join and group keys). */
+static inline bool
+ex__eq_fast(KType t, const void *a, const void *b)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_INT32:
+    case K_TYPE_DATE: return *(const int32_t *)a == *(const int32_t *)b;
+    case K_TYPE_INT64:
+    case K_TYPE_TIMESTAMP: return *(const int64_t *)a == *(const int64_t *)b;
+    case K_TYPE_DECIMAL:
+        if (t.precision <= K_DECIMAL_INT64_PRECISION) return *(const int64_t *)a == *(const int64_t *)b;
+        return ex__eq_slot(t, a, b);
+    default: return ex__eq_slot(t, a, b);
+    }
+}
 uint64_t ex__hash_slot(KType t, const void *slot);
 /* A decimal slot (narrow or wide) as int128. */
 static inline k_int128 ex__dec_get(KType t, const void *slot)

@@ -110,7 +110,7 @@ rows_keys_equal(const Join *j, uint32_t ra, uint32_t rb)
             if (na != nb) return false;
             continue;
         }
-        if (!ex__eq_slot(va->type, k_vec_slot(va, ia), k_vec_slot(vb, ib))) return false;
+        if (!ex__eq_fast(va->type, k_vec_slot(va, ia), k_vec_slot(vb, ib))) return false;
     }
     return true;
 }
@@ -325,7 +325,7 @@ probe_key_equal(const Join *j, KVector **pk, uint32_t prow, uint32_t bref)
             if (pn != bn) return false;
             continue;
         }
-        if (!ex__eq_slot(bv->type, k_vec_slot(pk[k], prow), k_vec_slot(bv, br))) return false;
+        if (!ex__eq_fast(bv->type, k_vec_slot(pk[k], prow), k_vec_slot(bv, br))) return false;
     }
     return true;
 }
@@ -504,6 +504,7 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     t->npairs = 0;
     if (j->nrows) {
         const uint32_t ahead = 12;
+        const bool pk32 = j->dense && ex__phys(pk[0]->type) == EX_P_I32;
         if (!j->dense)
             for (uint32_t i = 0; i < K_MIN(n, ahead); i++) probe_prefetch(j, t->hash[i]);
         for (uint32_t i = 0; i < n; i++) {
@@ -515,9 +516,8 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
             if (skip) continue;
             uint32_t hd;
             if (j->dense) {
-                int64_t v = ex__phys(pk[0]->type) == EX_P_I32
-                                ? *(const int32_t *)k_vec_slot(pk[0], r)
-                                : *(const int64_t *)k_vec_slot(pk[0], r);
+                int64_t v = pk32 ? *(const int32_t *)k_vec_slot(pk[0], r)
+                                 : *(const int64_t *)k_vec_slot(pk[0], r);
                 uint64_t off = (uint64_t)v - (uint64_t)j->dlo;
                 if (v < j->dlo || off >= j->drange || !(hd = j->dense[off])) continue;
                 goto found;
