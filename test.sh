@@ -70,5 +70,23 @@ rc=${PIPESTATUS[0]}
 summary=$(grep -E '^[0-9]+% tests passed' "$log" | tail -1)
 rm -f "$log"
 [ "$built" = 1 ] || { echo "test.sh: the build failed"; [ "$rc" != 0 ] || rc=1; }
+
+# 5. The parser's libFuzzer target needs clang: a small separate build of
+# the parser alone, fuzzed for 60 s on the query files (label fuzz).
+if k_install_missing clang libclang-rt-14-dev >/dev/null; then
+    fuzz=$root/build-fuzz
+    k_reset_foreign_build "$fuzz" "$root"
+    if cmake -S "$root" -B "$fuzz" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DKESTREL_FUZZ=ON \
+            -DKESTREL_MODULES="common;parser" -DKESTREL_SHARED_DIR="$shared" >/dev/null &&
+        cmake --build "$fuzz" -j"$jobs" --target fuzz_parser >/dev/null; then
+        (cd "$fuzz" && ctest --output-on-failure -L fuzz </dev/null) || { echo "test.sh: the parser fuzzer failed"; rc=1; }
+    else
+        echo "test.sh: the fuzz build failed"
+        rc=1
+    fi
+else
+    echo "test.sh: clang could not be installed; the parser fuzzer did not run"
+    rc=1
+fi
 echo "${summary:-ctest printed no summary (exit status $rc)}"
 exit "$rc"
