@@ -7,9 +7,11 @@
  *
  * Build: the build child's rows plus their evaluated key values go into
  * thread-local row stores, merged, then one linear-probing table is built:
- * each bucket holds a 32-bit hash tag and the head of a chain of build rows
- * with equal keys (next[] links them), so a probe compares keys only when
- * the tag matches and walks duplicates without probing again.
+ * each bucket holds the key's 64-bit hash and the head of a chain of build
+ * rows with equal keys (next[] links them), so a probe compares keys only
+ * when the hashes match and walks duplicates without probing again. For one
+ * integer key the hash (k_hash_u64) is a bijection, so equal hashes are
+ * equal keys and the stored rows are never touched while probing.
  * Probe: every thread evaluates the probe keys of its batch, hashes them,
  * collects (probe row, build row) candidate pairs, gathers them into a
  * combined batch (probe columns ++ build columns), applies the residual,
@@ -56,7 +58,9 @@ typedef struct Join {
     uint32_t *refs;     /* row id -> store ref */
     uint32_t *next_row; /* chain, UINT32_MAX = end */
     uint32_t *head;     /* bucket -> row id + 1 (0 = empty) */
-    uint32_t *tag;
+    uint64_t *tag;      /* the full hash of the bucket's key */
+    bool exact;         /* one integer key, NULLs never match: the hash is a
+                         * bijection of the key, equal hashes mean equal keys */
     uint32_t *dense;    /* direct table for dense integer keys: key - dlo -> row + 1 */
     int64_t dlo;
     uint64_t drange;
@@ -262,12 +266,15 @@ build_table(Join *j, KErr *err)
     for (uint32_t r = 0; r < n; r++)
         if (!isnull[r]) prow[fill[part_of(hashes[r])]++] = r;
     j->head = k_alloc0(a, sizeof(uint32_t) * cap_total);
-    j->tag = k_alloc(a, sizeof(uint32_t) * cap_total);
-    if (!j->head || !j->tag) return k_error_oom(err, a, sizeof(uint32_t) * cap_total * 2);
+    j->tag = k_alloc(a, sizeof(uint64_t) * cap_total);
+    if (!j->head || !j->tag) return k_error_oom(err, a, sizeof(uint32_t) * cap_total * 3);
+    /* ex__hash_rows hashes one integer key with k_hash_u64, a bijection */
+    j->exact = int_key && key_null_blocks(j, 0);
     /* phase 3 (parallel over partitions): insert */
 #pragma omp parallel for num_threads(x->nthreads) schedule(dynamic, 1)
     for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
-        uint32_t *head = j->head + j->pbase[p], *tag = j->tag + j->pbase[p];
+        uint32_t *head = j->head + j->pbase[p];
+        uint64_t *tag = j->tag + j->pbase[p];
         uint64_t mask = j->pmask[p];
         for (uint32_t k = cnt[p]; k < cnt[p + 1]; k++) {
             uint32_t row = prow[k];
@@ -279,16 +286,16 @@ build_table(Join *j, KErr *err)
                 __builtin_prefetch(&tag[hp & mask], 1);
             }
             if (k + 32 < cnt[p + 1]) __builtin_prefetch(&hashes[prow[k + 32]]);
-            uint32_t tg = (uint32_t)(h >> 32);
             uint64_t pos = h & mask;
             for (;;) {
                 uint32_t hd = head[pos];
                 if (!hd) {
                     head[pos] = row + 1;
-                    tag[pos] = tg;
+                    tag[pos] = h;
                     break;
                 }
-                if (tag[pos] == tg && rows_keys_equal(j, j->refs[row], j->refs[hd - 1])) {
+                if (tag[pos] == h &&
+                    (j->exact || rows_keys_equal(j, j->refs[row], j->refs[hd - 1]))) {
                     j->next_row[row] = hd - 1;
                     head[pos] = row + 1;
                     break;
@@ -523,13 +530,14 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
                 goto found;
             }
             uint64_t h = t->hash[i];
-            uint32_t tg = (uint32_t)(h >> 32);
             uint32_t part = part_of(h);
-            const uint32_t *head = j->head + j->pbase[part], *tag = j->tag + j->pbase[part];
+            const uint32_t *head = j->head + j->pbase[part];
+            const uint64_t *tag = j->tag + j->pbase[part];
             uint64_t mask = j->pmask[part];
             uint64_t pos = h & mask;
             while ((hd = head[pos])) {
-                if (tag[pos] == tg && probe_key_equal(j, pk, r, j->refs[hd - 1])) break;
+                if (tag[pos] == h && (j->exact || probe_key_equal(j, pk, r, j->refs[hd - 1])))
+                    break;
                 pos = (pos + 1) & mask;
             }
             if (!hd) continue;
