@@ -229,8 +229,53 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
         }
         return K_ERR;
     }
+    /* Kestrel's shorthand for N equal ranges:
+     *   PARTITION BY RANGE (col) WITH (partitions = N, low = 'lo', high = 'hi')
+     * (high exclusive; dates cut at month boundaries when the span allows) */
+    if (ct->partition_by && pr_list_len(ct->with_options) > 0) {
+        const PrNode *vn = NULL, *vs = NULL, *ve = NULL;
+        for (int32_t k = 0; k < pr_list_len(ct->with_options); k++) {
+            const PrDefElem *d = PR_CAST(DefElem, ct->with_options->items[k]);
+            if (!strcmp(d->name, "partitions")) vn = d->value;
+            else if (!strcmp(d->name, "low")) vs = d->value;
+            else if (!strcmp(d->name, "high")) ve = d->value;
+            else {
+                k_error_at(err, K_INVALID_PARAMETER_VALUE, d->hdr.pos, "unrecognized parameter \"%s\"", d->name);
+                k_err_hint(err, "PARTITION BY RANGE (col) WITH (partitions = N, low = 'first', high = 'past last')");
+                goto undo_all;
+            }
+        }
+        if (!vn || !vs || !ve || !PR_IS(Literal, vn)) {
+            k_error_at(err, K_INVALID_TABLE_DEFINITION, ct->hdr.pos, "partitions, low and high go together");
+            goto undo_all;
+        }
+        int64_t n;
+        KType t = def.cols[def.part_col].type;
+        StDatum lo, hi;
+        bool unb;
+        if (k_parse_int64(PR_CAST(Literal, vn)->text, PR_CAST(Literal, vn)->len, &n, err) || n < 1 || n > 10000) {
+            k_error_at(err, K_INVALID_PARAMETER_VALUE, vn->pos, "partitions must be between 1 and 10000");
+            goto undo_all;
+        }
+        if (datum_from_literal(vs, t, c->arena, &lo, &unb, err) || datum_from_literal(ve, t, c->arena, &hi, &unb, err))
+            goto undo_all;
+        for (uint32_t i = 0; i < nnodes; i++) {
+            uint32_t ntid;
+            if (st_table_lookup(node(e, i), def.schema[0] ? def.schema : NULL, def.name, &ntid, err) ||
+                st_partition_add_ranges(node(e, i), ntid, lo, hi, (uint32_t)n, err))
+                goto undo_all;
+        }
+    }
     snprintf(c->tag, sizeof c->tag, "CREATE TABLE");
     return K_OK;
+undo_all:
+    for (uint32_t j = 0; j < nnodes; j++) {
+        uint32_t tid;
+        KErr e2;
+        if (st_table_lookup(node(e, j), def.schema[0] ? def.schema : NULL, def.name, &tid, &e2) == K_OK)
+            (void)!st_table_drop(node(e, j), tid, &e2);
+    }
+    return K_ERR;
 }
 
 static int
@@ -263,6 +308,95 @@ static int
 analyze_fn(StDb *db, uint32_t tid, KErr *err)
 {
     return st_analyze(db, tid, err);
+}
+
+/* ALTER TABLE t ATTACH PARTITION p FOR VALUES FROM (a) TO (b) | DETACH
+ * PARTITION p | RENAME TO n, on every node. */
+static int
+alter_table(NetSession *s, const PrAlterTable *at, NetCursor *c, KErr *err)
+{
+    NetEngine *e = s->eng;
+    uint32_t nnodes = e->nworkers + 1;
+    snprintf(c->tag, sizeof c->tag, "ALTER TABLE");
+    uint32_t tid;
+    KErr e2;
+    if (st_table_lookup(e->coord, at->table->schema, at->table->name, &tid, &e2) != K_OK) {
+        if (at->if_exists) {
+            net__notice(s, "relation \"%s\" does not exist, skipping", at->table->name);
+            return K_OK;
+        }
+        k_err_copy(err, &e2);
+        err->pos = at->table->hdr.pos;
+        return K_ERR;
+    }
+    if (pr_list_len(at->cmds) != 1)
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, at->hdr.pos, "ALTER TABLE takes one action at a time here");
+    const PrAlterCmd *cmd = PR_CAST(AlterCmd, at->cmds->items[0]);
+    StTableDef *def;
+    if (st_table_get(e->coord, tid, c->arena, &def, err)) return K_ERR;
+    switch (cmd->kind) {
+    case PR_ALTER_ATTACH_PARTITION: {
+        if (def->part_col < 0)
+            return k_error_at(err, K_WRONG_OBJECT_TYPE, at->table->hdr.pos, "table \"%s\" is not partitioned", def->name);
+        StPartitionDef p;
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "%s", cmd->partition->name);
+        if (bound_from_ast(cmd->bound, def->cols[def->part_col].type, &p, c->arena, err)) return K_ERR;
+        for (uint32_t i = 0; i < nnodes; i++) {
+            uint32_t ntid, src, pid;
+            if (st_table_lookup(node(e, i), def->schema, def->name, &ntid, err) ||
+                st_table_lookup(node(e, i), cmd->partition->schema, cmd->partition->name, &src, err) ||
+                st_partition_attach(node(e, i), ntid, src, &p, &pid, err)) {
+                if (err->pos < 0) err->pos = cmd->hdr.pos;
+                if (i > 0) k_err_detail(err, "the partition was attached on %u of %u nodes", i, nnodes);
+                return K_ERR;
+            }
+        }
+        return K_OK;
+    }
+    case PR_ALTER_DETACH_PARTITION: {
+        const StPartitionDef *found = NULL;
+        for (uint32_t k = 0; k < def->nparts; k++)
+            if (!strcmp(def->parts[k].name, cmd->partition->name)) found = &def->parts[k];
+        if (!found)
+            return k_error_at(err, K_UNDEFINED_TABLE, cmd->partition->hdr.pos,
+                              "\"%s\" is not a partition of \"%s\"", cmd->partition->name, def->name);
+        uint32_t first_id = 0;
+        for (uint32_t i = 0; i < nnodes; i++) {
+            uint32_t ntid, newid;
+            StTableDef *nd;
+            if (st_table_lookup(node(e, i), def->schema, def->name, &ntid, err) ||
+                st_table_get(node(e, i), ntid, c->arena, &nd, err))
+                return K_ERR;
+            uint32_t pid = UINT32_MAX;
+            for (uint32_t k = 0; k < nd->nparts; k++)
+                if (!strcmp(nd->parts[k].name, found->name)) pid = nd->parts[k].id;
+            if (pid == UINT32_MAX || st_partition_detach(node(e, i), ntid, pid, &newid, err)) {
+                if (pid == UINT32_MAX) k_error(err, K_INTERNAL_ERROR, "partition \"%s\" is missing on worker %u", found->name, i);
+                if (i > 0) k_err_detail(err, "the partition was detached on %u of %u nodes", i, nnodes);
+                return K_ERR;
+            }
+            if (i == 0) first_id = newid;
+            else if (newid != first_id)
+                return k_error(err, K_INTERNAL_ERROR, "detached table id %u on worker %u differs from the coordinator's %u",
+                               newid, i, first_id);
+        }
+        return K_OK;
+    }
+    case PR_ALTER_RENAME_TABLE:
+        for (uint32_t i = 0; i < nnodes; i++) {
+            uint32_t ntid;
+            if (st_table_lookup(node(e, i), def->schema, def->name, &ntid, err) ||
+                st_table_rename(node(e, i), ntid, cmd->newname, err)) {
+                if (i > 0) k_err_detail(err, "the table was renamed on %u of %u nodes", i, nnodes);
+                return K_ERR;
+            }
+        }
+        return K_OK;
+    default:
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, cmd->hdr.pos,
+                          "this ALTER TABLE action is not supported yet (ATTACH/DETACH PARTITION and RENAME TO are)");
+    }
 }
 
 int
@@ -334,11 +468,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
         net__notice(s, "Kestrel does not use indexes (scans skip data with zone maps); CREATE INDEX has no effect");
         snprintf(c->tag, sizeof c->tag, "CREATE INDEX");
         break;
-    case PR_T_AlterTable: {
-        const PrAlterTable *at = PR_CAST(AlterTable, stmt);
-        rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, at->hdr.pos, "ALTER TABLE is not supported yet");
-        break;
-    }
+    case PR_T_AlterTable: rc = alter_table(s, PR_CAST(AlterTable, stmt), c, err); break;
     default: rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, stmt->pos, "statement not supported"); break;
     }
     pthread_mutex_unlock(&e->ddl_lock);
