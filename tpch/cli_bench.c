@@ -134,6 +134,21 @@ ssb_distribution(const char *layout, const char *table)
     return "DISTRIBUTED REPLICATED";
 }
 
+/* The partitioned layout: the co-located one plus yearly range partitions
+ * on the fact tables' date columns (1992-1998), for partition pruning. */
+static const char *
+partition_clause(TpchBenchmark b, const char *layout, const char *table)
+{
+    if (strcmp(layout, "partitioned")) return "";
+    if (b == TPCH_BENCH_TPCH && !strcmp(table, "lineitem"))
+        return " PARTITION BY RANGE (l_shipdate) WITH (partitions = 7, low = '1992-01-01', high = '1999-01-01')";
+    if (b == TPCH_BENCH_TPCH && !strcmp(table, "orders"))
+        return " PARTITION BY RANGE (o_orderdate) WITH (partitions = 7, low = '1992-01-01', high = '1999-01-01')";
+    if (b == TPCH_BENCH_SSB && !strcmp(table, "lineorder"))
+        return " PARTITION BY RANGE (lo_orderdate) WITH (partitions = 7, low = 19920101, high = 19990101)";
+    return "";
+}
+
 static bool
 file_exists(const char *path)
 {
@@ -144,12 +159,14 @@ file_exists(const char *path)
 static void
 load_usage(FILE *f)
 {
-    fprintf(f, "usage: kestrel-tpch load [--benchmark tpch|ssb] --sf SF [--dir DIR] [--layout colocated|repartition]\n"
+    fprintf(f, "usage: kestrel-tpch load [--benchmark tpch|ssb] --sf SF [--dir DIR]\n"
+               "                         [--layout colocated|repartition|partitioned]\n"
                "                         [-h HOST] [-p PORT] [-U USER] [-d DB] [--threads N]\n"
                "Creates the schema in a running Kestrel and loads the benchmark's tables with COPY.\n"
                "The .tbl files are read from DIR (default ./tpch-data/<benchmark>-sf<SF>) and generated\n"
                "there first when missing. --layout repartition distributes tables so that every join\n"
-               "needs a broadcast or shuffle (a test of the exchanges).\n");
+               "needs a broadcast or shuffle (a test of the exchanges); --layout partitioned is the\n"
+               "co-located layout with yearly range partitions on lineitem, orders and lineorder.\n");
 }
 
 int
@@ -181,8 +198,8 @@ tpch_cmd_load(int argc, char **argv)
             return 2;
         }
     }
-    if (strcmp(layout, "colocated") && strcmp(layout, "repartition")) {
-        fprintf(stderr, "kestrel-tpch load: --layout is colocated or repartition, not \"%s\"\n", layout);
+    if (strcmp(layout, "colocated") && strcmp(layout, "repartition") && strcmp(layout, "partitioned")) {
+        fprintf(stderr, "kestrel-tpch load: --layout is colocated, repartition or partitioned, not \"%s\"\n", layout);
         return 2;
     }
     TpchBenchmark b = !strcmp(bench, "ssb") ? TPCH_BENCH_SSB : TPCH_BENCH_TPCH;
@@ -259,7 +276,7 @@ tpch_cmd_load(int argc, char **argv)
             snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", name);
             if (!exec_ok(conn, sql)) rc = 1;
             const char *dist = b == TPCH_BENCH_SSB ? ssb_distribution(layout, name) : tpch_distribution(layout, name);
-            snprintf(sql, sizeof sql, "%s %s", stmt, dist);
+            snprintf(sql, sizeof sql, "%s%s %s", stmt, partition_clause(b, layout, name), dist);
             if (rc == 0 && !exec_ok(conn, sql)) rc = 1;
         }
         stmt = semi ? semi + 1 : NULL;
