@@ -931,6 +931,19 @@ merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
                     __builtin_prefetch(&dst->slots[pos]);
                     __builtin_prefetch(&dst->tags[pos]);
                     if (dst->skey) __builtin_prefetch(&dst->skey[pos]);
+                    /* the groups are visited in hash order: their keys
+                     * and states are random accesses */
+                    uint32_t ng = lists[t][k + 8];
+                    if (src->ikey) {
+                        const KVector *kc = &src->chunks[ng >> 11]->cols[0];
+                        __builtin_prefetch((const char *)kc->data +
+                                           (size_t)(ng & 2047) * (src->k32 ? 4 : 8));
+                    }
+                    if (g->naggs) {
+                        const char *st = (const char *)&src->states[(size_t)ng * g->naggs];
+                        for (size_t off = 0; off < sizeof(AggState) * g->naggs; off += 64)
+                            __builtin_prefetch(st + off);
+                    }
                 }
                 if (merge_group(g, &parts[q], &g->tls[t].gt, lists[t][k], kvs[q], &lerr)) {
                     ex__fail(x, &lerr);
