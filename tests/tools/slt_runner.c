@@ -386,8 +386,8 @@ run_file(const char *path, Known *known, Counts *cnt)
             if (!ok) snprintf(why, sizeof why, want_ok ? "statement failed: %s (%s)" : "statement should have failed%s%s",
                               want_ok ? err.message : "", want_ok ? k_sqlstate_code(err.code) : "");
         } else {
-            char types[64] = "", sortmode[32] = "nosort";
-            sscanf(hdr + 5, "%63s %31s", types, sortmode);
+            char types[4096] = "", sortmode[32] = "nosort";
+            sscanf(hdr + 5, "%4095s %31s", types, sortmode);
             Result r;
             memset(&r, 0, sizeof r);
             k_err_clear(&err);
