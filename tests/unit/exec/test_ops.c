@@ -798,6 +798,100 @@ fake_recv(void *rctx, uint32_t id, KBatch **out, KErr *err)
     return K_OK;
 }
 
+/* Fast paths added for speed: group keys of at most one byte (direct map),
+ * mixed in one table with longer keys and NULLs so batches switch between
+ * the direct map and the hash table; a hash join on a sparse integer key
+ * (hash-only key comparison) with duplicates and NULLs. */
+static void
+test_fast_paths(void **state)
+{
+    char buf[4096];
+    KType mt[2] = {k_type_varchar(0), k_type(K_TYPE_INT64)};
+    const char *mn[] = {"s", "k"};
+    uint32_t tm = make_table(db, "mix", 2, mn, mt);
+    enum { NM = 9000 };
+    char **lines = malloc(sizeof(char *) * NM);
+    int64_t want[6] = {0}; /* a, b, '', NULL, long0, long1 */
+    for (int i = 0; i < NM; i++) {
+        char b[96];
+        const char *sv;
+        int g;
+        if (i % 7 == 0) sv = "NULL", g = 3;
+        else if (i < 5000 || i % 2) sv = i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "", g = i % 3;
+        else sv = i % 4 ? "long1" : "long0", g = i % 4 ? 5 : 4;
+        want[g]++;
+        long k = i % 5 == 0 ? -1 : (long)(i % 1000) * 1000003L;
+        if (k < 0) snprintf(b, sizeof b, "%s|NULL", sv);
+        else snprintf(b, sizeof b, "%s|%ld", sv, k);
+        lines[i] = strdup(b);
+    }
+    load_rows(db, tm, A, 2, mt, (const char *const *)lines, NM);
+    for (int i = 0; i < NM; i++) free(lines[i]);
+    free(lines);
+    /* SELECT s, count(*) FROM mix GROUP BY s */
+    ExAggSpec sc[1] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL)};
+    ExPlan *g = t_node(A, EX_OP_HASH_AGG, 2, (KType[]){mt[0], sc[0].type});
+    g->left = t_scan(A, tm, 2, mt);
+    g->u.agg.mode = EX_AGG_COMPLETE;
+    g->u.agg.ngroups = 1;
+    g->u.agg.groups = t_exprs(A, 1, col(mt[0], 0));
+    g->u.agg.naggs = 1;
+    g->u.agg.aggs = sc;
+    char exp[512];
+    snprintf(exp, sizeof exp, "NULL|%lld;a|%lld;b|%lld;long0|%lld;long1|%lld;|%lld",
+             (long long)want[3], (long long)want[0], (long long)want[1], (long long)want[4],
+             (long long)want[5], (long long)want[2]);
+    assert_string_equal(run_text(g, true, buf, sizeof buf), exp);
+    /* SELECT count(*) FROM mix a JOIN mix b ON a.k = b.k: keys 0..999 times
+     * 1000003, NULL on every fifth row */
+    int64_t per[1000] = {0};
+    for (int i = 0; i < NM; i++)
+        if (i % 5) per[i % 1000]++;
+    int64_t pairs = 0;
+    for (int k = 0; k < 1000; k++) pairs += per[k] * per[k];
+    ExPlan *j = t_node(A, EX_OP_HASH_JOIN, 1, &mt[1]);
+    j->left = t_scan(A, tm, 2, mt);
+    j->right = t_scan(A, tm, 2, mt);
+    j->u.join.type = (uint8_t)EX_JOIN_INNER;
+    j->u.join.nkeys = 1;
+    j->u.join.probe_keys = t_exprs(A, 1, col(mt[1], 1));
+    j->u.join.build_keys = t_exprs(A, 1, col(mt[1], 1));
+    j->u.join.nout = 1;
+    j->u.join.out_cols = t_u32(A, 1, 1);
+    ExPlan *c = t_node(A, EX_OP_HASH_AGG, 1, &sc[0].type);
+    c->left = j;
+    c->u.agg.mode = EX_AGG_COMPLETE;
+    c->u.agg.naggs = 1;
+    c->u.agg.aggs = sc;
+    snprintf(exp, sizeof exp, "%lld", (long long)pairs);
+    assert_string_equal(run_text(c, false, buf, sizeof buf), exp);
+    /* the same through an ANTI join against the keys below 500 * 1000003:
+     * probe rows whose key is NULL or >= 500 * 1000003 remain */
+    ExPlan *sm = t_node(A, EX_OP_FILTER, 2, mt);
+    sm->left = t_scan(A, tm, 2, mt);
+    sm->u.filter.pred = ex_expr_func2(A, EX_FN_LT, k_type(K_TYPE_BOOL), col(mt[1], 1),
+                                      ex_expr_const_i64(A, 500L * 1000003L));
+    ExPlan *aj = t_node(A, EX_OP_HASH_JOIN, 2, mt);
+    aj->left = t_scan(A, tm, 2, mt);
+    aj->right = sm;
+    aj->u.join.type = (uint8_t)EX_JOIN_ANTI;
+    aj->u.join.nkeys = 1;
+    aj->u.join.probe_keys = t_exprs(A, 1, col(mt[1], 1));
+    aj->u.join.build_keys = t_exprs(A, 1, col(mt[1], 1));
+    aj->u.join.nout = 2;
+    aj->u.join.out_cols = t_u32(A, 2, 0, 1);
+    ExPlan *c2 = t_node(A, EX_OP_HASH_AGG, 1, &sc[0].type);
+    c2->left = aj;
+    c2->u.agg.mode = EX_AGG_COMPLETE;
+    c2->u.agg.naggs = 1;
+    c2->u.agg.aggs = sc;
+    int64_t left = 0;
+    for (int i = 0; i < NM; i++)
+        if (i % 5 == 0 || i % 1000 >= 500) left++;
+    snprintf(exp, sizeof exp, "%lld", (long long)left);
+    assert_string_equal(run_text(c2, false, buf, sizeof buf), exp);
+}
+
 static void
 test_exchange_copies(void **state)
 {
@@ -851,7 +945,7 @@ main(void)
         cmocka_unit_test(test_aggregates),      cmocka_unit_test(test_more_aggregates),      cmocka_unit_test(test_sort_topn_limit),
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
         cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
-        cmocka_unit_test(test_exchange_copies),
+        cmocka_unit_test(test_exchange_copies), cmocka_unit_test(test_fast_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
