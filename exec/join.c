@@ -59,8 +59,10 @@ typedef struct Join {
     uint32_t *next_row; /* chain, UINT32_MAX = end */
     uint32_t *head;     /* bucket -> row id + 1 (0 = empty) */
     uint64_t *tag;      /* the full hash of the bucket's key */
-    bool exact;         /* one integer key, NULLs never match: the hash is a
-                         * bijection of the key, equal hashes mean equal keys */
+    bool exact;         /* one integer key, or two packed INT/DATE keys, NULLs
+                         * never match: the hash is a bijection of the key,
+                         * equal hashes mean equal keys */
+    bool pack2;         /* two 32-bit keys hashed as one 64-bit word */
     uint32_t *dense;    /* direct table for dense integer keys: key - dlo -> row + 1 */
     int64_t dlo;
     uint64_t drange;
@@ -83,6 +85,25 @@ static bool
 key_null_blocks(const Join *j, uint32_t k)
 {
     return !(j->p->u.join.null_eq && j->p->u.join.null_eq[k]);
+}
+
+/* Hashes of the join keys: ex__hash_rows, except two 32-bit keys, which are
+ * packed into one word and hashed with k_hash_u64 (a bijection, so the
+ * table compares hashes only). NULL rows get garbage: they never probe. */
+static void
+join_hash_rows(const Join *j, KVector **kv, const uint16_t *sel, uint32_t n, uint64_t *h)
+{
+    if (!j->pack2) {
+        ex__hash_rows(kv, j->nkeys, sel, n, h);
+        return;
+    }
+    const int32_t *a = kv[0]->data, *b = kv[1]->data;
+    bool ca = kv[0]->flags & K_VEC_CONST, cb = kv[1]->flags & K_VEC_CONST;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint64_t w = (uint64_t)(uint32_t)a[ca ? 0 : r] << 32 | (uint32_t)b[cb ? 0 : r];
+        h[i] = k_hash_u64(w);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -186,6 +207,9 @@ build_table(Join *j, KErr *err)
     ExPhys kph = j->nkeys == 1 ? ex__phys(j->all.types[j->nb]) : EX_P_STR;
     const bool int_key = j->nkeys == 1 && (kph == EX_P_I32 || kph == EX_P_I64);
     const bool key32 = kph == EX_P_I32;
+    j->pack2 = j->nkeys == 2 && ex__phys(j->all.types[j->nb]) == EX_P_I32 &&
+               ex__phys(j->all.types[j->nb + 1]) == EX_P_I32 && key_null_blocks(j, 0) &&
+               key_null_blocks(j, 1);
 #pragma omp parallel num_threads(x->nthreads) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
     {
         KVector **kv = kvs[omp_get_thread_num()];
@@ -194,7 +218,7 @@ build_table(Join *j, KErr *err)
             KBatch *ch = j->all.chunks[c];
             uint32_t base = chunk_off[c];
             for (uint32_t k = 0; k < j->nkeys; k++) kv[k] = &ch->cols[j->nb + k];
-            ex__hash_rows(kv, j->nkeys, NULL, ch->count, hashes + base);
+            join_hash_rows(j, kv, NULL, ch->count, hashes + base);
             for (uint32_t i = 0; i < ch->count; i++) {
                 uint32_t row = base + i;
                 j->refs[row] = EX_REF(c, i);
@@ -269,7 +293,7 @@ build_table(Join *j, KErr *err)
     j->tag = k_alloc(a, sizeof(uint64_t) * cap_total);
     if (!j->head || !j->tag) return k_error_oom(err, a, sizeof(uint32_t) * cap_total * 3);
     /* ex__hash_rows hashes one integer key with k_hash_u64, a bijection */
-    j->exact = int_key && key_null_blocks(j, 0);
+    j->exact = (int_key && key_null_blocks(j, 0)) || j->pack2;
     /* phase 3 (parallel over partitions): insert */
 #pragma omp parallel for num_threads(x->nthreads) schedule(dynamic, 1)
     for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
@@ -503,7 +527,7 @@ probe_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     KVector **pk = t->pk;
     for (uint32_t k = 0; k < j->nkeys; k++)
         if (ex__eval(t->keys[k], b, sel, n, t->heap, &pk[k], err)) return K_ERR;
-    ex__hash_rows(pk, j->nkeys, sel, n, t->hash);
+    join_hash_rows(j, pk, sel, n, t->hash);
     for (uint32_t i = 0; i < n; i++) t->matched[sel ? sel[i] : i] = 0;
     bool first_only = (j->type == EX_JOIN_SEMI || j->type == EX_JOIN_ANTI ||
                        j->type == EX_JOIN_ANTI_NULL_AWARE || j->type == EX_JOIN_MARK) &&
