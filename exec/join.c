@@ -210,7 +210,9 @@ build_table(Join *j, KErr *err)
     j->pack2 = j->nkeys == 2 && ex__phys(j->all.types[j->nb]) == EX_P_I32 &&
                ex__phys(j->all.types[j->nb + 1]) == EX_P_I32 && key_null_blocks(j, 0) &&
                key_null_blocks(j, 1);
-#pragma omp parallel num_threads(x->nthreads) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
+    /* small build sides stay on the calling thread (no wake-up, no barrier) */
+    const uint32_t team = n >= 16384 ? x->nthreads : 1;
+#pragma omp parallel num_threads(team) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
     {
         KVector **kv = kvs[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 4)
@@ -295,7 +297,7 @@ build_table(Join *j, KErr *err)
     /* ex__hash_rows hashes one integer key with k_hash_u64, a bijection */
     j->exact = (int_key && key_null_blocks(j, 0)) || j->pack2;
     /* phase 3 (parallel over partitions): insert */
-#pragma omp parallel for num_threads(x->nthreads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
     for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
         uint32_t *head = j->head + j->pbase[p];
         uint64_t *tag = j->tag + j->pbase[p];

@@ -265,7 +265,13 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         for (uint32_t t = 0; t < nt; t++)
             if (!(rfsel[t] = k_alloc(x->tarena[t], 2 * K_VECTOR_SIZE))) goto oom;
     }
-#pragma omp parallel num_threads(nt)
+    /* a scan of at most one row group runs on the calling thread alone:
+     * waking a second thread costs more than it can save, and on a loaded
+     * machine waiting for it to be scheduled costs milliseconds */
+    StScanCounters sc;
+    st_scan_counters(scan, &sc);
+    uint32_t team = sc.row_groups_total <= 1 ? 1 : nt;
+#pragma omp parallel num_threads(team)
     {
         uint32_t tid = (uint32_t)omp_get_thread_num();
         ScanTls *s = &tls[tid];
