@@ -43,6 +43,9 @@ typedef struct GTable {
     /* one integer key: its value per slot, so a probe never touches the
      * key chunks (the NULL group, if any, is null_gid) */
     bool ikey, k32;
+    /* two 32-bit integer keys: the pair packed into skey; groups with a
+     * NULL key are marked by GT_NULLBIT in their slot instead of null_gid */
+    bool pack2;
     int64_t *skey;
     int64_t null_gid;
     /* one or two string keys whose values are at most one byte long (Q1's
@@ -73,7 +76,31 @@ gt_init(GTable *g, KArena *a, uint32_t nkeys, const KType *ktypes, uint32_t nagg
         g->skey = k_alloc(a, sizeof(int64_t) * 256);
         if (!g->skey) return k_error_oom(err, a, 2048);
     }
+    if (nkeys == 2 && ex__phys(ktypes[0]) == EX_P_I32 && ex__phys(ktypes[1]) == EX_P_I32) {
+        g->ikey = g->pack2 = g->k32 = true;
+        g->skey = k_alloc(a, sizeof(int64_t) * 256);
+        if (!g->skey) return k_error_oom(err, a, 2048);
+    }
     return K_OK;
+}
+
+#define GT_NULLBIT 0x80000000u
+
+/* The slot key of row `row` (one integer, or two packed 32-bit integers);
+ * false when a key is NULL. */
+static inline bool
+gt_slot_key(const GTable *g, KVector *const *kv, uint32_t row, int64_t *iv)
+{
+    if (!k_vec_is_valid(kv[0], row)) return false;
+    const void *sl = k_vec_slot(kv[0], row);
+    if (!g->pack2) {
+        *iv = g->k32 ? *(const int32_t *)sl : *(const int64_t *)sl;
+        return true;
+    }
+    if (!k_vec_is_valid(kv[1], row)) return false;
+    uint32_t b = *(const uint32_t *)k_vec_slot(kv[1], row);
+    *iv = (int64_t)((uint64_t)*(const uint32_t *)sl << 32 | b);
+    return true;
 }
 
 static int
@@ -151,10 +178,12 @@ gt_rehash(GTable *g, KErr *err)
         slots[pos] = gid + 1;
         tags[pos] = (uint32_t)(h >> 32);
         if (skey) {
-            const KVector *kc = &g->chunks[gid >> 11]->cols[0];
-            uint32_t r = gid & 2047;
-            skey[pos] = (int64_t)gid == g->null_gid ? 0
-                        : g->k32 ? ((const int32_t *)kc->data)[r] : ((const int64_t *)kc->data)[r];
+            KBatch *ch = g->chunks[gid >> 11];
+            KVector *cv[2] = {&ch->cols[0], g->pack2 ? &ch->cols[1] : NULL};
+            int64_t iv = 0;
+            bool valid = gt_slot_key(g, cv, gid & 2047, &iv);
+            skey[pos] = valid ? iv : 0;
+            if (g->pack2 && !valid) slots[pos] |= GT_NULLBIT;
         }
     }
     return K_OK;
@@ -184,14 +213,13 @@ gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *
     uint32_t tg = (uint32_t)(h >> 32);
     uint64_t pos = h & g->mask;
     int64_t iv = 0;
-    bool fast = g->ikey && k_vec_is_valid(kv[0], row);
+    bool fast = g->ikey && gt_slot_key(g, kv, row, &iv);
     if (fast) {
-        const void *sl = k_vec_slot(kv[0], row);
-        iv = g->k32 ? *(const int32_t *)sl : *(const int64_t *)sl;
         for (;;) {
             uint32_t s = g->slots[pos];
             if (!s) break;
-            if (g->tags[pos] == tg && g->skey[pos] == iv && (int64_t)(s - 1) != g->null_gid) {
+            if (g->tags[pos] == tg && g->skey[pos] == iv && !(s & GT_NULLBIT) &&
+                (int64_t)(s - 1) != g->null_gid) {
                 *gid = s - 1;
                 *is_new = false;
                 return K_OK;
@@ -202,8 +230,8 @@ gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *
         for (;;) {
             uint32_t s = g->slots[pos];
             if (!s) break;
-            if (g->tags[pos] == tg && gt_key_eq(g, s - 1, kv, row)) {
-                *gid = s - 1;
+            if (g->tags[pos] == tg && gt_key_eq(g, (s & ~GT_NULLBIT) - 1, kv, row)) {
+                *gid = (s & ~GT_NULLBIT) - 1;
                 *is_new = false;
                 return K_OK;
             }
@@ -239,7 +267,8 @@ gt_find(GTable *g, KVector **kv, uint32_t row, uint64_t h, uint32_t *gid, bool *
     g->tags[pos] = tg;
     if (g->ikey) {
         g->skey[pos] = iv;
-        if (!fast) g->null_gid = id;
+        if (!fast && g->pack2) g->slots[pos] |= GT_NULLBIT;
+        else if (!fast) g->null_gid = id;
     }
     *gid = id;
     *is_new = true;

@@ -842,6 +842,19 @@ test_fast_paths(void **state)
              (long long)want[3], (long long)want[0], (long long)want[1], (long long)want[4],
              (long long)want[5], (long long)want[2]);
     assert_string_equal(run_text(g, true, buf, sizeof buf), exp);
+    /* two INT keys (packed slot keys), NULL in one or both: GROUP BY k, w
+     * and GROUP BY k, k over r */
+    ExPlan *g2 = t_node(A, EX_OP_HASH_AGG, 3, (KType[]){rt[0], rt[1], sc[0].type});
+    g2->left = t_scan(A, tr, 2, rt);
+    g2->u.agg.mode = EX_AGG_COMPLETE;
+    g2->u.agg.ngroups = 2;
+    g2->u.agg.groups = t_exprs(A, 2, col(rt[0], 0), col(rt[1], 1));
+    g2->u.agg.naggs = 1;
+    g2->u.agg.aggs = sc;
+    assert_string_equal(run_text(g2, true, buf, sizeof buf), "2|20|1;2|21|1;3|30|1;NULL|40|1");
+    g2->u.agg.groups = t_exprs(A, 2, col(rt[0], 0), col(rt[0], 0));
+    g2->types[1] = rt[0];
+    assert_string_equal(run_text(g2, true, buf, sizeof buf), "2|2|2;3|3|1;NULL|NULL|1");
     /* SELECT count(*) FROM mix a JOIN mix b ON a.k = b.k: keys 0..999 times
      * 1000003, NULL on every fifth row */
     int64_t per[1000] = {0};
