@@ -574,10 +574,10 @@ inst_recv(void *rctx, uint32_t xid, KBatch **out, KErr *err)
         pthread_mutex_unlock(&q->mu);
         return k_error(err, K_OUT_OF_MEMORY, "out of memory");
     }
-    if (ib->cur) {
-        k_batch_destroy(ib->cur);
-        ib->cur = NULL;
-    }
+    /* a batch handed out stays valid until the next call, or until the
+     * instance ends when the executor was told batches persist */
+    if (ib->cur && !in->f->has_output) k_batch_destroy(ib->cur);
+    ib->cur = NULL;
     for (;;) {
         if (q->user_cancel && *q->user_cancel && !q->failed) {
             KErr e;
@@ -826,6 +826,13 @@ inst_run(Inst *in, ExSink *sink, ExOpStats *stats, KErr *err)
     rc.nparams = in->nparams;
     rc.recv = inst_recv;
     rc.rctx = in;
+    /* Non-root fragments: received batches live in the instance's arena
+     * until it ends, so the executor reads exchanges on all its threads
+     * without copying. (Its copying path reads the batch's row count after
+     * releasing its lock, racing with the next recv that frees the batch:
+     * see the report.) The root reads on one thread; its batches are freed
+     * at the next recv so a large result streams in bounded memory. */
+    rc.recv_batches_persist = in->f->has_output;
     rc.stats = stats;
     rc.nstats = stats ? in->plan->nops : 0;
     int r = ex_fragment_run(&rc, in->f, sink ? sink : &out, err);

@@ -5,6 +5,7 @@
 # for the repartitioned run) and expect the next query to fail with 08006
 # within 5 s. Everything lives in a mktemp directory.
 # usage: cluster_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
+# CLUSTER_TPCH_ARGS adds options to cluster_tpch (e.g. "--tbl-dir DIR --nthreads 2").
 set -u
 build=${1:?build dir}
 shared=${2:?shared dir}
@@ -72,7 +73,7 @@ chmod +x "$tmp/restart.sh"
 restart=()
 [ "$fault" = --kill-test ] && restart=(--restart-cmd "$tmp/restart.sh")
 "$build/tests/cluster_tpch" --shared "$shared" --secret "$(cat "$tmp/secret")" --layout "$layout" \
-    --compare-local "$fault" "${pids[$((nworkers-1))]}" "${restart[@]}" "${addrs[@]}"
+    --compare-local ${CLUSTER_TPCH_ARGS:-} "$fault" "${pids[$((nworkers-1))]}" "${restart[@]}" "${addrs[@]}"
 rc=$?
 # stop the surviving workers cleanly: each must exit 0 (sanitizer builds
 # report leaks and errors through the exit status)
