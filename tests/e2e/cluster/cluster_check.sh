@@ -89,6 +89,6 @@ if [ -s "$tmp/restart.pid" ]; then
     for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 fi
 if [ $rc -ne 0 ]; then
-    for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
+    for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -60 "$tmp/w$i.log"; done
 fi
 exit $rc
