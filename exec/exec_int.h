@@ -164,7 +164,8 @@ ex__eq_fast(KType t, const void *a, const void *b)
     case K_TYPE_INT64:
     case K_TYPE_TIMESTAMP: return *(const int64_t *)a == *(const int64_t *)b;
     case K_TYPE_DECIMAL:
-        if (t.precision <= K_DECIMAL_INT64_PRECISION) return *(const int64_t *)a == *(const int64_t *)b;
+        if (t.precision <= K_DECIMAL_INT64_PRECISION)
+            return *(const int64_t *)a == *(const int64_t *)b;
         return ex__eq_slot(t, a, b);
     default: return ex__eq_slot(t, a, b);
     }

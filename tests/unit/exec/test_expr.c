@@ -119,7 +119,8 @@ test_decimal(void **state)
                "9999999999999998000000000000.0001");
     /* paths chosen by the precisions: proven without checks, scaled add/sub,
      * wide operands whose values fit 64 bits, and their overflow errors */
-    check_text(F2(EX_FN_MUL, k_type_decimal(10, 3), dec("-1.25", 5, 2), dec("0.3", 3, 1)), "-0.375");
+    check_text(F2(EX_FN_MUL, k_type_decimal(10, 3), dec("-1.25", 5, 2), dec("0.3", 3, 1)),
+               "-0.375");
     check_text(F2(EX_FN_MUL, k_type_decimal(30, 4), dec("-9999999999999.99", 15, 2),
                   dec("9999999999999.99", 15, 2)),
                "-99999999999999800000000000.0001");
@@ -131,10 +132,13 @@ test_decimal(void **state)
                 dec("9999999999999.99", 15, 2)),
              "22003");
     check_text(F2(EX_FN_SUB, k_type_decimal(8, 2), dec("1", 5, 0), dec("0.07", 3, 2)), "0.93");
-    check_text(F2(EX_FN_ADD, k_type_decimal(5, 3), dec("99.99", 4, 2), dec("0.001", 4, 3)), "99.991");
+    check_text(F2(EX_FN_ADD, k_type_decimal(5, 3), dec("99.99", 4, 2), dec("0.001", 4, 3)),
+               "99.991");
     eval_err(F2(EX_FN_ADD, k_type_decimal(4, 3), dec("99.99", 4, 2), dec("0.001", 4, 3)), "22003");
-    check_text(F2(EX_FN_ADD, k_type_decimal(5, 2), dec("12.34", 4, 2), dec("-99.99", 4, 2)), "-87.65");
-    check_text(F2(EX_FN_SUB, k_type_decimal(5, 2), dec("-12.34", 4, 2), dec("99.99", 4, 2)), "-112.33");
+    check_text(F2(EX_FN_ADD, k_type_decimal(5, 2), dec("12.34", 4, 2), dec("-99.99", 4, 2)),
+               "-87.65");
+    check_text(F2(EX_FN_SUB, k_type_decimal(5, 2), dec("-12.34", 4, 2), dec("99.99", 4, 2)),
+               "-112.33");
     /* round / floor / ceil */
     check_text(ex_expr_func2(A, EX_FN_ROUND, k_type_decimal(10, 1), dec("2.45", 5, 2), I32(1)), "2.5");
     check_text(ex_expr_func2(A, EX_FN_ROUND, k_type_decimal(10, 1), dec("-2.45", 5, 2), I32(1)), "-2.5");
