@@ -520,5 +520,8 @@ main(int argc, char **argv)
     if (cnt.known_failed) fprintf(stdout, "%llu known failures (listed with reasons)\n", (unsigned long long)cnt.known_failed);
     fprintf(stdout, "%llu passed, %llu failed, %llu skipped\n", (unsigned long long)cnt.passed,
             (unsigned long long)cnt.failed, (unsigned long long)cnt.skipped);
+    for (uint32_t i = 0; i < known.n; i++) free(known.keys[i]);
+    free(known.keys);
+    free(known.seen);
     return cnt.failed || stale ? 1 : 0;
 }
