@@ -578,13 +578,16 @@ exchange_parallel(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         for (;;) {
             if (ex__check(x, &lerr) || ex__stopped(c)) break;
             KBatch *b = NULL, *mine = NULL;
+            bool has_rows = false;
             int rc = K_OK;
             pthread_mutex_lock(&mu);
             if (!eof) {
                 rc = x->rc->recv(x->rc->rctx, p->u.exchange.exchange_id, &b, &lerr);
                 if (rc == K_OK && !b) eof = true;
-                if (rc == K_OK && b && !persist && k_batch_rows(b))
-                    rc = ex_batch_copy(heaps[tid], b, &mine, &lerr);
+                /* read the row count under the lock: without persistence the
+                 * runtime may free `b` at another thread's next recv */
+                has_rows = rc == K_OK && b && k_batch_rows(b);
+                if (has_rows && !persist) rc = ex_batch_copy(heaps[tid], b, &mine, &lerr);
             }
             pthread_mutex_unlock(&mu);
             if (rc != K_OK) {
@@ -592,7 +595,7 @@ exchange_parallel(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
                 break;
             }
             if (!b) break;
-            if (k_batch_rows(b)) {
+            if (has_rows) {
                 KBatch view = persist ? *b : *mine;
                 if (c->push(c, tid, &view, &lerr)) {
                     ex__fail(x, &lerr);
