@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/kestrel.h"
 #include "net/cluster.h"
@@ -72,9 +73,23 @@ parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* OpenMP threads that spin while waiting for work take CPU from the other
+ * fragments and connections of a busy server; libgomp reads its wait policy
+ * when it loads, before main, so the server re-executes itself once with
+ * OMP_WAIT_POLICY=passive unless the user chose a policy. */
+static void
+prefer_passive_openmp(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    /* exec failed: go on with the active policy */
+}
+
 int
 main(int argc, char **argv)
 {
+    prefer_passive_openmp(argv);
     enum { OPT_LOCAL = 1000, OPT_DATA, OPT_PORT, OPT_HOST, OPT_USERS, OPT_MEM, OPT_WORK_MEM, OPT_NO_FSYNC,
            OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION, OPT_TRUST_LOOPBACK,
            OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY };
