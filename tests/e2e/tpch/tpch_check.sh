@@ -10,15 +10,8 @@ build=${1:?build dir}
 shared=${2:?shared dir}
 layout=${3:-colocated}
 tmp=$(mktemp -d /tmp/kestrel-e2e-tpch.XXXXXX)
-pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
+. "$(dirname "$0")/../kestreld.sh"
+cleanup() { kestreld_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 mkdir -p "$tmp/data"
@@ -26,18 +19,7 @@ for f in "$shared"/tpch/sf0.01/*.tbl.zst; do
     zstd -dqf "$f" -o "$tmp/data/$(basename "$f" .zst)" || { echo "cannot decompress $f"; exit 1; }
 done
 
-"$build/kestreld" --local 2 --data "$tmp/db" --port 0 --no-fsync >"$tmp/server.out" 2>"$tmp/server.log" &
-pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/server.out")
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    echo "kestreld did not start:"; cat "$tmp/server.log"; exit 1
-fi
+kestreld_start "$build" 2 || exit 1
 
 "$build/kestrel-tpch" load --sf 0.01 --dir "$tmp/data" --layout "$layout" -p "$port" || {
     echo "load failed; server log:"; tail -20 "$tmp/server.log"; exit 1; }
