@@ -137,6 +137,8 @@ options_for(NetSession *s, PlOptions *o)
 {
     pl_options_default(o);
     o->nworkers = s->eng->nworkers;
+    o->user = s->user;
+    o->database = s->database;
     const char *jd = net_session_get(s, "kestrel.join_distribution");
     KErr err;
     if (jd && pl_join_dist_parse(jd, &o->join_dist, &err) != K_OK) o->join_dist = PL_JOIN_DIST_AUTO;

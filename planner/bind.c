@@ -24,6 +24,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "planner/planner_int.h"
 
@@ -664,6 +665,47 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
         if (!args[i]) return NULL;
     }
     if (f->distinct || f->star) goto undefined;
+
+    /* server and session information, and the statement's clock: constants
+     * of the statement (version() starts with "PostgreSQL 15.0" so drivers
+     * parse it) */
+    if (nargs == 0 && (!f->schema || strcmp(f->schema, "pg_catalog") == 0)) {
+        const char *sv = NULL;
+        if (strcmp(n, "version") == 0)
+            sv = "PostgreSQL 15.0 (Kestrel " KESTREL_VERSION ") on x86_64-pc-linux-gnu, compiled by gcc, 64-bit";
+        else if (strcmp(n, "current_database") == 0 || strcmp(n, "current_catalog") == 0)
+            sv = c->opts.database ? c->opts.database : "kestrel";
+        else if (strcmp(n, "current_schema") == 0)
+            sv = "public";
+        else if (strcmp(n, "current_user") == 0 || strcmp(n, "session_user") == 0 || strcmp(n, "user") == 0 ||
+                 strcmp(n, "current_role") == 0)
+            sv = c->opts.user ? c->opts.user : "kestrel";
+        ExExpr *e = NULL;
+        if (sv) {
+            e = ex_expr_const_str(c->a, sv, strlen(sv));
+        } else if (strcmp(n, "current_date") == 0 || strcmp(n, "now") == 0 || strcmp(n, "current_timestamp") == 0 ||
+                   strcmp(n, "localtimestamp") == 0 || strcmp(n, "transaction_timestamp") == 0 ||
+                   strcmp(n, "statement_timestamp") == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+            if (strcmp(n, "current_date") == 0) {
+                e = ex_expr_const_date(c->a, (int32_t)(us / K_USECS_PER_DAY));
+            } else {
+                ExValue v = {0};
+                v.i64 = us;
+                e = ex_expr_const(c->a, k_type(K_TYPE_TIMESTAMP), false, &v);
+            }
+        }
+        if (sv || e) {
+            if (!e) {
+                k_error_oom(c->err, c->a, 64);
+                return NULL;
+            }
+            e->pos = pos;
+            return e;
+        }
+    }
 
     if (strcmp(n, "coalesce") == 0 || strcmp(n, "greatest") == 0 || strcmp(n, "least") == 0 ||
         strcmp(n, "nullif") == 0) {

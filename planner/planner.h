@@ -89,6 +89,8 @@ struct PlOptions {
     bool runtime_filters;  /* hash join builds feed min/max + bloom filters to probe scans */
     bool partial_agg;      /* partial aggregation on workers before the exchange */
     uint32_t dp_max_rels;  /* join regions up to this size use exact DP, greedy beyond (12) */
+    const char *user;      /* current_user / session_user (NULL = "kestrel") */
+    const char *database;  /* current_database() (NULL = "kestrel") */
 };
 
 void pl_options_default(PlOptions *o);
