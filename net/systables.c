@@ -306,15 +306,19 @@ fill_attribute(NetSession *s, SysRows *r)
 static void
 fill_type(NetSession *s, SysRows *r)
 {
+    /* PostgreSQL's OIDs for the types and their array types */
     static const struct {
         int64_t oid;
         const char *name;
         int32_t len;
+        int64_t array;
     } types[] = {
-        {16, "bool", 1},       {20, "int8", 8},        {21, "int2", 2},   {23, "int4", 4},
-        {25, "text", -1},      {700, "float4", 4},     {701, "float8", 8}, {1042, "bpchar", -1},
-        {1043, "varchar", -1}, {1082, "date", 4},      {1114, "timestamp", 8}, {1186, "interval", 16},
-        {1700, "numeric", -1}, {705, "unknown", -2},   {26, "oid", 4},
+        {16, "bool", 1, 1000},        {20, "int8", 8, 1016},        {21, "int2", 2, 1005},
+        {23, "int4", 4, 1007},        {25, "text", -1, 1009},       {700, "float4", 4, 1021},
+        {701, "float8", 8, 1022},     {1042, "bpchar", -1, 1014},   {1043, "varchar", -1, 1015},
+        {1082, "date", 4, 1182},      {1114, "timestamp", 8, 1115}, {1186, "interval", 16, 1187},
+        {1700, "numeric", -1, 1231},  {705, "unknown", -2, 0},      {26, "oid", 4, 1028},
+        {19, "name", 64, 1003},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
         put_i64(r, types[i].oid);
@@ -322,6 +326,10 @@ fill_type(NetSession *s, SysRows *r)
         put_i64(r, NS_PG_CATALOG);
         put_i32(r, types[i].len);
         put_str(r, "b");
+        put_i64(r, types[i].array);
+        put_i64(r, 0);
+        put_i64(r, 0);
+        put_bool(r, false);
     }
 }
 
@@ -558,7 +566,8 @@ static const SysTable systables[] = {
      {{"attrelid", L}, {"attname", V}, {"atttypid", L}, {"attnum", I}, {"atttypmod", I}, {"attnotnull", B},
       {"attisdropped", B}, {"atthasdef", B}}},
     {"pg_catalog", "pg_type", fill_type,
-     {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}}},
+     {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}, {"typarray", L},
+      {"typelem", L}, {"typbasetype", L}, {"typnotnull", B}}},
     {"pg_catalog", "pg_database", fill_database,
      {{"oid", L}, {"datname", V}, {"datdba", L}, {"encoding", V}, {"datcollate", V}}},
     {"pg_catalog", "pg_settings", fill_settings, {{"name", V}, {"setting", V}}},
