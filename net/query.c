@@ -212,6 +212,23 @@ bind_params(KArena *a, const KType *types, uint32_t ntypes, const NetParam *para
     return K_OK;
 }
 
+/* The in-process runtime's environment for one run on this engine. */
+static void
+local_env(NetEngine *e, KArena *a, volatile int *cancel, ExParam *params, uint32_t nparams, ExOpStats *stats,
+          ExLocalEnv *env)
+{
+    memset(env, 0, sizeof *env);
+    env->shards = e->workers;
+    env->nshards = e->nworkers;
+    env->coord_db = e->coord;
+    env->arena = a;
+    env->mem_limit = e->work_mem;
+    env->cancel = cancel;
+    env->params = params;
+    env->nparams = nparams;
+    env->stats = stats;
+}
+
 /* ------------------------------------------------------------------ */
 /* The result queue                                                     */
 /* ------------------------------------------------------------------ */
@@ -266,16 +283,7 @@ query_thread(void *arg)
 {
     ResultQueue *q = arg;
     ExLocalEnv env;
-    memset(&env, 0, sizeof env);
-    env.shards = q->eng->workers;
-    env.nshards = q->eng->nworkers;
-    env.coord_db = q->eng->coord;
-    env.arena = q->arena;
-    env.mem_limit = q->eng->work_mem;
-    env.cancel = q->cancel;
-    env.params = q->params;
-    env.nparams = q->nparams;
-    env.stats = q->stats;
+    local_env(q->eng, q->arena, q->cancel, q->params, q->nparams, q->stats, &env);
     ExSink sink = {q, queue_push, NULL};
     KErr err;
     k_err_clear(&err);
@@ -551,14 +559,7 @@ net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KErr *err)
         ExOpStats *stats = k_alloc0(qa, sizeof(ExOpStats) * (plan->nops ? plan->nops : 1));
         uint64_t rows = 0;
         ExLocalEnv env;
-        memset(&env, 0, sizeof env);
-        env.shards = s->eng->workers;
-        env.nshards = s->eng->nworkers;
-        env.coord_db = s->eng->coord;
-        env.arena = qa;
-        env.mem_limit = s->eng->work_mem;
-        env.cancel = &s->cancel;
-        env.stats = stats;
+        local_env(s->eng, qa, &s->cancel, NULL, 0, stats, &env);
         ExSink sink = {&rows, count_sink, NULL};
         uint64_t t0 = k_now_ns();
         if (!stats) rc = k_error_oom(err, qa, 0);
@@ -719,15 +720,7 @@ net__insert(NetSession *s, const PrInsert *ins, const NetParam *params, uint32_t
     uint64_t rows = 0;
     if (rc == K_OK) {
         ExLocalEnv env;
-        memset(&env, 0, sizeof env);
-        env.shards = e->workers;
-        env.nshards = e->nworkers;
-        env.coord_db = e->coord;
-        env.arena = qa;
-        env.mem_limit = e->work_mem;
-        env.cancel = &s->cancel;
-        env.params = xp;
-        env.nparams = nparams;
+        local_env(e, qa, &s->cancel, xp, nparams, NULL, &env);
         ExSink sink = {&is, insert_push, NULL};
         rc = ex_query_run_local(&env, plan, &sink, err);
     }

@@ -64,16 +64,25 @@ sql_prepared_drop_all(NetSession *s)
     s->sql_prepared = NULL;
 }
 
-void
-net_session_close(NetSession *s)
+/* Forget every setting (their strings are malloc'ed). */
+static void
+settings_free(NetSession *s)
 {
-    if (!s) return;
-    sql_prepared_drop_all(s);
     for (uint32_t i = 0; i < s->nsettings; i++) {
         free(s->settings[i].name);
         free(s->settings[i].value);
     }
     free(s->settings);
+    s->settings = NULL;
+    s->nsettings = s->capsettings = 0;
+}
+
+void
+net_session_close(NetSession *s)
+{
+    if (!s) return;
+    sql_prepared_drop_all(s);
+    settings_free(s);
     k_arena_destroy(s->arena);
 }
 
@@ -312,8 +321,7 @@ do_set(NetSession *s, const PrSet *st, KErr *err)
         net__settings_defaults(&tmp);
         const char *d = net_session_get(&tmp, st->name);
         snprintf(val, sizeof val, "%s", d ? d : "");
-        for (uint32_t i = 0; i < tmp.nsettings; i++) free(tmp.settings[i].name), free(tmp.settings[i].value);
-        free(tmp.settings);
+        settings_free(&tmp);
     } else {
         for (int32_t i = 0; i < pr_list_len(st->values); i++) {
             const char *v = literal_value(st->values->items[i]);
@@ -547,8 +555,7 @@ net_execute(NetSession *s, NetPrepared *p, uint32_t i, const NetParam *params, u
             st.name = r->name;
             rc = do_set(s, &st, err);
         } else {
-            for (uint32_t k = 0; k < s->nsettings; k++) free(s->settings[k].name), free(s->settings[k].value);
-            s->nsettings = 0;
+            settings_free(s);
             net__settings_defaults(s);
         }
         snprintf(c->tag, sizeof c->tag, "RESET");

@@ -392,7 +392,7 @@ compare_answer(PGresult *r, const char *path, char *why, size_t cap)
 {
     char *text = read_text(path);
     if (!text) {
-        snprintf(why, cap, "no answer file %s", path);
+        snprintf(why, cap, "no answer file %.400s", path);
         return false;
     }
     int ncols = PQnfields(r), nrows = PQntuples(r);
