@@ -218,6 +218,14 @@ K_MUSTCHECK int net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExPar
                                 uint32_t nparams, const volatile int *cancel, ExOpStats *stats,
                                 ExSink *result, KErr *err);
 
+/* The same, also reporting the exchange bytes (BATCH frames, headers
+ * included) the query's fragment instances sent, as they report them at
+ * the end (instances stopped early by a cancel or LIMIT do not report). */
+K_MUSTCHECK int net_cluster_run_bytes(NetCluster *c, const ExQueryPlan *q, const ExParam *params,
+                                      uint32_t nparams, const volatile int *cancel,
+                                      ExOpStats *stats, ExSink *result, uint64_t *bytes_sent,
+                                      KErr *err);
+
 /* Most queries that ever ran at once (the admission limit caps it). */
 uint32_t net_cluster_peak_running(NetCluster *c);
 
@@ -227,6 +235,11 @@ K_MUSTCHECK int net_cluster_table_create(NetCluster *c, uint32_t w, const StTabl
                                          uint32_t *table_id, KErr *err);
 K_MUSTCHECK int net_cluster_table_drop(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
 K_MUSTCHECK int net_cluster_table_truncate(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
+K_MUSTCHECK int net_cluster_table_analyze(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err);
+K_MUSTCHECK int net_cluster_table_rename(NetCluster *c, uint32_t w, uint32_t table_id,
+                                         const char *name, KErr *err);
+/* CREATE SCHEMA on worker w (nothing when it exists there already). */
+K_MUSTCHECK int net_cluster_schema_create(NetCluster *c, uint32_t w, const char *name, KErr *err);
 K_MUSTCHECK int net_cluster_partition_add(NetCluster *c, uint32_t w, uint32_t table_id,
                                           const StPartitionDef *p, uint32_t *part_id, KErr *err);
 

@@ -78,6 +78,9 @@ enum {
     REQ_TABLE_STATS,
     REQ_COL_STATS,
     REQ_SKETCH,
+    REQ_ANALYZE,
+    REQ_SCHEMA,
+    REQ_RENAME,
 };
 
 struct Conn {
@@ -143,6 +146,7 @@ struct Query {
     const volatile int *user_cancel;
     uint32_t node_peak_seen; /* most batches queued in one inbox */
     uint64_t bytes_sent;     /* exchange bytes sent by the query's instances */
+    const bool *uses;        /* coordinator: workers the query runs on (NULL = all) */
     ExOpStats *stats;
     uint32_t nstats;
 };
@@ -1217,6 +1221,24 @@ handle_request(Conn *c, const KBuf *pl, KBuf *rep, KErr *err)
         k_buf_put(rep, regs, sizeof regs);
         return K_OK;
     }
+    case REQ_ANALYZE: {
+        uint32_t t = k_get_u32(&r);
+        if (r.failed) break;
+        return st_analyze(n->db, t, err);
+    }
+    case REQ_SCHEMA:
+    case REQ_RENAME: {
+        uint32_t t = op == REQ_RENAME ? k_get_u32(&r) : 0;
+        size_t nl;
+        const char *nm = k_get_str(&r, &nl);
+        if (r.failed || nl > ST_NAME_MAX) break;
+        char name[ST_NAME_MAX + 1];
+        memcpy(name, nm, nl);
+        name[nl] = 0;
+        if (op == REQ_RENAME) return st_table_rename(n->db, t, name, err);
+        if (st_schema_exists(n->db, name)) return K_OK;
+        return st_schema_create(n->db, name, err);
+    }
     default: break;
     }
     return k_error(err, K_PROTOCOL_VIOLATION, "malformed REQUEST message");
@@ -1817,7 +1839,7 @@ monitor_main(void *arg)
                 query_fail(q, &e);
             }
             for (uint32_t w = 0; w < c->n && !q->failed; w++)
-                if (atomic_load(&wconn(c, w)->dead)) {
+                if ((!q->uses || q->uses[w]) && atomic_load(&wconn(c, w)->dead)) {
                     k_error(&e, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addrs[w]);
                     k_err_detail(&e, "The worker process died or stopped answering heartbeats.");
                     query_fail(q, &e);
@@ -2017,16 +2039,41 @@ local_inst(NetCluster *c, Query *qq, const ExQueryPlan *q, uint32_t fi, const Ex
 
 static int
 run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
-             const volatile int *cancel, ExOpStats *stats, ExSink *result, KErr *err)
+             const volatile int *cancel, ExOpStats *stats, ExSink *result, uint64_t *bytes_sent,
+             KErr *err)
 {
     NetClNode *n = c->node;
     if (!q->nfrags || q->root >= q->nfrags)
         return k_error(err, K_INTERNAL_ERROR, "query plan without a root fragment");
-    for (uint32_t w = 0; w < c->n; w++)
-        if (wreconnect(c, w, err)) return K_ERR;
+    /* a plan with a fragment on every worker needs them all; one whose
+     * fragments run on any one worker (only replicated tables) runs on a
+     * worker that answers, so it survives the loss of the others */
+    bool every = false;
+    for (uint32_t fi = 0; fi < q->nfrags; fi++)
+        if (q->frags[fi].placement == EX_RUN_EVERY_WORKER) every = true;
+    uint64_t qid = atomic_fetch_add(&c->next_id, 1) + 1;
+    uint32_t any = (uint32_t)(qid % c->n);
+    if (every) {
+        for (uint32_t w = 0; w < c->n; w++)
+            if (wreconnect(c, w, err)) return K_ERR;
+    } else {
+        int found = -1;
+        KErr first;
+        bool have_first = false;
+        for (uint32_t k = 0; k < c->n && found < 0; k++) {
+            uint32_t w = (any + k) % c->n;
+            KErr e;
+            if (wreconnect(c, w, &e) == K_OK) found = (int)w;
+            else if (!have_first) k_err_copy(&first, &e), have_first = true;
+        }
+        if (found < 0) {
+            k_err_copy(err, &first);
+            return K_ERR;
+        }
+        any = (uint32_t)found;
+    }
     if (cancel && *cancel)
         return k_error(err, K_QUERY_CANCELED, "canceling statement due to user request");
-    uint64_t qid = atomic_fetch_add(&c->next_id, 1) + 1;
     qid |= (uint64_t)(now_ns() & 0xffffff) << 40; /* distinct across coordinator restarts */
     Query *qq = query_get(n, qid, true);
     if (!qq) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
@@ -2039,13 +2086,17 @@ run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_
     k_buf_init(&plan);
     k_buf_init(&fb);
     int rc = K_ERR;
-    uint32_t any = (uint32_t)(qid % c->n);
     uint32_t maxx = 0;
     uint32_t *xids = NULL;
     bool *sent_to = calloc(c->n, sizeof(bool));
     if (!a || !sent_to) {
         k_error(err, K_OUT_OF_MEMORY, "out of memory");
         goto out;
+    }
+    if (!every) {
+        pthread_mutex_lock(&n->mu);
+        qq->uses = sent_to; /* the monitor fails it only for these workers */
+        pthread_mutex_unlock(&n->mu);
     }
     for (uint32_t i = 0; i < q->nfrags; i++) maxx += 64;
     xids = k_alloc0(a, 4 * (maxx + 1));
@@ -2211,6 +2262,7 @@ out:
         while (qq->running) pthread_cond_wait(&qq->cond, &qq->mu);
         pthread_mutex_unlock(&qq->mu);
         atomic_fetch_add(&n->bytes_sent, qq->bytes_sent);
+        if (bytes_sent) *bytes_sent = qq->bytes_sent;
         uint32_t pk = qq->node_peak_seen;
         if (pk > atomic_load(&n->peak_queued)) atomic_store(&n->peak_queued, pk);
         query_end(n, qq);
@@ -2229,6 +2281,15 @@ int
 net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
                 const volatile int *cancel, ExOpStats *stats, ExSink *result, KErr *err)
 {
+    return net_cluster_run_bytes(c, q, params, nparams, cancel, stats, result, NULL, err);
+}
+
+int
+net_cluster_run_bytes(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
+                      const volatile int *cancel, ExOpStats *stats, ExSink *result,
+                      uint64_t *bytes_sent, KErr *err)
+{
+    if (bytes_sent) *bytes_sent = 0;
     pthread_mutex_lock(&c->adm_mu);
     while (c->o.max_queries && c->running >= c->o.max_queries) {
         if (cancel && *cancel) {
@@ -2247,7 +2308,7 @@ net_cluster_run(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint
     c->running++;
     if (c->running > c->peak_running) c->peak_running = c->running;
     pthread_mutex_unlock(&c->adm_mu);
-    int rc = run_admitted(c, q, params, nparams, cancel, stats, result, err);
+    int rc = run_admitted(c, q, params, nparams, cancel, stats, result, bytes_sent, err);
     pthread_mutex_lock(&c->adm_mu);
     c->running--;
     pthread_cond_signal(&c->adm_cond);
@@ -2352,6 +2413,39 @@ int
 net_cluster_table_truncate(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err)
 {
     return table_op(c, w, REQ_TRUNCATE, table_id, err);
+}
+
+int
+net_cluster_table_analyze(NetCluster *c, uint32_t w, uint32_t table_id, KErr *err)
+{
+    return table_op(c, w, REQ_ANALYZE, table_id, err);
+}
+
+static int
+name_op(NetCluster *c, uint32_t w, uint8_t op, uint32_t table_id, const char *name, KErr *err)
+{
+    KBuf pl, rep;
+    k_buf_init(&pl);
+    k_buf_init(&rep);
+    k_buf_put_u8(&pl, op);
+    if (op == REQ_RENAME) k_buf_put_u32(&pl, table_id);
+    k_buf_put_str(&pl, name, strlen(name));
+    KReader r;
+    int rc = simple_request(c, w, &pl, &r, &rep, 0, err);
+    k_buf_free(&rep);
+    return rc;
+}
+
+int
+net_cluster_table_rename(NetCluster *c, uint32_t w, uint32_t table_id, const char *name, KErr *err)
+{
+    return name_op(c, w, REQ_RENAME, table_id, name, err);
+}
+
+int
+net_cluster_schema_create(NetCluster *c, uint32_t w, const char *name, KErr *err)
+{
+    return name_op(c, w, REQ_SCHEMA, 0, name, err);
 }
 
 int

@@ -12,8 +12,13 @@
  * changed (for CREATE: drop the new table), so no node is left different.
  * Table ids must agree across nodes (plans name tables by id): creates run
  * in lockstep, and a mismatch is reported instead of silently diverging.
+ * In coordinator mode the workers are processes: node i > 0 is reached
+ * with net_cluster_* requests and named by the coordinator's table id
+ * (ids agree); ATTACH/DETACH PARTITION are not available there yet.
  */
 #include "net/net_int.h"
+
+#include "net/cluster.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +28,83 @@ static StDb *
 node(NetEngine *e, uint32_t i)
 {
     return i == 0 ? e->coord : e->workers[i - 1];
+}
+
+/* Node i (0 = the coordinator's catalog, i = worker i - 1): in process an
+ * StDb, in coordinator mode a worker process. */
+static bool
+remote(NetEngine *e, uint32_t i)
+{
+    return i > 0 && e->cluster;
+}
+
+static int
+node_lookup(NetEngine *e, uint32_t i, const char *schema, const char *name, uint32_t *tid, KErr *err)
+{
+    return st_table_lookup(remote(e, i) ? e->coord : node(e, i), schema, name, tid, err);
+}
+
+static int
+node_create(NetEngine *e, uint32_t i, const StTableDef *def, uint32_t *id, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_table_create(e->cluster, i - 1, def, id, err);
+    return st_table_create(node(e, i), def, id, err);
+}
+
+static int
+node_drop(NetEngine *e, uint32_t i, uint32_t tid, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_table_drop(e->cluster, i - 1, tid, err);
+    return st_table_drop(node(e, i), tid, err);
+}
+
+static int
+node_truncate(NetEngine *e, uint32_t i, uint32_t tid, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_table_truncate(e->cluster, i - 1, tid, err);
+    return st_table_truncate(node(e, i), tid, err);
+}
+
+static int
+node_analyze(NetEngine *e, uint32_t i, uint32_t tid, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_table_analyze(e->cluster, i - 1, tid, err);
+    return st_analyze(node(e, i), tid, err);
+}
+
+static int
+node_rename(NetEngine *e, uint32_t i, uint32_t tid, const char *name, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_table_rename(e->cluster, i - 1, tid, name, err);
+    return st_table_rename(node(e, i), tid, name, err);
+}
+
+static int
+node_part_add(NetEngine *e, uint32_t i, uint32_t tid, const StPartitionDef *p, uint32_t *pid, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_partition_add(e->cluster, i - 1, tid, p, pid, err);
+    return st_partition_add(node(e, i), tid, p, pid, err);
+}
+
+static int
+node_schema_create(NetEngine *e, uint32_t i, const char *name, KErr *err)
+{
+    if (remote(e, i)) return net_cluster_schema_create(e->cluster, i - 1, name, err);
+    if (st_schema_exists(node(e, i), name)) return K_OK;
+    return st_schema_create(node(e, i), name, err);
+}
+
+/* Drop table `schema.name` on nodes [0, upto) (the workers first: in
+ * coordinator mode they are named by the coordinator's id). */
+static void
+undo_create(NetEngine *e, const StTableDef *def, uint32_t upto)
+{
+    for (uint32_t j = upto; j-- > 0;) {
+        uint32_t tid;
+        KErr e2;
+        if (node_lookup(e, j, def->schema[0] ? def->schema : NULL, def->name, &tid, &e2) == K_OK)
+            (void)!node_drop(e, j, tid, &e2);
+    }
 }
 
 static int
@@ -184,8 +266,8 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
         if (bound_from_ast(ct->bound, parent->cols[parent->part_col].type, &p, c->arena, err)) return K_ERR;
         for (uint32_t i = 0; i < nnodes; i++) {
             uint32_t ntid, pid;
-            if (st_table_lookup(node(e, i), parent->schema, parent->name, &ntid, err) ||
-                st_partition_add(node(e, i), ntid, &p, &pid, err)) {
+            if (node_lookup(e, i, parent->schema, parent->name, &ntid, err) ||
+                node_part_add(e, i, ntid, &p, &pid, err)) {
                 if (i > 0)
                     k_err_detail(err, "the partition was added on %u of %u nodes; drop and re-create the table to repair", i, nnodes);
                 return K_ERR;
@@ -205,29 +287,27 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
             return K_OK;
         }
     }
+    if (def.schema[0]) {
+        /* a schema the coordinator knows: make sure every worker has it */
+        for (uint32_t i = 1; i < nnodes && e->cluster; i++)
+            if (st_schema_exists(e->coord, def.schema) && node_schema_create(e, i, def.schema, err)) return K_ERR;
+    }
     uint32_t first_id = 0;
     for (uint32_t i = 0; i < nnodes; i++) {
         uint32_t id;
-        if (st_table_create(node(e, i), &def, &id, err)) {
+        if (node_create(e, i, &def, &id, err)) {
             err->pos = err->pos >= 0 ? err->pos : ct->table->hdr.pos;
-            goto undo;
+            undo_create(e, &def, i);
+            return K_ERR;
         }
         if (i == 0) first_id = id;
         else if (id != first_id) {
             k_error(err, K_INTERNAL_ERROR, "table id %u on worker %u differs from the coordinator's %u", id, i, first_id);
             KErr e2;
-            (void)!st_table_drop(node(e, i), id, &e2);
-            goto undo;
+            (void)!node_drop(e, i, id, &e2);
+            undo_create(e, &def, i);
+            return K_ERR;
         }
-        continue;
-    undo:
-        for (uint32_t j = 0; j < i; j++) {
-            uint32_t tid;
-            KErr e2;
-            if (st_table_lookup(node(e, j), def.schema[0] ? def.schema : NULL, def.name, &tid, &e2) == K_OK)
-                (void)!st_table_drop(node(e, j), tid, &e2);
-        }
-        return K_ERR;
     }
     /* Kestrel's shorthand for N equal ranges:
      *   PARTITION BY RANGE (col) WITH (partitions = N, low = 'lo', high = 'hi')
@@ -261,53 +341,49 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
             goto undo_all;
         for (uint32_t i = 0; i < nnodes; i++) {
             uint32_t ntid;
-            if (st_table_lookup(node(e, i), def.schema[0] ? def.schema : NULL, def.name, &ntid, err) ||
-                st_partition_add_ranges(node(e, i), ntid, lo, hi, (uint32_t)n, err))
-                goto undo_all;
+            if (node_lookup(e, i, def.schema[0] ? def.schema : NULL, def.name, &ntid, err)) goto undo_all;
+            if (!remote(e, i)) {
+                if (st_partition_add_ranges(node(e, i), ntid, lo, hi, (uint32_t)n, err)) goto undo_all;
+                continue;
+            }
+            /* a worker process gets the coordinator's ranges one by one */
+            StTableDef *cd;
+            if (st_table_get(e->coord, ntid, c->arena, &cd, err)) goto undo_all;
+            for (uint32_t k = 0; k < cd->nparts; k++) {
+                uint32_t pid;
+                if (node_part_add(e, i, ntid, &cd->parts[k], &pid, err)) goto undo_all;
+                if (pid != cd->parts[k].id) {
+                    k_error(err, K_INTERNAL_ERROR, "partition id %u on worker %u differs from the coordinator's %u",
+                            pid, i, cd->parts[k].id);
+                    goto undo_all;
+                }
+            }
         }
     }
     snprintf(c->tag, sizeof c->tag, "CREATE TABLE");
     return K_OK;
 undo_all:
-    for (uint32_t j = 0; j < nnodes; j++) {
-        uint32_t tid;
-        KErr e2;
-        if (st_table_lookup(node(e, j), def.schema[0] ? def.schema : NULL, def.name, &tid, &e2) == K_OK)
-            (void)!st_table_drop(node(e, j), tid, &e2);
-    }
+    undo_create(e, &def, nnodes);
     return K_ERR;
 }
 
+/* fn on every node; DROP goes to the workers first so that in coordinator
+ * mode the coordinator's catalog still names the table for them. */
 static int
-for_each_table_node(NetEngine *e, const PrRangeVar *rv, int (*fn)(StDb *, uint32_t, KErr *), KErr *err)
+for_each_table_node(NetEngine *e, const PrRangeVar *rv, int (*fn)(NetEngine *, uint32_t, uint32_t, KErr *),
+                    bool workers_first, KErr *err)
 {
-    for (uint32_t i = 0; i < e->nworkers + 1; i++) {
+    uint32_t nnodes = e->nworkers + 1;
+    for (uint32_t k = 0; k < nnodes; k++) {
+        uint32_t i = workers_first ? (k + 1) % nnodes : k;
         uint32_t tid;
-        if (st_table_lookup(node(e, i), rv->schema, rv->name, &tid, err)) {
+        if (node_lookup(e, i, rv->schema, rv->name, &tid, err)) {
             err->pos = rv->hdr.pos;
             return K_ERR;
         }
-        if (fn(node(e, i), tid, err)) return K_ERR;
+        if (fn(e, i, tid, err)) return K_ERR;
     }
     return K_OK;
-}
-
-static int
-drop_fn(StDb *db, uint32_t tid, KErr *err)
-{
-    return st_table_drop(db, tid, err);
-}
-
-static int
-truncate_fn(StDb *db, uint32_t tid, KErr *err)
-{
-    return st_table_truncate(db, tid, err);
-}
-
-static int
-analyze_fn(StDb *db, uint32_t tid, KErr *err)
-{
-    return st_analyze(db, tid, err);
 }
 
 /* ALTER TABLE t ATTACH PARTITION p FOR VALUES FROM (a) TO (b) | DETACH
@@ -334,6 +410,9 @@ alter_table(NetSession *s, const PrAlterTable *at, NetCursor *c, KErr *err)
     const PrAlterCmd *cmd = PR_CAST(AlterCmd, at->cmds->items[0]);
     StTableDef *def;
     if (st_table_get(e->coord, tid, c->arena, &def, err)) return K_ERR;
+    if (e->cluster && (cmd->kind == PR_ALTER_ATTACH_PARTITION || cmd->kind == PR_ALTER_DETACH_PARTITION))
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, cmd->hdr.pos,
+                          "ATTACH and DETACH PARTITION are not supported on a cluster coordinator yet");
     switch (cmd->kind) {
     case PR_ALTER_ATTACH_PARTITION: {
         if (def->part_col < 0)
@@ -384,11 +463,13 @@ alter_table(NetSession *s, const PrAlterTable *at, NetCursor *c, KErr *err)
         return K_OK;
     }
     case PR_ALTER_RENAME_TABLE:
-        for (uint32_t i = 0; i < nnodes; i++) {
+        /* the workers first: in coordinator mode the coordinator's catalog names the table for them */
+        for (uint32_t k = 0; k < nnodes; k++) {
+            uint32_t i = (k + 1) % nnodes;
             uint32_t ntid;
-            if (st_table_lookup(node(e, i), def->schema, def->name, &ntid, err) ||
-                st_table_rename(node(e, i), ntid, cmd->newname, err)) {
-                if (i > 0) k_err_detail(err, "the table was renamed on %u of %u nodes", i, nnodes);
+            if (node_lookup(e, i, def->schema, def->name, &ntid, err) ||
+                node_rename(e, i, ntid, cmd->newname, err)) {
+                if (k > 0) k_err_detail(err, "the table was renamed on %u of %u nodes", k, nnodes);
                 return K_ERR;
             }
         }
@@ -417,7 +498,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
             }
         } else {
             for (uint32_t i = 0; i < e->nworkers + 1 && rc == K_OK; i++)
-                if (!st_schema_exists(node(e, i), cs->name)) rc = st_schema_create(node(e, i), cs->name, err);
+                rc = node_schema_create(e, i, cs->name, err);
         }
         snprintf(c->tag, sizeof c->tag, "CREATE SCHEMA");
         break;
@@ -437,7 +518,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
                 else rc = k_error_at(err, K_UNDEFINED_TABLE, rv->hdr.pos, "table \"%s\" does not exist", rv->name);
                 continue;
             }
-            rc = for_each_table_node(e, rv, drop_fn, err);
+            rc = for_each_table_node(e, rv, node_drop, true, err);
         }
         snprintf(c->tag, sizeof c->tag, "DROP TABLE");
         break;
@@ -445,7 +526,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
     case PR_T_Truncate: {
         const PrTruncate *t = PR_CAST(Truncate, stmt);
         for (int32_t i = 0; i < pr_list_len(t->tables) && rc == K_OK; i++)
-            rc = for_each_table_node(e, PR_CAST(RangeVar, t->tables->items[i]), truncate_fn, err);
+            rc = for_each_table_node(e, PR_CAST(RangeVar, t->tables->items[i]), node_truncate, false, err);
         snprintf(c->tag, sizeof c->tag, "TRUNCATE TABLE");
         break;
     }
@@ -453,12 +534,12 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
         const PrAnalyze *an = PR_CAST(Analyze, stmt);
         if (an->tables) {
             for (int32_t i = 0; i < pr_list_len(an->tables) && rc == K_OK; i++)
-                rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), analyze_fn, err);
+                rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), node_analyze, false, err);
         } else {
             for (uint32_t i = 0; i < e->nworkers + 1 && rc == K_OK; i++) {
                 uint32_t *ids, n;
-                rc = st_table_list(node(e, i), c->arena, &ids, &n, err);
-                for (uint32_t k = 0; k < n && rc == K_OK; k++) rc = st_analyze(node(e, i), ids[k], err);
+                rc = st_table_list(remote(e, i) ? e->coord : node(e, i), c->arena, &ids, &n, err);
+                for (uint32_t k = 0; k < n && rc == K_OK; k++) rc = node_analyze(e, i, ids[k], err);
             }
         }
         snprintf(c->tag, sizeof c->tag, "ANALYZE");

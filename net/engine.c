@@ -1,22 +1,29 @@
 /*
- * engine.c — the embedded engine: a coordinator catalog plus N workers in
- * one process.
+ * engine.c — the engine: a coordinator catalog plus N workers, either in
+ * one process (the embedded default) or as worker processes reached over
+ * the cluster protocol (coordinator mode).
  *
  * Interface routines: net_engine_config_default, net_engine_open_local,
- * net_engine_close, net__settings_defaults.
+ * net_engine_open_cluster, net_engine_close, net__settings_defaults,
+ * net__worker_table_stats, net__worker_column_stats, net__worker_column_sketch.
  *
  * Notes: the layout under the data directory is
+ *   DATA/cluster.conf   workers=N, and mode=coordinator for a coordinator
  *   DATA/coordinator/   the catalog the planner binds against (no rows)
- *   DATA/worker-<i>/    worker i's shard of every table (i from 1)
+ *   DATA/worker-<i>/    worker i's shard of every table (i from 1; embedded only)
  * Opening an existing directory with a different worker count is refused:
- * rows were routed for the old count.
+ * rows were routed for the old count. A coordinator's directory is refused
+ * by --local and the other way round (the rows are elsewhere).
  */
 #include "net/net_int.h"
+
+#include "net/cluster.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void
@@ -56,22 +63,34 @@ mkdir_p(const char *path, KErr *err)
     return K_OK;
 }
 
-/* The worker count is recorded in DATA/cluster.conf on first open. */
+/* The worker count (and the mode) is recorded in DATA/cluster.conf on
+ * first open. */
 static int
-check_layout(const char *dir, uint32_t nworkers, KErr *err)
+check_layout(const char *dir, uint32_t nworkers, bool coordinator, KErr *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/cluster.conf", dir);
     FILE *f = fopen(path, "r");
     if (f) {
         unsigned n = 0;
+        char mode[32] = "";
         int ok = fscanf(f, "workers=%u", &n);
+        if (ok == 1 && fscanf(f, " mode=%31s", mode) != 1) mode[0] = 0;
         fclose(f);
         if (ok != 1) return k_error(err, K_CONFIG_FILE_ERROR, "could not read \"%s\"", path);
+        bool was_coord = !strcmp(mode, "coordinator");
+        if (was_coord != coordinator) {
+            k_error(err, K_CONFIG_FILE_ERROR, "data directory \"%s\" belongs to %s", dir,
+                    was_coord ? "a cluster coordinator" : "an embedded engine");
+            k_err_hint(err, was_coord ? "Start it with --coordinator --workers ..., or use another --data directory."
+                                      : "Start it with --local %u, or use another --data directory.", n);
+            return K_ERR;
+        }
         if (n != nworkers) {
             k_error(err, K_CONFIG_FILE_ERROR,
                     "data directory \"%s\" was created for %u workers, not %u", dir, n, nworkers);
-            k_err_hint(err, "Start with --local %u, or use another --data directory.", n);
+            if (coordinator) k_err_hint(err, "List the same %u workers in --workers, or use another --data directory.", n);
+            else k_err_hint(err, "Start with --local %u, or use another --data directory.", n);
             return K_ERR;
         }
         return K_OK;
@@ -81,6 +100,7 @@ check_layout(const char *dir, uint32_t nworkers, KErr *err)
     f = fopen(tmp, "w");
     if (!f) return k_error(err, K_IO_ERROR, "could not create \"%s\": %s", tmp, strerror(errno));
     fprintf(f, "workers=%u\n", nworkers);
+    if (coordinator) fprintf(f, "mode=coordinator\n");
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
         fclose(f);
         return k_error(err, K_IO_ERROR, "could not write \"%s\": %s", tmp, strerror(errno));
@@ -115,7 +135,7 @@ net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, err)) goto fail;
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, err)) goto fail;
 
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
@@ -134,10 +154,111 @@ fail:
     return K_ERR;
 }
 
+int
+net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
+{
+    if (cfg->nworker_addrs < 1 || cfg->nworker_addrs > 256)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "a coordinator needs between 1 and 256 workers");
+    if (!cfg->secret || !cfg->secret_len) {
+        k_error(err, K_INVALID_PARAMETER_VALUE, "a coordinator needs the cluster secret");
+        k_err_hint(err, "Give --secret-file FILE (the file the workers read), or secret_file in the config file.");
+        return K_ERR;
+    }
+    KArena *a = k_arena_create(NULL, "engine");
+    if (!a) return k_error_oom(err, NULL, sizeof(NetEngine));
+    NetEngine *e = k_alloc0(a, sizeof *e);
+    if (!e) {
+        k_arena_destroy(a);
+        return k_error_oom(err, NULL, sizeof *e);
+    }
+    e->arena = a;
+    pthread_mutex_init(&e->ddl_lock, NULL);
+    e->data_dir = k_strdup(a, cfg->data_dir);
+    e->nworkers = cfg->nworker_addrs;
+    e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
+    e->work_mem = cfg->work_mem ? cfg->work_mem : e->memory_limit;
+    e->queries = k_arena_create(NULL, "queries");
+    if (!e->data_dir || !e->queries) {
+        k_error_oom(err, a, 0);
+        goto fail;
+    }
+    k_arena_set_limit(e->queries, e->memory_limit);
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, err)) goto fail;
+    StDbOptions opts;
+    memset(&opts, 0, sizeof opts);
+    opts.no_fsync = cfg->no_fsync;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/coordinator", cfg->data_dir);
+    if (st_db_open(path, &opts, a, &e->coord, err)) goto fail;
+    NetClusterOptions co;
+    memset(&co, 0, sizeof co);
+    co.secret = cfg->secret;
+    co.secret_len = cfg->secret_len;
+    co.name = "coordinator";
+    co.coord_db = e->coord;
+    co.nthreads = cfg->nthreads;
+    co.mem_limit = e->work_mem;
+    co.compress = true;
+    co.max_queries = cfg->max_queries;
+    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err)) goto fail;
+    *out = e;
+    return K_OK;
+fail:
+    net_engine_close(e);
+    return K_ERR;
+}
+
+uint32_t
+net__replica_worker(NetEngine *e)
+{
+    if (!e->cluster) return 0;
+    for (uint32_t w = 0; w < e->nworkers; w++)
+        if (net_cluster_worker_alive(e->cluster, w)) return w;
+    return 0;
+}
+
+void
+net__worker_state(NetEngine *e, uint32_t w, const char **addr, bool *up, int64_t *heard_us)
+{
+    if (!e->cluster) return;
+    NetClWorkerInfo wi;
+    net_cluster_worker_info(e->cluster, w, &wi);
+    *addr = wi.addr;
+    *up = wi.alive;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *heard_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - (int64_t)wi.last_heard_ms * 1000;
+}
+
+int
+net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, StTableStats *out,
+                        KErr *err)
+{
+    if (e->cluster) return net_cluster_table_stats(e->cluster, w, table_id, part_id, out, err);
+    return st_table_stats(e->workers[w], table_id, part_id, out, err);
+}
+
+int
+net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, uint32_t col, KArena *a,
+                         StColumnStats *out, KErr *err)
+{
+    if (e->cluster) return net_cluster_column_stats(e->cluster, w, table_id, part_id, col, a, out, err);
+    return st_column_stats(e->workers[w], table_id, part_id, col, a, out, err);
+}
+
+int
+net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, uint32_t col,
+                          uint8_t *regs, KErr *err)
+{
+    if (e->cluster) return net_cluster_column_sketch(e->cluster, w, table_id, part_id, col, regs, err);
+    return st_column_sketch(e->workers[w], table_id, part_id, col, regs, err);
+}
+
 void
 net_engine_close(NetEngine *e)
 {
     if (!e) return;
+    if (e->cluster) net_cluster_close(e->cluster);
     for (uint32_t i = 0; i < e->nworkers; i++)
         if (e->workers && e->workers[i]) st_db_close(e->workers[i]);
     if (e->coord) st_db_close(e->coord);

@@ -5,18 +5,24 @@
  * Interface routines: net__load_begin, net__load_append, net__load_sink,
  * net__load_commit, net__load_abort, net__load_def, net__copy.
  *
- * Notes: a load opens one StWriter per worker and routes every row by the
- * table's distribution (st_dist_route: the same hash the exchanges use, so
- * hash-distributed tables are co-located on their keys); REPLICATED rows
- * go to every worker. Appends come from several parsing threads at once:
- * writers are thread safe, and routing builds a per-call selection vector
- * over the shared batch instead of copying rows. Commit first prepares
- * every worker's writer (rows written and fsynced), then publishes each
- * worker's catalog in turn; only a failure in that last step (a catalog
- * rename) can leave one worker with the new rows — there is no two-phase
- * commit across workers yet (docs/architecture.md).
+ * Notes: a load opens one StWriter per worker (in process) or one remote
+ * load stream per worker process (coordinator mode, net_cluster_load_*)
+ * and routes every row by the table's distribution (st_dist_route: the
+ * same hash the exchanges use, so hash-distributed tables are co-located
+ * on their keys); REPLICATED rows go to every worker. Appends come from
+ * several parsing threads at once: writers and load streams are thread
+ * safe, and routing builds a per-call selection vector over the shared
+ * batch instead of copying rows. Commit is two-phase: first every worker
+ * prepares (rows written and fsynced, NOT NULL and every other check
+ * done; a worker that fails or is unreachable aborts them all), then each
+ * worker publishes. Only a failure in that second step (a catalog rename,
+ * or a worker dying between the two phases) can leave one worker with the
+ * new rows: there is no durable commit decision to replay after a crash
+ * (docs/architecture.md).
  */
 #include "net/net_int.h"
+
+#include "net/cluster.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,7 @@ struct LoadCtx {
     NetEngine *eng;
     StTableDef *def;
     StWriter **writers;
+    uint64_t *remote;     /* coordinator mode: each worker's load id (0 = none) */
     _Atomic uint64_t rr;
     bool locked;
 };
@@ -37,11 +44,14 @@ net__load_begin(NetEngine *eng, uint32_t table_id, LoadCtx **out, KArena *a, KEr
     if (!l) return k_error_oom(err, a, sizeof *l);
     l->eng = eng;
     l->writers = k_alloc0(a, sizeof(StWriter *) * eng->nworkers);
-    if (!l->writers) return k_error_oom(err, a, 0);
+    l->remote = k_alloc0(a, sizeof(uint64_t) * eng->nworkers);
+    if (!l->writers || !l->remote) return k_error_oom(err, a, 0);
     pthread_mutex_lock(&eng->ddl_lock);
     l->locked = true;
     if (st_table_get(eng->coord, table_id, a, &l->def, err)) goto fail;
-    for (uint32_t w = 0; w < eng->nworkers; w++) {
+    for (uint32_t w = 0; w < eng->nworkers && eng->cluster; w++)
+        if (net_cluster_load_begin(eng->cluster, w, table_id, &l->remote[w], err)) goto fail;
+    for (uint32_t w = 0; w < eng->nworkers && !eng->cluster; w++) {
         uint32_t wid;
         /* workers know the table under the same name */
         if (st_table_lookup(eng->workers[w], l->def->schema, l->def->name, &wid, err)) goto fail;
@@ -60,6 +70,13 @@ net__load_def(const LoadCtx *l)
     return l->def;
 }
 
+static int
+append_to(LoadCtx *l, uint32_t w, const KBatch *b, KErr *err)
+{
+    if (l->eng->cluster) return net_cluster_load_append(l->eng->cluster, w, l->remote[w], b, err);
+    return st_writer_append(l->writers[w], b, err);
+}
+
 int
 net__load_append(LoadCtx *l, const KBatch *b, KErr *err)
 {
@@ -67,7 +84,7 @@ net__load_append(LoadCtx *l, const KBatch *b, KErr *err)
     if (n == 0) return K_OK;
     if (l->def->dist == ST_DIST_REPLICATED || nw == 1) {
         for (uint32_t w = 0; w < nw; w++)
-            if (st_writer_append(l->writers[w], b, err)) return K_ERR;
+            if (append_to(l, w, b, err)) return K_ERR;
         return K_OK;
     }
     uint32_t dest[K_VECTOR_SIZE];
@@ -82,7 +99,7 @@ net__load_append(LoadCtx *l, const KBatch *b, KErr *err)
         KBatch view = *b;
         view.sel = sel;
         view.nsel = k;
-        if (st_writer_append(l->writers[w], &view, err)) return K_ERR;
+        if (append_to(l, w, &view, err)) return K_ERR;
     }
     return K_OK;
 }
@@ -93,11 +110,56 @@ net__load_sink(void *ctx, const KBatch *b, KErr *err)
     return net__load_append(ctx, b, err);
 }
 
+/* Two-phase commit over the worker processes: prepare all, then commit
+ * all; a failed prepare aborts every worker's stream. */
+static int
+commit_remote(LoadCtx *l, uint64_t *rows, KErr *err)
+{
+    NetEngine *e = l->eng;
+    uint64_t total = 0;
+    int rc = K_OK;
+    for (uint32_t w = 0; w < e->nworkers && rc == K_OK; w++) {
+        uint64_t r = 0;
+        if (net_cluster_load_prepare(e->cluster, w, l->remote[w], &r, err)) rc = K_ERR;
+        else if (l->def->dist != ST_DIST_REPLICATED || w == 0) total += r;
+    }
+    if (rc) {
+        for (uint32_t w = 0; w < e->nworkers; w++)
+            if (l->remote[w]) net_cluster_load_abort(e->cluster, w, l->remote[w]), l->remote[w] = 0;
+        return K_ERR;
+    }
+    uint32_t done = 0;
+    for (uint32_t w = 0; w < e->nworkers; w++) {
+        uint64_t id = l->remote[w];
+        l->remote[w] = 0;
+        if (rc == K_OK) {
+            if (net_cluster_load_commit(e->cluster, w, id, err)) {
+                rc = K_ERR;
+                if (done)
+                    k_err_detail(err, "%u of %u workers had published the rows; the others have not", done,
+                                 e->nworkers);
+            } else {
+                done++;
+            }
+        } else {
+            net_cluster_load_abort(e->cluster, w, id);
+        }
+    }
+    if (rows) *rows = total;
+    return rc;
+}
+
 int
 net__load_commit(LoadCtx *l, uint64_t *rows, KErr *err)
 {
     uint64_t total = 0;
     int rc = K_OK;
+    if (l->eng->cluster) {
+        rc = commit_remote(l, rows, err);
+        if (l->locked) pthread_mutex_unlock(&l->eng->ddl_lock);
+        l->locked = false;
+        return rc;
+    }
     /* first make every worker's rows durable, then publish them all: a
      * failure for data or space reasons happens before any worker commits */
     for (uint32_t w = 0; w < l->eng->nworkers && rc == K_OK; w++)
@@ -124,8 +186,10 @@ void
 net__load_abort(LoadCtx *l)
 {
     if (!l) return;
-    for (uint32_t w = 0; w < l->eng->nworkers; w++)
+    for (uint32_t w = 0; w < l->eng->nworkers; w++) {
         if (l->writers[w]) st_writer_abort(l->writers[w]), l->writers[w] = NULL;
+        if (l->remote[w]) net_cluster_load_abort(l->eng->cluster, w, l->remote[w]), l->remote[w] = 0;
+    }
     if (l->locked) pthread_mutex_unlock(&l->eng->ddl_lock);
     l->locked = false;
 }

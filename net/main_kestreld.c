@@ -4,12 +4,21 @@
  *   kestreld --local N --data DIR [--port P] [--host H] [--users FILE]
  *            [--memory-limit BYTES] [--work-mem BYTES] [--trust-loopback]
  *            [--socket-dir DIR] [--tls-cert FILE --tls-key FILE]
+ *   kestreld --coordinator --data DIR --workers HOST:PORT,... --secret-file F [same options]
+ *   kestreld --worker --data DIR --listen HOST:PORT --secret-file F
+ *   kestreld --config FILE [options]
  *
  * --local N runs the coordinator and N workers in one process (the
  * embedded default) and serves the PostgreSQL protocol (default port
- * 5433, loopback trusted). --worker runs one worker of a multi-process
- * cluster (net/cluster.h, net_cl_worker_main); --coordinator is part of the
- * command-line contract but not built yet, and is refused saying so.
+ * 5433, loopback trusted). --coordinator serves the same protocol but
+ * keeps only the catalog: DDL, loads, statistics and queries go to worker
+ * processes over the cluster protocol (net/cluster.h). --worker runs one
+ * worker of a multi-process cluster (net_cl_worker_main).
+ *
+ * --config FILE reads `key = value` lines (# comments): every key is a
+ * long option without its dashes (mode = coordinator|worker|local is
+ * also accepted; a boolean option takes true/false). The file's options
+ * come first, so the command line overrides them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/kestrel.h"
@@ -32,11 +42,21 @@ usage(FILE *f)
             "\n"
             "Usage:\n"
             "  kestreld --local N --data DIR [options]     coordinator + N workers in one process\n"
-            "  kestreld --coordinator --data DIR --workers HOST:PORT,...   (not available yet)\n"
+            "  kestreld --coordinator --data DIR --workers HOST:PORT,... --secret-file F\n"
+            "                                              coordinator of worker processes\n"
             "  kestreld --worker --data DIR --listen HOST:PORT --secret-file F   a cluster worker\n"
+            "  kestreld --config FILE [options]            options from a file (key = value)\n"
             "\n"
             "Options:\n"
             "  --local N            run embedded with N workers (1-256)\n"
+            "  --coordinator        run as the coordinator of the workers in --workers\n"
+            "  --workers LIST       comma-separated HOST:PORT of each worker (order matters:\n"
+            "                       rows are routed by worker position)\n"
+            "  --secret-file F      the cluster secret (first line; the workers read the same)\n"
+            "  --secret S           the cluster secret itself (prefer --secret-file)\n"
+            "  --threads N          threads per fragment on a worker (default: all cores)\n"
+            "  --max-queries N      cluster queries running at once; more wait (default: no limit)\n"
+            "  --config FILE        read options from FILE (key = value; the command line wins)\n"
             "  --data DIR           data directory (created when missing)\n"
             "  --port P             PostgreSQL protocol port (default 5433; 0 = any free port)\n"
             "  --host H             listen address (default 127.0.0.1)\n"
@@ -73,6 +93,131 @@ parse_size(const char *s, size_t *out)
     return 0;
 }
 
+static char *
+read_secret_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = malloc(4097);
+    size_t n = buf ? fread(buf, 1, 4096, f) : 0;
+    fclose(f);
+    if (!buf) return NULL;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* --config FILE: `key = value` lines become `--key value` options placed
+ * before the command line's (so the command line overrides them). Returns
+ * a new argv (malloc'd strings, never freed: they live as long as main),
+ * or NULL after printing why. */
+static char **config_args; /* kept reachable for the process's life */
+
+static char **
+config_argv(int argc, char **argv, int *out_argc)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[i + 1];
+        else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    }
+    int cap = argc + 64, n = 0;
+    char **nv = calloc((size_t)cap + 1, sizeof(char *));
+    if (!nv) return NULL;
+    nv[n++] = argv[0];
+    if (path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "kestreld: could not open config file \"%s\": %s\n", path, strerror(errno));
+            free(nv);
+            return NULL;
+        }
+        char line[4096];
+        int lineno = 0;
+        while (fgets(line, sizeof line, f)) {
+            lineno++;
+            char *p = line;
+            while (*p == ' ' || *p == '\t') p++;
+            if (*p == '#' || *p == '\n' || *p == '\r' || !*p) continue;
+            char *eq = strchr(p, '=');
+            if (!eq) {
+                fprintf(stderr, "kestreld: %s:%d: expected key = value\n", path, lineno);
+                fclose(f);
+                free(nv);
+                return NULL;
+            }
+            char *ke = eq;
+            while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t')) ke--;
+            *ke = 0;
+            char *v = eq + 1;
+            while (*v == ' ' || *v == '\t') v++;
+            size_t vl = strlen(v);
+            while (vl && (v[vl - 1] == '\n' || v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t')) v[--vl] = 0;
+            if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+                v[vl - 1] = 0;
+                v++;
+            }
+            for (char *k = p; *k; k++)
+                if (*k == '_') *k = '-';
+            if (n + 3 >= cap) {
+                fprintf(stderr, "kestreld: %s: too many options\n", path);
+                fclose(f);
+                free(nv);
+                return NULL;
+            }
+            char opt[4200];
+            if (!strcmp(p, "mode")) {
+                snprintf(opt, sizeof opt, "--%s", v);
+                nv[n++] = strdup(opt);
+                continue;
+            }
+            static const char *const flags[] = {"coordinator", "worker", "no-fsync", "trust-loopback"};
+            bool is_flag = false;
+            for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) is_flag |= !strcmp(p, flags[k]);
+            snprintf(opt, sizeof opt, "--%s", p);
+            if (is_flag) {
+                if (!strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") || !strcmp(v, "1"))
+                    nv[n++] = strdup(opt);
+                continue;
+            }
+            nv[n++] = strdup(opt);
+            nv[n++] = strdup(v);
+        }
+        fclose(f);
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) {
+            i++;
+            continue;
+        }
+        if (!strncmp(argv[i], "--config=", 9)) continue;
+        if (n >= cap) break;
+        nv[n++] = argv[i];
+    }
+    nv[n] = NULL;
+    *out_argc = n;
+    config_args = nv;
+    return nv;
+}
+
+/* "a:1,b:2" -> array of addresses */
+static int
+split_workers(const char *list, char ***out, uint32_t *n)
+{
+    uint32_t cap = 1;
+    for (const char *p = list; *p; p++) cap += *p == ',';
+    char **v = calloc(cap, sizeof(char *));
+    char *copy = strdup(list);
+    if (!v || !copy) return -1;
+    uint32_t k = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+        v[k++] = tok;
+    *out = v;
+    *n = k;
+    return 0;
+}
+
 /* OpenMP threads that spin while waiting for work take CPU from the other
  * fragments and connections of a busy server; libgomp reads its wait policy
  * when it loads, before main, so the server re-executes itself once with
@@ -90,9 +235,17 @@ int
 main(int argc, char **argv)
 {
     prefer_passive_openmp(argv);
+    {
+        int nargc;
+        char **nargv = config_argv(argc, argv, &nargc);
+        if (!nargv) return 2;
+        argc = nargc;
+        argv = nargv;
+    }
     enum { OPT_LOCAL = 1000, OPT_DATA, OPT_PORT, OPT_HOST, OPT_USERS, OPT_MEM, OPT_WORK_MEM, OPT_NO_FSYNC,
            OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION, OPT_TRUST_LOOPBACK,
-           OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY };
+           OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_SECRET_FILE, OPT_SECRET, OPT_THREADS,
+           OPT_MAX_QUERIES };
     static const struct option opts[] = {
         {"local", required_argument, 0, OPT_LOCAL},     {"data", required_argument, 0, OPT_DATA},
         {"port", required_argument, 0, OPT_PORT},       {"host", required_argument, 0, OPT_HOST},
@@ -103,6 +256,8 @@ main(int argc, char **argv)
         {"help", no_argument, 0, OPT_HELP},             {"version", no_argument, 0, OPT_VERSION},
         {"trust-loopback", no_argument, 0, OPT_TRUST_LOOPBACK}, {"socket-dir", required_argument, 0, OPT_SOCKET_DIR},
         {"tls-cert", required_argument, 0, OPT_TLS_CERT}, {"tls-key", required_argument, 0, OPT_TLS_KEY},
+        {"secret-file", required_argument, 0, OPT_SECRET_FILE}, {"secret", required_argument, 0, OPT_SECRET},
+        {"threads", required_argument, 0, OPT_THREADS}, {"max-queries", required_argument, 0, OPT_MAX_QUERIES},
         {0, 0, 0, 0},
     };
     /* a worker of a multi-process cluster has its own options (net/cluster.h) */
@@ -114,7 +269,7 @@ main(int argc, char **argv)
     net_pg_config_default(&pcfg);
     long nlocal = -1;
     bool coordinator = false, worker = false;
-    const char *data = NULL;
+    const char *data = NULL, *workers = NULL, *secret_file = NULL, *secret = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -160,7 +315,22 @@ main(int argc, char **argv)
         case OPT_NO_FSYNC: ecfg.no_fsync = true; break;
         case OPT_COORD: coordinator = true; break;
         case OPT_WORKER: worker = true; break;
-        case OPT_WORKERS:
+        case OPT_WORKERS: workers = optarg; break;
+        case OPT_SECRET_FILE: secret_file = optarg; break;
+        case OPT_SECRET: secret = optarg; break;
+        case OPT_THREADS:
+        case OPT_MAX_QUERIES: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 4096) {
+                fprintf(stderr, "kestreld: invalid number \"%s\" for --%s\n", optarg,
+                        c == OPT_THREADS ? "threads" : "max-queries");
+                return 2;
+            }
+            if (c == OPT_THREADS) ecfg.nthreads = (uint32_t)v;
+            else ecfg.max_queries = (uint32_t)v;
+            break;
+        }
         case OPT_LISTEN: break;
         case OPT_HELP: usage(stdout); return 0;
         case OPT_VERSION: printf("kestreld (Kestrel) %s\n", KESTREL_VERSION); return 0;
@@ -175,25 +345,51 @@ main(int argc, char **argv)
         return 2;
     }
     (void)worker;
-    if (coordinator) {
-        fprintf(stderr, "kestreld: the cluster coordinator (--coordinator) is not available yet (workers are:\n"
-                        "kestreld --worker); run the embedded engine with --local N instead.\n");
+    if (coordinator && nlocal >= 0) {
+        fprintf(stderr, "kestreld: --coordinator and --local are different modes; choose one\n");
         return 2;
     }
-    if (nlocal < 0) {
-        fprintf(stderr, "kestreld: choose a mode: --local N (see kestreld --help)\n");
+    if (!coordinator && nlocal < 0) {
+        fprintf(stderr, "kestreld: choose a mode: --local N or --coordinator (see kestreld --help)\n");
         return 2;
     }
     if (!data) {
         fprintf(stderr, "kestreld: --data DIR is required\n");
         return 2;
     }
+    char **worker_addrs = NULL;
+    uint32_t nworker_addrs = 0;
+    char *secret_buf = NULL;
+    if (coordinator) {
+        if (!workers || split_workers(workers, &worker_addrs, &nworker_addrs) || nworker_addrs == 0) {
+            fprintf(stderr, "kestreld: --coordinator needs --workers HOST:PORT,...\n");
+            return 2;
+        }
+        size_t slen = 0;
+        if (secret_file) {
+            secret_buf = read_secret_file(secret_file, &slen);
+            if (!secret_buf || !slen) {
+                fprintf(stderr, "kestreld: could not read a secret from \"%s\"\n", secret_file);
+                return 2;
+            }
+            secret = secret_buf;
+        } else if (secret) {
+            slen = strlen(secret);
+        } else {
+            fprintf(stderr, "kestreld: --coordinator needs the cluster secret (--secret-file F)\n");
+            return 2;
+        }
+        ecfg.worker_addrs = (const char *const *)worker_addrs;
+        ecfg.nworker_addrs = nworker_addrs;
+        ecfg.secret = secret;
+        ecfg.secret_len = slen;
+    }
     if (!pcfg.tls_cert_file != !pcfg.tls_key_file) {
         fprintf(stderr, "kestreld: --tls-cert and --tls-key go together\n");
         return 2;
     }
     ecfg.data_dir = data;
-    ecfg.nworkers = (uint32_t)nlocal;
+    ecfg.nworkers = coordinator ? nworker_addrs : (uint32_t)nlocal;
 
     /* Block the stop signals in every thread; main waits for them. */
     sigset_t set;
@@ -207,7 +403,7 @@ main(int argc, char **argv)
     KErr err;
     k_err_clear(&err);
     NetEngine *eng;
-    if (net_engine_open_local(&ecfg, &eng, &err)) {
+    if (coordinator ? net_engine_open_cluster(&ecfg, &eng, &err) : net_engine_open_local(&ecfg, &eng, &err)) {
         fprintf(stderr, "kestreld: %s\n", err.message);
         if (err.detail[0]) fprintf(stderr, "DETAIL: %s\n", err.detail);
         if (err.hint[0]) fprintf(stderr, "HINT: %s\n", err.hint);
@@ -220,8 +416,12 @@ main(int argc, char **argv)
         net_engine_close(eng);
         return 1;
     }
-    k_info("kestreld %s: %u local workers, data in %s, listening on %s:%d", KESTREL_VERSION, ecfg.nworkers, data,
-           pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));
+    if (coordinator)
+        k_info("kestreld %s: coordinator of %u workers (%s), catalog in %s, listening on %s:%d", KESTREL_VERSION,
+               ecfg.nworkers, workers, data, pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));
+    else
+        k_info("kestreld %s: %u local workers, data in %s, listening on %s:%d", KESTREL_VERSION, ecfg.nworkers,
+               data, pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));
     printf("kestreld ready on port %d\n", net_pg_server_port(srv));
     fflush(stdout);
     int sig = 0;
@@ -229,5 +429,7 @@ main(int argc, char **argv)
     k_info("received signal %d, shutting down", sig);
     net_pg_server_stop(srv);
     net_engine_close(eng);
+    free(secret_buf);
+    free(worker_addrs);
     return 0;
 }

@@ -12,6 +12,8 @@
  * Interface routines:
  *   net_engine_config_default — defaults for NetEngineConfig
  *   net_engine_open_local     — open (or create) an embedded engine
+ *   net_engine_open_cluster   — a coordinator over worker processes
+ *                               (`kestreld --coordinator`, net/cluster.h)
  *   net_engine_close          — stop and free it
  */
 #ifndef NET_NET_H
@@ -26,10 +28,21 @@ typedef struct NetEngineConfig {
     size_t memory_limit;     /* server-wide bytes for queries, 0 = 3/4 of RAM */
     size_t work_mem;         /* default per-query limit, 0 = memory_limit */
     bool no_fsync;           /* tests only */
+    /* coordinator mode (net_engine_open_cluster) */
+    const char *const *worker_addrs; /* "host:port" of each worker process */
+    uint32_t nworker_addrs;
+    const char *secret;      /* the cluster secret */
+    size_t secret_len;
+    uint32_t nthreads;       /* threads per fragment instance on a worker (0 = all cores) */
+    uint32_t max_queries;    /* admission limit for cluster queries (0 = none) */
 } NetEngineConfig;
 
 void net_engine_config_default(NetEngineConfig *cfg);
 K_MUSTCHECK int net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err);
+/* The coordinator of a multi-process cluster: DATA/coordinator holds the
+ * catalog; rows live on the workers (cfg->worker_addrs, all of which must
+ * answer the handshake with cfg->secret). */
+K_MUSTCHECK int net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err);
 void net_engine_close(NetEngine *eng);
 
 #endif /* NET_NET_H */

@@ -18,12 +18,19 @@
 #include "parser/parser.h"
 #include "storage/storage.h"
 
+struct NetCluster;
+typedef struct ExQueryPlan ExQueryPlan;
+typedef struct ExOpStats ExOpStats;
+typedef struct ExParam ExParam;
+typedef struct ExSink ExSink;
+
 struct NetEngine {
     KArena *arena;
     char *data_dir;
     StDb *coord;           /* catalog only, no rows */
     uint32_t nworkers;
-    StDb **workers;        /* each worker's shard */
+    StDb **workers;        /* each worker's shard (embedded mode; NULL with a cluster) */
+    struct NetCluster *cluster; /* coordinator mode: the workers are processes */
     pthread_mutex_t ddl_lock; /* DDL and loads change every node: one at a time */
     size_t memory_limit;
     size_t work_mem;
@@ -103,6 +110,21 @@ struct NetCursor {
 
 /* engine.c */
 void net__settings_defaults(NetSession *s);
+/* The worker whose copy of replicated tables statistics are read from:
+ * the first one that is up (0 in process). */
+uint32_t net__replica_worker(NetEngine *e);
+/* For kestrel_workers: in coordinator mode worker w's address, whether
+ * its connection is up (heartbeats) and when it was last heard from
+ * (microseconds since 1970); in process *addr stays NULL and *up true. */
+void net__worker_state(NetEngine *e, uint32_t w, const char **addr, bool *up, int64_t *heard_us);
+/* Worker w's shard statistics: the embedded StDb, or a request to the
+ * worker process in coordinator mode (table ids agree on every node). */
+K_MUSTCHECK int net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                                        StTableStats *out, KErr *err);
+K_MUSTCHECK int net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                                         uint32_t col, KArena *a, StColumnStats *out, KErr *err);
+K_MUSTCHECK int net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                                          uint32_t col, uint8_t *regs, KErr *err);
 
 /* session.c helpers shared with the other files */
 void net__notice(NetSession *s, const char *fmt, ...) K_PRINTF(2, 3);
@@ -134,9 +156,14 @@ K_MUSTCHECK int net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KE
 K_MUSTCHECK int net__insert(NetSession *s, const PrInsert *ins, const NetParam *params,
                             uint32_t nparams, NetCursor *c, KErr *err);
 
+/* query.c: run a plan on the engine's workers (in process, or across the
+ * cluster's worker processes); *bytes_sent (may be NULL) gets the exchange
+ * bytes the workers reported (0 in process). */
+K_MUSTCHECK int net__run_plan(NetEngine *e, KArena *a, const volatile int *cancel, const ExParam *params,
+                              uint32_t nparams, ExOpStats *stats, const ExQueryPlan *plan, ExSink *sink,
+                              uint64_t *bytes_sent, KErr *err);
+
 /* systables.c: system relations (information_schema, pg_catalog, kestrel_*) */
-typedef struct ExQueryPlan ExQueryPlan;
-typedef struct ExOpStats ExOpStats;
 bool net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDef **out);
 bool net__sys_is(uint32_t table_id);
 uint64_t net__sys_rows_estimate(uint32_t table_id);

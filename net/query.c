@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "exec/exec.h"
+#include "net/cluster.h"
 #include "planner/planner.h"
 
 /* How rows become lines: PostgreSQL's text format (tab-separated, \N for
@@ -70,11 +71,12 @@ cat_table_stats(void *ctx, uint32_t table_id, uint32_t part_id, StTableStats *ou
     }
     KArena *a = k_arena_create(NULL, "stats");
     if (!a) return k_error_oom(err, NULL, 0);
-    uint32_t n = is_replicated(e, table_id, a) ? 1 : e->nworkers;
+    bool repl = is_replicated(e, table_id, a);
     k_arena_destroy(a);
-    for (uint32_t w = 0; w < n; w++) {
+    uint32_t first = repl ? net__replica_worker(e) : 0, n = repl ? first + 1 : e->nworkers;
+    for (uint32_t w = first; w < n; w++) {
         StTableStats s;
-        if (st_table_stats(e->workers[w], table_id, part_id, &s, err)) return K_ERR;
+        if (net__worker_table_stats(e, w, table_id, part_id, &s, err)) return K_ERR;
         out->rows += s.rows;
         out->bytes += s.bytes;
         out->segments += s.segments;
@@ -92,21 +94,22 @@ cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, K
     if (net__sys_is(table_id)) return k_error(err, K_UNDEFINED_OBJECT, "no statistics for system relations");
     StTableDef *d;
     if (st_table_get(e->coord, table_id, a, &d, err)) return K_ERR;
-    uint32_t n = d->dist == ST_DIST_REPLICATED ? 1 : e->nworkers;
+    bool repl = d->dist == ST_DIST_REPLICATED;
+    uint32_t first = repl ? net__replica_worker(e) : 0, n = repl ? first + 1 : e->nworkers;
     KType t = d->cols[col].type;
     /* distinct counts: merge the workers' HyperLogLog registers (a value
      * present on several workers counts once) */
     uint8_t merged[ST_SKETCH_REGISTERS], regs[ST_SKETCH_REGISTERS];
     memset(merged, 0, sizeof merged);
     bool sketched = true;
-    for (uint32_t w = 0; w < n; w++) {
+    for (uint32_t w = first; w < n; w++) {
         StColumnStats s;
-        if (st_column_stats(e->workers[w], table_id, part_id, col, a, &s, err)) return K_ERR;
+        if (net__worker_column_stats(e, w, table_id, part_id, col, a, &s, err)) return K_ERR;
         out->rows += s.rows;
         out->nulls += s.nulls;
         if (s.ndistinct > out->ndistinct) out->ndistinct = s.ndistinct;
         KErr e2;
-        if (sketched && st_column_sketch(e->workers[w], table_id, part_id, col, regs, &e2) == K_OK)
+        if (sketched && net__worker_column_sketch(e, w, table_id, part_id, col, regs, &e2) == K_OK)
             st_sketch_merge(merged, regs);
         else
             sketched = false;
@@ -116,7 +119,7 @@ cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, K
             out->has_minmax = true;
         }
     }
-    if (sketched && n > 1) out->ndistinct = st_sketch_estimate(merged);
+    if (sketched && n - first > 1) out->ndistinct = st_sketch_estimate(merged);
     if (out->ndistinct > (double)out->rows) out->ndistinct = (double)out->rows;
     return K_OK;
 }
@@ -229,6 +232,18 @@ local_env(NetEngine *e, KArena *a, volatile int *cancel, ExParam *params, uint32
     env->stats = stats;
 }
 
+int
+net__run_plan(NetEngine *e, KArena *a, const volatile int *cancel, const ExParam *params, uint32_t nparams,
+              ExOpStats *stats, const ExQueryPlan *plan, ExSink *sink, uint64_t *bytes_sent, KErr *err)
+{
+    if (bytes_sent) *bytes_sent = 0;
+    if (e->cluster)
+        return net_cluster_run_bytes(e->cluster, plan, params, nparams, cancel, stats, sink, bytes_sent, err);
+    ExLocalEnv env;
+    local_env(e, a, (volatile int *)cancel, (ExParam *)params, nparams, stats, &env);
+    return ex_query_run_local(&env, plan, sink, err);
+}
+
 /* ------------------------------------------------------------------ */
 /* The result queue                                                     */
 /* ------------------------------------------------------------------ */
@@ -282,12 +297,14 @@ static void *
 query_thread(void *arg)
 {
     ResultQueue *q = arg;
-    ExLocalEnv env;
-    local_env(q->eng, q->arena, q->cancel, q->params, q->nparams, q->stats, &env);
     ExSink sink = {q, queue_push, NULL};
     KErr err;
     k_err_clear(&err);
-    int rc = ex_query_run_local(&env, q->plan, &sink, &err);
+    /* statistics feed kestrel_queries' progress in process; across the
+     * cluster they would make every instance report (and the root wait for
+     * all of them), so only EXPLAIN ANALYZE asks for them there */
+    ExOpStats *stats = q->eng->cluster ? NULL : q->stats;
+    int rc = net__run_plan(q->eng, q->arena, q->cancel, q->params, q->nparams, stats, q->plan, &sink, NULL, &err);
     pthread_mutex_lock(&q->lock);
     q->rc = rc;
     if (rc) q->err = err;
@@ -557,17 +574,18 @@ net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KErr *err)
     if (rc == K_OK && analyze) rc = net__sys_rewrite(s, qa, plan, err);
     if (rc == K_OK && analyze) {
         ExOpStats *stats = k_alloc0(qa, sizeof(ExOpStats) * (plan->nops ? plan->nops : 1));
-        uint64_t rows = 0;
-        ExLocalEnv env;
-        local_env(s->eng, qa, &s->cancel, NULL, 0, stats, &env);
+        uint64_t rows = 0, bytes = 0;
         ExSink sink = {&rows, count_sink, NULL};
         uint64_t t0 = k_now_ns();
         if (!stats) rc = k_error_oom(err, qa, 0);
-        else rc = ex_query_run_local(&env, plan, &sink, err);
+        else rc = net__run_plan(s->eng, qa, &s->cancel, NULL, 0, stats, plan, &sink, &bytes, err);
         if (rc == K_OK) {
             KBuf b;
             k_buf_init(&b);
             ex_plan_explain(plan, stats, &b);
+            if (s->eng->cluster)
+                k_buf_printf(&b, "Exchange: %llu bytes sent between nodes (%u workers)\n", (unsigned long long)bytes,
+                             s->eng->nworkers);
             k_buf_printf(&b, "Execution Time: %.3f ms (%llu rows)\n", (double)(k_now_ns() - t0) / 1e6,
                          (unsigned long long)rows);
             k_buf_put_u8(&b, 0);
@@ -719,10 +737,8 @@ net__insert(NetSession *s, const PrInsert *ins, const NetParam *params, uint32_t
                                                : "INSERT has more target columns than expressions");
     uint64_t rows = 0;
     if (rc == K_OK) {
-        ExLocalEnv env;
-        local_env(e, qa, &s->cancel, xp, nparams, NULL, &env);
         ExSink sink = {&is, insert_push, NULL};
-        rc = ex_query_run_local(&env, plan, &sink, err);
+        rc = net__run_plan(e, qa, &s->cancel, xp, nparams, NULL, plan, &sink, NULL, err);
     }
     if (rc == K_OK) rc = net__load_commit(l, &rows, err);
     else net__load_abort(l);

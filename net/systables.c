@@ -146,7 +146,7 @@ table_rows(NetSession *s, const StTableDef *d, uint64_t *bytes)
     for (uint32_t w = 0; w < n; w++) {
         StTableStats st;
         KErr err;
-        if (st_table_stats(s->eng->workers[w], d->id, ST_ALL_PARTITIONS, &st, &err) == K_OK) {
+        if (net__worker_table_stats(s->eng, w, d->id, ST_ALL_PARTITIONS, &st, &err) == K_OK) {
             rows += st.rows;
             b += st.bytes;
         }
@@ -421,7 +421,7 @@ kp_row(NetSession *s, SysRows *r, const StTableDef *d)
         for (uint32_t w = 0; w < n; w++) {
             StTableStats st;
             KErr err;
-            if (st_table_stats(s->eng->workers[w], d->id, pd->id, &st, &err) == K_OK) rows += st.rows;
+            if (net__worker_table_stats(s->eng, w, d->id, pd->id, &st, &err) == K_OK) rows += st.rows;
         }
         put_str(r, schema_of(d));
         put_str(r, d->name);
@@ -441,20 +441,36 @@ fill_kestrel_partitions(NetSession *s, SysRows *r)
 static void
 fill_kestrel_workers(NetSession *s, SysRows *r)
 {
-    for (uint32_t w = 0; w < s->eng->nworkers; w++) {
-        KErr err;
-        uint32_t *ids, n;
+    NetEngine *e = s->eng;
+    uint32_t *ids = NULL, n = 0;
+    KErr err;
+    /* ids agree on every node: the coordinator's catalog lists them */
+    if (st_table_list(e->coord, r->a, &ids, &n, &err)) n = 0;
+    for (uint32_t w = 0; w < e->nworkers; w++) {
+        bool up = true;
+        int64_t heard_us = 0;
+        const char *addr = NULL;
+        net__worker_state(e, w, &addr, &up, &heard_us);
         uint64_t bytes = 0;
-        if (st_table_list(s->eng->workers[w], r->a, &ids, &n, &err) == K_OK)
-            for (uint32_t i = 0; i < n; i++) {
-                StTableStats st;
-                if (st_table_stats(s->eng->workers[w], ids[i], ST_ALL_PARTITIONS, &st, &err) == K_OK) bytes += st.bytes;
-            }
+        bool have_bytes = up;
+        for (uint32_t i = 0; up && i < n; i++) {
+            StTableStats st;
+            if (net__worker_table_stats(e, w, ids[i], ST_ALL_PARTITIONS, &st, &err) == K_OK) bytes += st.bytes;
+            else have_bytes = false;
+        }
         put_i32(r, (int32_t)w + 1);
-        put_str(r, k_sprintf(r->a, "local:%s/worker-%u", s->eng->data_dir, w + 1));
-        put_str(r, "up");
-        put_null(r, K_TYPE_TIMESTAMP);
-        put_i64(r, (int64_t)bytes);
+        if (addr) put_str(r, addr);
+        else put_str(r, k_sprintf(r->a, "local:%s/worker-%u", e->data_dir, w + 1));
+        put_str(r, up ? "up" : "down");
+        if (addr) {
+            ExValue v;
+            v.i64 = heard_us;
+            put(r, ex_expr_const(r->a, k_type(K_TYPE_TIMESTAMP), false, &v));
+        } else {
+            put_null(r, K_TYPE_TIMESTAMP);
+        }
+        if (have_bytes) put_i64(r, (int64_t)bytes);
+        else put_null(r, K_TYPE_INT64);
     }
 }
 
