@@ -1782,6 +1782,33 @@ make_project(PlCtx *c, PlRel *child, uint32_t n, ExExpr **exprs, int32_t *cols)
     return p;
 }
 
+/* Every PROJECT on the path from `top` down to `agg` also passes agg's columns. */
+static int
+pass_hole_cols(PlCtx *c, PlRel *top, const PlRel *agg)
+{
+    for (PlRel *x = top; x && x != agg; x = x->left) {
+        if (x->kind != PL_PROJECT) continue;
+        uint32_t n = x->ncols + agg->ncols;
+        int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+        ExExpr **exprs = pl__alloc(c, sizeof(ExExpr *) * (n + 1));
+        if (!cols || !exprs) return K_ERR;
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < agg->ncols; i++) {
+            bool have = false;
+            for (uint32_t j = 0; j < x->ncols; j++) have |= x->cols[j] == agg->cols[i];
+            if (have) continue;
+            cols[k] = agg->cols[i];
+            if (!(exprs[k++] = pl__col_ref(c, agg->cols[i]))) return K_ERR;
+        }
+        memcpy(cols + k, x->cols, sizeof(int32_t) * x->ncols);
+        memcpy(exprs + k, x->exprs, sizeof(ExExpr *) * x->ncols);
+        x->cols = cols;
+        x->exprs = exprs;
+        x->ncols = k + x->ncols;
+    }
+    return K_OK;
+}
+
 static int
 bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
 {
@@ -2066,6 +2093,9 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
             PlRel *x = post;
             while (x->left && x->left != hole) x = x->left;
             x->left = agg;
+            /* projections that value subqueries put between (their pass-through
+             * was of the empty hole) pass the aggregate's columns on */
+            if (pass_hole_cols(c, post, agg) != K_OK) return K_ERR;
         }
         rel = post;
         for (uint32_t i = 0; i < nt; i++) {

@@ -220,6 +220,14 @@ K_MUSTCHECK int pl__unnest_predicate(PlCtx *c, PlRel **rel, const PrSubLink *sl,
 K_MUSTCHECK int pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope,
                                  int32_t *colid);
 
+/* A bound scalar subquery (one output column) as a value joined onto *rel. */
+K_MUSTCHECK int pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope,
+                                        const PlBound *b, int32_t *colid);
+/* x op ANY|ALL (q), NOT applied when `negated`, as a BOOL column joined onto
+ * *rel (quantified.c). */
+K_MUSTCHECK int pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated,
+                                      PlScope *scope, int32_t *colid);
+
 /* ---- optimization (optimize.c, estimate.c) ---- */
 K_MUSTCHECK int pl__optimize(PlCtx *c, PlRel **rel);
 double pl__selectivity(PlCtx *c, const ExExpr *e, double rows);

@@ -12,7 +12,8 @@
  *
  *   [NOT] EXISTS (q)        → SEMI / ANTI join on the pulled conjuncts
  *   x [NOT] IN (q)          → SEMI / null-aware ANTI join on x = q.col (+ pulled)
- *   x op ANY (q)            → SEMI join on x op q.col
+ *   x op ANY|ALL (q)        → for = ANY / <> ALL as IN / NOT IN; the others
+ *                             compare x with min/max/counts of q (quantified.c)
  *   (q) uncorrelated        → a join with the single-row result (INNER when
  *                             q is an aggregate without GROUP BY, LEFT when
  *                             it may give no row)
@@ -157,12 +158,33 @@ strip_sort(PlRel *r)
 int
 pl__unnest_predicate(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated, PlScope *scope)
 {
+    PrSubLink in_form;
+    if (sl->kind == PR_SUBLINK_ALL && sl->op == PR_OP_NE) {
+        /* x <> ALL (q) is x NOT IN (q) */
+        in_form = *sl;
+        in_form.kind = PR_SUBLINK_ANY;
+        in_form.op = PR_OP_EQ;
+        sl = &in_form;
+        negated = !negated;
+    } else if (sl->kind == PR_SUBLINK_ALL || (sl->kind == PR_SUBLINK_ANY && sl->op != PR_OP_EQ)) {
+        /* the aggregate forms (quantified.c): a BOOL value, kept where true */
+        int32_t v;
+        if (pl__unnest_quantified(c, rel, sl, negated, scope, &v) != K_OK) return K_ERR;
+        PlRel *f = pl__rel_new(c, PL_FILTER, (*rel)->ncols);
+        if (!f) return K_ERR;
+        memcpy(f->cols, (*rel)->cols, sizeof(int32_t) * (*rel)->ncols);
+        f->left = *rel;
+        f->quals = pl__alloc(c, sizeof(ExExpr *));
+        if (!f->quals || !(f->quals[0] = pl__col_ref(c, v))) return K_ERR;
+        f->nquals = 1;
+        *rel = f;
+        return K_OK;
+    }
     PlBound b;
     if (pl__bind_query(c, sl->subquery, scope, &b) != K_OK) return K_ERR;
     PlRel *sub = strip_sort(b.rel);
     ExExpr *key = NULL;
 
-    if (sl->kind == PR_SUBLINK_ALL) return unsupported(c, sl, "op ALL (subquery)");
     if (sl->kind == PR_SUBLINK_EXISTS) {
         while (sub->kind == PL_PROJECT) sub = sub->left;
         sub = strip_sort(sub);
@@ -559,6 +581,8 @@ exists_by_count(PlCtx *c, PlRel **rel, PlRel *outer, PlRel *x, ExExpr **pulled, 
 int
 pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int32_t *colid)
 {
+    if (sl->kind == PR_SUBLINK_ALL || (sl->kind == PR_SUBLINK_ANY && sl->op != PR_OP_EQ))
+        return pl__unnest_quantified(c, rel, sl, false, scope, colid);
     if (sl->kind == PR_SUBLINK_EXISTS || sl->kind == PR_SUBLINK_ANY) {
         /* a MARK join: the probe side keeps every row and gains a BOOL */
         PlRel *before = *rel;
@@ -599,6 +623,17 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
     if (pl__bind_query(c, sl->subquery, scope, &b) != K_OK) return K_ERR;
     if (b.nout != 1)
         return k_error_at(c->err, K_SYNTAX_ERROR, sl->hdr.pos, "subquery must return only one column");
+    return pl__unnest_scalar_bound(c, rel, sl, scope, &b, colid);
+}
+
+/* A bound scalar subquery (one output column) as a value joined onto *rel;
+ * also used for the aggregate forms of op ANY/ALL (quantified.c), whose
+ * projection may mention outer columns: the value is computed above the join. */
+int
+pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, const PlBound *bp,
+                        int32_t *colid)
+{
+    PlBound b = *bp;
     uint8_t *inner = produced_set(c, b.rel);
     if (!inner) return K_ERR;
     if (!rel_free(b.rel, inner)) {
@@ -692,6 +727,7 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
     bool inner_join = pl__scope_scalar_inner_ok(scope) && !has_count;
     PlRel *j = make_join(c, inner_join ? EX_JOIN_INNER : EX_JOIN_LEFT, *rel, a, jq, ng);
     if (!j) return K_ERR;
+    j->single_row = ng == 0; /* an aggregate without groups: one row */
     /* the value is computed above the join (so that COUNT's empty group is 0) */
     int32_t want = b.out_cols[0];
     ExExpr *val = NULL;
