@@ -17,7 +17,7 @@
  *   ex_fragment_run              run one fragment instance
  *   ex_query_run_local           run a whole query over N local shards
  *   ex_route_hash / ex_batch_*   exchange routing helpers
- *   ex_plan_explain              EXPLAIN [ANALYZE] text
+ *   ex_plan_explain(_json)       EXPLAIN [ANALYZE] text / JSON
  *
  * Ownership: plans are immutable once built and borrowed by the executor;
  * every pointer inside a plan (children, expressions, strings in constants)
@@ -560,12 +560,36 @@ struct ExSink {
 
 /* Per-operator statistics for EXPLAIN ANALYZE, indexed by ExPlan.id; summed
  * over threads (and over instances when the caller adds them up). */
+/* What a scan's runtime filter (the scan's rfs[i], i < EX_STATS_RF) did. */
+typedef struct ExRfStats {
+    uint64_t rows_in;        /* rows it was applied to (row groups read) */
+    uint64_t rows_removed;   /* by its min/max or Bloom test */
+    uint64_t rg_skipped;     /* row groups it excluded by their zone maps */
+    uint64_t rows_skipped;   /* rows in those row groups */
+    uint64_t parts_skipped;  /* partitions it pruned by their bounds (dynamic) */
+    uint32_t applied;        /* instances where it was ready and applied */
+} ExRfStats;
+
+#define EX_STATS_RF 8
+
 struct ExOpStats {
     uint64_t rows_out;
     uint64_t batches_out;
     uint64_t time_ns;   /* inclusive wall time spent in the operator's work */
     uint64_t mem_peak;  /* bytes held by the operator's state at its peak */
     uint32_t instances; /* fragment instances that ran the operator */
+    /* scans, summed over instances (from StScanCounters) */
+    uint64_t parts_total;      /* partitions asked for (after static pruning) */
+    uint64_t parts_skipped;    /* of those: by pushed predicates at open */
+    uint64_t parts_skipped_rf; /* of those: by runtime filters (dynamic pruning) */
+    uint64_t parts_read_max;   /* most partitions one instance read */
+    uint64_t rg_total;         /* row groups in the partitions kept at open */
+    uint64_t rg_skipped_zone;  /* by pushed predicates against zone maps */
+    uint64_t rg_skipped_rf;    /* by runtime filters (zone maps, partition bounds) */
+    uint64_t rows_read;        /* rows in the row groups read */
+    uint64_t rows_skipped_rf;  /* rows in the row groups runtime filters skipped */
+    uint64_t rf_rows_removed;  /* rows of row groups read that runtime filters dropped */
+    ExRfStats rf[EX_STATS_RF];
 };
 
 /* What a fragment instance needs from its caller. */
@@ -658,7 +682,14 @@ bool ex_plan_equal(const ExPlan *x, const ExPlan *y);
 /* Print the fragment tree (fragments root first, operators indented, with
  * labels, estimates and, when stats is non-NULL, actual rows and time). */
 void ex_plan_explain(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out);
+/* The same as a JSON array of fragments (PostgreSQL-like "Node Type",
+ * "Plans"; scans add their row-group, partition and runtime-filter
+ * counters). */
+void ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out);
 /* One operator subtree. */
 void ex_plan_print(const ExPlan *p, int indent, const ExOpStats *stats, KBuf *out);
+/* Add one instance's statistics of an operator to a total (for runtimes
+ * that collect ExOpStats per instance, e.g. from remote workers). */
+void ex_op_stats_add(ExOpStats *dst, const ExOpStats *src);
 
 #endif /* EXEC_EXEC_H */

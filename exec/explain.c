@@ -1,18 +1,109 @@
 /*
- * explain.c — EXPLAIN [ANALYZE] text for fragments and operator trees.
+ * explain.c — EXPLAIN [ANALYZE] text and JSON for fragments and operator
+ * trees.
  *
- * Interface routines: ex_plan_explain, ex_plan_print.
+ * Interface routines: ex_plan_explain, ex_plan_explain_json, ex_plan_print,
+ * ex_op_stats_add.
  *
  * One line per operator, children indented by two spaces:
  *   Hash Join (Inner) [#3]  rows=6001215  actual rows=5916591 time=12.3 ms
  *     keys: (#0 = #0)
+ * With statistics, a scan also says what it skipped, summed over its
+ * instances (workers):
+ *   row groups: 42 total, 6 read, 0 skipped by zone maps, 36 skipped by
+ *     runtime filters
+ *   partitions: 1 of 7 read per instance (2 of 14 over 2 instances), 12
+ *     pruned by runtime filters
+ *   Runtime filter rf0 (from Hash Join #2) on #0: 1,022 of 8,644 rows
+ *     removed, 36 of 42 row groups skipped (51,531 rows), 12 partitions pruned
+ * (one line each in the output)
+ * "rows removed" are rows of row groups read that the filter's min/max or
+ * Bloom test dropped; skipped row groups were never read (their zone maps,
+ * or their partition's bounds, cannot hold the filter's min/max).
  */
+#include <stdio.h>
+
 #include "exec/exec_int.h"
 
 static void
 indent(KBuf *out, int n)
 {
     for (int i = 0; i < n; i++) k_buf_put_u8(out, ' ');
+}
+
+/* 12,345,678 */
+static void
+put_count(KBuf *out, uint64_t v)
+{
+    char d[32];
+    int n = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0) k_buf_put_u8(out, ',');
+        k_buf_put_u8(out, (uint8_t)d[i]);
+    }
+}
+
+/* The hash join (operator id) that produces runtime filter `id`, -1 if none. */
+static int64_t
+rf_producer(const ExPlan *p, uint32_t id)
+{
+    if (!p) return -1;
+    if (p->kind == EX_OP_HASH_JOIN && p->u.join.rf_produce == (int32_t)id) return p->id;
+    int64_t r = rf_producer(p->left, id);
+    return r >= 0 ? r : rf_producer(p->right, id);
+}
+
+static void
+scan_analyze(const ExPlan *p, const ExPlan *root, int ind, const ExOpStats *s, KBuf *out)
+{
+    if (s->instances == 0) return;
+    indent(out, ind + 4);
+    k_buf_printf(out, "row groups: ");
+    put_count(out, s->rg_total);
+    k_buf_printf(out, " total, ");
+    put_count(out, s->rg_total - s->rg_skipped_zone - s->rg_skipped_rf);
+    k_buf_printf(out, " read, ");
+    put_count(out, s->rg_skipped_zone);
+    k_buf_printf(out, " skipped by zone maps, ");
+    put_count(out, s->rg_skipped_rf);
+    k_buf_printf(out, " skipped by runtime filters\n");
+    indent(out, ind + 4);
+    uint64_t per = s->parts_total / s->instances;
+    uint64_t read = s->parts_total - s->parts_skipped - s->parts_skipped_rf;
+    k_buf_printf(out, "partitions: %llu of %llu read per instance (%llu of %llu over %u %s)",
+                 (unsigned long long)s->parts_read_max, (unsigned long long)per,
+                 (unsigned long long)read, (unsigned long long)s->parts_total, s->instances,
+                 s->instances == 1 ? "instance" : "instances");
+    if (s->parts_skipped)
+        k_buf_printf(out, ", %llu pruned by predicates", (unsigned long long)s->parts_skipped);
+    if (s->parts_skipped_rf)
+        k_buf_printf(out, ", %llu pruned by runtime filters",
+                     (unsigned long long)s->parts_skipped_rf);
+    k_buf_printf(out, "\n");
+    for (uint32_t i = 0; i < p->u.scan.nrf && i < EX_STATS_RF; i++) {
+        const ExRfStats *r = &s->rf[i];
+        indent(out, ind + 4);
+        k_buf_printf(out, "Runtime filter rf%u", p->u.scan.rfs[i].id);
+        int64_t from = rf_producer(root, p->u.scan.rfs[i].id);
+        if (from >= 0) k_buf_printf(out, " (from Hash Join #%lld)", (long long)from);
+        k_buf_printf(out, " on #%u: ", p->u.scan.rfs[i].col);
+        if (!r->applied) {
+            k_buf_printf(out, "not applied (not ready when the scan started)\n");
+            continue;
+        }
+        put_count(out, r->rows_removed);
+        k_buf_printf(out, " of ");
+        put_count(out, r->rows_in);
+        k_buf_printf(out, " rows removed, ");
+        put_count(out, r->rg_skipped);
+        k_buf_printf(out, " of ");
+        put_count(out, s->rg_total);
+        k_buf_printf(out, " row groups skipped (");
+        put_count(out, r->rows_skipped);
+        k_buf_printf(out, " rows), ");
+        put_count(out, r->parts_skipped);
+        k_buf_printf(out, " partitions pruned\n");
+    }
 }
 
 static void
@@ -102,8 +193,8 @@ detail(const ExPlan *p, int ind, KBuf *out)
     }
 }
 
-void
-ex_plan_print(const ExPlan *p, int ind, const ExOpStats *stats, KBuf *out)
+static void
+print_tree(const ExPlan *p, const ExPlan *root, int ind, const ExOpStats *stats, KBuf *out)
 {
     if (!p) return;
     indent(out, ind);
@@ -133,8 +224,15 @@ ex_plan_print(const ExPlan *p, int ind, const ExOpStats *stats, KBuf *out)
     }
     k_buf_printf(out, "\n");
     detail(p, ind, out);
-    ex_plan_print(p->left, ind + 2, stats, out);
-    ex_plan_print(p->right, ind + 2, stats, out);
+    if (stats && p->kind == EX_OP_SCAN) scan_analyze(p, root, ind, &stats[p->id], out);
+    print_tree(p->left, root, ind + 2, stats, out);
+    print_tree(p->right, root, ind + 2, stats, out);
+}
+
+void
+ex_plan_print(const ExPlan *p, int ind, const ExOpStats *stats, KBuf *out)
+{
+    print_tree(p, p, ind, stats, out);
 }
 
 void
@@ -153,7 +251,143 @@ ex_plan_explain(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
                              f->out.kind < 4 ? kinds[f->out.kind] : "?", f->out.exchange_id,
                              f->out.target_fragment);
             k_buf_printf(out, "\n");
-            ex_plan_print(f->root, 2, stats, out);
+            print_tree(f->root, f->root, 2, stats, out);
         }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+/* ------------------------------------------------------------------ */
+static void
+json_str(KBuf *b, const char *s)
+{
+    k_buf_put_u8(b, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            k_buf_put_u8(b, '\\');
+            k_buf_put_u8(b, (uint8_t)*s);
+        } else if ((unsigned char)*s < 0x20) {
+            k_buf_printf(b, "\\u%04x", (unsigned char)*s);
+        } else {
+            k_buf_put_u8(b, (uint8_t)*s);
+        }
+    }
+    k_buf_put_u8(b, '"');
+}
+
+#define JU(name, v) k_buf_printf(out, ", \"" name "\": %llu", (unsigned long long)(v))
+
+static void
+json_tree(const ExPlan *p, const ExPlan *root, const ExOpStats *stats, KBuf *out)
+{
+    k_buf_printf(out, "{\"Node Type\": ");
+    json_str(out, ex_plan_kind_name((ExPlanKind)p->kind));
+    k_buf_printf(out, ", \"Id\": %u", p->id);
+    if (p->label) {
+        k_buf_printf(out, ", \"Label\": ");
+        json_str(out, p->label);
+    }
+    if (p->est_rows >= 0) k_buf_printf(out, ", \"Plan Rows\": %.0f", p->est_rows);
+    if (p->kind == EX_OP_HASH_JOIN && p->u.join.rf_produce >= 0)
+        k_buf_printf(out, ", \"Builds Runtime Filter\": %d", p->u.join.rf_produce);
+    const ExOpStats *s = stats ? &stats[p->id] : NULL;
+    if (s) {
+        JU("Actual Rows", s->rows_out);
+        k_buf_printf(out, ", \"Actual Total Time\": %.3f", (double)s->time_ns / 1e6);
+        JU("Peak Memory Bytes", s->mem_peak);
+        JU("Instances", s->instances);
+    }
+    if (p->kind == EX_OP_SCAN && s) {
+        JU("Row Groups", s->rg_total);
+        JU("Row Groups Skipped by Zone Maps", s->rg_skipped_zone);
+        JU("Row Groups Skipped by Runtime Filters", s->rg_skipped_rf);
+        JU("Rows Read", s->rows_read);
+        JU("Rows Skipped by Runtime Filters", s->rows_skipped_rf);
+        JU("Rows Removed by Runtime Filters", s->rf_rows_removed);
+        JU("Partitions", s->parts_total);
+        JU("Partitions Pruned by Predicates", s->parts_skipped);
+        JU("Partitions Pruned by Runtime Filters", s->parts_skipped_rf);
+        JU("Partitions Read per Instance", s->parts_read_max);
+    }
+    if (p->kind == EX_OP_SCAN && p->u.scan.nrf) {
+        k_buf_printf(out, ", \"Runtime Filters\": [");
+        for (uint32_t i = 0; i < p->u.scan.nrf; i++) {
+            if (i) k_buf_printf(out, ", ");
+            k_buf_printf(out, "{\"Id\": %u, \"Column\": %u", p->u.scan.rfs[i].id,
+                         p->u.scan.rfs[i].col);
+            int64_t from = rf_producer(root, p->u.scan.rfs[i].id);
+            if (from >= 0) k_buf_printf(out, ", \"From\": %lld", (long long)from);
+            if (s && i < EX_STATS_RF) {
+                const ExRfStats *r = &s->rf[i];
+                JU("Applied", r->applied);
+                JU("Rows In", r->rows_in);
+                JU("Rows Removed", r->rows_removed);
+                JU("Row Groups Skipped", r->rg_skipped);
+                JU("Rows Skipped", r->rows_skipped);
+                JU("Partitions Pruned", r->parts_skipped);
+            }
+            k_buf_printf(out, "}");
+        }
+        k_buf_printf(out, "]");
+    }
+    if (p->left || p->right) {
+        k_buf_printf(out, ", \"Plans\": [");
+        if (p->left) json_tree(p->left, root, stats, out);
+        if (p->left && p->right) k_buf_printf(out, ", ");
+        if (p->right) json_tree(p->right, root, stats, out);
+        k_buf_printf(out, "]");
+    }
+    k_buf_printf(out, "}");
+}
+#undef JU
+
+void
+ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
+{
+    static const char *const where[] = {"coordinator", "every worker", "one worker"};
+    k_buf_printf(out, "[");
+    bool first = true;
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < q->nfrags; i++) {
+            if ((pass == 0) != (i == q->root)) continue;
+            const ExFragment *f = &q->frags[i];
+            if (!first) k_buf_printf(out, ", ");
+            first = false;
+            k_buf_printf(out, "{\"Fragment\": %u, \"Placement\": ", f->id);
+            json_str(out, f->placement < 3 ? where[f->placement] : "?");
+            k_buf_printf(out, ", \"Plan\": ");
+            json_tree(f->root, f->root, stats, out);
+            k_buf_printf(out, "}");
+        }
+    }
+    k_buf_printf(out, "]\n");
+}
+
+void
+ex_op_stats_add(ExOpStats *dst, const ExOpStats *src)
+{
+    dst->rows_out += src->rows_out;
+    dst->batches_out += src->batches_out;
+    dst->time_ns += src->time_ns;
+    if (src->mem_peak > dst->mem_peak) dst->mem_peak = src->mem_peak;
+    dst->instances += src->instances;
+    dst->parts_total += src->parts_total;
+    dst->parts_skipped += src->parts_skipped;
+    dst->parts_skipped_rf += src->parts_skipped_rf;
+    if (src->parts_read_max > dst->parts_read_max) dst->parts_read_max = src->parts_read_max;
+    dst->rg_total += src->rg_total;
+    dst->rg_skipped_zone += src->rg_skipped_zone;
+    dst->rg_skipped_rf += src->rg_skipped_rf;
+    dst->rows_read += src->rows_read;
+    dst->rows_skipped_rf += src->rows_skipped_rf;
+    dst->rf_rows_removed += src->rf_rows_removed;
+    for (uint32_t i = 0; i < EX_STATS_RF; i++) {
+        dst->rf[i].rows_in += src->rf[i].rows_in;
+        dst->rf[i].rows_removed += src->rf[i].rows_removed;
+        dst->rf[i].rg_skipped += src->rf[i].rg_skipped;
+        dst->rf[i].rows_skipped += src->rf[i].rows_skipped;
+        dst->rf[i].parts_skipped += src->rf[i].parts_skipped;
+        dst->rf[i].applied += src->rf[i].applied;
     }
 }

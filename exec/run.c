@@ -165,6 +165,7 @@ typedef struct ScanTls {
     ExEval *filter;
     KArena *heap;
     uint64_t *hash;
+    uint64_t rf_in[EX_STATS_RF], rf_out[EX_STATS_RF]; /* rows into / out of each filter */
 } ScanTls;
 
 static int
@@ -176,14 +177,23 @@ rf_datum(KType t, int64_t v, StDatum *d)
            t.id == K_TYPE_TIMESTAMP || (t.id == K_TYPE_DECIMAL && !k_type_is_wide_decimal(t));
 }
 
+/* Keep the rows of sel (all n rows when NULL) whose value can be in the
+ * filter: inside its min/max (integer-like keys), then in its Bloom filter. */
 static uint32_t
 rf_apply(const ExRf *rf, const KVector *v, const uint16_t *sel, uint32_t n, uint16_t *out,
          uint64_t *h)
 {
     uint32_t k = 0;
+    ExPhys ph = ex__phys(v->type);
+    bool mm = rf->has_minmax && (ph == EX_P_I32 || ph == EX_P_I64) && !(v->flags & K_VEC_CONST);
     for (uint32_t j = 0; j < n; j++) {
         uint32_t i = sel ? sel[j] : j;
         if (!k_vec_is_valid(v, i)) continue; /* NULL never joins */
+        if (mm) {
+            int64_t x = ph == EX_P_I32 ? ((const int32_t *)v->data)[i]
+                                       : ((const int64_t *)v->data)[i];
+            if (x < rf->lo || x > rf->hi) continue;
+        }
         h[0] = ex__hash_slot(v->type, k_vec_slot(v, i));
         uint64_t bit = (h[0] >> 7) & (rf->nbits - 1);
         uint64_t bit2 = (h[0] >> 37) & (rf->nbits - 1);
@@ -191,6 +201,47 @@ rf_apply(const ExRf *rf, const KVector *v, const uint16_t *sel, uint32_t n, uint
         k += ((rf->bits[bit >> 6] >> (bit & 63)) & (rf->bits[bit2 >> 6] >> (bit2 & 63)) & 1);
     }
     return k;
+}
+
+/* EXPLAIN ANALYZE: add this instance's scan counters to the operator's. */
+static void
+scan_stats(ExOpStats *st, const StScan *scan, const ScanTls *tls, uint32_t nt,
+           const uint32_t *rfuse, const int32_t *rfslot, uint32_t nrf, uint32_t nuse)
+{
+    StScanCounters sc;
+    st_scan_counters(scan, &sc);
+#define ADD(f, v) __atomic_add_fetch(&st->f, (uint64_t)(v), __ATOMIC_RELAXED)
+    ADD(parts_total, sc.partitions_total);
+    ADD(parts_skipped, sc.partitions_skipped);
+    ADD(parts_skipped_rf, sc.partitions_skipped_rf);
+    ADD(rg_total, sc.row_groups_total);
+    ADD(rg_skipped_zone, sc.row_groups_skipped - sc.row_groups_skipped_rf);
+    ADD(rg_skipped_rf, sc.row_groups_skipped_rf);
+    ADD(rows_read, sc.rows_read);
+    ADD(rows_skipped_rf, sc.rows_skipped_rf);
+    uint64_t read = sc.partitions_total - sc.partitions_skipped - sc.partitions_skipped_rf;
+    uint64_t cur = __atomic_load_n(&st->parts_read_max, __ATOMIC_RELAXED);
+    while (read > cur && !__atomic_compare_exchange_n(&st->parts_read_max, &cur, read, false,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+    for (uint32_t i = 0; i < nuse && i < EX_STATS_RF; i++) {
+        StFilterCounters fc;
+        st_scan_filter_counters(scan, rfslot[i], &fc);
+        ADD(rf[i].rg_skipped, fc.row_groups_skipped);
+        ADD(rf[i].rows_skipped, fc.rows_skipped);
+        ADD(rf[i].parts_skipped, fc.partitions_skipped);
+    }
+    for (uint32_t r = 0; r < nrf; r++) {
+        uint64_t in = 0, out = 0;
+        for (uint32_t t = 0; t < nt; t++) {
+            in += tls[t].rf_in[r];
+            out += tls[t].rf_out[r];
+        }
+        ADD(rf[rfuse[r]].rows_in, in);
+        ADD(rf[rfuse[r]].rows_removed, in - out);
+        ADD(rf_rows_removed, in - out);
+    }
+#undef ADD
 }
 
 int
@@ -211,11 +262,16 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     int rc = K_ERR;
     const KType *types = st_scan_types(scan);
     uint32_t nout = p->u.scan.nout ? p->u.scan.nout : p->u.scan.nread;
-    /* runtime filters produced by joins that already built */
-    const ExRf *rfs[8];
-    uint32_t rfcol[8], nrf = 0;
-    for (uint32_t i = 0; i < p->u.scan.nrf && nrf < 8; i++) {
+    /* runtime filters produced by joins that already built: their min/max
+     * goes to storage (row groups by zone maps, partitions by bounds), the
+     * filter itself is applied to the rows of the row groups read */
+    const ExRf *rfs[EX_STATS_RF];
+    uint32_t rfcol[EX_STATS_RF], rfuse[EX_STATS_RF], nrf = 0;
+    int32_t rfslot[EX_STATS_RF];
+    ExOpStats *st = stats_of(x, p);
+    for (uint32_t i = 0; i < p->u.scan.nrf && i < EX_STATS_RF; i++) {
         const ExRuntimeFilterUse *u = &p->u.scan.rfs[i];
+        rfslot[i] = -1;
         if (u->id >= x->nrf || !x->rf[u->id] || !x->rf[u->id]->ready) continue;
         const ExRf *rf = x->rf[u->id];
         if (u->col >= p->u.scan.nread) continue;
@@ -227,13 +283,17 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         if (rf->has_minmax && rf_datum(types[u->col], rf->lo, &lo) &&
             rf_datum(types[u->col], rf->hi, &hi) &&
             (types[u->col].id != K_TYPE_DECIMAL || types[u->col].scale == rf->type.scale)) {
-            if (st_scan_add_range_filter(scan, p->u.scan.read_cols[u->col], lo, hi, err)) goto done;
+            if (st_scan_add_runtime_filter(scan, p->u.scan.read_cols[u->col], lo, hi, &rfslot[i],
+                                           err))
+                goto done;
         }
         if (rf->nbits && ex__phys(rf->type) == ex__phys(types[u->col]) &&
             (rf->type.id != K_TYPE_DECIMAL || rf->type.scale == types[u->col].scale)) {
             rfs[nrf] = rf;
+            rfuse[nrf] = i;
             rfcol[nrf++] = u->col;
         }
+        if (st) __atomic_add_fetch(&st->rf[i].applied, 1, __ATOMIC_RELAXED);
     }
     uint32_t nt = x->nthreads;
     ScanTls *tls = k_alloc0(x->arena, sizeof(ScanTls) * nt);
@@ -311,7 +371,9 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
                 }
                 for (uint32_t r = 0; r < nrf && n; r++) {
                     uint16_t *dst = rfsel[tid];
+                    s->rf_in[r] += n;
                     n = rf_apply(rfs[r], &s->b->cols[rfcol[r]], sel, n, dst, s->hash);
+                    s->rf_out[r] += n;
                     memcpy(s->sel, dst, n * sizeof(uint16_t));
                     sel = s->sel;
                 }
@@ -337,6 +399,7 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
             if (bad) break;
         }
     }
+    if (st) scan_stats(st, scan, tls, nt, rfuse, rfslot, nrf, p->u.scan.nrf);
     if (x->failed) {
         if (ex__check(x, err)) goto done;
     }

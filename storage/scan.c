@@ -4,19 +4,23 @@
  * st_analyze).
  *
  * Interface routines: st_scan_open, st_scan_add_range_filter,
- * st_scan_next_morsel, st_morsel_read, st_morsel_rows,
- * st_morsel_partition, st_morsel_close, st_scan_types, st_scan_counters,
- * st_scan_close, st_table_stats, st_column_stats, st_column_bytes,
- * st_analyze.
+ * st_scan_add_runtime_filter, st_scan_next_morsel, st_morsel_read,
+ * st_morsel_rows, st_morsel_partition, st_morsel_close, st_scan_types,
+ * st_scan_counters, st_scan_filter_counters, st_scan_close,
+ * st_table_stats, st_column_stats, st_column_bytes, st_analyze.
  *
  * Notes: st_scan_open takes a snapshot (a reference on every segment of
  * the partitions kept) under the database lock; afterwards the scan never
  * touches the catalog. Morsels are handed out by an atomic cursor over the
  * list of (segment, row group); zone maps are tested there, so runtime
- * filters added after open still prune. A morsel reads only the chunks of
- * the requested columns, verifies each chunk's checksum before decoding,
- * and decodes whole chunks into its own arena; st_morsel_read then copies
- * K_VECTOR_SIZE-row slices into the caller's batch.
+ * filters added after open still prune. A runtime filter on the partition
+ * column also prunes whole partitions by their bounds when it is added
+ * (dynamic partition pruning). Each skip is charged to the first pushed
+ * predicate or runtime filter that excludes the row group, for EXPLAIN
+ * ANALYZE. A morsel reads only the chunks of the requested columns,
+ * verifies each chunk's checksum before decoding, and decodes whole chunks
+ * into its own arena; st_morsel_read then copies K_VECTOR_SIZE-row slices
+ * into the caller's batch.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +35,14 @@ typedef struct ScanItem {
     StSegment *seg;
     uint32_t rg;
     uint32_t part_id;
+    uint32_t pidx; /* index into StScan.parts */
 } ScanItem;
+
+/* A partition the scan kept at open: its bounds, for dynamic pruning. */
+typedef struct ScanPart {
+    StPartitionDef def;
+    atomic_int pruned_by; /* runtime filter slot that pruned it, -1 = none */
+} ScanPart;
 
 struct StScan {
     StDb *db;
@@ -51,9 +62,16 @@ struct StScan {
     ScanItem *items;
     uint32_t nsegs;
     StSegment **segs;
+    int32_t part_col;  /* table's partition column, -1 = none */
+    uint32_t nparts;
+    ScanPart *parts;
     atomic_uint_fast64_t next;
     atomic_uint_fast64_t c_parts_total, c_parts_skipped, c_rg_total, c_rg_read, c_rg_skipped,
-        c_rows, c_bytes;
+        c_rows, c_bytes, c_rg_skipped_rf, c_rows_skipped_rf, c_parts_skipped_rf;
+    /* per runtime filter slot */
+    atomic_uint_fast64_t rf_rg_skipped[ST_MAX_RUNTIME_FILTERS];
+    atomic_uint_fast64_t rf_rows_skipped[ST_MAX_RUNTIME_FILTERS];
+    atomic_uint_fast64_t rf_parts_skipped[ST_MAX_RUNTIME_FILTERS];
 };
 
 struct StMorsel {
@@ -236,7 +254,9 @@ scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, const uint64_t
     }
     s->items = k_alloc(a, sizeof(ScanItem) * (nitems + 1));
     s->segs = k_alloc(a, sizeof(StSegment *) * (nsegs + 1));
-    if (!s->items || !s->segs) goto oom;
+    s->parts = k_alloc0(a, sizeof(ScanPart) * (t->nparts + 1));
+    if (!s->items || !s->segs || !s->parts) goto oom;
+    s->part_col = t->def.part_col;
     for (uint32_t pi = 0; pi < t->nparts; pi++) {
         StPartition *p = t->parts[pi];
         if (!part_requested(opts, p->def.id)) continue;
@@ -255,16 +275,20 @@ scan_open(StDb *db, uint32_t table_id, const StScanOptions *opts, const uint64_t
             atomic_fetch_add(&s->c_parts_skipped, 1);
             continue;
         }
+        uint32_t pidx = s->nparts++;
+        s->parts[pidx].def = p->def;
+        atomic_init(&s->parts[pidx].pruned_by, -1);
         for (uint32_t k = 0; k < p->nsegs; k++) {
             StSegment *seg = p->segs[k];
             if (!seg_wanted(only, nonly, seg->id)) continue;
             st__segment_ref(seg);
             s->segs[s->nsegs++] = seg;
             if (seg->corrupt) {
-                s->items[s->nitems++] = (ScanItem){seg, UINT32_MAX, p->def.id};
+                s->items[s->nitems++] = (ScanItem){seg, UINT32_MAX, p->def.id, pidx};
                 continue;
             }
-            for (uint32_t g = 0; g < seg->nrg; g++) s->items[s->nitems++] = (ScanItem){seg, g, p->def.id};
+            for (uint32_t g = 0; g < seg->nrg; g++)
+                s->items[s->nitems++] = (ScanItem){seg, g, p->def.id, pidx};
             atomic_fetch_add(&s->c_rg_total, seg->nrg);
         }
     }
@@ -323,11 +347,53 @@ st_scan_counters(const StScan *s, StScanCounters *o)
     o->row_groups_skipped = atomic_load(&m->c_rg_skipped);
     o->rows_read = atomic_load(&m->c_rows);
     o->bytes_read = atomic_load(&m->c_bytes);
+    o->row_groups_skipped_rf = atomic_load(&m->c_rg_skipped_rf);
+    o->rows_skipped_rf = atomic_load(&m->c_rows_skipped_rf);
+    o->partitions_skipped_rf = atomic_load(&m->c_parts_skipped_rf);
+}
+
+void
+st_scan_filter_counters(const StScan *s, int32_t slot, StFilterCounters *o)
+{
+    StScan *m = (StScan *)s;
+    memset(o, 0, sizeof *o);
+    if (slot < 0 || slot >= ST_MAX_RUNTIME_FILTERS) return;
+    o->row_groups_skipped = atomic_load(&m->rf_rg_skipped[slot]);
+    o->rows_skipped = atomic_load(&m->rf_rows_skipped[slot]);
+    o->partitions_skipped = atomic_load(&m->rf_parts_skipped[slot]);
 }
 
 int
 st_scan_add_range_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi, KErr *err)
 {
+    int32_t slot;
+    return st_scan_add_runtime_filter(s, col, lo, hi, &slot, err);
+}
+
+/* Dynamic partition pruning: partitions whose bounds cannot hold filter
+ * `slot`'s range are marked; their row groups are skipped when met. */
+static void
+prune_partitions(StScan *s, int32_t slot)
+{
+    const StPred *p = &s->rf[slot];
+    if (s->part_col < 0 || (int32_t)p->col != s->part_col) return;
+    for (uint32_t i = 0; i < s->nparts; i++) {
+        ScanPart *sp = &s->parts[i];
+        if (atomic_load(&sp->pruned_by) >= 0) continue;
+        if (bounds_may_match(p, s->ttypes[p->col], &sp->def)) continue;
+        int none = -1;
+        if (atomic_compare_exchange_strong(&sp->pruned_by, &none, slot)) {
+            atomic_fetch_add(&s->c_parts_skipped_rf, 1);
+            atomic_fetch_add(&s->rf_parts_skipped[slot], 1);
+        }
+    }
+}
+
+int
+st_scan_add_runtime_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi, int32_t *slot,
+                           KErr *err)
+{
+    *slot = -1;
     if (col >= s->tncols) return k_error(err, K_UNDEFINED_COLUMN, "column %u does not exist", col);
     pthread_mutex_lock(&s->rf_lock);
     unsigned n = atomic_load(&s->nrf);
@@ -350,6 +416,8 @@ st_scan_add_range_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi, KErr *
         }
         s->rf[n] = p;
         atomic_store(&s->nrf, n + 1);
+        *slot = (int32_t)n;
+        prune_partitions(s, (int32_t)n);
     }
 out:
     pthread_mutex_unlock(&s->rf_lock);
@@ -359,21 +427,34 @@ out:
 /* ---------------------------------------------------------------- */
 /* Morsels                                                            */
 /* ---------------------------------------------------------------- */
-static bool
+/* RG_MATCH when a row group may hold matching rows, RG_PRED when a pushed
+ * predicate excludes it, else the slot of the runtime filter that does. */
+#define RG_MATCH (-2)
+#define RG_PRED (-1)
+static int32_t
 rg_may_match(StScan *s, const StRowGroup *rg)
 {
     for (uint32_t k = 0; k < s->npreds; k++) {
         const StPred *p = &s->preds[k];
         if (!zone_may_match(p, s->ttypes[p->col], &rg->chunks[p->col].zone, rg->rows, false))
-            return false;
+            return RG_PRED;
     }
     unsigned nrf = atomic_load(&s->nrf);
     for (unsigned k = 0; k < nrf; k++) {
         const StPred *p = &s->rf[k];
         if (!zone_may_match(p, s->ttypes[p->col], &rg->chunks[p->col].zone, rg->rows, false))
-            return false;
+            return (int32_t)k;
     }
-    return true;
+    return RG_MATCH;
+}
+
+static void
+count_rf_skip(StScan *s, int32_t slot, uint64_t rows)
+{
+    atomic_fetch_add(&s->c_rg_skipped_rf, 1);
+    atomic_fetch_add(&s->c_rows_skipped_rf, rows);
+    atomic_fetch_add(&s->rf_rg_skipped[slot], 1);
+    atomic_fetch_add(&s->rf_rows_skipped[slot], rows);
 }
 
 int
@@ -389,8 +470,11 @@ st_scan_next_morsel(StScan *s, StMorsel **out, KErr *err)
             return k_error(err, K_DATA_CORRUPTED, "data corrupted: segment file \"%s\" is damaged",
                            seg->path);
         const StRowGroup *rg = &seg->rgs[it->rg];
-        if (!rg_may_match(s, rg)) {
+        int32_t why = atomic_load(&s->parts[it->pidx].pruned_by);
+        if (why < 0) why = rg_may_match(s, rg);
+        if (why != RG_MATCH) {
             atomic_fetch_add(&s->c_rg_skipped, 1);
+            if (why >= 0) count_rf_skip(s, why, rg->rows);
             continue;
         }
         atomic_fetch_add(&s->c_rg_read, 1);

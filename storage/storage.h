@@ -399,7 +399,21 @@ typedef struct StScanCounters {
     uint64_t row_groups_skipped; /* pruned by zone maps (never read) */
     uint64_t rows_read;          /* rows in the morsels handed out */
     uint64_t bytes_read;         /* stored chunk bytes read from files */
+    /* the share of runtime filters (st_scan_add_runtime_filter) */
+    uint64_t row_groups_skipped_rf; /* of row_groups_skipped: by a runtime filter's range */
+    uint64_t rows_skipped_rf;       /* rows in those row groups */
+    uint64_t partitions_skipped_rf; /* kept at open, then pruned by a runtime filter against
+                                     * the partition bounds (dynamic partition pruning);
+                                     * their row groups count in row_groups_skipped_rf */
 } StScanCounters;
+
+/* What one runtime filter of a scan skipped (st_scan_filter_counters). A
+ * row group or partition is charged to the first filter that excludes it. */
+typedef struct StFilterCounters {
+    uint64_t row_groups_skipped;
+    uint64_t rows_skipped;
+    uint64_t partitions_skipped;
+} StFilterCounters;
 
 /* Open a scan. The options are copied. Partition pruning happens here;
  * row-group pruning as morsels are handed out. 42703 for a bad column. */
@@ -409,6 +423,15 @@ K_MUSTCHECK int st_scan_open(StDb *db, uint32_t table_id, const StScanOptions *o
  * build. Thread safe; morsels handed out afterwards are pruned by it. */
 K_MUSTCHECK int st_scan_add_range_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi,
                                          KErr *err);
+/* The same, telling which filter slot it took (*slot, -1 when the filter
+ * was dropped: too many filters, or string bounds longer than zone maps
+ * keep). When `col` is the partition column, partitions whose bounds
+ * cannot hold [lo, hi] are pruned at once (dynamic partition pruning);
+ * their row groups are never handed out. */
+K_MUSTCHECK int st_scan_add_runtime_filter(StScan *s, uint32_t col, StDatum lo, StDatum hi,
+                                           int32_t *slot, KErr *err);
+/* Counters of filter slot `slot` (zeros for a bad slot). */
+void st_scan_filter_counters(const StScan *s, int32_t slot, StFilterCounters *out);
 /* Hand the next row group to the calling thread (thread safe). *out is
  * NULL at the end. The morsel reads and verifies its chunks here (XX001
  * on a checksum mismatch). Each morsel is used by one thread. */
