@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# coordinator_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
+#
+# The real cluster end to end: 3 `kestreld --worker` processes and a
+# `kestreld --coordinator` (options from a config file) on loopback; the
+# TPC-H schema is created and SF 0.01 loaded through the coordinator's
+# PostgreSQL port (`kestrel-tpch load`: lineitem/orders co-located on the
+# order key and small dimensions replicated, or the repartitioned layout
+# that forces broadcast and shuffle joins), and the 22 queries are checked
+# against the reference answers (`kestrel-tpch run --answers`). Then
+# kestrel_workers must list every worker up, and EXPLAIN ANALYZE must
+# report the bytes the exchanges sent. Exit status: the check's.
+set -u
+build=${1:?build dir}
+shared=${2:?shared dir}
+layout=${3:-colocated}
+nworkers=${4:-3}
+tmp=$(mktemp -d /tmp/kestrel-e2e-coord.XXXXXX)
+. "$(dirname "$0")/cluster_procs.sh"
+cleanup() { cluster_stop; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cluster_logs; exit 1; }
+
+mkdir -p "$tmp/data"
+for f in "$shared"/tpch/sf0.01/*.tbl.zst; do
+    zstd -dqf "$f" -o "$tmp/data/$(basename "$f" .zst)" || { echo "cannot decompress $f"; exit 1; }
+done
+cluster_start "$build" "$nworkers" || exit 1
+
+"$build/kestrel-tpch" load --sf 0.01 --dir "$tmp/data" --layout "$layout" -p "$port" || fail "load"
+"$build/kestrel-tpch" run -p "$port" --answers "$shared/tpch/answers-sf0.01" || fail "TPC-H check ($layout)"
+
+psql_c() { psql -X -q -A -t -h 127.0.0.1 -p "$port" -U kestrel -d kestrel -v ON_ERROR_STOP=1 -c "$1"; }
+if command -v psql >/dev/null; then
+    up=$(psql_c "SELECT count(*) FROM kestrel_workers WHERE state = 'up' AND address LIKE '127.0.0.1:%'") ||
+        fail "kestrel_workers"
+    [ "$up" = "$nworkers" ] || fail "kestrel_workers shows $up of $nworkers workers up"
+    ex=$(psql_c "EXPLAIN ANALYZE SELECT o_orderpriority, count(*) FROM orders, customer
+                 WHERE o_custkey = c_custkey GROUP BY 1") || fail "EXPLAIN ANALYZE"
+    bytes=$(echo "$ex" | sed -n 's/^Exchange: \([0-9]*\) bytes sent.*/\1/p')
+    [ -n "$bytes" ] && [ "$bytes" -gt 0 ] || fail "EXPLAIN ANALYZE shows no exchange bytes: $ex"
+    echo "EXPLAIN ANALYZE: $bytes exchange bytes"
+fi
+kill -0 "$cpid" 2>/dev/null || fail "the coordinator died"
+echo "coordinator check ($layout, $nworkers workers): ok"
