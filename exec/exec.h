@@ -558,8 +558,6 @@ struct ExSink {
     int (*finish)(void *ctx, KErr *err);
 };
 
-/* Per-operator statistics for EXPLAIN ANALYZE, indexed by ExPlan.id; summed
- * over threads (and over instances when the caller adds them up). */
 /* What a scan's runtime filter (the scan's rfs[i], i < EX_STATS_RF) did. */
 typedef struct ExRfStats {
     uint64_t rows_in;        /* rows it was applied to (row groups read) */
@@ -572,6 +570,8 @@ typedef struct ExRfStats {
 
 #define EX_STATS_RF 8
 
+/* Per-operator statistics for EXPLAIN ANALYZE, indexed by ExPlan.id; summed
+ * over threads (and over instances when the caller adds them up). */
 struct ExOpStats {
     uint64_t rows_out;
     uint64_t batches_out;

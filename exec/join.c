@@ -180,7 +180,9 @@ build_table(Join *j, KErr *err)
     /* runtime filter */
     ExRf *rf = NULL;
     int32_t rfid = j->p->u.join.rf_produce;
-    if (rfid >= 0 && (uint32_t)rfid < x->nrf && j->nkeys == 1 &&
+    /* over key 0 (the planner puts the filtered key first); a row whose
+     * key 0 is NULL can match only under IS NOT DISTINCT, which gets none */
+    if (rfid >= 0 && (uint32_t)rfid < x->nrf && j->nkeys >= 1 && key_null_blocks(j, 0) &&
         (j->type == EX_JOIN_INNER || j->type == EX_JOIN_SEMI || j->type == EX_JOIN_RIGHT)) {
         rf = k_alloc0(a, sizeof *rf);
         if (!rf) return k_error_oom(err, a, sizeof *rf);
@@ -202,6 +204,9 @@ build_table(Join *j, KErr *err)
         if (!(kvs[t] = k_alloc(x->tarena[t], sizeof(KVector *) * (j->nkeys + 1)))) return k_error_oom(err, a, 64);
     int any_null = 0, any_rows = 0;
     int64_t glo = INT64_MAX, ghi = INT64_MIN;
+    int64_t rlo = INT64_MAX, rhi = INT64_MIN; /* runtime filter: key 0's min/max */
+    const bool rf_mm = rf && rf->has_minmax;
+    const bool rf32 = rf_mm && ex__phys(rf->type) == EX_P_I32;
     /* a single integer key without NULL-matching: min/max for the runtime
      * filter and for a direct (perfect-hash) table */
     ExPhys kph = j->nkeys == 1 ? ex__phys(j->all.types[j->nb]) : EX_P_STR;
@@ -212,7 +217,8 @@ build_table(Join *j, KErr *err)
                key_null_blocks(j, 1);
     /* small build sides stay on the calling thread (no wake-up, no barrier) */
     const uint32_t team = n >= 16384 ? x->nthreads : 1;
-#pragma omp parallel num_threads(team) reduction(| : any_null, any_rows) reduction(min : glo) reduction(max : ghi)
+#pragma omp parallel num_threads(team) reduction(| : any_null, any_rows) \
+    reduction(min : glo, rlo) reduction(max : ghi, rhi)
     {
         KVector **kv = kvs[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 4)
@@ -239,6 +245,12 @@ build_table(Join *j, KErr *err)
                                       : ((const int64_t *)kv[0]->data)[i];
                     if (v < glo) glo = v;
                     if (v > ghi) ghi = v;
+                }
+                if (rf_mm) {
+                    int64_t v = rf32 ? ((const int32_t *)kv[0]->data)[i]
+                                     : ((const int64_t *)kv[0]->data)[i];
+                    if (v < rlo) rlo = v;
+                    if (v > rhi) rhi = v;
                 }
                 if (rf) {
                     const void *slot = k_vec_slot(kv[0], i);
@@ -333,8 +345,8 @@ build_table(Join *j, KErr *err)
 built:
     if (rf) {
         rf->any_rows = any_rows;
-        rf->lo = glo;
-        rf->hi = ghi;
+        rf->lo = rlo;
+        rf->hi = rhi;
         rf->ready = true;
         x->rf[rfid] = rf;
     }

@@ -29,10 +29,12 @@
  * fragment (EVERY_WORKER for PART, ANY_WORKER for REPL, COORDINATOR for
  * SINGLE) and the consumer reads an EXCHANGE_SOURCE.
  *
- * Runtime filters: a single-key inner or semi hash join whose probe key is
- * a column read by a scan in the same pipeline produces a filter (min/max +
- * Bloom) that the scan applies; where that column is the partition column
- * this is dynamic partition pruning. Static pruning: scans get only the
+ * Runtime filters: an inner or semi hash join with a key whose probe side
+ * is a column read by a scan in the same pipeline produces a filter
+ * (min/max + Bloom over that key, moved to key position 0) that the scan
+ * applies; where that column is the partition column this is dynamic
+ * partition pruning (storage drops partitions whose bounds miss the
+ * filter's min/max). Static pruning: scans get only the
  * partitions whose bounds can satisfy the scan's `col op constant`
  * conjuncts, which also go to storage as StPreds for zone-map pruning.
  */
@@ -835,12 +837,27 @@ lower_join(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         p->u.join.nout = nout;
         p->u.join.out_cols = outc;
         p->u.join.rf_produce = -1;
-        /* runtime filter into the probe scan */
+        /* runtime filter into the probe scan: over the first key whose probe
+         * side is a column read by a scan of this pipeline; that key moves
+         * to position 0, where the executor builds the filter */
         int32_t pc;
-        if (c->opts.runtime_filters && nk == 1 && (jt == EX_JOIN_INNER || jt == EX_JOIN_SEMI) &&
-            is_plain_col(pk[0], &pc) && R.p->est_rows < L.p->est_rows) {
+        /* one key of several filters less (the build side may hold every
+         * value of it, e.g. partsupp's suppliers): only for a build side
+         * under a quarter of the probe's rows */
+        bool rf_ok = c->opts.runtime_filters && (jt == EX_JOIN_INNER || jt == EX_JOIN_SEMI) &&
+                     R.p->est_rows * (nk > 1 ? 4 : 1) < L.p->est_rows;
+        for (uint32_t k = 0; rf_ok && k < nk && p->u.join.rf_produce < 0; k++) {
+            if (!is_plain_col(pk[k], &pc)) continue;
             for (uint32_t i = 0; i < L.nrft; i++) {
                 if (L.rft[i].col != pc) continue;
+                if (k > 0) {
+                    ExExpr *t = p->u.join.probe_keys[0];
+                    p->u.join.probe_keys[0] = p->u.join.probe_keys[k];
+                    p->u.join.probe_keys[k] = t;
+                    t = p->u.join.build_keys[0];
+                    p->u.join.build_keys[0] = p->u.join.build_keys[k];
+                    p->u.join.build_keys[k] = t;
+                }
                 ExPlan *scan = L.rft[i].scan;
                 uint32_t id = c->next_rf++;
                 p->u.join.rf_produce = (int32_t)id;
