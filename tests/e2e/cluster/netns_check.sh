@@ -4,7 +4,10 @@
 # that lives in one more namespace, so every node has its own address
 # (10.231.0.10 for the coordinator, 10.231.0.11.. for the workers) and all
 # traffic crosses veth pairs. The host's own network is not touched. Runs the
-# TPC-H SF 0.01 check plus the kill -9 / restart check. Needs root (ip netns);
+# TPC-H SF 0.01 check plus the kill -9 / restart check. Then the same with
+# the real processes: `kestreld --worker` in each worker namespace and
+# `kestreld --coordinator` in the coordinator's, loaded and checked through
+# its PostgreSQL port (10.231.0.10) with kestrel-tpch. Needs root (ip netns);
 # exits 77 (skipped) otherwise.
 # usage: netns_check.sh BUILD_DIR SHARED_DIR [colocated|repartition] [NWORKERS]
 set -u
@@ -75,5 +78,43 @@ ip netns exec "${tag}n0" "$build/tests/cluster_tpch" --shared "$shared" --secret
 rc=$?
 if [ $rc -ne 0 ]; then
     for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/w$i.log"; done
+    exit $rc
+fi
+# the real kestreld coordinator and workers, fresh data directories
+[ -x "$build/kestreld" ] && [ -x "$build/kestrel-tpch" ] || exit 0
+kaddrs=()
+for i in $(seq 1 "$nworkers"); do
+    ip netns exec "${tag}n$i" "$build/kestreld" --worker --data "$tmp/kw$i" --listen "10.231.0.$((10 + i)):0" \
+        --secret-file "$tmp/secret" --port-file "$tmp/kport$i" --no-fsync 2> "$tmp/kw$i.log" &
+    pids+=($!)
+done
+for i in $(seq 1 "$nworkers"); do
+    for _ in $(seq 1 100); do [ -s "$tmp/kport$i" ] && break; sleep 0.1; done
+    [ -s "$tmp/kport$i" ] || { echo "kestreld worker $i did not start"; cat "$tmp/kw$i.log"; exit 1; }
+    kaddrs+=("10.231.0.$((10 + i)):$(cat "$tmp/kport$i")")
+done
+echo "* trust" > "$tmp/users" # the client is not on loopback
+ip netns exec "${tag}n0" "$build/kestreld" --coordinator --data "$tmp/kc" --host 10.231.0.10 --port 0 \
+    --users "$tmp/users" --workers "$(IFS=,; echo "${kaddrs[*]}")" --secret-file "$tmp/secret" --no-fsync \
+    > "$tmp/kc.out" 2> "$tmp/kc.log" &
+pids+=($!)
+kport=
+for _ in $(seq 1 100); do
+    kport=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/kc.out")
+    [ -n "$kport" ] && break
+    sleep 0.1
+done
+[ -n "$kport" ] || { echo "kestreld coordinator did not start"; cat "$tmp/kc.log"; exit 1; }
+echo "kestreld coordinator at 10.231.0.10:$kport, workers ${kaddrs[*]}"
+mkdir -p "$tmp/data"
+for f in "$shared"/tpch/sf0.01/*.tbl.zst; do zstd -dqf "$f" -o "$tmp/data/$(basename "$f" .zst)"; done
+ip netns exec "${tag}n0" "$build/kestrel-tpch" load --sf 0.01 --dir "$tmp/data" --layout "$layout" \
+    -h 10.231.0.10 -p "$kport" > /dev/null &&
+    ip netns exec "${tag}n0" "$build/kestrel-tpch" run -h 10.231.0.10 -p "$kport" \
+        --answers "$shared/tpch/answers-sf0.01" | tail -1
+rc=${PIPESTATUS[0]}
+if [ $rc -ne 0 ]; then
+    echo "--- coordinator log"; tail -20 "$tmp/kc.log"
+    for i in $(seq 1 "$nworkers"); do echo "--- worker $i log"; tail -20 "$tmp/kw$i.log"; done
 fi
 exit $rc
