@@ -684,7 +684,7 @@ bool ex_plan_equal(const ExPlan *x, const ExPlan *y);
 void ex_plan_explain(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out);
 /* The same as a JSON array of fragments (PostgreSQL-like "Node Type",
  * "Plans"; scans add their row-group, partition and runtime-filter
- * counters). */
+ * counters); no trailing newline. */
 void ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out);
 /* One operator subtree. */
 void ex_plan_print(const ExPlan *p, int indent, const ExOpStats *stats, KBuf *out);

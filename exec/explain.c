@@ -56,7 +56,11 @@ rf_producer(const ExPlan *p, uint32_t id)
 static void
 scan_analyze(const ExPlan *p, const ExPlan *root, int ind, const ExOpStats *s, KBuf *out)
 {
-    if (s->instances == 0) return;
+    if (s->instances == 0) {
+        indent(out, ind + 4);
+        k_buf_printf(out, "never started (e.g. a hash join above it had an empty build side)\n");
+        return;
+    }
     indent(out, ind + 4);
     k_buf_printf(out, "row groups: ");
     put_count(out, s->rg_total);
@@ -361,7 +365,7 @@ ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
             k_buf_printf(out, "}");
         }
     }
-    k_buf_printf(out, "]\n");
+    k_buf_printf(out, "]");
 }
 
 void

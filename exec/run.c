@@ -268,15 +268,16 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     const ExRf *rfs[EX_STATS_RF];
     uint32_t rfcol[EX_STATS_RF], rfuse[EX_STATS_RF], nrf = 0;
     int32_t rfslot[EX_STATS_RF];
+    for (uint32_t i = 0; i < EX_STATS_RF; i++) rfslot[i] = -1;
     ExOpStats *st = stats_of(x, p);
     for (uint32_t i = 0; i < p->u.scan.nrf && i < EX_STATS_RF; i++) {
         const ExRuntimeFilterUse *u = &p->u.scan.rfs[i];
-        rfslot[i] = -1;
         if (u->id >= x->nrf || !x->rf[u->id] || !x->rf[u->id]->ready) continue;
         const ExRf *rf = x->rf[u->id];
         if (u->col >= p->u.scan.nread) continue;
         if (!rf->any_rows) {
             rc = K_OK; /* the build side is empty: nothing can join */
+            if (st) scan_stats(st, scan, NULL, 0, rfuse, rfslot, 0, p->u.scan.nrf);
             goto done;
         }
         StDatum lo, hi;
