@@ -995,7 +995,7 @@ pr__type_array(PrParse *p, PrTypeName *t)
 /* ------------------------------------------------------------------ */
 PrSelect *
 pr__select(PrParse *p, PrToken t, const PrDistinctOpt *d, PrList *targets, PrList *from, PrNode *where,
-           PrList *group, PrNode *having, PrList *windows)
+           const PrGroupClause *g, PrNode *having, PrList *windows)
 {
     PrSelect *s = PR_NEW(p, Select, t.pos);
     if (!s) return NULL;
@@ -1005,7 +1005,9 @@ pr__select(PrParse *p, PrToken t, const PrDistinctOpt *d, PrList *targets, PrLis
     s->targets = targets;
     s->from = from;
     s->where = where;
+    PrList *group = g->list;
     s->group_by = group;
+    s->group_distinct = g->distinct;
     s->having = having;
     s->windows = windows;
     pr__depth_list(p, &s->hdr, d->on);

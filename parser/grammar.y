@@ -185,7 +185,7 @@ select_clause(A) ::= select_with_parens(S). { A = S; }
 
 simple_select(A) ::= SELECT(T) opt_distinct(D) opt_target_list(L) from_clause(F) where_clause(W)
                      group_clause(G) having_clause(H) window_clause(N).
-    { A = pr__select(p, T, &D, L, F, W, G, H, N); }
+    { A = pr__select(p, T, &D, L, F, W, &G, H, N); }
 simple_select(A) ::= values_clause(V). { A = V; }
 simple_select(A) ::= select_clause(L) UNION(T) set_quantifier(Q) select_clause(R).
     { A = pr__setop(p, T, PR_SETOP_UNION, Q, L, R); }
@@ -302,9 +302,11 @@ alias_clause(A) ::= ID(N) opt_colnames(C). { A = pr__alias(p, N, C); }
 where_clause(A) ::= . { A = NULL; }
 where_clause(A) ::= WHERE expr(E). { A = E; }
 
-%type group_clause {PrList *}
-group_clause(A) ::= . { A = NULL; }
-group_clause(A) ::= GROUP BY group_list(L). { A = L; }
+%type group_clause {PrGroupClause}
+group_clause(A) ::= . { A.list = NULL; A.distinct = false; }
+group_clause(A) ::= GROUP BY group_list(L). { A.list = L; A.distinct = false; }
+group_clause(A) ::= GROUP BY ALL group_list(L). { A.list = L; A.distinct = false; }
+group_clause(A) ::= GROUP BY DISTINCT group_list(L). { A.list = L; A.distinct = true; }
 
 %type group_list {PrList *}
 group_list(A) ::= group_item(X). { A = pr__list1(p, X); }

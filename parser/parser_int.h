@@ -71,6 +71,12 @@ void pr__lemonInit(void *parser, PrParse *p);
 void pr__lemon(void *parser, int major, PrToken minor);
 
 /* ---- helper values carried by grammar symbols ---- */
+/* GROUP BY [ALL | DISTINCT] items */
+typedef struct PrGroupClause {
+    PrList *list;
+    bool distinct;
+} PrGroupClause;
+
 typedef struct PrDistinctOpt {
     bool distinct;
     PrList *on;
@@ -153,7 +159,7 @@ PrTypmods pr__typmods(PrParse *p, PrToken x, const PrToken *y);
 
 /* queries */
 PrSelect *pr__select(PrParse *p, PrToken t, const PrDistinctOpt *d, PrList *targets, PrList *from,
-                     PrNode *where, PrList *group, PrNode *having, PrList *windows);
+                     PrNode *where, const PrGroupClause *group, PrNode *having, PrList *windows);
 PrSelect *pr__select_tail(PrParse *p, PrWithClause *w, PrSelect *s, PrList *order, const PrLimitOpt *l);
 PrSelect *pr__setop(PrParse *p, PrToken t, PrSetOp op, int all, PrSelect *l, PrSelect *r);
 PrSelect *pr__values(PrParse *p, PrToken t, PrSelect *v, PrList *row);

@@ -363,7 +363,7 @@ print_select(KBuf *b, const PrSelect *s)
             print_node(b, s->where);
         }
         if (s->group_by) {
-            P(" GROUP BY ");
+            P(s->group_distinct ? " GROUP BY DISTINCT " : " GROUP BY ");
             print_list(b, s->group_by, ", ");
         }
         if (s->having) {

@@ -103,6 +103,8 @@ typedef struct PlAggState {
     ExExpr **groups;
     int32_t *group_cols;
     PlRel **pre;      /* the plan aggregate arguments' value subqueries join onto */
+    PlGroupingSets gs;/* GROUPING SETS / ROLLUP / CUBE (grouping.c); nsets 0 for plain GROUP BY */
+    uint32_t nexprs;  /* group expressions before the set-number column */
 } PlAggState;
 
 struct PlScope {
@@ -650,6 +652,51 @@ undefined:
     return NULL;
 }
 
+/* GROUPING(a, b, ...): which arguments the current grouping set rolls up
+ * (grouping.c); the arguments must be group expressions of this level. */
+static ExExpr *
+bind_grouping(PlCtx *c, PlScope *s, const PrFuncCall *f)
+{
+    int32_t pos = f->hdr.pos;
+    uint32_t nargs = (uint32_t)pr_list_len(f->args);
+    PlAggState *g = s->agg;
+    if (!g) {
+        if (s->no_agg && s->no_agg_what)
+            k_error_at(c->err, K_GROUPING_ERROR, pos, "grouping operations are not allowed in %s",
+                       s->no_agg_what);
+        else
+            k_error_at(c->err, K_GROUPING_ERROR, pos,
+                       "arguments to GROUPING must be grouping expressions of the associated query level");
+        return NULL;
+    }
+    if (nargs == 0 || f->star || f->distinct) {
+        k_error_at(c->err, K_SYNTAX_ERROR, pos, "syntax error at or near \")\"");
+        return NULL;
+    }
+    if (nargs > 31) {
+        k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos, "GROUPING must have fewer than 32 arguments");
+        return NULL;
+    }
+    uint32_t idx[31];
+    for (uint32_t i = 0; i < nargs; i++) {
+        const PrNode *an = f->args->items[i];
+        ExExpr *e = bind_expr(c, s, an);
+        if (!e) return NULL;
+        bool found = false;
+        for (uint32_t k = 0; k < g->nexprs && !found; k++)
+            if (expr_equal(e, g->groups[k])) {
+                idx[i] = k;
+                found = true;
+            }
+        if (!found) {
+            k_error_at(c->err, K_GROUPING_ERROR, an->pos,
+                       "arguments to GROUPING must be grouping expressions of the associated query level");
+            return NULL;
+        }
+    }
+    return pl__grouping_func(c, &g->gs, idx, nargs, pos);
+}
+
 static ExExpr *
 bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
 {
@@ -657,6 +704,7 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
     int32_t pos = f->hdr.pos;
     if (f->over) return bind_window(c, s, f);
     if (is_agg_name(n) && !f->schema) return bind_agg(c, s, f);
+    if (!f->schema && strcmp(n, "grouping") == 0) return bind_grouping(c, s, f);
     uint32_t nargs = (uint32_t)pr_list_len(f->args);
     ExExpr *args[8];
     if (nargs > 8) goto undefined;
@@ -1782,6 +1830,86 @@ make_project(PlCtx *c, PlRel *child, uint32_t n, ExExpr **exprs, int32_t *cols)
     return p;
 }
 
+/* Bind one GROUP BY expression (a FROM expression, a select-list position
+ * or alias) into the aggregation state; *idx is its index among the group
+ * expressions (an equal one is reused). */
+typedef struct GroupBindCtx {
+    PlCtx *c;
+    PlScope *s;
+    const PrSelect *q;
+    PlAggState *g;
+} GroupBindCtx;
+
+static int
+bind_group_expr(void *ctxp, const PrNode *gn, uint32_t *idx)
+{
+    GroupBindCtx *gc = ctxp;
+    PlCtx *c = gc->c;
+    PlScope *s = gc->s;
+    const PrSelect *q = gc->q;
+    PlAggState *g = gc->g;
+    bool bad;
+    const PrNode *tn = target_ref(c, q->targets, gn, &bad);
+    if (bad) return K_ERR;
+    ExExpr *ge = NULL;
+    if (tn) {
+        const PrResTarget *t = PR_CAST(ResTarget, tn);
+        if (ast_has_agg(t->expr))
+            return k_error_at(c->err, K_GROUPING_ERROR, gn->pos,
+                              "aggregate functions are not allowed in GROUP BY");
+        PlRel **sa = s->attach;
+        s->attach = g->pre;
+        ge = bind_expr(c, s, t->expr);
+        s->attach = sa;
+    } else {
+        /* a FROM column first; else a select-list alias */
+        KErr save;
+        PlRel **sa = s->attach;
+        s->attach = g->pre;
+        ge = bind_expr(c, s, gn);
+        s->attach = sa;
+        if (!ge && c->err->code == K_UNDEFINED_COLUMN) {
+            k_err_copy(&save, c->err);
+            const PrResTarget *t = target_by_alias(q->targets, gn);
+            if (t) {
+                k_err_clear(c->err);
+                s->attach = g->pre;
+                ge = bind_expr(c, s, t->expr);
+                s->attach = sa;
+            }
+        }
+    }
+    if (!ge) return K_ERR;
+    if (ge->type.id == K_TYPE_UNKNOWN) ge = pl__coerce(c, ge, k_type_varchar(0), gn->pos);
+    if (!ge) return K_ERR;
+    for (uint32_t k = 0; k < g->ngroups; k++)
+        if (expr_equal(g->groups[k], ge)) {
+            *idx = k;
+            return K_OK;
+        }
+    if (g->gs.nsets && g->ngroups >= 63)
+        return k_error_at(c->err, K_TOO_MANY_COLUMNS, gn->pos,
+                          "too many grouping expressions with grouping sets (at most 63)");
+    g->groups[g->ngroups] = ge;
+    const char *gname = ge->kind == EX_EXPR_COLUMN ? c->cols[ge->u.column.index].name : "?column?";
+    g->group_cols[g->ngroups] = pl__new_col(c, ge->type, gname);
+    if (g->group_cols[g->ngroups] < 0) return K_ERR;
+    if (ge->kind == EX_EXPR_COLUMN) {
+        PlCol *src = &c->cols[ge->u.column.index], *dst = &c->cols[g->group_cols[g->ngroups]];
+        dst->ndv = src->ndv;
+        dst->has_range = src->has_range;
+        dst->lo = src->lo;
+        dst->hi = src->hi;
+        dst->not_null = src->not_null;
+        dst->table_id = src->table_id;
+        dst->ordinal = src->ordinal;
+        dst->base_rows = src->base_rows;
+    }
+    g->ngroups++;
+    *idx = g->ngroups - 1;
+    return K_OK;
+}
+
 /* Every PROJECT on the path from `top` down to `agg` also passes agg's columns. */
 static int
 pass_hole_cols(PlCtx *c, PlRel *top, const PlRel *agg)
@@ -1913,69 +2041,36 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
         if (!g) return K_ERR;
         g->pre = &pre;
         uint32_t ng = (uint32_t)pr_list_len(q->group_by);
+        bool has_sets = false;
+        for (uint32_t i = 0; i < ng; i++) has_sets |= PR_IS(GroupingSet, q->group_by->items[i]);
+        if (has_sets) ng = 64;
         g->groups = pl__alloc(c, sizeof(ExExpr *) * (ng + 1));
         g->group_cols = pl__alloc(c, sizeof(int32_t) * (ng + 1));
         if (!g->groups || !g->group_cols) return K_ERR;
         s->no_agg = true;
         s->no_agg_what = "GROUP BY";
-        for (uint32_t i = 0; i < ng; i++) {
-            const PrNode *gn = q->group_by->items[i];
-            if (PR_IS(GroupingSet, gn))
-                return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, gn->pos,
-                                  "GROUPING SETS, ROLLUP and CUBE are not supported yet");
-            bool bad;
-            const PrNode *tn = target_ref(c, q->targets, gn, &bad);
-            if (bad) return K_ERR;
-            ExExpr *ge = NULL;
-            if (tn) {
-                const PrResTarget *t = PR_CAST(ResTarget, tn);
-                if (ast_has_agg(t->expr))
-                    return k_error_at(c->err, K_GROUPING_ERROR, gn->pos,
-                                      "aggregate functions are not allowed in GROUP BY");
-                PlRel **sa = s->attach;
-                s->attach = &pre;
-                ge = bind_expr(c, s, t->expr);
-                s->attach = sa;
-            } else {
-                /* a FROM column first; else a select-list alias */
-                KErr save;
-                PlRel **sa = s->attach;
-                s->attach = &pre;
-                ge = bind_expr(c, s, gn);
-                s->attach = sa;
-                if (!ge && c->err->code == K_UNDEFINED_COLUMN) {
-                    k_err_copy(&save, c->err);
-                    const PrResTarget *t = target_by_alias(q->targets, gn);
-                    if (t) {
-                        k_err_clear(c->err);
-                        s->attach = &pre;
-                        ge = bind_expr(c, s, t->expr);
-                        s->attach = sa;
-                    }
-                }
+        GroupBindCtx gctx = {c, s, q, g};
+        g->gs.gid_in = -1;
+        if (has_sets) {
+            g->gs.nsets = 1; /* (marks the expressions as under grouping sets while binding) */
+            if (pl__grouping_expand(c, q->group_by, q->group_distinct, bind_group_expr, &gctx, &g->gs) != K_OK)
+                return K_ERR;
+        } else {
+            for (uint32_t i = 0; i < ng; i++) {
+                uint32_t idx;
+                if (bind_group_expr(&gctx, q->group_by->items[i], &idx) != K_OK) return K_ERR;
             }
-            if (!ge) return K_ERR;
-            if (ge->type.id == K_TYPE_UNKNOWN) ge = pl__coerce(c, ge, k_type_varchar(0), gn->pos);
-            if (!ge) return K_ERR;
-            bool dup = false;
-            for (uint32_t k = 0; k < g->ngroups; k++) dup |= expr_equal(g->groups[k], ge);
-            if (dup) continue;
-            g->groups[g->ngroups] = ge;
-            const char *gname = ge->kind == EX_EXPR_COLUMN ? c->cols[ge->u.column.index].name : "?column?";
-            g->group_cols[g->ngroups] = pl__new_col(c, ge->type, gname);
-            if (g->group_cols[g->ngroups] < 0) return K_ERR;
-            if (ge->kind == EX_EXPR_COLUMN) {
-                PlCol *src = &c->cols[ge->u.column.index], *dst = &c->cols[g->group_cols[g->ngroups]];
-                dst->ndv = src->ndv;
-                dst->has_range = src->has_range;
-                dst->lo = src->lo;
-                dst->hi = src->hi;
-                dst->not_null = src->not_null;
-                dst->table_id = src->table_id;
-                dst->ordinal = src->ordinal;
-                dst->base_rows = src->base_rows;
-            }
+        }
+        g->nexprs = g->ngroups;
+        if (g->gs.nsets > 1) {
+            /* the set number: a hidden group key (grouping.c) */
+            g->gs.gid_in = pl__new_col(c, k_type(K_TYPE_INT32), "?grouping set?");
+            if (g->gs.gid_in < 0) return K_ERR;
+            g->groups[g->ngroups] = pl__col_ref(c, g->gs.gid_in);
+            g->group_cols[g->ngroups] = pl__new_col(c, k_type(K_TYPE_INT32), "?grouping set?");
+            if (!g->groups[g->ngroups] || g->group_cols[g->ngroups] < 0) return K_ERR;
             g->ngroups++;
+            for (uint32_t i = 0; i < g->nexprs; i++) c->cols[g->group_cols[i]].not_null = false;
         }
         s->no_agg = false;
         s->no_agg_what = NULL;
@@ -2087,15 +2182,18 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
         agg->aggs = g->aggs;
         memcpy(agg->cols, g->group_cols, sizeof(int32_t) * g->ngroups);
         if (g->naggs) memcpy(agg->cols + g->ngroups, g->agg_cols, sizeof(int32_t) * g->naggs);
+        /* grouping sets: set numbers, NULLed keys, empty sets' rows (grouping.c) */
+        PlRel *aggtop = agg;
+        if (g->gs.nsets > 1 && pl__grouping_build(c, &g->gs, agg, &aggtop) != K_OK) return K_ERR;
         /* splice the aggregation into the hole */
-        if (post == hole) post = agg;
+        if (post == hole) post = aggtop;
         else {
             PlRel *x = post;
             while (x->left && x->left != hole) x = x->left;
-            x->left = agg;
+            x->left = aggtop;
             /* projections that value subqueries put between (their pass-through
              * was of the empty hole) pass the aggregate's columns on */
-            if (pass_hole_cols(c, post, agg) != K_OK) return K_ERR;
+            if (pass_hole_cols(c, post, aggtop) != K_OK) return K_ERR;
         }
         rel = post;
         for (uint32_t i = 0; i < nt; i++) {

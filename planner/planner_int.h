@@ -228,6 +228,30 @@ K_MUSTCHECK int pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *
 K_MUSTCHECK int pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated,
                                       PlScope *scope, int32_t *colid);
 
+/* ---- grouping sets (grouping.c) ---- */
+typedef struct PlGroupingSets {
+    uint32_t nsets;  /* 0: plain GROUP BY */
+    uint64_t *sets;  /* per set: bit i set = group expression i is grouped */
+    int32_t gid_in;  /* the set-number column below the aggregate (nsets > 1), else -1 */
+} PlGroupingSets;
+/* Binds one group expression, giving its (deduplicated) index, at most 63. */
+typedef int (*PlGroupExprFn)(void *ctx, const PrNode *e, uint32_t *idx);
+/* Expand GROUP BY items (expressions, ROLLUP, CUBE, GROUPING SETS, ()) into sets. */
+K_MUSTCHECK int pl__grouping_expand(PlCtx *c, const PrList *group_by, bool distinct,
+                                    PlGroupExprFn fn, void *ctx, PlGroupingSets *out);
+/* `agg` groups by the group expressions then gid (a column ref to gs->gid_in)
+ * over its input: joins the input with the set numbers, NULLs the keys each
+ * set lacks, and returns in *top the plan producing agg's columns (with a
+ * row for every empty set even over empty input). */
+K_MUSTCHECK int pl__grouping_build(PlCtx *c, const PlGroupingSets *gs, PlRel *agg, PlRel **top);
+/* GROUPING(args) given the arguments' group-expression indexes. */
+ExExpr *pl__grouping_func(PlCtx *c, const PlGroupingSets *gs, const uint32_t *idx, uint32_t n,
+                          int32_t pos);
+
+/* A deep copy of a logical plan with fresh column ids (unnest.c); NULL with
+ * c->err unset when the plan holds an operator that cannot be copied. */
+PlRel *pl__copy_rel(PlCtx *c, const PlRel *r);
+
 /* ---- optimization (optimize.c, estimate.c) ---- */
 K_MUSTCHECK int pl__optimize(PlCtx *c, PlRel **rel);
 double pl__selectivity(PlCtx *c, const ExExpr *e, double rows);
