@@ -163,6 +163,15 @@ typedef enum ExFunc {
     EX_FN_TS_ADD_INTERVAL,
     EX_FN_TS_SUB_INTERVAL,
     EX_FN_DATE_DIFF,
+    EX_FN_REGEX_MATCH,      /* ~   (POSIX extended regular expression, libc regex.h) */
+    EX_FN_REGEX_NOT_MATCH,  /* !~  */
+    EX_FN_REGEX_IMATCH,     /* ~*  (case-insensitive) */
+    EX_FN_REGEX_NOT_IMATCH, /* !~* */
+    EX_FN_ARRAY_TO_STRING,  /* array_to_string(text form '{a,b}', sep [, null text]) */
+    EX_FN_FORMAT_TYPE,      /* format_type(type oid, typmod) */
+    EX_FN_PG_USER_NAME,     /* pg_get_userbyid(role oid) */
+    EX_FN_PG_ENCODING_NAME, /* pg_encoding_to_char(encoding id) */
+    EX_FN_PG_TABLE_VISIBLE, /* pg_table_is_visible(oid): the coordinator resolves it */
     EX_FN_COUNT_ /* number of functions */
 } ExFunc;
 

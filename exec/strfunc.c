@@ -2,7 +2,10 @@
  * strfunc.c — string functions over 16-byte strings: ||, LIKE / ILIKE
  * (compiled once per constant pattern, with fast paths for exact, prefix,
  * suffix and contains patterns), substring, position, length, upper,
- * lower, btrim/ltrim/rtrim, replace.
+ * lower, btrim/ltrim/rtrim, replace; the regular-expression operators
+ * ~ !~ ~* !~* (POSIX extended expressions from libc's <regex.h>) and the
+ * catalog helpers clients call (array_to_string over an array's text form,
+ * format_type, pg_get_userbyid, pg_encoding_to_char).
  *
  * Interface routines: ex__like_compile, ex__str_func.
  *
@@ -13,6 +16,9 @@
 #include "exec/exec_int.h"
 
 #include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <strings.h>
 
 enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_GENERAL };
 enum { TK_LIT, TK_ONE, TK_MANY };
@@ -213,6 +219,232 @@ set_str(KArena *heap, KStr *dst, const char *s, uint32_t len, KErr *err)
     return K_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Regular expressions and catalog helpers                              */
+/* ------------------------------------------------------------------ */
+/* Compile `p` (not NUL-terminated) with regcomp; the caller regfree()s it. */
+static int
+regex_compile(KArena *heap, const KStr *p, bool icase, regex_t *re, int32_t pos, KErr *err)
+{
+    char *pat = k_alloc(heap, (size_t)p->len + 1);
+    if (!pat) return k_error_oom(err, heap, p->len + 1);
+    memcpy(pat, k_str_data(p), p->len);
+    pat[p->len] = 0;
+    int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, re, msg, sizeof msg);
+        return k_error_at(err, K_INVALID_PARAMETER_VALUE, pos, "invalid regular expression: %s", msg);
+    }
+    return K_OK;
+}
+
+/* ~ !~ ~* !~*: the pattern is compiled once per batch when constant (no
+ * compiled state outlives the call, so nothing needs freeing later). */
+static int
+regex_match(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *heap, KErr *err)
+{
+    const ExExpr *e = ev->e;
+    ExFunc fn = (ExFunc)e->u.func.fn;
+    bool neg = fn == EX_FN_REGEX_NOT_MATCH || fn == EX_FN_REGEX_NOT_IMATCH;
+    bool icase = fn == EX_FN_REGEX_IMATCH || fn == EX_FN_REGEX_NOT_IMATCH;
+    bool konst = (a[1]->flags & K_VEC_CONST) != 0;
+    KVector *R = &ev->out;
+    uint8_t *r = R->data;
+    regex_t re;
+    bool have = false;
+    char *buf = NULL;
+    uint32_t cap = 0;
+    int rc = K_OK;
+    for (uint32_t j = 0; j < n && rc == K_OK; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        if (!k_vec_is_valid(R, i)) continue;
+        if (!have || !konst) {
+            if (have) regfree(&re);
+            have = false;
+            if ((rc = regex_compile(heap, k_vec_slot(a[1], i), icase, &re, e->pos, err))) break;
+            have = true;
+        }
+        const KStr *s = k_vec_slot(a[0], i);
+        if (s->len + 1 > cap) {
+            cap = s->len + 1 < 256 ? 256 : s->len + 1;
+            if (!(buf = k_alloc(heap, cap))) {
+                rc = k_error_oom(err, heap, cap);
+                break;
+            }
+        }
+        memcpy(buf, k_str_data(s), s->len);
+        buf[s->len] = 0;
+        r[i] = (regexec(&re, buf, 0, NULL, 0) == 0) != neg;
+    }
+    if (have) regfree(&re);
+    return rc;
+}
+
+/* array_to_string over the text form of an array ('{a,"b c",NULL}', nested
+ * braces flattened): the elements joined by `sep`; NULL elements are left
+ * out, or written as `nulls` when given. */
+static int
+array_to_string(const char *d, uint32_t len, const KStr *sep, const KStr *nulls, KArena *heap,
+                KStr *out, int32_t pos, KErr *err)
+{
+    KBuf b;
+    k_buf_init(&b);
+    uint32_t i = 0, nel = 0;
+    while (i < len && isspace((unsigned char)d[i])) i++;
+    if (i == len || d[i] != '{') {
+        k_buf_free(&b);
+        return k_error_at(err, K_INVALID_TEXT_REPRESENTATION, pos, "malformed array literal: \"%.*s\"",
+                          (int)K_MIN(len, 200u), d);
+    }
+    KBuf el;
+    k_buf_init(&el);
+    while (i < len) {
+        char ch = d[i];
+        if (ch == '{' || ch == '}' || ch == ',' || isspace((unsigned char)ch)) {
+            i++;
+            continue;
+        }
+        /* one element: quoted, or up to the next , or } */
+        bool quoted = ch == '"';
+        el.len = 0;
+        if (quoted) {
+            i++;
+            while (i < len && d[i] != '"') {
+                if (d[i] == '\\' && i + 1 < len) i++;
+                k_buf_put(&el, d + i, 1);
+                i++;
+            }
+            i++;
+        } else {
+            while (i < len && d[i] != ',' && d[i] != '}') {
+                if (d[i] == '\\' && i + 1 < len) i++;
+                k_buf_put(&el, d + i, 1);
+                i++;
+            }
+            while (el.len && isspace(((unsigned char *)el.data)[el.len - 1])) el.len--;
+        }
+        bool isnull = !quoted && el.len == 4 && strncasecmp((const char *)el.data, "null", 4) == 0;
+        if (isnull && !nulls) continue;
+        if (nel++) k_buf_put(&b, k_str_data(sep), sep->len);
+        if (isnull) k_buf_put(&b, k_str_data(nulls), nulls->len);
+        else if (el.len) k_buf_put(&b, el.data, el.len);
+    }
+    bool failed = b.failed || el.failed;
+    int rc = failed ? k_error_oom(err, heap, b.len) : set_str(heap, out, b.len ? (const char *)b.data : "", (uint32_t)b.len, err);
+    k_buf_free(&el);
+    k_buf_free(&b);
+    return rc;
+}
+
+/* format_type(oid, typmod) as PostgreSQL spells the types Kestrel has. */
+static const char *
+format_type(int64_t oid, int32_t typmod, char *buf, size_t cap)
+{
+    switch (oid) {
+    case 16: return "boolean";
+    case 19: return "name";
+    case 20: return "bigint";
+    case 21: return "smallint";
+    case 23: return "integer";
+    case 25: return "text";
+    case 26: return "oid";
+    case 700: return "real";
+    case 701: return "double precision";
+    case 705: return "unknown";
+    case 1082: return "date";
+    case 1186: return "interval";
+    case 1042:
+        if (typmod < 4) return "bpchar";
+        snprintf(buf, cap, "character(%d)", typmod - 4);
+        return buf;
+    case 1043:
+        if (typmod < 4) return "character varying";
+        snprintf(buf, cap, "character varying(%d)", typmod - 4);
+        return buf;
+    case 1114:
+        if (typmod < 0) return "timestamp without time zone";
+        snprintf(buf, cap, "timestamp(%d) without time zone", typmod);
+        return buf;
+    case 1184:
+        if (typmod < 0) return "timestamp with time zone";
+        snprintf(buf, cap, "timestamp(%d) with time zone", typmod);
+        return buf;
+    case 1700:
+        if (typmod < 4) return "numeric";
+        snprintf(buf, cap, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff);
+        return buf;
+    default: return "???";
+    }
+}
+
+static const char *
+encoding_name(int32_t id)
+{
+    switch (id) {
+    case 0: return "SQL_ASCII";
+    case 6: return "UTF8";
+    case 8: return "LATIN1";
+    default: return "";
+    }
+}
+
+static int64_t
+int_arg(const KVector *v, uint32_t i)
+{
+    switch ((KTypeId)v->type.id) {
+    case K_TYPE_INT32: return *(const int32_t *)k_vec_slot(v, i);
+    case K_TYPE_INT64: return *(const int64_t *)k_vec_slot(v, i);
+    default: return 0;
+    }
+}
+
+static int
+catalog_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *heap, KErr *err)
+{
+    const ExExpr *e = ev->e;
+    ExFunc fn = (ExFunc)e->u.func.fn;
+    KVector *R = &ev->out;
+    KStr *r = R->data;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = sel ? sel[j] : j;
+        if (!k_vec_is_valid(R, i)) {
+            r[i].len = 0;
+            continue;
+        }
+        char buf[64];
+        const char *s = NULL;
+        switch (fn) {
+        case EX_FN_ARRAY_TO_STRING: {
+            const KStr *x = k_vec_slot(a[0], i);
+            if (array_to_string(k_str_data(x), x->len, k_vec_slot(a[1], i),
+                                e->nargs > 2 ? k_vec_slot(a[2], i) : NULL, heap, &r[i], e->pos, err))
+                return K_ERR;
+            continue;
+        }
+        case EX_FN_FORMAT_TYPE:
+            s = format_type(int_arg(a[0], i), (int32_t)int_arg(a[1], i), buf, sizeof buf);
+            break;
+        case EX_FN_PG_USER_NAME: {
+            int64_t oid = int_arg(a[0], i);
+            /* Kestrel has one role, the bootstrap superuser (oid 10), which
+             * owns every object */
+            if (oid == 10) s = "kestrel";
+            else snprintf(buf, sizeof buf, "unknown (OID=%lld)", (long long)oid), s = buf;
+            break;
+        }
+        case EX_FN_PG_ENCODING_NAME:
+            s = encoding_name((int32_t)int_arg(a[0], i));
+            break;
+        default:
+            return k_error_at(err, K_UNDEFINED_FUNCTION, e->pos, "function %s does not exist",
+                              ex_func_name(fn));
+        }
+        if (set_str(heap, &r[i], s, (uint32_t)strlen(s), err)) return K_ERR;
+    }
+    return K_OK;
+}
+
 int
 ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *heap, KErr *err)
 {
@@ -273,6 +505,19 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
         }
         return K_OK;
     }
+    case EX_FN_REGEX_MATCH:
+    case EX_FN_REGEX_NOT_MATCH:
+    case EX_FN_REGEX_IMATCH:
+    case EX_FN_REGEX_NOT_IMATCH:
+        return regex_match(ev, a, sel, n, heap, err);
+    case EX_FN_ARRAY_TO_STRING:
+    case EX_FN_FORMAT_TYPE:
+    case EX_FN_PG_USER_NAME:
+    case EX_FN_PG_ENCODING_NAME:
+        return catalog_func(ev, a, sel, n, heap, err);
+    case EX_FN_PG_TABLE_VISIBLE:
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, pos,
+                          "pg_table_is_visible() needs the coordinator's catalog");
     default:
         break;
     }

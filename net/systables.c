@@ -32,6 +32,7 @@
 #define NS_PG_CATALOG 11
 #define NS_PUBLIC 2200
 #define NS_INFORMATION_SCHEMA 13183
+#define NET_AM_OID 2 /* the table access method's oid (PostgreSQL's heap has 2) */
 
 typedef struct SysCol {
     const char *name;
@@ -53,7 +54,7 @@ typedef struct SysTable {
     const char *schema; /* NULL: found unqualified (kestrel_*) */
     const char *name;
     SysFill fill;
-    SysCol cols[16];
+    SysCol cols[32];
 } SysTable;
 
 /* ------------------------------------------------------------------ */
@@ -248,34 +249,109 @@ ns_oid(const char *schema)
     return 30000 + (int64_t)(k_hash_bytes(schema, strlen(schema), 0) % 10000);
 }
 
+/* The schemas: the three every database has, then those of the tables
+ * (the storage catalog does not list schemas that hold no table). */
+static void
+each_schema(NetSession *s, SysRows *r, void (*fn)(NetSession *, SysRows *, const char *))
+{
+    static const char *const fixed[] = {"pg_catalog", "information_schema", "public"};
+    for (size_t i = 0; i < K_ARRAY_LEN(fixed); i++) fn(s, r, fixed[i]);
+    KErr err;
+    uint32_t *ids, n;
+    if (st_table_list(s->eng->coord, r->a, &ids, &n, &err)) return;
+    const char **seen = k_alloc(r->a, sizeof(char *) * (n + 1));
+    if (!seen) {
+        r->oom = true;
+        return;
+    }
+    uint32_t nseen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        StTableDef *d;
+        if (st_table_get(s->eng->coord, ids[i], r->a, &d, &err) != K_OK) continue;
+        const char *sc = schema_of(d);
+        bool dup = !strcmp(sc, "public") || !strcmp(sc, "pg_catalog") || !strcmp(sc, "information_schema");
+        for (uint32_t k = 0; k < nseen && !dup; k++) dup = !strcmp(seen[k], sc);
+        if (dup) continue;
+        seen[nseen++] = sc;
+        fn(s, r, sc);
+    }
+}
+
+static void
+namespace_row(NetSession *s, SysRows *r, const char *name)
+{
+    (void)s;
+    put_i64(r, ns_oid(name));
+    put_str(r, name);
+    put_i64(r, 10);
+}
+
 static void
 fill_namespace(NetSession *s, SysRows *r)
 {
-    static const char *const fixed[] = {"pg_catalog", "information_schema", "public"};
-    for (size_t i = 0; i < K_ARRAY_LEN(fixed); i++) {
-        put_i64(r, ns_oid(fixed[i]));
-        put_str(r, fixed[i]);
-        put_i64(r, 10);
-    }
+    each_schema(s, r, namespace_row);
+}
+
+/* One pg_class row. A Kestrel table is one relation whatever its
+ * partitioning (its partitions are not relations of their own), so every
+ * table is an ordinary table ('r'); system relations are views ('v'). */
+static void
+class_cols(SysRows *r, int64_t oid, const char *name, const char *schema, const char *kind,
+           double tuples, int32_t natts)
+{
+    put_i64(r, oid);
+    put_str(r, name);
+    put_i64(r, ns_oid(schema));
+    put_str(r, kind);
+    put_i64(r, 10);
+    put_f64(r, tuples);
+    put_bool(r, false);
+    put_str(r, "p");
+    put_i64(r, kind[0] == 'r' ? NET_AM_OID : 0); /* relam */
+    put_i32(r, natts);
+    put_i32(r, 0);         /* relchecks */
+    put_bool(r, false);    /* relhasrules */
+    put_bool(r, false);    /* relhastriggers */
+    put_bool(r, false);    /* relrowsecurity */
+    put_bool(r, false);    /* relforcerowsecurity */
+    put_bool(r, false);    /* relispartition */
+    put_i64(r, 0);         /* reltablespace */
+    put_i64(r, 0);         /* reloftype */
+    put_str(r, "d");       /* relreplident */
+    put_i64(r, 0);         /* reltoastrelid */
+    put_null(r, K_TYPE_VARCHAR); /* relpartbound */
+    put_null(r, K_TYPE_VARCHAR); /* reloptions */
+    put_str(r, kind[0] == 'r' ? "{}" : "{kestrel=r/kestrel}"); /* relacl (text form) */
 }
 
 static void
 class_row(NetSession *s, SysRows *r, const StTableDef *d)
 {
-    put_i64(r, NET_TABLE_OID_BASE + d->id);
-    put_str(r, d->name);
-    put_i64(r, ns_oid(schema_of(d)));
-    put_str(r, d->part_col >= 0 ? "p" : "r");
-    put_i64(r, 10);
-    put_f64(r, (double)table_rows(s, d, NULL));
-    put_bool(r, false);
-    put_str(r, "p");
+    class_cols(r, NET_TABLE_OID_BASE + d->id, d->name, schema_of(d), "r",
+               (double)table_rows(s, d, NULL), (int32_t)d->ncols);
 }
+
+static uint32_t ncols_of(const SysTable *t);
 
 static void
 fill_class(NetSession *s, SysRows *r)
 {
     each_table(s, r, class_row);
+    for (size_t i = 0; i < sys_table_count(); i++) {
+        const SysTable *t = sys_table_at(i);
+        class_cols(r, NET_SYS_TABLE_BASE + (int64_t)i, t->name, t->schema ? t->schema : "pg_catalog", "v",
+                   -1, (int32_t)ncols_of(t));
+    }
+}
+
+/* Kestrel's one table access method: its columnar storage. */
+static void
+fill_am(NetSession *s, SysRows *r)
+{
+    (void)s;
+    put_i64(r, NET_AM_OID);
+    put_str(r, "kestrel");
+    put_str(r, "t");
 }
 
 static void
@@ -294,6 +370,20 @@ attribute_row(NetSession *s, SysRows *r, const StTableDef *d)
         put_bool(r, d->cols[c].not_null);
         put_bool(r, false);
         put_bool(r, false);
+        int32_t len = -1;
+        switch ((KTypeId)t.id) {
+        case K_TYPE_BOOL: len = 1; break;
+        case K_TYPE_INT32: case K_TYPE_DATE: len = 4; break;
+        case K_TYPE_INT64: case K_TYPE_TIMESTAMP: case K_TYPE_DOUBLE: len = 8; break;
+        case K_TYPE_INTERVAL: len = 16; break;
+        default: break;
+        }
+        put_i32(r, len);      /* attlen */
+        put_str(r, "");       /* attidentity */
+        put_str(r, "");       /* attgenerated */
+        put_i64(r, k_type_is_string(t) ? 100 : 0); /* attcollation: "default" */
+        put_i32(r, -1);       /* attstattarget */
+        put_i32(r, 0);        /* attndims */
     }
 }
 
@@ -330,6 +420,14 @@ fill_type(NetSession *s, SysRows *r)
         put_i64(r, 0);
         put_i64(r, 0);
         put_bool(r, false);
+        put_i32(r, -1); /* typtypmod */
+        bool str = types[i].oid == 25 || types[i].oid == 1042 || types[i].oid == 1043 || types[i].oid == 19;
+        put_i64(r, str ? 100 : 0); /* typcollation */
+        put_str(r, types[i].oid == 705 ? "P" : types[i].oid == 16 ? "B" : str ? "S"
+                   : types[i].oid == 1082 || types[i].oid == 1114 ? "D" : types[i].oid == 1186 ? "T"
+                   : types[i].oid == 26 ? "N" : "N"); /* typcategory */
+        put_str(r, ","); /* typdelim */
+        put_i64(r, 0);   /* typrelid */
     }
 }
 
@@ -339,8 +437,34 @@ fill_database(NetSession *s, SysRows *r)
     put_i64(r, 16384);
     put_str(r, s->database);
     put_i64(r, 10);
-    put_str(r, "UTF8");
+    put_i32(r, 6); /* UTF8, as pg_encoding_to_char names it */
     put_str(r, "C");
+    put_str(r, "C");              /* datctype */
+    put_null(r, K_TYPE_VARCHAR);  /* daticulocale */
+    put_str(r, "c");              /* datlocprovider: libc */
+    put_null(r, K_TYPE_VARCHAR);  /* datacl: default privileges */
+    put_bool(r, false);           /* datistemplate */
+    put_bool(r, true);            /* datallowconn */
+    put_i32(r, -1);               /* datconnlimit */
+}
+
+/* Relations with no rows in Kestrel: it keeps no comments (pg_description),
+ * column defaults (pg_attrdef), collations besides the default, inheritance,
+ * policies, extended statistics or publications. */
+static void
+fill_none(NetSession *s, SysRows *r)
+{
+    (void)s;
+    (void)r;
+}
+
+static void
+fill_collation(NetSession *s, SysRows *r)
+{
+    (void)s;
+    put_i64(r, 100);
+    put_str(r, "default");
+    put_i64(r, NS_PG_CATALOG);
 }
 
 static void
@@ -577,15 +701,29 @@ static const SysTable systables[] = {
     {"pg_catalog", "pg_namespace", fill_namespace, {{"oid", L}, {"nspname", V}, {"nspowner", L}}},
     {"pg_catalog", "pg_class", fill_class,
      {{"oid", L}, {"relname", V}, {"relnamespace", L}, {"relkind", V}, {"relowner", L}, {"reltuples", D},
-      {"relhasindex", B}, {"relpersistence", V}}},
+      {"relhasindex", B}, {"relpersistence", V}, {"relam", L}, {"relnatts", I}, {"relchecks", I},
+      {"relhasrules", B}, {"relhastriggers", B}, {"relrowsecurity", B}, {"relforcerowsecurity", B},
+      {"relispartition", B}, {"reltablespace", L}, {"reloftype", L}, {"relreplident", V},
+      {"reltoastrelid", L}, {"relpartbound", V}, {"reloptions", V}, {"relacl", V}}},
     {"pg_catalog", "pg_attribute", fill_attribute,
      {{"attrelid", L}, {"attname", V}, {"atttypid", L}, {"attnum", I}, {"atttypmod", I}, {"attnotnull", B},
-      {"attisdropped", B}, {"atthasdef", B}}},
+      {"attisdropped", B}, {"atthasdef", B}, {"attlen", I}, {"attidentity", V}, {"attgenerated", V},
+      {"attcollation", L}, {"attstattarget", I}, {"attndims", I}}},
     {"pg_catalog", "pg_type", fill_type,
      {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}, {"typarray", L},
-      {"typelem", L}, {"typbasetype", L}, {"typnotnull", B}}},
+      {"typelem", L}, {"typbasetype", L}, {"typnotnull", B}, {"typtypmod", I}, {"typcollation", L},
+      {"typcategory", V}, {"typdelim", V}, {"typrelid", L}}},
     {"pg_catalog", "pg_database", fill_database,
-     {{"oid", L}, {"datname", V}, {"datdba", L}, {"encoding", V}, {"datcollate", V}}},
+     {{"oid", L}, {"datname", V}, {"datdba", L}, {"encoding", I}, {"datcollate", V}, {"datctype", V},
+      {"daticulocale", V}, {"datlocprovider", V}, {"datacl", V}, {"datistemplate", B}, {"datallowconn", B},
+      {"datconnlimit", I}}},
+    {"pg_catalog", "pg_am", fill_am, {{"oid", L}, {"amname", V}, {"amtype", V}}},
+    {"pg_catalog", "pg_description", fill_none,
+     {{"objoid", L}, {"classoid", L}, {"objsubid", I}, {"description", V}}},
+    {"pg_catalog", "pg_attrdef", fill_none, {{"oid", L}, {"adrelid", L}, {"adnum", I}, {"adbin", V}}},
+    {"pg_catalog", "pg_collation", fill_collation, {{"oid", L}, {"collname", V}, {"collnamespace", L}}},
+    {"pg_catalog", "pg_inherits", fill_none,
+     {{"inhrelid", L}, {"inhparent", L}, {"inhseqno", I}, {"inhdetachpending", B}}},
     {"pg_catalog", "pg_settings", fill_settings, {{"name", V}, {"setting", V}}},
     {"pg_catalog", "pg_tables", fill_pg_tables,
      {{"schemaname", V}, {"tablename", V}, {"tableowner", V}, {"hasindexes", B}}},
@@ -746,10 +884,129 @@ rewrite_plan(NetSession *s, KArena *a, ExPlan *p, KErr *err)
     return K_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Catalog functions resolved against the catalog                       */
+/* ------------------------------------------------------------------ */
+typedef struct VisOids {
+    KArena *a;
+    int64_t *oids;
+    uint32_t n, cap;
+    bool oom;
+} VisOids;
+
+static void
+vis_add(VisOids *v, int64_t oid)
+{
+    if (v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 64;
+        int64_t *o = k_realloc(v->a, v->oids, sizeof(int64_t) * v->cap, sizeof(int64_t) * cap);
+        if (!o) {
+            v->oom = true;
+            return;
+        }
+        v->oids = o;
+        v->cap = cap;
+    }
+    v->oids[v->n++] = oid;
+}
+
+/* The relations an unqualified name finds (Kestrel's search path is
+ * pg_catalog, then public): every pg_catalog relation and the kestrel_*
+ * views, and the public tables no pg_catalog relation hides. */
+static int
+visible_oids(NetSession *s, KArena *a, VisOids *v, KErr *err)
+{
+    memset(v, 0, sizeof *v);
+    v->a = a;
+    for (size_t i = 0; i < K_ARRAY_LEN(systables); i++)
+        if (!systables[i].schema || !strcmp(systables[i].schema, "pg_catalog"))
+            vis_add(v, NET_SYS_TABLE_BASE + (int64_t)i);
+    uint32_t *ids, n;
+    if (st_table_list(s->eng->coord, a, &ids, &n, err)) return K_ERR;
+    for (uint32_t i = 0; i < n; i++) {
+        StTableDef *d;
+        const StTableDef *sys;
+        if (st_table_get(s->eng->coord, ids[i], a, &d, err)) return K_ERR;
+        if (strcmp(schema_of(d), "public")) continue;
+        if (net__sys_lookup("pg_catalog", d->name, a, &sys)) continue;
+        vis_add(v, NET_TABLE_OID_BASE + d->id);
+    }
+    if (v->n == 0) vis_add(v, 0); /* no relation has oid 0: an IN list that matches nothing */
+    return v->oom ? k_error_oom(err, a, 0) : K_OK;
+}
+
+/* pg_table_is_visible(x) becomes x IN (the visible relations' oids), with
+ * the oids read from the catalog now, like the system relations' rows. */
+static int
+resolve_expr(NetSession *s, KArena *a, ExExpr *e, VisOids *v, KErr *err)
+{
+    if (!e) return K_OK;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (resolve_expr(s, a, e->args[i], v, err)) return K_ERR;
+    if (e->kind != EX_EXPR_FUNC || e->u.func.fn != EX_FN_PG_TABLE_VISIBLE || e->nargs != 1) return K_OK;
+    if (!v->a && visible_oids(s, a, v, err)) return K_ERR;
+    ExExpr **args = k_alloc(a, sizeof(ExExpr *) * (v->n + 1));
+    if (!args) return k_error_oom(err, a, 0);
+    args[0] = e->args[0];
+    for (uint32_t i = 0; i < v->n; i++)
+        if (!(args[i + 1] = ex_expr_const_i64(a, v->oids[i]))) return k_error_oom(err, a, 0);
+    e->kind = EX_EXPR_IN;
+    e->args = args;
+    e->nargs = v->n + 1;
+    memset(&e->u, 0, sizeof e->u);
+    e->u.in.negated = false;
+    return K_OK;
+}
+
+static int
+resolve_exprs(NetSession *s, KArena *a, ExExpr **es, uint32_t n, VisOids *v, KErr *err)
+{
+    for (uint32_t i = 0; es && i < n; i++)
+        if (resolve_expr(s, a, es[i], v, err)) return K_ERR;
+    return K_OK;
+}
+
+static int
+resolve_plan(NetSession *s, KArena *a, ExPlan *p, VisOids *v, KErr *err)
+{
+    if (!p) return K_OK;
+    if (resolve_plan(s, a, p->left, v, err) || resolve_plan(s, a, p->right, v, err)) return K_ERR;
+    int rc = K_OK;
+    switch ((ExPlanKind)p->kind) {
+    case EX_OP_SCAN: rc = resolve_expr(s, a, p->u.scan.filter, v, err); break;
+    case EX_OP_FILTER: rc = resolve_expr(s, a, p->u.filter.pred, v, err); break;
+    case EX_OP_PROJECT: rc = resolve_exprs(s, a, p->u.project.exprs, p->u.project.nexprs, v, err); break;
+    case EX_OP_HASH_JOIN:
+        rc = resolve_exprs(s, a, p->u.join.probe_keys, p->u.join.nkeys, v, err);
+        if (!rc) rc = resolve_exprs(s, a, p->u.join.build_keys, p->u.join.nkeys, v, err);
+        if (!rc) rc = resolve_expr(s, a, p->u.join.residual, v, err);
+        break;
+    case EX_OP_NESTED_LOOP: rc = resolve_expr(s, a, p->u.nl.pred, v, err); break;
+    case EX_OP_HASH_AGG:
+        rc = resolve_exprs(s, a, p->u.agg.groups, p->u.agg.ngroups, v, err);
+        for (uint32_t i = 0; !rc && i < p->u.agg.naggs; i++) {
+            rc = resolve_expr(s, a, p->u.agg.aggs[i].arg, v, err);
+            if (!rc) rc = resolve_expr(s, a, p->u.agg.aggs[i].filter, v, err);
+        }
+        break;
+    case EX_OP_SORT:
+        for (uint32_t i = 0; !rc && i < p->u.sort.nkeys; i++) rc = resolve_expr(s, a, p->u.sort.keys[i].expr, v, err);
+        break;
+    case EX_OP_VALUES:
+        rc = resolve_exprs(s, a, p->u.values.cells, p->u.values.nrows * p->ncols, v, err);
+        break;
+    default: break;
+    }
+    return rc;
+}
+
 int
 net__sys_rewrite(NetSession *s, KArena *a, ExQueryPlan *q, KErr *err)
 {
+    VisOids v;
+    memset(&v, 0, sizeof v);
     for (uint32_t f = 0; f < q->nfrags; f++)
-        if (rewrite_plan(s, a, q->frags[f].root, err)) return K_ERR;
+        if (rewrite_plan(s, a, q->frags[f].root, err) || resolve_plan(s, a, q->frags[f].root, &v, err))
+            return K_ERR;
     return K_OK;
 }

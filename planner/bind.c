@@ -22,6 +22,7 @@
  * become semi/anti joins; subqueries used as values become joins whose
  * column carries the value (unnest.c). Nothing runs per outer row.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -697,9 +698,198 @@ bind_grouping(PlCtx *c, PlScope *s, const PrFuncCall *f)
     return pl__grouping_func(c, &g->gs, idx, nargs, pos);
 }
 
+/* ------------------------------------------------------------------ */
+/* PostgreSQL catalog support: object-identifier casts, the regular-    */
+/* expression operators and the catalog functions clients call          */
+/* ------------------------------------------------------------------ */
+/* Relation oids as net/systables.c numbers them: user tables 16384 + id,
+ * system relations their (high) id. */
+#define PL_SYS_TABLE_BASE 0xF0000000u
+#define PL_TABLE_OID_BASE 16384
+
+static bool
+is_oid_type(const char *n)
+{
+    static const char *const names[] = {"oid", "regclass", "regtype", "regnamespace", "regproc",
+                                        "regprocedure", "regrole", "regoper", "regoperator"};
+    for (size_t i = 0; i < K_ARRAY_LEN(names); i++)
+        if (strcmp(n, names[i]) == 0) return true;
+    return false;
+}
+
+/* x::oid, x::regclass, ...: object identifiers are BIGINTs. A string
+ * constant cast to regclass, regtype or regnamespace is looked up now, as
+ * PostgreSQL does when it reads the literal. */
+static ExExpr *
+bind_oid_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos)
+{
+    KType i8 = k_type(K_TYPE_INT64);
+    const char *n = tn->name;
+    bool str_const = pl__is_const(x) && !x->u.konst.is_null &&
+                     (x->type.id == K_TYPE_UNKNOWN || k_type_is_string(x->type));
+    if (!str_const) {
+        if (x->type.id == K_TYPE_UNKNOWN || x->kind == EX_EXPR_PARAM || pl__is_numeric(x->type))
+            return pl__coerce(c, x, i8, pos);
+        char buf[64];
+        k_type_name(x->type, buf, sizeof buf);
+        k_error_at(c->err, K_DATATYPE_MISMATCH, pos, "cannot cast type %s to %s", buf, n);
+        return NULL;
+    }
+    char text[256];
+    const KStr *ks = &x->u.konst.v.str;
+    if (ks->len >= sizeof text) {
+        k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos, "%s name is too long", n);
+        return NULL;
+    }
+    memcpy(text, k_str_data(ks), ks->len);
+    text[ks->len] = 0;
+    char *end;
+    long long num = strtoll(text, &end, 10);
+    ExExpr *r = NULL;
+    if (end != text && *end == 0) { /* '16385'::regclass */
+        r = ex_expr_const_i64(c->a, num);
+        if (!r) pl__oom(c);
+        return r;
+    }
+    int64_t oid = -1;
+    if (strcmp(n, "regclass") == 0) {
+        /* [schema.]name; names folded to lower case */
+        for (char *q = text; *q; q++) *q = (char)tolower((unsigned char)*q);
+        char *dot = strchr(text, '.');
+        const char *schema = NULL, *rel = text;
+        if (dot) {
+            *dot = 0;
+            schema = text;
+            rel = dot + 1;
+        }
+        const StTableDef *def = NULL;
+        KErr e2;
+        k_err_clear(&e2);
+        if (c->cat && c->cat->lookup_table &&
+            c->cat->lookup_table(c->cat->ctx, schema, rel, c->a, &def, &e2) == K_OK && def)
+            oid = def->id >= PL_SYS_TABLE_BASE ? (int64_t)def->id : PL_TABLE_OID_BASE + (int64_t)def->id;
+        if (oid < 0) {
+            if (dot) *dot = '.';
+            k_error_at(c->err, K_UNDEFINED_TABLE, pos, "relation \"%s\" does not exist", text);
+            return NULL;
+        }
+    } else if (strcmp(n, "regtype") == 0) {
+        KType t;
+        KErr e2;
+        const char *tname = strncmp(text, "pg_catalog.", 11) == 0 ? text + 11 : text;
+        if (k_type_from_name(tname, -1, -1, &t, &e2) == K_OK) oid = k_type_pg_oid(t);
+        if (oid <= 0) {
+            k_error_at(c->err, K_UNDEFINED_OBJECT, pos, "type \"%s\" does not exist", text);
+            return NULL;
+        }
+    } else if (strcmp(n, "regnamespace") == 0) {
+        if (strcmp(text, "pg_catalog") == 0) oid = 11;
+        else if (strcmp(text, "public") == 0) oid = 2200;
+        else if (strcmp(text, "information_schema") == 0) oid = 13183;
+        if (oid < 0) {
+            k_error_at(c->err, K_INVALID_SCHEMA_NAME, pos, "schema \"%s\" does not exist", text);
+            return NULL;
+        }
+    } else {
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "names of type %s are not supported", n);
+        return NULL;
+    }
+    r = ex_expr_const_i64(c->a, oid);
+    if (!r) pl__oom(c);
+    return r;
+}
+
+/* The catalog functions (pg_catalog.*) psql, JDBC and other clients call.
+ * *found is false when `n` with these arguments is not one of them. */
+static ExExpr *
+bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t pos, bool *found)
+{
+    static const struct {
+        const char *name;
+        ExFunc fn;
+        uint32_t minargs, maxargs;
+        KTypeId argt[3]; /* K_TYPE_VARCHAR: any string */
+        KTypeId result;
+    } tab[] = {
+        {"pg_get_userbyid", EX_FN_PG_USER_NAME, 1, 1, {K_TYPE_INT64}, K_TYPE_VARCHAR},
+        {"pg_encoding_to_char", EX_FN_PG_ENCODING_NAME, 1, 1, {K_TYPE_INT32}, K_TYPE_VARCHAR},
+        {"format_type", EX_FN_FORMAT_TYPE, 2, 2, {K_TYPE_INT64, K_TYPE_INT32}, K_TYPE_VARCHAR},
+        {"array_to_string", EX_FN_ARRAY_TO_STRING, 2, 3,
+         {K_TYPE_VARCHAR, K_TYPE_VARCHAR, K_TYPE_VARCHAR}, K_TYPE_VARCHAR},
+        {"pg_table_is_visible", EX_FN_PG_TABLE_VISIBLE, 1, 1, {K_TYPE_INT64}, K_TYPE_BOOL},
+    };
+    *found = true;
+    /* pg_get_expr(expression, relation oid [, pretty]): Kestrel's catalogs
+     * keep expressions as their SQL text already */
+    if (strcmp(n, "pg_get_expr") == 0 && (nargs == 2 || nargs == 3) &&
+        (args[0]->type.id == K_TYPE_UNKNOWN || k_type_is_string(args[0]->type)))
+        return pl__coerce(c, args[0], k_type_varchar(0), pos);
+    for (size_t i = 0; i < K_ARRAY_LEN(tab); i++) {
+        if (strcmp(tab[i].name, n) != 0) continue;
+        if (nargs < tab[i].minargs || nargs > tab[i].maxargs) break;
+        KType rt = tab[i].result == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(tab[i].result);
+        ExExpr *e = new_func(c, tab[i].fn, rt, nargs, pos);
+        if (!e) return NULL;
+        for (uint32_t j = 0; j < nargs; j++) {
+            KTypeId want = tab[i].argt[j];
+            ExExpr *x = args[j];
+            if (want == K_TYPE_VARCHAR) {
+                if (x->type.id != K_TYPE_UNKNOWN && !k_type_is_string(x->type)) break;
+                x = pl__coerce(c, x, k_type_varchar(0), pos);
+            } else {
+                if (x->type.id != K_TYPE_UNKNOWN && x->kind != EX_EXPR_PARAM && !pl__is_numeric(x->type))
+                    break;
+                x = pl__coerce(c, x, k_type(want), pos);
+            }
+            if (!x) return NULL;
+            e->args[j] = x;
+            if (j + 1 == nargs) return e;
+        }
+        break;
+    }
+    *found = false;
+    return NULL;
+}
+
+/* ~ !~ ~* !~*: POSIX regular-expression match of two strings. */
+static ExExpr *
+bind_regex_op(PlCtx *c, const char *op, ExExpr *l, ExExpr *r, int32_t pos, bool *found)
+{
+    ExFunc fn;
+    *found = true;
+    if (strcmp(op, "~") == 0) fn = EX_FN_REGEX_MATCH;
+    else if (strcmp(op, "!~") == 0) fn = EX_FN_REGEX_NOT_MATCH;
+    else if (strcmp(op, "~*") == 0) fn = EX_FN_REGEX_IMATCH;
+    else if (strcmp(op, "!~*") == 0) fn = EX_FN_REGEX_NOT_IMATCH;
+    else {
+        *found = false;
+        return NULL;
+    }
+    if ((l->type.id != K_TYPE_UNKNOWN && !k_type_is_string(l->type)) ||
+        (r->type.id != K_TYPE_UNKNOWN && !k_type_is_string(r->type))) {
+        char lb[64] = "unknown", rb[64] = "unknown";
+        if (l->type.id != K_TYPE_UNKNOWN) k_type_name(l->type, lb, sizeof lb);
+        if (r->type.id != K_TYPE_UNKNOWN) k_type_name(r->type, rb, sizeof rb);
+        k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "operator does not exist: %s %s %s", lb, op, rb);
+        k_err_hint(c->err, "No operator matches the given name and argument types. You might need to "
+                           "add explicit type casts.");
+        return NULL;
+    }
+    l = pl__coerce(c, l, k_type_varchar(0), pos);
+    r = l ? pl__coerce(c, r, k_type_varchar(0), pos) : NULL;
+    if (!r) return NULL;
+    ExExpr *e = new_func(c, fn, k_type(K_TYPE_BOOL), 2, pos);
+    if (e) {
+        e->args[0] = l;
+        e->args[1] = r;
+    }
+    return e;
+}
+
 static ExExpr *
 bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
 {
+
     const char *n = f->name;
     int32_t pos = f->hdr.pos;
     if (f->over) return bind_window(c, s, f);
@@ -753,6 +943,13 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
             e->pos = pos;
             return e;
         }
+    }
+
+    if (!f->schema || strcmp(f->schema, "pg_catalog") == 0) {
+        bool found;
+        ExExpr *e = bind_catalog_func(c, n, nargs, args, pos, &found);
+        if (found) return e;
+        if (c->err->code) return NULL;
     }
 
     if (strcmp(n, "coalesce") == 0 || strcmp(n, "greatest") == 0 || strcmp(n, "least") == 0 ||
@@ -1052,10 +1249,14 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             }
             break;
         }
-        default:
+        default: {
+            bool found = false;
+            if (b->op == PR_OP_OTHER && b->opname) r = bind_regex_op(c, b->opname, l, rr, pos, &found);
+            if (found) break;
             k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "operator does not exist: %s",
                        b->opname ? b->opname : "?");
             break;
+        }
         }
         break;
     }
@@ -1227,6 +1428,10 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         KType t;
         KErr e2;
         const PrTypeName *tn = ce->type;
+        if (tn->array_dims == 0 && is_oid_type(tn->name)) {
+            r = bind_oid_cast(c, x, tn, pos);
+            break;
+        }
         if (k_type_from_name(tn->name, tn->nmods > 0 ? tn->mods[0] : -1, tn->nmods > 1 ? tn->mods[1] : -1,
                              &t, &e2) != K_OK) {
             k_err_copy(c->err, &e2);
