@@ -339,15 +339,20 @@ var_merge(AggState *d, int64_t n, double mean, double m2)
     d->n += n;
 }
 
-/* Feed rows rows[0..n-1] (physical) of arg vector v into their groups. */
+/* Feed rows rows[0..n-1] (physical) of arg vector v into their groups: the
+ * states of row r's group start at srow[r] when srow is given (partitioned
+ * tables), else at states[gid_of_row[r] * naggs]. */
 static int
 agg_update(const ExAggSpec *sp, AggState *states, uint32_t naggs, uint32_t ai,
-           const uint32_t *gid_of_row, const KVector *v, const uint16_t *rows, uint32_t n,
-           KArena *heap, int32_t pos, KErr *err)
+           const uint32_t *gid_of_row, AggState *const *srow, const KVector *v,
+           const uint16_t *rows, uint32_t n, KArena *heap, int32_t pos, KErr *err)
 {
     ExAggFunc f = (ExAggFunc)sp->func;
     if (f == EX_AGG_COUNT_STAR) {
-        for (uint32_t j = 0; j < n; j++) states[(size_t)gid_of_row[rows[j]] * naggs + ai].n++;
+        if (srow)
+            for (uint32_t j = 0; j < n; j++) srow[rows[j]][ai].n++;
+        else
+            for (uint32_t j = 0; j < n; j++) states[(size_t)gid_of_row[rows[j]] * naggs + ai].n++;
         return K_OK;
     }
     KType t = v->type;
@@ -357,7 +362,7 @@ agg_update(const ExAggSpec *sp, AggState *states, uint32_t naggs, uint32_t ai,
     for (uint32_t j = 0; j < n; j++) {                                                        \
         uint32_t r = rows[j];                                                                 \
         if (nulls && !k_vec_is_valid(v, r)) continue;                                         \
-        AggState *s = &states[(size_t)gid_of_row[r] * naggs + ai];                            \
+        AggState *s = srow ? &srow[r][ai] : &states[(size_t)gid_of_row[r] * naggs + ai];      \
         uint32_t vr = cst ? 0 : r;                                                            \
         (void)vr;                                                                             \
         __VA_ARGS__;                                                                          \
@@ -662,7 +667,18 @@ typedef struct AggTls {
     uint16_t *rows, *rows2;
     KVector **dk;       /* distinct set keys: gid vector + value */
     KVector gidv;
+    /* many groups on several threads: the groups split into EX_AGG_PARTS
+     * tables by the top bits of their hash (gt is then retired), so the
+     * merge combines partition q of every thread into one of them */
+    GTable *pgt;
+    uint8_t *part;      /* partition of each physical row */
+    AggState **srow;    /* states of each physical row's group */
 } AggTls;
+
+#define EX_AGG_PART_BITS 4
+#define EX_AGG_PARTS (1u << EX_AGG_PART_BITS)
+/* a thread's table splits into partitions beyond this many groups */
+#define EX_AGG_SPLIT_GROUPS 16384
 
 typedef struct Agg {
     ExConsumer base;
@@ -735,6 +751,66 @@ tiny_rows(Agg *g, AggTls *t, const uint16_t *sel, uint32_t n, int side, KErr *er
     return K_OK;
 }
 
+/* Group lookup of a batch in a thread's partitioned tables. */
+static int
+pgt_rows(Agg *g, AggTls *t, const uint16_t *sel, uint32_t n, KErr *err)
+{
+    const uint32_t ahead = 12;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (i + ahead < n) {
+            uint64_t h2 = t->hash[i + ahead];
+            const GTable *q2 = &t->pgt[h2 >> (64 - EX_AGG_PART_BITS)];
+            uint64_t pos = h2 & q2->mask;
+            __builtin_prefetch(&q2->slots[pos]);
+            __builtin_prefetch(&q2->tags[pos]);
+            if (q2->skey) __builtin_prefetch(&q2->skey[pos]);
+        }
+        uint32_t q = (uint32_t)(t->hash[i] >> (64 - EX_AGG_PART_BITS));
+        uint32_t gid;
+        bool is_new;
+        if (gt_find(&t->pgt[q], t->kv, r, t->hash[i], &gid, &is_new, err)) return K_ERR;
+        t->gid[r] = gid;
+        t->part[r] = (uint8_t)q;
+    }
+    /* state addresses only now: an insert may have moved a table's states */
+    if (g->naggs)
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            t->srow[r] = &t->pgt[t->part[r]].states[(size_t)t->gid[r] * g->naggs];
+        }
+    return K_OK;
+}
+
+static int merge_group(Agg *g, GTable *d, const GTable *s, uint32_t gid, KVector **kv, KErr *err);
+
+/* Split thread t's table into EX_AGG_PARTS partition tables, each in an
+ * arena of its own (the merge fills partitions on different threads). */
+static int
+agg_split(Agg *g, AggTls *t, KErr *err)
+{
+    GTable *src = &t->gt;
+    GTable *pg = k_alloc0(src->arena, sizeof(GTable) * EX_AGG_PARTS);
+    if (!pg) return k_error_oom(err, src->arena, sizeof(GTable) * EX_AGG_PARTS);
+    uint32_t cnt[EX_AGG_PARTS];
+    memset(cnt, 0, sizeof cnt);
+    for (uint32_t gid = 0; gid < src->ngroups; gid++) cnt[src->ghash[gid] >> (64 - EX_AGG_PART_BITS)]++;
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KArena *pa = k_arena_create(src->arena, "agg partition");
+        if (!pa) return k_error_oom(err, src->arena, 4096);
+        if (gt_init(&pg[q], pa, g->nkeys, src->ktypes, g->naggs, false, err)) return K_ERR;
+        /* room for the groups to come: the table doubled at least once more */
+        if (gt_reserve(&pg[q], cnt[q] * 4 + 64, err)) return K_ERR;
+    }
+    for (uint32_t gid = 0; gid < src->ngroups; gid++)
+        if (merge_group(g, &pg[src->ghash[gid] >> (64 - EX_AGG_PART_BITS)], src, gid, t->kv, err))
+            return K_ERR;
+    t->pgt = pg;
+    src->ngroups = 0; /* retired: its groups live in the partitions now */
+    src->tiny = NULL;
+    return K_OK;
+}
+
 static int
 agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
 {
@@ -746,10 +822,13 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
         else if (ex__eval(t->gev[k], b, sel, n, t->heap, &t->kv[k], err)) return K_ERR;
     }
     GTable *gt = &t->gt;
-    int tiny = g->nkeys ? tiny_rows(g, t, sel, n, side, err) : 1;
+    int tiny = g->nkeys && !t->pgt ? tiny_rows(g, t, sel, n, side, err) : 1;
     if (tiny == K_ERR) return K_ERR;
     if (tiny == K_OK) {
         /* group ids from the direct map */
+    } else if (g->nkeys && t->pgt) {
+        ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
+        if (pgt_rows(g, t, sel, n, err)) return K_ERR;
     } else if (g->nkeys) {
         ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
         const uint32_t ahead = 12;
@@ -791,8 +870,9 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
             for (uint32_t i = 0; i < nr; i++) {
                 AggState tmp;
                 state_from_cols(sp, cols, rows[i], &tmp);
-                if (agg_merge(sp, &gt->states[(size_t)t->gid[rows[i]] * g->naggs + ai], &tmp,
-                              gt->arena, err))
+                AggState *ds = t->pgt ? &t->srow[rows[i]][ai]
+                                      : &gt->states[(size_t)t->gid[rows[i]] * g->naggs + ai];
+                if (agg_merge(sp, ds, &tmp, gt->arena, err))
                     return K_ERR;
             }
             continue;
@@ -827,10 +907,13 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
             rows = keep;
             nr = nk;
         }
-        if (agg_update(sp, gt->states, g->naggs, ai, t->gid, v, rows, nr, gt->arena, p->label ? -1 : -1,
-                       err))
+        if (agg_update(sp, gt->states, g->naggs, ai, t->gid, t->pgt ? t->srow : NULL, v, rows, nr,
+                       gt->arena, p->label ? -1 : -1, err))
             return K_ERR;
     }
+    if (!t->pgt && gt->ngroups > EX_AGG_SPLIT_GROUPS && g->nkeys && g->x->nthreads > 1 &&
+        !g->shared && !g->setop)
+        return agg_split(g, t, err);
     return K_OK;
 }
 
@@ -907,8 +990,6 @@ merge_tables(Agg *g, KErr *err)
 /* Many groups on several threads: split every thread's groups into
  * EX_AGG_PARTS partitions by the top bits of their hash and merge each
  * partition into its own table, the partitions in parallel. */
-#define EX_AGG_PART_BITS 4
-#define EX_AGG_PARTS (1u << EX_AGG_PART_BITS)
 
 static int
 merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
@@ -984,19 +1065,22 @@ merge_partitioned(Agg *g, const KType *ktypes, GTable *parts, KErr *err)
     return ex__check(x, err);
 }
 
+/* Emit the groups of chunks [c0, c1) of table gt through batch `out` as
+ * thread tid (several threads emit disjoint chunk ranges at once, each with
+ * its own batch). */
 static int
-agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
+agg_emit(Agg *g, ExConsumer *c, GTable *gt, KBatch *out, uint32_t c0, uint32_t c1, uint32_t tid,
+         KErr *err)
 {
     const ExPlan *p = g->p;
     ExExec *x = g->x;
-    KBatch *out = ex__batch_new(x->arena, p->ncols, p->types, err);
-    if (!out) return K_ERR;
     if (g->setop) {
         ExSetOpKind op = (ExSetOpKind)p->u.setop.op;
         bool all = p->u.setop.all;
         uint32_t k = 0;
-        for (uint32_t gid = 0; gid <= gt->ngroups; gid++) {
-            if (gid < gt->ngroups) {
+        uint32_t gend = K_MIN(gt->ngroups, c1 * K_VECTOR_SIZE);
+        for (uint32_t gid = c0 * K_VECTOR_SIZE; gid <= gend; gid++) {
+            if (gid < gend) {
                 int64_t l = gt->cnt[2 * gid], r = gt->cnt[2 * gid + 1], copies;
                 if (op == EX_SETOP_UNION) copies = 1;
                 else if (op == EX_SETOP_INTERSECT) copies = all ? K_MIN(l, r) : (l && r);
@@ -1009,13 +1093,13 @@ agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
                             return K_ERR;
                     if (++k == K_VECTOR_SIZE) {
                         out->count = k;
-                        if (ex__emit(x, p, c, out, err)) return K_ERR;
+                        if (ex__emit_tid(x, p, c, out, tid, err)) return K_ERR;
                         k = 0;
                     }
                 }
             } else if (k) {
                 out->count = k;
-                if (ex__emit(x, p, c, out, err)) return K_ERR;
+                if (ex__emit_tid(x, p, c, out, tid, err)) return K_ERR;
             }
         }
         return K_OK;
@@ -1027,7 +1111,8 @@ agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
         gt->ngroups = 1;
     }
     KVector *sc[3] = {NULL, NULL, NULL};
-    for (uint32_t base = 0; base < gt->ngroups; base += K_VECTOR_SIZE) {
+    uint32_t gend = (uint32_t)K_MIN((uint64_t)gt->ngroups, (uint64_t)c1 * K_VECTOR_SIZE);
+    for (uint32_t base = c0 * K_VECTOR_SIZE; base < gend; base += K_VECTOR_SIZE) {
         uint32_t cnt = K_MIN(K_VECTOR_SIZE, gt->ngroups - base);
         if (g->nkeys) {
             KBatch *ch = gt->chunks[base >> 11];
@@ -1058,9 +1143,102 @@ agg_emit(Agg *g, ExConsumer *c, GTable *gt, KErr *err)
             }
         }
         out->count = cnt;
-        if (ex__emit(x, p, c, out, err)) return K_ERR;
+        if (ex__emit_tid(x, p, c, out, tid, err)) return K_ERR;
     }
     return K_OK;
+}
+
+/* Emit tables tabs[0..ntabs-1] on all threads: every thread takes chunks
+ * of 2048 groups (a table at a time for the partitions of a merge) and
+ * pushes them with its own tid, so the operators above the aggregate run
+ * in parallel too. Few groups stay on the calling thread. */
+static int
+emit_tables(Agg *g, ExConsumer *c, GTable *const *tabs, uint32_t ntabs, KErr *err)
+{
+    ExExec *x = g->x;
+    const ExPlan *p = g->p;
+    uint64_t groups = 0, nchunks = 0;
+    for (uint32_t q = 0; q < ntabs; q++) {
+        groups += tabs[q]->ngroups;
+        nchunks += (tabs[q]->ngroups + K_VECTOR_SIZE - 1) / K_VECTOR_SIZE;
+    }
+    /* the empty aggregate without keys still emits its one row */
+    uint32_t team = groups > 4 * K_VECTOR_SIZE && nchunks > 1 ? x->nthreads : 1;
+    KBatch *outs[EX_MAX_THREADS];
+    for (uint32_t t = 0; t < team; t++)
+        if (!(outs[t] = ex__batch_new(x->tarena[t], p->ncols, p->types, err))) return K_ERR;
+    if (team == 1) {
+        for (uint32_t q = 0; q < ntabs; q++)
+            if ((tabs[q]->ngroups || ntabs == 1) &&
+                agg_emit(g, c, tabs[q], outs[0], 0, UINT32_MAX / K_VECTOR_SIZE, 0, err))
+                return K_ERR;
+        return K_OK;
+    }
+    /* work items: (table, chunk) in table order */
+    uint32_t *first = k_alloc(x->arena, sizeof(uint32_t) * (ntabs + 1));
+    if (!first) return k_error_oom(err, x->arena, sizeof(uint32_t) * (ntabs + 1));
+    first[0] = 0;
+    for (uint32_t q = 0; q < ntabs; q++)
+        first[q + 1] = first[q] + (tabs[q]->ngroups + K_VECTOR_SIZE - 1) / K_VECTOR_SIZE;
+    uint32_t nitems = first[ntabs];
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
+    for (uint32_t it = 0; it < nitems; it++) {
+        if (x->failed || ex__stopped(c)) continue;
+        uint32_t tid = (uint32_t)omp_get_thread_num();
+        uint32_t q = 0;
+        while (first[q + 1] <= it) q++;
+        KErr lerr;
+        k_err_clear(&lerr);
+        uint32_t ch = it - first[q];
+        if (agg_emit(g, c, tabs[q], outs[tid], ch, ch + 1, tid, &lerr)) ex__fail(x, &lerr);
+    }
+    return ex__check(x, err);
+}
+
+/* Threads whose tables split: partition q of every thread is merged into
+ * the largest one (so those groups are never re-inserted), the partitions
+ * in parallel; the result is dst[0..EX_AGG_PARTS-1]. Threads that had not
+ * split yet are split first. */
+static int
+merge_split(Agg *g, GTable **dst, KErr *err)
+{
+    ExExec *x = g->x;
+    uint32_t nt = x->nthreads;
+    for (uint32_t t = 0; t < nt; t++)
+        if (!g->tls[t].pgt && g->tls[t].gt.ngroups && agg_split(g, &g->tls[t], err)) return K_ERR;
+    KVector ***kvs = k_alloc(x->arena, sizeof(KVector **) * EX_AGG_PARTS);
+    if (!kvs) return k_error_oom(err, x->arena, 64);
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        if (!(kvs[q] = k_alloc(x->arena, sizeof(KVector *) * (g->nkeys + 1))))
+            return k_error_oom(err, x->arena, 64);
+        dst[q] = NULL;
+        for (uint32_t t = 0; t < nt; t++)
+            if (g->tls[t].pgt && (!dst[q] || g->tls[t].pgt[q].ngroups > dst[q]->ngroups))
+                dst[q] = &g->tls[t].pgt[q];
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KErr lerr;
+        k_err_clear(&lerr);
+        GTable *d = dst[q];
+        for (uint32_t t = 0; t < nt && !x->failed; t++) {
+            const GTable *src = g->tls[t].pgt ? &g->tls[t].pgt[q] : NULL;
+            if (!src || src == d) continue;
+            for (uint32_t gid = 0; gid < src->ngroups; gid++) {
+                if (gid + 8 < src->ngroups) {
+                    uint64_t pos = src->ghash[gid + 8] & d->mask;
+                    __builtin_prefetch(&d->slots[pos]);
+                    __builtin_prefetch(&d->tags[pos]);
+                    if (d->skey) __builtin_prefetch(&d->skey[pos]);
+                }
+                if (merge_group(g, d, src, gid, kvs[q], &lerr)) {
+                    ex__fail(x, &lerr);
+                    break;
+                }
+            }
+        }
+    }
+    return ex__check(x, err);
 }
 
 static int
@@ -1069,21 +1247,35 @@ merge_and_emit(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
     ExExec *x = g->x;
     size_t bytes = 0;
     uint64_t groups = 0;
+    bool split = false;
     for (uint32_t ti = 0; ti < x->nthreads; ti++) {
-        bytes += gt_bytes(&g->tls[ti].gt);
-        groups += g->tls[ti].gt.ngroups;
+        const AggTls *t = &g->tls[ti];
+        bytes += gt_bytes(&t->gt);
+        groups += t->gt.ngroups;
+        if (t->pgt) {
+            split = true;
+            for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+                bytes += gt_bytes(&t->pgt[q]);
+                groups += t->pgt[q].ngroups;
+            }
+        }
     }
     ex__stat_mem(x, g->p, bytes);
+    GTable *tabs[EX_AGG_PARTS];
+    if (split) {
+        if (merge_split(g, tabs, err)) return K_ERR;
+        return emit_tables(g, c, tabs, EX_AGG_PARTS, err);
+    }
     if (g->nkeys && x->nthreads > 1 && !g->shared && groups > 16384) {
         GTable *parts = k_alloc0(x->arena, sizeof(GTable) * EX_AGG_PARTS);
         if (!parts) return k_error_oom(err, x->arena, sizeof(GTable) * EX_AGG_PARTS);
         if (merge_partitioned(g, ktypes, parts, err)) return K_ERR;
-        for (uint32_t q = 0; q < EX_AGG_PARTS; q++)
-            if (parts[q].ngroups && agg_emit(g, c, &parts[q], err)) return K_ERR;
-        return K_OK;
+        for (uint32_t q = 0; q < EX_AGG_PARTS; q++) tabs[q] = &parts[q];
+        return emit_tables(g, c, tabs, EX_AGG_PARTS, err);
     }
     if (merge_tables(g, err)) return K_ERR;
-    return agg_emit(g, c, &g->tls[0].gt, err);
+    tabs[0] = &g->tls[0].gt;
+    return emit_tables(g, c, tabs, 1, err);
 }
 
 static int
@@ -1109,8 +1301,10 @@ agg_setup(ExExec *x, const ExPlan *p, Agg *g, const KType *ktypes, KErr *err)
         t->fev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
         t->dset = k_alloc0(a, sizeof(GTable) * (g->naggs + 1));
         t->dk = k_alloc(a, sizeof(KVector *) * 2);
+        t->part = k_alloc(a, K_VECTOR_SIZE);
+        t->srow = k_alloc(a, sizeof(AggState *) * K_VECTOR_SIZE);
         if (!t->heap || !t->kv || !t->hash || !t->gid || !t->rows || !t->rows2 || !t->gev ||
-            !t->aev || !t->fev || !t->dset || !t->dk)
+            !t->aev || !t->fev || !t->dset || !t->dk || !t->part || !t->srow)
             return k_error_oom(err, a, 32 * K_VECTOR_SIZE);
         if (k_vector_init(&t->gidv, k_type(K_TYPE_INT64), a, err)) return K_ERR;
         if (g->setop) continue;
@@ -1203,7 +1397,7 @@ ex__acc_add(const ExAggSpec *sp, ExAggAcc *acc, const KVector *v, uint32_t row, 
 {
     uint16_t r = (uint16_t)row;
     if (row >= K_VECTOR_SIZE) return k_error(err, K_INTERNAL_ERROR, "accumulator row out of range");
-    return agg_update(sp, acc, 1, 0, zero_gids, v, &r, 1, heap, -1, err);
+    return agg_update(sp, acc, 1, 0, zero_gids, NULL, v, &r, 1, heap, -1, err);
 }
 
 int

@@ -237,6 +237,9 @@ KBatch *ex__batch_new(KArena *a, uint32_t ncols, const KType *types, KErr *err);
 /* Output of a finished breaker: push rows of `b` to the consumer as tid 0
  * in chunks; checks cancel. */
 K_MUSTCHECK int ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err);
+/* ex__emit as thread tid of the run's team (breakers that emit in parallel) */
+K_MUSTCHECK int ex__emit_tid(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, uint32_t tid,
+                             KErr *err);
 
 /* One aggregate accumulator (agg.c); window aggregates use them directly. */
 typedef struct ExAggAcc {

@@ -145,14 +145,20 @@ ex__produce(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
 }
 
 int
-ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err)
+ex__emit_tid(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, uint32_t tid, KErr *err)
 {
     (void)p;
     if (ex__check(x, err)) return K_ERR;
     b->sel = NULL; /* emitted batches are compact; a consumer may have narrowed the last one */
     b->nsel = 0;
     if (b->count == 0 || ex__stopped(c)) return K_OK;
-    return c->push(c, 0, b, err);
+    return c->push(c, tid, b, err);
+}
+
+int
+ex__emit(ExExec *x, const ExPlan *p, ExConsumer *c, KBatch *b, KErr *err)
+{
+    return ex__emit_tid(x, p, c, b, 0, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -707,7 +713,13 @@ sink_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
 {
     SinkConsumer *s = (SinkConsumer *)c;
     if (!k_batch_rows(b)) return K_OK;
-    return s->out->push(s->out->ctx, b, err);
+    /* parallel scans and breakers push from several threads; the runtime's
+     * sink sees one batch at a time */
+    pthread_mutex_lock(&s->mu);
+    int rc = s->out->push(s->out->ctx, b, err);
+    pthread_mutex_unlock(&s->mu);
+    (void)tid;
+    return rc;
 }
 
 static void
@@ -758,7 +770,12 @@ ex_fragment_run(ExRunCtx *ctx, const ExFragment *f, ExSink *out, KErr *err)
     sc.base.push = sink_push;
     sc.base.stop = NULL;
     sc.out = out;
-    if (ex__produce(&x, f->root, &sc.base, err)) goto done;
+    pthread_mutex_init(&sc.mu, NULL);
+    if (ex__produce(&x, f->root, &sc.base, err)) {
+        pthread_mutex_destroy(&sc.mu);
+        goto done;
+    }
+    pthread_mutex_destroy(&sc.mu);
     if (ex__check(&x, err)) goto done;
     if (out->finish && out->finish(out->ctx, err)) goto done;
     rc = K_OK;

@@ -231,6 +231,9 @@ t_exprs(KArena *a, uint32_t n, ...)
     return v;
 }
 
+/* threads of run_frag's runs; 0 = OpenMP's default */
+static __attribute__((unused)) uint32_t run_frag_threads;
+
 static __attribute__((unused)) int
 run_frag(StDb *db, KArena *a, ExPlan *root, size_t mem_limit, const volatile int *cancel,
          TRows *rows, KErr *err)
@@ -247,6 +250,7 @@ run_frag(StDb *db, KArena *a, ExPlan *root, size_t mem_limit, const volatile int
     rc.arena = a;
     rc.mem_limit = mem_limit;
     rc.cancel = cancel;
+    rc.nthreads = run_frag_threads;
     return ex_fragment_run(&rc, &f, &sink, err);
 }
 

@@ -945,6 +945,134 @@ test_fast_paths(void **state)
     assert_string_equal(run_text(c2, false, buf, sizeof buf), exp);
 }
 
+/* Many groups on two threads: every thread's table splits into hash
+ * partitions, the partitions of the threads are merged, and the groups
+ * are emitted on both threads (integer, string and NULL keys; PARTIAL ->
+ * FINAL). Checked through an outer aggregate against sums computed here. */
+static void
+test_parallel_agg(void **state)
+{
+    enum { NR = 80000, NK = 40000, NS = 30000 };
+    KType mt[3] = {k_type(K_TYPE_INT64), k_type_varchar(0), k_type(K_TYPE_INT32)};
+    const char *mn[] = {"k", "s", "v"};
+    uint32_t tm = make_table(db, "many", 3, mn, mt);
+    char **lines = malloc(sizeof(char *) * NR);
+    /* per k (NK = NULL): count, sum(v), max(v); per s: count, min(k) */
+    int64_t *kc = calloc(NK + 1, 8), *ks = calloc(NK + 1, 8), *km = calloc(NK + 1, 8);
+    int64_t *sc = calloc(NS + 1, 8), *sm = calloc(NS + 1, 8);
+    for (int i = 0; i <= NK; i++) km[i] = -1;
+    for (int i = 0; i <= NS; i++) sm[i] = INT64_MAX;
+    for (int i = 0; i < NR; i++) {
+        int k = i % 13 == 0 ? NK : (int)((long)i * 7919 % NK);
+        int sv = i % 17 == 0 ? NS : (int)((long)i * 31 % NS);
+        int v = i % 100;
+        char b[96], kb[24], sb[24];
+        if (k == NK) snprintf(kb, sizeof kb, "NULL");
+        else snprintf(kb, sizeof kb, "%d", k);
+        if (sv == NS) snprintf(sb, sizeof sb, "NULL");
+        else snprintf(sb, sizeof sb, "group-%d", sv);
+        snprintf(b, sizeof b, "%s|%s|%d", kb, sb, v);
+        lines[i] = strdup(b);
+        kc[k]++;
+        ks[k] += v;
+        if (v > km[k]) km[k] = v;
+        sc[sv]++;
+        if (k != NK && k < sm[sv]) sm[sv] = k;
+    }
+    load_rows(db, tm, A, 3, mt, (const char *const *)lines, NR);
+    for (int i = 0; i < NR; i++) free(lines[i]);
+    free(lines);
+    int64_t ngk = 0, sumv = 0, summax = 0, ngs = 0, summin = 0;
+    for (int i = 0; i <= NK; i++)
+        if (kc[i]) ngk++, sumv += ks[i], summax += km[i];
+    for (int i = 0; i <= NS; i++)
+        if (sc[i]) ngs++, summin += sm[i] == INT64_MAX ? 0 : sm[i];
+    run_frag_threads = 2;
+    char buf[256], exp[256];
+    ExExpr *k = col(mt[0], 0), *s = col(mt[1], 1), *v = col(mt[2], 2);
+    /* SELECT count(*), sum(c), sum(sv), sum(mv) FROM
+     *   (SELECT k, count(*) c, sum(v) sv, max(v) mv FROM many GROUP BY k) */
+    ExAggSpec in[3] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL), agg(EX_AGG_SUM, v, false, NULL),
+                       agg(EX_AGG_MAX, v, false, NULL)};
+    ExPlan *g = t_node(A, EX_OP_HASH_AGG, 4, (KType[]){mt[0], in[0].type, in[1].type, in[2].type});
+    g->left = t_scan(A, tm, 3, mt);
+    g->u.agg.mode = EX_AGG_COMPLETE;
+    g->u.agg.ngroups = 1;
+    g->u.agg.groups = t_exprs(A, 1, k);
+    g->u.agg.naggs = 3;
+    g->u.agg.aggs = in;
+    ExAggSpec out[4] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL),
+                        agg(EX_AGG_SUM, col(in[0].type, 1), false, NULL),
+                        agg(EX_AGG_SUM, col(in[1].type, 2), false, NULL),
+                        agg(EX_AGG_SUM, col(in[2].type, 3), false, NULL)};
+    ExPlan *o = t_node(A, EX_OP_HASH_AGG, 4,
+                       (KType[]){out[0].type, out[1].type, out[2].type, out[3].type});
+    o->left = g;
+    o->u.agg.mode = EX_AGG_COMPLETE;
+    o->u.agg.naggs = 4;
+    o->u.agg.aggs = out;
+    snprintf(exp, sizeof exp, "%lld|%d|%lld|%lld", (long long)ngk, NR, (long long)sumv,
+             (long long)summax);
+    assert_string_equal(run_text(o, false, buf, sizeof buf), exp);
+    /* the same through PARTIAL -> FINAL */
+    ExAggSpec fin[3] = {in[0], in[1], in[2]};
+    KType pt[6];
+    uint32_t np = 1;
+    pt[0] = mt[0];
+    for (int i = 0; i < 3; i++) {
+        KType st[3];
+        uint32_t m = ex_agg_state_types((ExAggFunc)fin[i].func,
+                                        fin[i].arg ? fin[i].arg->type : k_type(K_TYPE_INT64), st);
+        fin[i].state_col = np;
+        for (uint32_t q = 0; q < m; q++) pt[np++] = st[q];
+    }
+    ExPlan *pa = t_node(A, EX_OP_HASH_AGG, np, pt);
+    pa->left = t_scan(A, tm, 3, mt);
+    pa->u.agg.mode = EX_AGG_PARTIAL;
+    pa->u.agg.ngroups = 1;
+    pa->u.agg.groups = t_exprs(A, 1, k);
+    pa->u.agg.naggs = 3;
+    pa->u.agg.aggs = fin;
+    ExPlan *fa = t_node(A, EX_OP_HASH_AGG, 4, (KType[]){mt[0], in[0].type, in[1].type, in[2].type});
+    fa->left = pa;
+    fa->u.agg.mode = EX_AGG_FINAL;
+    fa->u.agg.ngroups = 1;
+    fa->u.agg.groups = t_exprs(A, 1, col(mt[0], 0));
+    fa->u.agg.naggs = 3;
+    fa->u.agg.aggs = fin;
+    o->left = fa;
+    assert_string_equal(run_text(o, false, buf, sizeof buf), exp);
+    /* SELECT count(*), sum(c), sum(mk) FROM
+     *   (SELECT s, count(*) c, min(k) mk FROM many GROUP BY s) */
+    ExAggSpec in2[2] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL), agg(EX_AGG_MIN, k, false, NULL)};
+    ExPlan *g2 = t_node(A, EX_OP_HASH_AGG, 3, (KType[]){mt[1], in2[0].type, in2[1].type});
+    g2->left = t_scan(A, tm, 3, mt);
+    g2->u.agg.mode = EX_AGG_COMPLETE;
+    g2->u.agg.ngroups = 1;
+    g2->u.agg.groups = t_exprs(A, 1, s);
+    g2->u.agg.naggs = 2;
+    g2->u.agg.aggs = in2;
+    ExAggSpec out2[3] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL),
+                         agg(EX_AGG_SUM, col(in2[0].type, 1), false, NULL),
+                         agg(EX_AGG_SUM, col(in2[1].type, 2), false, NULL)};
+    ExPlan *o2 = t_node(A, EX_OP_HASH_AGG, 3, (KType[]){out2[0].type, out2[1].type, out2[2].type});
+    o2->left = g2;
+    o2->u.agg.mode = EX_AGG_COMPLETE;
+    o2->u.agg.naggs = 3;
+    o2->u.agg.aggs = out2;
+    snprintf(exp, sizeof exp, "%lld|%d|%lld", (long long)ngs, NR, (long long)summin);
+    assert_string_equal(run_text(o2, false, buf, sizeof buf), exp);
+    /* one thread gives the same */
+    run_frag_threads = 1;
+    assert_string_equal(run_text(o2, false, buf, sizeof buf), exp);
+    run_frag_threads = 0;
+    free(kc);
+    free(ks);
+    free(km);
+    free(sc);
+    free(sm);
+}
+
 static void
 test_exchange_copies(void **state)
 {
@@ -999,6 +1127,7 @@ main(void)
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
         cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
         cmocka_unit_test(test_exchange_copies), cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_parallel_agg),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
