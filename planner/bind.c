@@ -1649,12 +1649,85 @@ bind_table(PlCtx *c, PlScope *s, const PrRangeVar *rv, PlRel **out)
     return scope_add(c, s, rv->alias ? rv->alias->name : rv->name, def->ncols, names, r->cols);
 }
 
+static int bind_lateral(PlCtx *c, PlScope *s, const PrRangeSubselect *rs, ExJoinType jt, PlRel **rel);
+static bool is_lateral(const PrNode *n);
+
+/* l [INNER | CROSS | LEFT] JOIN LATERAL (q) [ON ...]: an INNER join's ON is
+ * a filter above; a LEFT join takes ON true only. */
+static int
+bind_join_lateral(PlCtx *c, PlScope *s, const PrJoinExpr *j, uint32_t first, PlRel *l, PlRel **out)
+{
+    const PrNode *rn = j->right;
+    if (j->type == PR_JOIN_RIGHT || j->type == PR_JOIN_FULL) {
+        k_error_at(c->err, K_INVALID_COLUMN_REFERENCE, rn->pos,
+                   "invalid reference to FROM-clause entry in a LATERAL subquery");
+        k_err_detail(c->err, "The combining JOIN type must be INNER or LEFT for a LATERAL reference.");
+        return K_ERR;
+    }
+    if (j->natural || j->using_cols)
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, j->hdr.pos,
+                          "USING and NATURAL are not supported with LATERAL");
+    ExExpr *q = NULL;
+    bool left = j->type == PR_JOIN_LEFT;
+    if (left && j->quals) {
+        /* bound later for INNER; for LEFT it must be a constant true */
+        if (!PR_IS(Literal, j->quals) || PR_CAST(Literal, j->quals)->kind != PR_LIT_BOOL ||
+            strcmp(PR_CAST(Literal, j->quals)->text, "true") != 0)
+            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, j->quals->pos,
+                              "LEFT JOIN LATERAL is supported with ON true only");
+    }
+    PlRel *rel = l;
+    if (bind_lateral(c, s, PR_CAST(RangeSubselect, rn), left ? EX_JOIN_LEFT : EX_JOIN_INNER, &rel) != K_OK)
+        return K_ERR;
+    if (!left && j->quals) {
+        bool save_na = s->no_agg;
+        const char *save_w = s->no_agg_what;
+        PlRel **save_at = s->attach;
+        s->no_agg = true;
+        s->no_agg_what = "JOIN conditions";
+        s->attach = NULL;
+        q = require_bool(c, bind_expr(c, s, j->quals), "JOIN/ON", j->quals->pos);
+        s->no_agg = save_na;
+        s->no_agg_what = save_w;
+        s->attach = save_at;
+        if (!q) return K_ERR;
+        PlRel *f = pl__rel_new(c, PL_FILTER, rel->ncols);
+        if (!f) return K_ERR;
+        memcpy(f->cols, rel->cols, sizeof(int32_t) * rel->ncols);
+        f->left = rel;
+        uint32_t cq = 0;
+        pl__conjuncts(c, q, &f->quals, &f->nquals, &cq);
+        rel = f;
+    }
+    if (j->alias) {
+        /* (a JOIN LATERAL b) AS j: one scope entry for the whole join */
+        uint32_t n = 0, end = s->nrels;
+        for (uint32_t i = first; i < end; i++) n += s->rels[i].ncols;
+        const char **names = pl__alloc(c, sizeof(char *) * (n + 1));
+        int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+        if (!names || !cols) return K_ERR;
+        n = 0;
+        for (uint32_t i = first; i < end; i++)
+            for (uint32_t k = 0; k < s->rels[i].ncols; k++) {
+                if (s->rels[i].hidden[k]) continue;
+                names[n] = s->rels[i].names[k];
+                cols[n++] = s->rels[i].cols[k];
+            }
+        if (apply_alias(c, j->alias, n, names, j->hdr.pos) != K_OK) return K_ERR;
+        s->nrels = first;
+        if (scope_add(c, s, j->alias->name, n, names, cols) != K_OK) return K_ERR;
+    }
+    *out = rel;
+    return K_OK;
+}
+
 static int
 bind_join(PlCtx *c, PlScope *s, const PrJoinExpr *j, PlRel **out)
 {
     uint32_t first = s->nrels;
     PlRel *l, *r;
     if (bind_from_item(c, s, j->left, &l) != K_OK) return K_ERR;
+    if (is_lateral(j->right)) return bind_join_lateral(c, s, j, first, l, out);
     uint32_t mid = s->nrels;
     if (bind_from_item(c, s, j->right, &r) != K_OK) return K_ERR;
     uint32_t end = s->nrels;
@@ -1750,6 +1823,29 @@ bind_join(PlCtx *c, PlScope *s, const PrJoinExpr *j, PlRel **out)
     return K_OK;
 }
 
+/* LATERAL (q) after the FROM items bound into *rel: q sees them (unnest.c
+ * decorrelates it into a join); its columns enter the scope. */
+static int
+bind_lateral(PlCtx *c, PlScope *s, const PrRangeSubselect *rs, ExJoinType jt, PlRel **rel)
+{
+    PlBound b;
+    if (pl__bind_query(c, rs->subquery, s, &b) != K_OK) return K_ERR;
+    const char **names = pl__alloc(c, sizeof(char *) * (b.nout + 1));
+    int32_t *cols = pl__alloc(c, sizeof(int32_t) * (b.nout + 1));
+    if (!names || !cols) return K_ERR;
+    memcpy(names, b.names, sizeof(char *) * b.nout);
+    if (apply_alias(c, rs->alias, b.nout, names, rs->hdr.pos) != K_OK) return K_ERR;
+    if (pl__unnest_lateral(c, rel, rs->subquery, s, &b, jt, rs->hdr.pos, cols) != K_OK) return K_ERR;
+    for (uint32_t j = 0; j < b.nout; j++) c->cols[cols[j]].name = names[j];
+    return scope_add(c, s, rs->alias ? rs->alias->name : NULL, b.nout, names, cols);
+}
+
+static bool
+is_lateral(const PrNode *n)
+{
+    return n && PR_IS(RangeSubselect, n) && PR_CAST(RangeSubselect, n)->lateral;
+}
+
 static int
 bind_from_item(PlCtx *c, PlScope *s, const PrNode *item, PlRel **out)
 {
@@ -1757,9 +1853,8 @@ bind_from_item(PlCtx *c, PlScope *s, const PrNode *item, PlRel **out)
     case PR_T_RangeVar:
         return bind_table(c, s, PR_CAST(RangeVar, item), out);
     case PR_T_RangeSubselect: {
+        /* (LATERAL first in FROM has nothing to its left to see: a plain derived table) */
         const PrRangeSubselect *rs = PR_CAST(RangeSubselect, item);
-        if (rs->lateral)
-            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, item->pos, "LATERAL is not supported");
         PlBound b;
         if (pl__bind_query(c, rs->subquery, NULL, &b) != K_OK) return K_ERR;
         const char **names = pl__alloc(c, sizeof(char *) * (b.nout + 1));
@@ -2155,6 +2250,11 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
     PlRel *rel = NULL;
     for (int32_t i = 0; i < pr_list_len(q->from); i++) {
         PlRel *item;
+        if (rel && is_lateral(q->from->items[i])) {
+            if (bind_lateral(c, s, PR_CAST(RangeSubselect, q->from->items[i]), EX_JOIN_INNER, &rel) != K_OK)
+                return K_ERR;
+            continue;
+        }
         if (bind_from_item(c, s, q->from->items[i], &item) != K_OK) return K_ERR;
         if (!rel) rel = item;
         else {

@@ -228,6 +228,11 @@ K_MUSTCHECK int pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *
 K_MUSTCHECK int pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated,
                                       PlScope *scope, int32_t *colid);
 
+/* FROM ..., LATERAL (q) (q bound as b with the left items in scope) joined
+ * onto *rel with join type INNER or LEFT; out_cols[i]: q's i-th column. */
+K_MUSTCHECK int pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope,
+                                   const PlBound *b, ExJoinType jt, int32_t pos, int32_t *out_cols);
+
 /* ---- grouping sets (grouping.c) ---- */
 typedef struct PlGroupingSets {
     uint32_t nsets;  /* 0: plain GROUP BY */

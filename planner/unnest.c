@@ -417,6 +417,20 @@ group_by_domain(PlCtx *c, PlRel *outer, PlRel *a, ExExpr **pulled, uint32_t np, 
             if (!dup && nf < 64) F[nf++] = cols[k];
         }
     }
+    /* outer columns inside the aggregates' arguments (sum(x.v + outer.b)) are
+     * part of the domain too, and read from D below the aggregate */
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        int32_t cols[64];
+        uint32_t n = 0;
+        pl__expr_collect_cols(a->aggs[i].arg, cols, &n, 64);
+        pl__expr_collect_cols(a->aggs[i].filter, cols, &n, 64);
+        for (uint32_t k = 0; k < n; k++) {
+            if (ainner[cols[k]]) continue;
+            bool dup = false;
+            for (uint32_t j = 0; j < nf; j++) dup |= F[j] == cols[k];
+            if (!dup && nf < 64) F[nf++] = cols[k];
+        }
+    }
     uint8_t *oset = produced_set(c, outer);
     if (!oset) return K_ERR;
     for (uint32_t i = 0; i < nf; i++)
@@ -497,11 +511,16 @@ group_by_domain(PlCtx *c, PlRel *outer, PlRel *a, ExExpr **pulled, uint32_t np, 
         eq->args[1] = pl__col_ref(c, ncols[i]);
         jq[i] = eq;
     }
-    for (uint32_t i = 0; i < a->naggs; i++)
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        if (a->aggs[i].arg && !(a->aggs[i].arg = pl__expr_copy_map(c, a->aggs[i].arg, from, to, nf)))
+            return K_ERR;
+        if (a->aggs[i].filter && !(a->aggs[i].filter = pl__expr_copy_map(c, a->aggs[i].filter, from, to, nf)))
+            return K_ERR;
         if (a->aggs[i].func == EX_AGG_COUNT_STAR) {
             a->aggs[i].func = EX_AGG_COUNT;
             a->aggs[i].arg = pl__col_ref(c, one);
         }
+    }
     memcpy(ncols + nf, a->cols, sizeof(int32_t) * a->naggs);
     a->left = j;
     a->groups = groups;
@@ -664,7 +683,10 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
     ExExpr **inner_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
     if (!outer_e || !inner_e) return K_ERR;
     bool general = false;
-    for (uint32_t i = 0; i < np; i++) {
+    /* outer columns in an aggregate's argument: only the domain join has them below it */
+    for (uint32_t i = 0; i < a->naggs; i++)
+        general |= expr_free(a->aggs[i].arg, ainner) || expr_free(a->aggs[i].filter, ainner);
+    for (uint32_t i = 0; i < np && !general; i++) {
         ExExpr *q = pulled[i];
         if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ) {
             general = true;
@@ -793,6 +815,142 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
         proj->exprs[j->ncols] = val;
         *colid = v;
     }
+    *rel = proj;
+    return K_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* LATERAL subqueries in FROM                                           */
+/* ------------------------------------------------------------------ */
+static ExExpr *
+lateral_null_unless(PlCtx *c, int32_t marker, ExExpr *e)
+{
+    ExExpr *isn = pl__alloc(c, sizeof(ExExpr)), *cs = pl__alloc(c, sizeof(ExExpr));
+    ExExpr *nul = ex_expr_const_null(c->a, e->type);
+    if (!isn || !cs || !nul) return NULL;
+    isn->kind = EX_EXPR_IS_NULL;
+    isn->type = k_type(K_TYPE_BOOL);
+    isn->pos = -1;
+    isn->nargs = 1;
+    cs->kind = EX_EXPR_CASE;
+    cs->type = e->type;
+    cs->pos = e->pos;
+    cs->nargs = 3;
+    isn->args = pl__alloc(c, sizeof(ExExpr *));
+    cs->args = pl__alloc(c, sizeof(ExExpr *) * 3);
+    if (!isn->args || !cs->args || !(isn->args[0] = pl__col_ref(c, marker))) return NULL;
+    cs->args[0] = isn;
+    cs->args[1] = nul;
+    cs->args[2] = e;
+    return cs;
+}
+
+/*
+ * FROM ..., LATERAL (q): q was bound (b) with the FROM items to its left in
+ * scope, so its references to them are free columns. Decorrelated like the
+ * subqueries above, never run per row:
+ *   - q uncorrelated: an ordinary join;
+ *   - q a select-project-join block: the correlated conjuncts are pulled out
+ *     of its filters and inner joins and become the join condition with the
+ *     plan to the left; its select list is computed above the join (it may
+ *     mention the left side's columns; under LEFT JOIN a computed value is
+ *     NULL for a left row without a match);
+ *   - q an aggregate without GROUP BY: one row per left row, each column as
+ *     a correlated scalar subquery (q is bound once per column).
+ * Other correlated forms (under GROUP BY, DISTINCT, LIMIT, set operations)
+ * are 0A000. On success *rel is the joined plan and out_cols[i] the column
+ * of q's i-th output.
+ */
+int
+pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope, const PlBound *b,
+                   ExJoinType jt, int32_t pos, int32_t *out_cols)
+{
+    PlRel *top = strip_sort(b->rel);
+    uint8_t *inner = produced_set(c, top);
+    if (!inner) return K_ERR;
+    if (!rel_free(top, inner)) {
+        PlRel *j = make_join(c, jt, *rel, top, NULL, 0);
+        if (!j) return K_ERR;
+        memcpy(out_cols, b->out_cols, sizeof(int32_t) * b->nout);
+        *rel = j;
+        return K_OK;
+    }
+    PlRel *p = top->kind == PL_PROJECT ? top : NULL;
+    PlRel *x = p ? p->left : top;
+    if (p && x->kind == PL_AGG && x->ngroups == 0) {
+        /* one row per left row: every column a correlated scalar subquery */
+        PrSubLink fake;
+        memset(&fake, 0, sizeof fake);
+        fake.hdr.tag = PR_T_SubLink;
+        fake.hdr.pos = pos;
+        fake.kind = PR_SUBLINK_SCALAR;
+        fake.subquery = (PrSelect *)q;
+        for (uint32_t k = 0; k < b->nout; k++) {
+            PlBound bk;
+            if (k == 0) bk = *b;
+            else if (pl__bind_query(c, q, scope, &bk) != K_OK) return K_ERR;
+            PlBound one = bk;
+            one.nout = 1;
+            one.out_cols = &bk.out_cols[k];
+            if (pl__unnest_scalar_bound(c, rel, &fake, scope, &one, &out_cols[k]) != K_OK) return K_ERR;
+        }
+        return K_OK;
+    }
+    uint8_t *xin = produced_set(c, x);
+    if (!xin) return K_ERR;
+    ExExpr **pulled = NULL;
+    uint32_t np = 0, cp = 0;
+    pull(c, x, xin, &pulled, &np, &cp);
+    if (rel_free(x, xin))
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                          "a LATERAL subquery correlated under GROUP BY, DISTINCT, LIMIT, a window "
+                          "or a set operation is not supported");
+    int32_t marker = -1;
+    if (jt == EX_JOIN_LEFT) {
+        /* a constant that is NULL exactly where the LEFT join found nothing */
+        PlRel *xp = pl__rel_new(c, PL_PROJECT, x->ncols + 1);
+        if (!xp || !(xp->exprs = pl__alloc(c, sizeof(ExExpr *) * (x->ncols + 1)))) return K_ERR;
+        xp->left = x;
+        for (uint32_t i = 0; i < x->ncols; i++) {
+            xp->cols[i] = x->cols[i];
+            if (!(xp->exprs[i] = pl__col_ref(c, x->cols[i]))) return K_ERR;
+        }
+        marker = pl__new_col(c, k_type(K_TYPE_BOOL), "?match?");
+        if (marker < 0 || !(xp->exprs[x->ncols] = ex_expr_const_bool(c->a, true))) return K_ERR;
+        xp->cols[x->ncols] = marker;
+        x = xp;
+    }
+    PlRel *j = make_join(c, jt, *rel, x, pulled, np);
+    if (!j) return K_ERR;
+    bool exactly;
+    if (np == 0 && at_most_one_row(x, &exactly) && exactly) j->single_row = true;
+    PlRel *proj = pl__rel_new(c, PL_PROJECT, (*rel)->ncols + b->nout);
+    if (!proj || !(proj->exprs = pl__alloc(c, sizeof(ExExpr *) * ((*rel)->ncols + b->nout + 1)))) return K_ERR;
+    proj->left = j;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < (*rel)->ncols; i++) {
+        proj->cols[n] = (*rel)->cols[i];
+        if (!(proj->exprs[n++] = pl__col_ref(c, (*rel)->cols[i]))) return K_ERR;
+    }
+    for (uint32_t k = 0; k < b->nout; k++) {
+        ExExpr *e = NULL;
+        if (p) {
+            for (uint32_t i = 0; i < p->ncols && !e; i++)
+                if (p->cols[i] == b->out_cols[k]) e = p->exprs[i];
+        }
+        if (!e && !(e = pl__col_ref(c, b->out_cols[k]))) return K_ERR;
+        bool plain = e->kind == EX_EXPR_COLUMN && xin[e->u.column.index];
+        if (marker >= 0 && !plain && !(e = lateral_null_unless(c, marker, e))) return K_ERR;
+        /* a pass-through of one of x's columns keeps its id; anything else is new */
+        int32_t id = b->out_cols[k];
+        bool dup = false;
+        for (uint32_t i = 0; i < n; i++) dup |= proj->cols[i] == id;
+        if (dup && (id = pl__new_col(c, e->type, c->cols[b->out_cols[k]].name)) < 0) return K_ERR;
+        proj->cols[n] = id;
+        proj->exprs[n++] = e;
+        out_cols[k] = id;
+    }
+    proj->ncols = n;
     *rel = proj;
     return K_OK;
 }
