@@ -172,6 +172,8 @@ typedef enum ExFunc {
     EX_FN_PG_USER_NAME,     /* pg_get_userbyid(role oid) */
     EX_FN_PG_ENCODING_NAME, /* pg_encoding_to_char(encoding id) */
     EX_FN_PG_TABLE_VISIBLE, /* pg_table_is_visible(oid): the coordinator resolves it */
+    EX_FN_PG_TABLE_SIZE,    /* pg_table_size(oid): the coordinator resolves it */
+    EX_FN_PG_SIZE_PRETTY,   /* pg_size_pretty(bigint) */
     EX_FN_COUNT_ /* number of functions */
 } ExFunc;
 

@@ -399,6 +399,26 @@ int_arg(const KVector *v, uint32_t i)
     }
 }
 
+/* pg_size_pretty as PostgreSQL 15 writes it: bytes below 10 kB, then the
+ * largest unit that keeps the number below 20480, rounded half away from 0 */
+static void
+size_pretty(int64_t size, char *buf, size_t cap)
+{
+    static const char *const units[] = {"kB", "MB", "GB", "TB", "PB"};
+    const int64_t limit = 10 * 1024, limit2 = limit * 2 - 1;
+    if ((size < 0 ? -size : size) < limit) {
+        snprintf(buf, cap, "%lld bytes", (long long)size);
+        return;
+    }
+    size /= 1 << 9; /* one extra bit for rounding */
+    size_t u = 0;
+    while (u + 1 < K_ARRAY_LEN(units) && (size < 0 ? -size : size) >= limit2) {
+        size /= 1 << 10;
+        u++;
+    }
+    snprintf(buf, cap, "%lld %s", (long long)((size + (size < 0 ? -1 : 1)) / 2), units[u]);
+}
+
 static int
 catalog_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *heap, KErr *err)
 {
@@ -435,6 +455,10 @@ catalog_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
         }
         case EX_FN_PG_ENCODING_NAME:
             s = encoding_name((int32_t)int_arg(a[0], i));
+            break;
+        case EX_FN_PG_SIZE_PRETTY:
+            size_pretty(int_arg(a[0], i), buf, sizeof buf);
+            s = buf;
             break;
         default:
             return k_error_at(err, K_UNDEFINED_FUNCTION, e->pos, "function %s does not exist",
@@ -514,7 +538,10 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
     case EX_FN_FORMAT_TYPE:
     case EX_FN_PG_USER_NAME:
     case EX_FN_PG_ENCODING_NAME:
+    case EX_FN_PG_SIZE_PRETTY:
         return catalog_func(ev, a, sel, n, heap, err);
+    case EX_FN_PG_TABLE_SIZE:
+        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, pos, "pg_table_size() needs the coordinator's catalog");
     case EX_FN_PG_TABLE_VISIBLE:
         return k_error_at(err, K_FEATURE_NOT_SUPPORTED, pos,
                           "pg_table_is_visible() needs the coordinator's catalog");

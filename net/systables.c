@@ -450,6 +450,7 @@ fill_database(NetSession *s, SysRows *r)
 
 /* Relations with no rows in Kestrel: it keeps no comments (pg_description),
  * column defaults (pg_attrdef), collations besides the default, inheritance,
+ * indexes (pg_index), constraints (pg_constraint: NOT NULL is attnotnull),
  * policies, extended statistics or publications. */
 static void
 fill_none(NetSession *s, SysRows *r)
@@ -722,6 +723,12 @@ static const SysTable systables[] = {
      {{"objoid", L}, {"classoid", L}, {"objsubid", I}, {"description", V}}},
     {"pg_catalog", "pg_attrdef", fill_none, {{"oid", L}, {"adrelid", L}, {"adnum", I}, {"adbin", V}}},
     {"pg_catalog", "pg_collation", fill_collation, {{"oid", L}, {"collname", V}, {"collnamespace", L}}},
+    {"pg_catalog", "pg_index", fill_none,
+     {{"indexrelid", L}, {"indrelid", L}, {"indnatts", I}, {"indisunique", B}, {"indisprimary", B},
+      {"indisclustered", B}, {"indisvalid", B}, {"indkey", V}}},
+    {"pg_catalog", "pg_constraint", fill_none,
+     {{"oid", L}, {"conname", V}, {"connamespace", L}, {"contype", V}, {"conrelid", L}, {"conindid", L},
+      {"confrelid", L}, {"conkey", V}, {"confkey", V}}},
     {"pg_catalog", "pg_inherits", fill_none,
      {{"inhrelid", L}, {"inhparent", L}, {"inhseqno", I}, {"inhdetachpending", B}}},
     {"pg_catalog", "pg_settings", fill_settings, {{"name", V}, {"setting", V}}},
@@ -935,15 +942,20 @@ visible_oids(NetSession *s, KArena *a, VisOids *v, KErr *err)
     return v->oom ? k_error_oom(err, a, 0) : K_OK;
 }
 
+static int resolve_table_size(NetSession *s, KArena *a, ExExpr *e, KErr *err);
+
 /* pg_table_is_visible(x) becomes x IN (the visible relations' oids), with
- * the oids read from the catalog now, like the system relations' rows. */
+ * the oids read from the catalog now, like the system relations' rows;
+ * pg_table_size(x) a CASE over the tables' sizes. */
 static int
 resolve_expr(NetSession *s, KArena *a, ExExpr *e, VisOids *v, KErr *err)
 {
     if (!e) return K_OK;
     for (uint32_t i = 0; i < e->nargs; i++)
         if (resolve_expr(s, a, e->args[i], v, err)) return K_ERR;
-    if (e->kind != EX_EXPR_FUNC || e->u.func.fn != EX_FN_PG_TABLE_VISIBLE || e->nargs != 1) return K_OK;
+    if (e->kind != EX_EXPR_FUNC || e->nargs != 1) return K_OK;
+    if (e->u.func.fn == EX_FN_PG_TABLE_SIZE) return resolve_table_size(s, a, e, err);
+    if (e->u.func.fn != EX_FN_PG_TABLE_VISIBLE) return K_OK;
     if (!v->a && visible_oids(s, a, v, err)) return K_ERR;
     ExExpr **args = k_alloc(a, sizeof(ExExpr *) * (v->n + 1));
     if (!args) return k_error_oom(err, a, 0);
@@ -955,6 +967,64 @@ resolve_expr(NetSession *s, KArena *a, ExExpr *e, VisOids *v, KErr *err)
     e->nargs = v->n + 1;
     memset(&e->u, 0, sizeof e->u);
     e->u.in.negated = false;
+    return K_OK;
+}
+
+static ExExpr *
+expr_copy(KArena *a, const ExExpr *e)
+{
+    ExExpr *c = k_alloc(a, sizeof *c);
+    if (!c) return NULL;
+    *c = *e;
+    if (e->nargs) {
+        if (!(c->args = k_alloc(a, sizeof(ExExpr *) * e->nargs))) return NULL;
+        for (uint32_t i = 0; i < e->nargs; i++)
+            if (!(c->args[i] = expr_copy(a, e->args[i]))) return NULL;
+    }
+    return c;
+}
+
+/* pg_table_size(x) becomes CASE WHEN x = oid1 THEN bytes1 ... END over the
+ * tables' sizes summed over the workers now (NULL for other relations). */
+static int
+resolve_table_size(NetSession *s, KArena *a, ExExpr *e, KErr *err)
+{
+    uint32_t *ids, n;
+    if (st_table_list(s->eng->coord, a, &ids, &n, err)) return K_ERR;
+    ExExpr **args = k_alloc(a, sizeof(ExExpr *) * (2 * (size_t)n + 1));
+    if (!args) return k_error_oom(err, a, 0);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        StTableDef *d;
+        if (st_table_get(s->eng->coord, ids[i], a, &d, err)) return K_ERR;
+        uint64_t bytes;
+        table_rows(s, d, &bytes);
+        ExExpr *eq = k_alloc0(a, sizeof *eq);
+        ExExpr **eqargs = k_alloc(a, sizeof(ExExpr *) * 2);
+        if (!eq || !eqargs) return k_error_oom(err, a, 0);
+        eq->kind = EX_EXPR_FUNC;
+        eq->type = k_type(K_TYPE_BOOL);
+        eq->pos = e->pos;
+        eq->nargs = 2;
+        eq->args = eqargs;
+        eq->u.func.fn = EX_FN_EQ;
+        eqargs[0] = expr_copy(a, e->args[0]);
+        eqargs[1] = ex_expr_const_i64(a, NET_TABLE_OID_BASE + d->id);
+        args[k++] = eq;
+        args[k++] = ex_expr_const_i64(a, (int64_t)bytes);
+        if (!eqargs[0] || !eqargs[1] || !args[k - 1]) return k_error_oom(err, a, 0);
+    }
+    ExExpr *null = ex_expr_const_null(a, k_type(K_TYPE_INT64));
+    if (!null) return k_error_oom(err, a, 0);
+    if (k == 0) {
+        *e = *null;
+        return K_OK;
+    }
+    args[k++] = null;
+    e->kind = EX_EXPR_CASE;
+    e->args = args;
+    e->nargs = k;
+    memset(&e->u, 0, sizeof e->u);
     return K_OK;
 }
 

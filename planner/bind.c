@@ -817,6 +817,10 @@ bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_
         {"array_to_string", EX_FN_ARRAY_TO_STRING, 2, 3,
          {K_TYPE_VARCHAR, K_TYPE_VARCHAR, K_TYPE_VARCHAR}, K_TYPE_VARCHAR},
         {"pg_table_is_visible", EX_FN_PG_TABLE_VISIBLE, 1, 1, {K_TYPE_INT64}, K_TYPE_BOOL},
+        {"pg_table_size", EX_FN_PG_TABLE_SIZE, 1, 1, {K_TYPE_INT64}, K_TYPE_INT64},
+        {"pg_total_relation_size", EX_FN_PG_TABLE_SIZE, 1, 1, {K_TYPE_INT64}, K_TYPE_INT64},
+        {"pg_relation_size", EX_FN_PG_TABLE_SIZE, 1, 1, {K_TYPE_INT64}, K_TYPE_INT64},
+        {"pg_size_pretty", EX_FN_PG_SIZE_PRETTY, 1, 1, {K_TYPE_INT64}, K_TYPE_VARCHAR},
     };
     *found = true;
     /* pg_get_expr(expression, relation oid [, pretty]): Kestrel's catalogs
@@ -824,6 +828,15 @@ bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_
     if (strcmp(n, "pg_get_expr") == 0 && (nargs == 2 || nargs == 3) &&
         (args[0]->type.id == K_TYPE_UNKNOWN || k_type_is_string(args[0]->type)))
         return pl__coerce(c, args[0], k_type_varchar(0), pos);
+    /* obj_description(oid [, catalog]), col_description(oid, column):
+     * Kestrel keeps no comments (pg_description is empty), so there is none */
+    if ((strcmp(n, "obj_description") == 0 && (nargs == 1 || nargs == 2)) ||
+        (strcmp(n, "col_description") == 0 && nargs == 2) ||
+        (strcmp(n, "shobj_description") == 0 && nargs == 2)) {
+        ExExpr *e = ex_expr_const_null(c->a, k_type_varchar(0));
+        if (!e) pl__oom(c);
+        return e;
+    }
     for (size_t i = 0; i < K_ARRAY_LEN(tab); i++) {
         if (strcmp(tab[i].name, n) != 0) continue;
         if (nargs < tab[i].minargs || nargs > tab[i].maxargs) break;

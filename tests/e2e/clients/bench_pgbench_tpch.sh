@@ -4,7 +4,7 @@
 # The wire-protocol benchmark of docs/benchmarks.md (not part of ctest: it
 # runs for minutes). Starts BUILD_DIR/kestreld --local 2, loads TPC-H SF 0.01
 # from ../shared with kestrel-tpch, and runs
-#     pgbench -n -f q.sql -c 16 -j 2 -T SECONDS
+#     pgbench -n -f q.sql -c 16 -j 2 -T SECONDS -M simple|prepared
 # where q.sql holds the TPC-H queries QUERIES (default "06 01 14") from
 # ../shared/tpch/queries, one transaction = all of them. Prints pgbench's
 # report; fails when any transaction failed. Then the same pgbench against
@@ -47,9 +47,12 @@ start "kestreld ready on port" "$build/kestreld" --local 2 --data "$tmp/db" --po
     { echo "load failed:"; tail -5 "$tmp/load.log"; exit 1; }
 : >"$tmp/q.sql"
 for q in $queries; do cat "$shared/tpch/queries/q$q.sql" >>"$tmp/q.sql"; echo >>"$tmp/q.sql"; done
-out=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$port" -U kestrel -n -f "$tmp/q.sql" -c 16 -j 2 -T "$secs" kestrel 2>&1)
-echo "$out" | grep -Ev '^(pgbench \(|transaction type|scaling factor|query mode|maximum number)'
-echo "$out" | grep -q '^number of failed transactions: 0 ' || rc=1
+for mode in simple prepared; do
+    echo "-- -M $mode"
+    out=$(PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$port" -U kestrel -n -f "$tmp/q.sql" -c 16 -j 2 -T "$secs" -M $mode kestrel 2>&1)
+    echo "$out" | grep -Ev '^(pgbench \(|transaction type|scaling factor|maximum number)'
+    echo "$out" | grep -q '^number of failed transactions: 0 ' || rc=1
+done
 stop
 
 for mode in simple prepared; do

@@ -107,6 +107,13 @@ if [ "$TARGET" != fake ]; then
     if echo "$out" | grep -q '| t  '; then fail "\\dt b* lists t"; else pass "\\dt b* leaves t out"; fi
     out=$($P -c '\dt nosuch' 2>&1)
     expect_eq "\\dt of no relation" "$out" "Did not find any relation named \"nosuch\"."
+    out=$($P -c '\dt+ t' 2>&1)
+    expect_match "\\dt+ (persistence, access method, size)" "$out" \
+        '^ public \| t +\| table \| kestrel \| permanent +\| kestrel +\| [0-9]+ (bytes|kB) +\| *$'
+    out=$($P -c '\dn' 2>&1)
+    expect_match "\\dn" "$out" '^ public +\| kestrel$'
+    out=$($P -c '\di' 2>&1)
+    expect_eq "\\di (no indexes)" "$out" "Did not find any relations."
     out=$($P -c '\l' 2>&1)
     expect_match "\\l" "$out" 'List of databases'
     expect_match "\\l row" "$out" "^ $PGDATABASE +\| kestrel +\| UTF8 +\| C +\| C +\| +\| libc +\| *$"
