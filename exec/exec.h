@@ -577,6 +577,8 @@ typedef struct ExRfStats {
     uint64_t rows_skipped;   /* rows in those row groups */
     uint64_t parts_skipped;  /* partitions it pruned by their bounds (dynamic) */
     uint32_t applied;        /* instances where it was ready and applied */
+    uint32_t stopped;        /* instances that stopped testing rows with it (it removed
+                              * too few to pay for itself) */
 } ExRfStats;
 
 #define EX_STATS_RF 8

@@ -106,7 +106,11 @@ scan_analyze(const ExPlan *p, const ExPlan *root, int ind, const ExOpStats *s, K
         put_count(out, r->rows_skipped);
         k_buf_printf(out, " rows), ");
         put_count(out, r->parts_skipped);
-        k_buf_printf(out, " partitions pruned\n");
+        k_buf_printf(out, " partitions pruned");
+        if (r->stopped)
+            k_buf_printf(out, "; row tests stopped on %u instance%s (under 1/32 removed)",
+                         r->stopped, r->stopped == 1 ? "" : "s");
+        k_buf_printf(out, "\n");
     }
 }
 
@@ -330,6 +334,7 @@ json_tree(const ExPlan *p, const ExPlan *root, const ExOpStats *stats, KBuf *out
                 JU("Row Groups Skipped", r->rg_skipped);
                 JU("Rows Skipped", r->rows_skipped);
                 JU("Partitions Pruned", r->parts_skipped);
+                JU("Row Tests Stopped", r->stopped);
             }
             k_buf_printf(out, "}");
         }
@@ -393,5 +398,6 @@ ex_op_stats_add(ExOpStats *dst, const ExOpStats *src)
         dst->rf[i].rows_skipped += src->rf[i].rows_skipped;
         dst->rf[i].parts_skipped += src->rf[i].parts_skipped;
         dst->rf[i].applied += src->rf[i].applied;
+        dst->rf[i].stopped += src->rf[i].stopped;
     }
 }

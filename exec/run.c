@@ -183,6 +183,10 @@ rf_datum(KType t, int64_t v, StDatum *d)
            t.id == K_TYPE_TIMESTAMP || (t.id == K_TYPE_DECIMAL && !k_type_is_wide_decimal(t));
 }
 
+/* Rows a thread tests with a runtime filter before judging it: one that
+ * removed under 1/32 of them is no longer applied to rows. */
+#define RF_PROBATION_ROWS 65536
+
 /* Keep the rows of sel (all n rows when NULL) whose value can be in the
  * filter: inside its min/max (integer-like keys), then in its Bloom filter. */
 static uint32_t
@@ -325,6 +329,7 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
             ex__eval_compile(a, p->u.scan.filter, x->rc->params, x->rc->nparams, &s->filter, err))
             goto done;
     }
+    int rfoff[EX_STATS_RF] = {0}; /* filters no longer applied to rows */
     uint16_t **rfsel = NULL;
     if (nrf) {
         rfsel = k_alloc(x->arena, sizeof(uint16_t *) * nt);
@@ -377,12 +382,19 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
                     sel = s->sel;
                 }
                 for (uint32_t r = 0; r < nrf && n; r++) {
+                    if (__atomic_load_n(&rfoff[r], __ATOMIC_RELAXED)) continue;
                     uint16_t *dst = rfsel[tid];
                     s->rf_in[r] += n;
                     n = rf_apply(rfs[r], &s->b->cols[rfcol[r]], sel, n, dst, s->hash);
                     s->rf_out[r] += n;
                     memcpy(s->sel, dst, n * sizeof(uint16_t));
                     sel = s->sel;
+                    /* a filter that keeps nearly every row costs more than it
+                     * saves: stop testing rows with it (its min/max still
+                     * prunes row groups) */
+                    if (s->rf_in[r] >= RF_PROBATION_ROWS &&
+                        (s->rf_in[r] - s->rf_out[r]) * 32 < s->rf_in[r])
+                        __atomic_store_n(&rfoff[r], 1, __ATOMIC_RELAXED);
                 }
                 if (n) {
                     KBatch *v = &s->view;
@@ -406,7 +418,11 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
             if (bad) break;
         }
     }
-    if (st) scan_stats(st, scan, tls, nt, rfuse, rfslot, nrf, p->u.scan.nrf);
+    if (st) {
+        scan_stats(st, scan, tls, nt, rfuse, rfslot, nrf, p->u.scan.nrf);
+        for (uint32_t r = 0; r < nrf; r++)
+            if (rfoff[r]) __atomic_add_fetch(&st->rf[rfuse[r]].stopped, 1, __ATOMIC_RELAXED);
+    }
     if (x->failed) {
         if (ex__check(x, err)) goto done;
     }
