@@ -266,30 +266,50 @@ build_table(Join *j, KErr *err)
     /* dense integer keys: a direct array indexed by key - lo */
     if (int_key && key_null_blocks(j, 0) && any_rows && (k_uint128)((k_int128)ghi - glo) < (k_uint128)K_MAX((uint64_t)n * 2, 4096)) {
         uint64_t range = (uint64_t)(ghi - glo) + 1;
-        j->dense = k_alloc0(a, sizeof(uint32_t) * range);
+        j->dense = k_alloc(a, sizeof(uint32_t) * range); /* zeroed by slice below */
         if (j->dense) {
             j->dlo = glo;
             j->drange = range;
-            for (uint32_t c = 0; c < nch; c++) {
-                KBatch *ch = j->all.chunks[c];
-                const KVector *kv0 = &ch->cols[j->nb];
-                for (uint32_t i = 0; i < ch->count; i++) {
-                    uint32_t row = chunk_off[c] + i;
-                    if (isnull[row]) continue;
-                    int64_t v = key32 ? ((const int32_t *)kv0->data)[i] : ((const int64_t *)kv0->data)[i];
-                    uint32_t *hd = &j->dense[v - glo];
-                    j->next_row[row] = *hd ? *hd - 1 : UINT32_MAX;
-                    *hd = row + 1;
+            /* every thread reads all keys in row order and links the rows
+             * of its own slice of the key range: no two threads write one
+             * slot, and the chains come out as on one thread */
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+            for (uint32_t me = 0; me < team; me++) {
+                uint64_t lo = range * me / team, hi = range * (me + 1) / team;
+                memset(j->dense + lo, 0, sizeof(uint32_t) * (hi - lo));
+                for (uint32_t c = 0; c < nch; c++) {
+                    KBatch *ch = j->all.chunks[c];
+                    const KVector *kv0 = &ch->cols[j->nb];
+                    for (uint32_t i = 0; i < ch->count; i++) {
+                        uint32_t row = chunk_off[c] + i;
+                        int64_t v = key32 ? ((const int32_t *)kv0->data)[i]
+                                          : ((const int64_t *)kv0->data)[i];
+                        uint64_t off = (uint64_t)v - (uint64_t)glo;
+                        if (off < lo || off >= hi || isnull[row]) continue;
+                        uint32_t *hd = &j->dense[off];
+                        j->next_row[row] = *hd ? *hd - 1 : UINT32_MAX;
+                        *hd = row + 1;
+                    }
                 }
             }
             goto built;
         }
     }
-    /* phase 2: rows by partition */
+    /* phase 2: rows by partition, counted and placed by every thread over
+     * its own range of rows (in row order within a partition, as on one) */
     uint32_t cnt[EX_JOIN_PARTS + 1];
+    uint32_t (*tcnt)[EX_JOIN_PARTS] = k_alloc0(a, sizeof(uint32_t) * EX_JOIN_PARTS * team);
+    if (!tcnt) return k_error_oom(err, a, sizeof(uint32_t) * EX_JOIN_PARTS * team);
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+    for (uint32_t me = 0; me < team; me++) {
+        uint32_t r0 = (uint32_t)((uint64_t)n * me / team);
+        uint32_t r1 = (uint32_t)((uint64_t)n * (me + 1) / team);
+        for (uint32_t r = r0; r < r1; r++)
+            if (!isnull[r]) tcnt[me][part_of(hashes[r])]++;
+    }
     memset(cnt, 0, sizeof cnt);
-    for (uint32_t r = 0; r < n; r++)
-        if (!isnull[r]) cnt[part_of(hashes[r]) + 1]++;
+    for (uint32_t p = 0; p < EX_JOIN_PARTS; p++)
+        for (uint32_t t = 0; t < team; t++) cnt[p + 1] += tcnt[t][p];
     uint64_t cap_total = 0;
     for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
         uint64_t cap = 16;
@@ -299,11 +319,24 @@ build_table(Join *j, KErr *err)
         cap_total += cap;
     }
     for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) cnt[p + 1] += cnt[p];
-    uint32_t fill[EX_JOIN_PARTS];
-    memcpy(fill, cnt, sizeof fill);
-    for (uint32_t r = 0; r < n; r++)
-        if (!isnull[r]) prow[fill[part_of(hashes[r])]++] = r;
-    j->head = k_alloc0(a, sizeof(uint32_t) * cap_total);
+    /* thread t's rows of partition p start after those of threads < t */
+    for (uint32_t p = 0; p < EX_JOIN_PARTS; p++) {
+        uint32_t at = cnt[p];
+        for (uint32_t t = 0; t < team; t++) {
+            uint32_t c = tcnt[t][p];
+            tcnt[t][p] = at;
+            at += c;
+        }
+    }
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+    for (uint32_t me = 0; me < team; me++) {
+        uint32_t r0 = (uint32_t)((uint64_t)n * me / team);
+        uint32_t r1 = (uint32_t)((uint64_t)n * (me + 1) / team);
+        uint32_t *fill = tcnt[me];
+        for (uint32_t r = r0; r < r1; r++)
+            if (!isnull[r]) prow[fill[part_of(hashes[r])]++] = r;
+    }
+    j->head = k_alloc(a, sizeof(uint32_t) * cap_total); /* zeroed by partition below */
     j->tag = k_alloc(a, sizeof(uint64_t) * cap_total);
     if (!j->head || !j->tag) return k_error_oom(err, a, sizeof(uint32_t) * cap_total * 3);
     /* ex__hash_rows hashes one integer key with k_hash_u64, a bijection */
@@ -314,6 +347,7 @@ build_table(Join *j, KErr *err)
         uint32_t *head = j->head + j->pbase[p];
         uint64_t *tag = j->tag + j->pbase[p];
         uint64_t mask = j->pmask[p];
+        memset(head, 0, sizeof(uint32_t) * (mask + 1));
         for (uint32_t k = cnt[p]; k < cnt[p + 1]; k++) {
             uint32_t row = prow[k];
             uint64_t h = hashes[row];

@@ -1073,6 +1073,55 @@ test_parallel_agg(void **state)
     free(sm);
 }
 
+/* Join builds of 20000 rows on two threads: a dense key (direct array
+ * filled by key-range slices), duplicates in a dense key (chains), and a
+ * sparse key (partitions counted and placed by row ranges). */
+static void
+test_parallel_join(void **state)
+{
+    char buf[256], exp[256];
+    run_frag_threads = 2;
+    ExExpr *kmod = ex_expr_func2(A, EX_FN_MOD, bt[0], col(bt[0], 0), ex_expr_const_i64(A, 5000));
+    ExExpr *ksparse = ex_expr_func2(A, EX_FN_MUL, bt[0], col(bt[0], 0), ex_expr_const_i64(A, 1000003));
+    ExExpr *keys[3] = {col(bt[0], 0), kmod, ksparse};
+    /* expected: count(*) and sum(b.v) of big a JOIN big b ON f(a.k) = f(b.k) */
+    int64_t vsum_by_mod[5000] = {0}, cnt_by_mod[5000] = {0}, vsum = 0;
+    for (int i = 0; i < 20000; i++) {
+        int k = (int)((long)i * 7919 % 20000);
+        cnt_by_mod[k % 5000]++;
+        if (i % 10) vsum_by_mod[k % 5000] += i % 3, vsum += i % 3;
+    }
+    int64_t pairs_mod = 0, sum_mod = 0;
+    for (int m = 0; m < 5000; m++) {
+        pairs_mod += cnt_by_mod[m] * cnt_by_mod[m];
+        sum_mod += cnt_by_mod[m] * vsum_by_mod[m];
+    }
+    for (int q = 0; q < 3; q++) {
+        ExPlan *j = t_node(A, EX_OP_HASH_JOIN, 1, &bt[1]);
+        j->left = t_scan(A, tbig, 2, bt);
+        j->right = t_scan(A, tbig, 2, bt);
+        j->u.join.type = (uint8_t)EX_JOIN_INNER;
+        j->u.join.nkeys = 1;
+        j->u.join.probe_keys = t_exprs(A, 1, keys[q]);
+        j->u.join.build_keys = t_exprs(A, 1, keys[q]);
+        j->u.join.nout = 1;
+        j->u.join.out_cols = t_u32(A, 1, 3);
+        ExAggSpec sp[2] = {agg(EX_AGG_COUNT_STAR, NULL, false, NULL),
+                           agg(EX_AGG_SUM, col(bt[1], 0), false, NULL)};
+        ExPlan *c = t_node(A, EX_OP_HASH_AGG, 2, (KType[]){sp[0].type, sp[1].type});
+        c->left = j;
+        c->u.agg.mode = EX_AGG_COMPLETE;
+        c->u.agg.naggs = 2;
+        c->u.agg.aggs = sp;
+        if (q == 1)
+            snprintf(exp, sizeof exp, "%lld|%lld", (long long)pairs_mod, (long long)sum_mod);
+        else
+            snprintf(exp, sizeof exp, "20000|%lld", (long long)vsum);
+        assert_string_equal(run_text(c, false, buf, sizeof buf), exp);
+    }
+    run_frag_threads = 0;
+}
+
 static void
 test_exchange_copies(void **state)
 {
@@ -1127,7 +1176,7 @@ main(void)
         cmocka_unit_test(test_setops),          cmocka_unit_test(test_memory_and_cancel),
         cmocka_unit_test(test_local_runtime),   cmocka_unit_test(test_window),
         cmocka_unit_test(test_exchange_copies), cmocka_unit_test(test_fast_paths),
-        cmocka_unit_test(test_parallel_agg),
+        cmocka_unit_test(test_parallel_agg),    cmocka_unit_test(test_parallel_join),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
