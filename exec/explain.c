@@ -61,6 +61,11 @@ scan_analyze(const ExPlan *p, const ExPlan *root, int ind, const ExOpStats *s, K
         k_buf_printf(out, "never started (e.g. a hash join above it had an empty build side)\n");
         return;
     }
+    if (s->parts_total == 0) { /* every scan opens at least one partition */
+        indent(out, ind + 4);
+        k_buf_printf(out, "(scan counters not collected by this runtime)\n");
+        return;
+    }
     indent(out, ind + 4);
     k_buf_printf(out, "row groups: ");
     put_count(out, s->rg_total);

@@ -582,12 +582,21 @@ net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KErr *err)
         if (rc == K_OK) {
             KBuf b;
             k_buf_init(&b);
-            ex_plan_explain(plan, stats, &b);
-            if (s->eng->cluster)
-                k_buf_printf(&b, "Exchange: %llu bytes sent between nodes (%u workers)\n", (unsigned long long)bytes,
-                             s->eng->nworkers);
-            k_buf_printf(&b, "Execution Time: %.3f ms (%llu rows)\n", (double)(k_now_ns() - t0) / 1e6,
-                         (unsigned long long)rows);
+            double ms = (double)(k_now_ns() - t0) / 1e6;
+            if (text[0] == '{') { /* FORMAT JSON (pl_explain's choice): one line */
+                k_buf_printf(&b, "{\"Fragments\": ");
+                ex_plan_explain_json(plan, stats, &b);
+                if (s->eng->cluster)
+                    k_buf_printf(&b, ", \"Exchange Bytes\": %llu", (unsigned long long)bytes);
+                k_buf_printf(&b, ", \"Execution Time\": %.3f, \"Rows\": %llu}\n", ms,
+                             (unsigned long long)rows);
+            } else {
+                ex_plan_explain(plan, stats, &b);
+                if (s->eng->cluster)
+                    k_buf_printf(&b, "Exchange: %llu bytes sent between nodes (%u workers)\n", (unsigned long long)bytes,
+                                 s->eng->nworkers);
+                k_buf_printf(&b, "Execution Time: %.3f ms (%llu rows)\n", ms, (unsigned long long)rows);
+            }
             k_buf_put_u8(&b, 0);
             text = b.failed ? NULL : k_strdup(qa, (char *)b.data);
             k_buf_free(&b);

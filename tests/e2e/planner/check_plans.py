@@ -22,8 +22,10 @@ checks, by parsing the scan lines that exec/explain.c prints:
     removed rows;
   * TPC-H Q6, Q14: lineitem planned as 1 of 7 partitions and that one read
     (static pruning).
+  * SSB Q1.1 in EXPLAIN (ANALYZE, FORMAT JSON) carries the same counters.
 Exit status 1 with a message per failed check.
 """
+import json
 import os
 import re
 import sys
@@ -107,6 +109,36 @@ def skipped_data(s):
     return sum(r['removed'] + r['rg_skipped'] for r in s['rfs'] if r['applied']) > 0
 
 
+def check_json(path):
+    """SSB Q1.1 in EXPLAIN (ANALYZE, FORMAT JSON): the same counters."""
+    with open(path) as f:
+        doc = json.loads(f.read())
+    scans = []
+
+    def walk(node):
+        if node.get('Node Type') == 'Scan' and node.get('Label', '').startswith('lineorder'):
+            scans.append(node)
+        for ch in node.get('Plans', []):
+            walk(ch)
+    for frag in doc['Fragments']:
+        walk(frag['Plan'])
+    if not check(len(scans) == 1, 'json: expected one lineorder scan, found %d' % len(scans)):
+        return
+    s = scans[0]
+    inst = s['Instances']
+    check(inst >= 1 and s['Partitions'] == 7 * inst and s['Partitions Read per Instance'] == 1
+          and s['Partitions Pruned by Runtime Filters'] == 6 * inst,
+          'json: want 1 of 7 lineorder partitions read per instance: %s' % s)
+    check(s['Row Groups Skipped by Runtime Filters'] > 0
+          and s['Rows Skipped by Runtime Filters'] > 0,
+          'json: no row groups skipped by the runtime filter: %s' % s)
+    rfs = s.get('Runtime Filters', [])
+    check(len(rfs) == 1 and rfs[0]['Partitions Pruned'] == 6 * inst and rfs[0]['Applied'] == inst,
+          'json: runtime filter counters: %s' % rfs)
+    print('ssb_q1 (json): lineorder %d of %d partitions read over %d instances'
+          % (s['Partitions'] - s['Partitions Pruned by Runtime Filters'], s['Partitions'], inst))
+
+
 # years of lo_orderdate each SSB query's date predicate selects
 SSB_YEARS = {1: 1, 2: 1, 3: 1, 4: 7, 5: 7, 6: 7, 7: 6, 8: 6, 9: 6, 10: 1, 11: 7, 12: 2, 13: 2}
 
@@ -180,6 +212,7 @@ def main():
                   % (name, p))
             check(s['rg'][1] > 0, '%s: no row group read: %s' % (name, s['rg']))
             print('%s: lineitem 1 of 7 partitions (static), row groups %s' % (name, s['rg']))
+    check_json(os.path.join(plans, 'ssb_q1.json'))
     for f in fails:
         print('FAIL: ' + f)
     print('%d checks failed' % len(fails) if fails else 'all plan checks passed')

@@ -13,7 +13,8 @@
 # check_plans.py then parses the plans: runtime filters on the fact scans
 # removed rows or skipped row groups; SSB Q1.1-Q1.3 read 1 of 7 lineorder
 # partitions per instance through the date dimension's filter (dynamic
-# pruning); Q6 and Q14 read 1 of 7 lineitem partitions (static pruning).
+# pruning; also in EXPLAIN (ANALYZE, FORMAT JSON)); Q6 and Q14 read 1 of 7
+# lineitem partitions (static pruning).
 set -u
 build=${1:?build dir}
 shared=${2:?shared dir}
@@ -54,6 +55,10 @@ kestreld_start "$build" 2 || exit 1
     cat "$tmp/ssb_run.txt"; echo "SSB results differ from the answers"; exit 1; }
 tail -1 "$tmp/ssb_run.txt"
 for q in $(seq 1 13); do explain "ssb_q$q" ssb "$q" || exit 1; done
+sql=$("$build/kestrel-tpch" queries --benchmark ssb --query 1 | grep -v '^--')
+"${client[@]}" -p "$port" -c "EXPLAIN (ANALYZE, FORMAT JSON) $sql" \
+    >"$tmp/plans/ssb_q1.json" 2>&1 || {
+    echo "EXPLAIN (ANALYZE, FORMAT JSON) failed:"; cat "$tmp/plans/ssb_q1.json"; exit 1; }
 kestreld_stop
 rm -rf "$tmp/db" "$tmp/ssb"
 
@@ -72,5 +77,7 @@ tail -1 "$tmp/tpch_run.txt"
 for q in 5 7 8 9 6 14; do explain "tpch_q$q" tpch "$q" || exit 1; done
 
 # KESTREL_PLANS_OUT=DIR keeps the plans (for reading them, or for the README)
-[ -n "${KESTREL_PLANS_OUT:-}" ] && mkdir -p "$KESTREL_PLANS_OUT" && cp "$tmp"/plans/*.txt "$KESTREL_PLANS_OUT"/
+if [ -n "${KESTREL_PLANS_OUT:-}" ]; then
+    mkdir -p "$KESTREL_PLANS_OUT" && cp "$tmp"/plans/* "$KESTREL_PLANS_OUT"/
+fi
 python3 "$here/check_plans.py" "$tmp/plans"
