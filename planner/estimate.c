@@ -6,13 +6,16 @@
  *
  * Standard System-R style assumptions: predicates are independent (except
  * that a lower and an upper bound on the same column are combined into one
- * range), values are uniform between a column's min and max, `col = const`
- * selects 1/ndv, an equi-join selects 1/max(ndv_left, ndv_right) with each
- * ndv capped by its side's row count (that cap is what makes key/foreign-key
- * joins come out right after the key side was filtered), several equi-join
- * keys between the same inputs are damped (the 2nd and later factors count
- * by their square root). Fixed guesses where nothing is known: 1/3 for an
- * inequality, 1/10 for LIKE, 1/4 otherwise.
+ * range, and an OR's branches do not count again what the conjuncts beside
+ * the OR — or, in a join, the inputs — already say), values are uniform
+ * between a column's min and max, `col = const` selects 1/ndv. Equi-joins:
+ * a side unique on its keys (a key or composite key of its base relation, or
+ * of the one relation — scan, aggregate — that side is) selects 1/|key
+ * domain| (key/foreign-key joins); otherwise 1/max(ndv_left, ndv_right) with
+ * each ndv capped by its side's row count. `x = MIN(x)` of a grouped
+ * subquery keeps groups/rows-aggregated of the rows. Fixed guesses where
+ * nothing is known: 1/3 for an inequality, LIKE by the pattern's shape, 1/4
+ * otherwise.
  */
 #include <math.h>
 
@@ -184,6 +187,60 @@ pl__selectivity(PlCtx *c, const ExExpr *e, double rows)
     }
 }
 
+/* Is `e` implied by the list: equal to one of its members (or to an equi-join
+ * key between the two inputs of a join, when l and r are given), or — in a
+ * join — about one input alone (the optimizer gave each input the OR of what
+ * the branches say about it, so that part is already in the input's rows)? */
+static bool
+known_conjunct(const ExExpr *e, ExExpr *const *q, uint32_t n, const ExExpr *self, const PlRel *l,
+               const PlRel *r)
+{
+    bool eq = e->kind == EX_EXPR_FUNC && e->u.func.fn == EX_FN_EQ && e->nargs == 2;
+    for (uint32_t i = 0; i < n; i++) {
+        if (q[i] == self) continue;
+        if (pl__expr_equal(q[i], e)) return true;
+        const ExExpr *f = q[i];
+        if (eq && f->kind == EX_EXPR_FUNC && f->u.func.fn == EX_FN_EQ && f->nargs == 2 &&
+            pl__expr_equal(f->args[0], e->args[1]) && pl__expr_equal(f->args[1], e->args[0]))
+            return true;
+    }
+    if (l && r) {
+        if (pl__expr_uses_only(e, l->cols, l->ncols) || pl__expr_uses_only(e, r->cols, r->ncols))
+            return true;
+    }
+    return false;
+}
+
+static void
+branch_conjuncts(const ExExpr *e, const ExExpr **out, uint32_t *n, uint32_t cap)
+{
+    if (e->kind == EX_EXPR_AND) {
+        for (uint32_t i = 0; i < e->nargs; i++) branch_conjuncts(e->args[i], out, n, cap);
+        return;
+    }
+    if (*n < cap) out[(*n)++] = e;
+}
+
+/* An OR among conjuncts q: each branch counts only what the rest of q (and,
+ * in a join, the inputs) do not already say — Q19's branches repeat the
+ * shipmode/shipinstruct conjuncts pulled out of them and the join key. */
+static double
+or_selectivity(PlCtx *c, const ExExpr *e, ExExpr *const *q, uint32_t n, const PlRel *l,
+               const PlRel *r, double rows)
+{
+    double s = 0;
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        const ExExpr *parts[64];
+        uint32_t np = 0;
+        branch_conjuncts(e->args[i], parts, &np, 64);
+        double x = 1;
+        for (uint32_t k = 0; k < np; k++)
+            if (!known_conjunct(parts[k], q, n, e, l, r)) x *= pl__selectivity(c, parts[k], rows);
+        s = s + x - s * x;
+    }
+    return s;
+}
+
 /* Selectivity of a conjunct list: bounds on one column are combined. */
 static double
 conj_selectivity(PlCtx *c, ExExpr *const *q, uint32_t n, double rows)
@@ -234,6 +291,10 @@ conj_selectivity(PlCtx *c, ExExpr *const *q, uint32_t n, double rows)
             s *= clamp01(f);
             continue;
         }
+        if (e->kind == EX_EXPR_OR) {
+            s *= or_selectivity(c, e, q, n, NULL, NULL, rows);
+            continue;
+        }
         s *= pl__selectivity(c, e, rows);
     }
     return s;
@@ -268,6 +329,39 @@ key_like(PlCtx *c, const int32_t *cols, uint32_t n, double *domain)
     return comb >= 0.9 * base;
 }
 
+/* Does every column of r come out of one relation (a scan, an aggregate, a
+ * set operation — not a join of several)? Then several join keys on that
+ * side are one composite key even when they are not base columns (Q2's
+ * (partkey, min(supplycost)) from the grouped subquery). */
+static bool
+atomic_rel(const PlRel *r)
+{
+    while (r && (r->kind == PL_FILTER || r->kind == PL_PROJECT || r->kind == PL_SORT ||
+                 r->kind == PL_LIMIT || r->kind == PL_WINDOW ||
+                 (r->kind == PL_JOIN && (r->jtype == EX_JOIN_SEMI || r->jtype == EX_JOIN_ANTI ||
+                                         r->jtype == EX_JOIN_ANTI_NULL_AWARE))))
+        r = r->left;
+    return r && r->kind != PL_JOIN;
+}
+
+/* When `col` is a MIN or MAX computed by the aggregate r (under filters and
+ * projections): groups / rows aggregated; else -1. */
+static double
+minmax_share(PlCtx *c, const PlRel *r, int32_t col)
+{
+    (void)c;
+    while (r && (r->kind == PL_FILTER || r->kind == PL_PROJECT || r->kind == PL_SORT ||
+                 r->kind == PL_LIMIT))
+        r = r->left;
+    if (!r || r->kind != PL_AGG || !r->left) return -1;
+    for (uint32_t i = 0; i < r->naggs && r->ngroups + i < r->ncols; i++) {
+        if (r->cols[r->ngroups + i] != col) continue;
+        if (r->aggs[i].func != EX_AGG_MIN && r->aggs[i].func != EX_AGG_MAX) return -1;
+        return clamp01(K_MAX(r->rows, 1) / K_MAX(r->left->rows, 1));
+    }
+    return -1;
+}
+
 /* Join selectivity of the conjuncts between two inputs. Equi keys: a key
  * side (its values unique in its base relation) selects 1/|key domain| — a
  * foreign-key join keeps each probe row once per surviving key; otherwise
@@ -294,10 +388,23 @@ join_sel(PlCtx *c, ExExpr *const *q, uint32_t n, const PlRel *l, const PlRel *r,
             other *= 1.0 / K_MAX(1, K_MIN(lrows, rrows));
             continue;
         }
-        other *= pl__selectivity(c, e, K_MAX(lrows, rrows));
+        if (e->kind == EX_EXPR_OR) other *= or_selectivity(c, e, q, n, l, r, K_MAX(lrows, rrows));
+        else other *= pl__selectivity(c, e, K_MAX(lrows, rrows));
     }
     double s = 1;
     bool *done = neq ? k_alloc0(c->a, neq) : NULL;
+    bool al = atomic_rel(l), ar = atomic_rel(r);
+    for (uint32_t i = 0; i < neq; i++) {
+        /* x = MIN(x) / MAX(x) of a group: about one row of each group holds the extreme,
+         * a share groups / rows-aggregated of the rows (Q2's ps_supplycost = min(...)
+         * per part); the group keys are joined by the other conjuncts */
+        double f = minmax_share(c, l, la[i]);
+        if (f < 0) f = minmax_share(c, r, rb[i]);
+        if (f >= 0) {
+            other *= f;
+            done[i] = true;
+        }
+    }
     for (uint32_t i = 0; i < neq; i++) {
         if (done && done[i]) continue;
         /* the group of keys between the same pair of base relations */
@@ -305,9 +412,10 @@ join_sel(PlCtx *c, ExExpr *const *q, uint32_t n, const PlRel *l, const PlRel *r,
         uint32_t ng = 0;
         for (uint32_t k = i; k < neq; k++) {
             if (done && done[k]) continue;
-            bool same = k == i || (c->cols[la[k]].table_id == c->cols[la[i]].table_id &&
-                                   c->cols[rb[k]].table_id == c->cols[rb[i]].table_id &&
-                                   c->cols[la[i]].table_id != 0 && c->cols[rb[i]].table_id != 0);
+            uint32_t tl = c->cols[la[i]].table_id, tr = c->cols[rb[i]].table_id;
+            bool same_l = al || (tl != 0 && c->cols[la[k]].table_id == tl);
+            bool same_r = ar || (tr != 0 && c->cols[rb[k]].table_id == tr);
+            bool same = k == i || (same_l && same_r);
             if (!same) continue;
             gl[ng] = la[k];
             gr[ng++] = rb[k];
@@ -316,7 +424,11 @@ join_sel(PlCtx *c, ExExpr *const *q, uint32_t n, const PlRel *l, const PlRel *r,
         double dl, dr;
         bool kl = key_like(c, gl, ng, &dl), kr = key_like(c, gr, ng, &dr);
         double sel;
-        if (kl && kr) sel = 1.0 / K_MAX(dl, dr);
+        /* both sides look unique: the one with the smaller domain is the key side — a
+         * composite of two foreign keys passes the ndv test too (lineitem's (partkey,
+         * suppkey) against partsupp's key, Q9), and a grouped subquery reduced to the keys
+         * of the relation it joins back to has the smaller domain (Q2, Q17) */
+        if (kl && kr) sel = 1.0 / K_MAX(1, K_MIN(dl, dr));
         else if (kl) sel = 1.0 / dl;
         else if (kr) sel = 1.0 / dr;
         else {
@@ -450,6 +562,22 @@ pl__estimate(PlCtx *c, PlRel *r)
     case PL_JOIN:
         r->rows = pl__join_rows(c, (ExJoinType)r->jtype, r->quals, r->nquals, r->left, r->right,
                                 r->single_row);
+        if (r->jtype == EX_JOIN_SEMI) /* the probe keys that stay are among the build's */
+            for (uint32_t i = 0; i < r->nquals; i++) {
+                const ExExpr *e = r->quals[i];
+                if (e->kind != EX_EXPR_FUNC || e->u.func.fn != EX_FN_EQ || e->nargs != 2) continue;
+                int32_t a = col_of(e->args[0]), b = col_of(e->args[1]);
+                if (a < 0 || b < 0) continue;
+                if (!pl__expr_uses_only(e->args[0], r->left->cols, r->left->ncols)) {
+                    int32_t t = a;
+                    a = b;
+                    b = t;
+                }
+                double nb = pl__col_ndv(c, b, K_MAX(r->right->rows, 1));
+                PlCol *pc = &c->cols[a];
+                if (nb < pl__col_ndv(c, a, K_MAX(r->left->rows, 1)) && (pc->pinned <= 0 || nb < pc->pinned))
+                    pc->pinned = nb;
+            }
         break;
     case PL_AGG: {
         if (r->ngroups == 0) {
@@ -497,11 +625,23 @@ pl__estimate(PlCtx *c, PlRel *r)
         break;
     }
     if (r->rows < 0) r->rows = 0;
-    /* a projection's computed columns: their ndv is bounded by the rows */
+    /* a projection's computed columns: their ndv is bounded by the rows, and a function
+     * of one column has at most that column's distinct values (Q9's extract(year from
+     * o_orderdate), for the GROUP BY above) */
     if (r->kind == PL_PROJECT)
         for (uint32_t i = 0; i < r->ncols; i++) {
             int32_t src = col_of(r->exprs[i]);
             PlCol *pc = &c->cols[r->cols[i]];
+            if (src < 0 && pc->ndv < 0) {
+                int32_t used[4];
+                uint32_t nu = 0;
+                pl__expr_collect_cols(r->exprs[i], used, &nu, 4);
+                if (nu == 1 && used[0] >= 0 && (uint32_t)used[0] < c->ncols && c->cols[used[0]].ndv > 0) {
+                    pc->ndv = pl__col_ndv(c, used[0], K_MAX(in, 1));
+                    pc->base_rows = 0;
+                }
+                continue;
+            }
             if (src >= 0 && src != r->cols[i] && pc->ndv < 0) {
                 pc->ndv = c->cols[src].ndv;
                 pc->base_rows = c->cols[src].base_rows;

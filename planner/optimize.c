@@ -36,6 +36,7 @@ double pl__join_rows(PlCtx *c, ExJoinType jt, ExExpr *const *q, uint32_t n, cons
                      const PlRel *r, bool single_row);
 
 static PlRel *opt(PlCtx *c, PlRel *r);
+static PlRel *semi_below_project(PlCtx *c, PlRel *r);
 
 static bool
 is_semi_family(const PlRel *r)
@@ -70,6 +71,19 @@ wrap_filter(PlCtx *c, PlRel *r, ExExpr *q)
     return f;
 }
 
+/* Is the value NULL whenever a column of r it mentions through casts and
+ * arithmetic (strict operators) is NULL? */
+static bool
+strict_mentions(const ExExpr *a, const PlRel *r)
+{
+    if (a->kind == EX_EXPR_COLUMN) return rel_has_col(r, (int32_t)a->u.column.index);
+    if (a->kind == EX_EXPR_CAST) return strict_mentions(a->args[0], r);
+    if (a->kind == EX_EXPR_FUNC && a->u.func.fn <= EX_FN_ABS)
+        for (uint32_t i = 0; i < a->nargs; i++)
+            if (strict_mentions(a->args[i], r)) return true;
+    return false;
+}
+
 /* Does the conjunct reject NULLs in every column of `r` it mentions? (true
  * for comparisons, LIKE and IN over plain columns) */
 static bool
@@ -79,12 +93,8 @@ null_rejecting(const ExExpr *e, const PlRel *r)
     switch ((ExExprKind)e->kind) {
     case EX_EXPR_FUNC:
     case EX_EXPR_IN:
-        for (uint32_t i = 0; i < e->nargs; i++) {
-            const ExExpr *a = e->args[i];
-            while (a->kind == EX_EXPR_CAST || (a->kind == EX_EXPR_FUNC && a->u.func.fn <= EX_FN_ABS))
-                a = a->args[0];
-            if (a->kind == EX_EXPR_COLUMN && rel_has_col(r, (int32_t)a->u.column.index)) return true;
-        }
+        for (uint32_t i = 0; i < e->nargs; i++)
+            if (strict_mentions(e->args[i], r)) return true;
         return false;
     case EX_EXPR_AND:
         for (uint32_t i = 0; i < e->nargs; i++)
@@ -566,6 +576,134 @@ order_greedy(PlCtx *c, PlRel **leaves, uint32_t n, const GQual *qs, uint32_t nq)
     return NULL;
 }
 
+/* ---- semi-join reduction of grouped leaves ---- */
+
+/* The aggregate under a leaf reached through filters and plain-column
+ * projections, and which of its group columns the leaf's column `col` is
+ * (-1 when it is none). */
+static PlRel *
+leaf_agg_group(PlRel *leaf, int32_t col, int *group)
+{
+    PlRel *r = leaf;
+    *group = -1;
+    while (r->kind == PL_FILTER || r->kind == PL_PROJECT) {
+        if (r->kind == PL_PROJECT) {
+            int32_t src = -1;
+            for (uint32_t i = 0; i < r->ncols; i++)
+                if (r->cols[i] == col) {
+                    const ExExpr *e = r->exprs[i];
+                    if (e->kind == EX_EXPR_COLUMN) src = (int32_t)e->u.column.index;
+                    break;
+                }
+            if (src < 0) return NULL;
+            col = src;
+        }
+        r = r->left;
+    }
+    if (r->kind != PL_AGG || r->ngroups == 0) return NULL;
+    for (uint32_t i = 0; i < r->ngroups; i++)
+        if (r->cols[i] == col && r->groups[i]->kind == EX_EXPR_COLUMN) {
+            *group = (int)i;
+            return r;
+        }
+    return NULL;
+}
+
+/*
+ * A grouped leaf A = aggregate over X grouped by g, joined in this inner
+ * region on `A.g_i = P.c_i` with another leaf P that is much smaller than
+ * A's group count: only the groups whose keys P has can survive the join, so
+ * X is first reduced to them — X ⋉ P' on X.g_i = P'.c_i, P' a copy of P
+ * with fresh column ids — and the aggregate groups only those rows (Q17's
+ * avg(l_quantity) per part, Q20's sum(l_quantity) per (part, supplier), Q2's
+ * min(ps_supplycost) per part: correlated subqueries unnested into grouped
+ * joins, which otherwise aggregate all of lineitem / partsupp). Lowering
+ * turns the semi join's build into a runtime filter on X's scan. The leaf is
+ * re-optimized (the semi join goes onto the scan it touches) and
+ * re-estimated.
+ */
+static PlRel *
+reduce_grouped_leaf(PlCtx *c, Region *g, uint32_t a, ExExpr **join_q, uint32_t njq)
+{
+    PlRel *leaf = g->leaves[a];
+    PlRel *agg = NULL;
+    int best = -1;
+    int32_t xk[16], pk[16];
+    uint32_t nk = 0;
+    for (uint32_t p = 0; p < g->nleaves; p++) {
+        if (p == a || (best >= 0 && g->leaves[p]->rows >= g->leaves[best]->rows)) continue;
+        int32_t tx[16], tp[16];
+        uint32_t tn = 0;
+        PlRel *ag = NULL;
+        for (uint32_t i = 0; i < njq && tn < 16; i++) {
+            const ExExpr *q = join_q[i];
+            if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ || q->nargs != 2 ||
+                q->args[0]->kind != EX_EXPR_COLUMN || q->args[1]->kind != EX_EXPR_COLUMN ||
+                !k_type_equal(q->args[0]->type, q->args[1]->type))
+                continue;
+            int32_t x = (int32_t)q->args[0]->u.column.index, y = (int32_t)q->args[1]->u.column.index;
+            if (rel_has_col(g->leaves[p], x) && rel_has_col(leaf, y)) {
+                int32_t t = x;
+                x = y;
+                y = t;
+            }
+            if (!rel_has_col(leaf, x) || !rel_has_col(g->leaves[p], y)) continue;
+            int gi;
+            PlRel *r = leaf_agg_group(leaf, x, &gi);
+            if (!r || (ag && r != ag)) continue;
+            ag = r;
+            tx[tn] = (int32_t)r->groups[gi]->u.column.index;
+            tp[tn++] = y;
+        }
+        if (!tn) continue;
+        best = (int)p;
+        agg = ag;
+        nk = tn;
+        memcpy(xk, tx, sizeof(int32_t) * tn);
+        memcpy(pk, tp, sizeof(int32_t) * tn);
+    }
+    /* worth it when P leaves few of the groups */
+    if (best < 0 || g->leaves[best]->rows * 4 > agg->rows) return leaf;
+    PlRel *copy = pl__copy_rel(c, g->leaves[best]);
+    if (!copy) return c->err->code ? NULL : leaf;
+    /* P's columns in the copy, by position */
+    PlRel *src = g->leaves[best];
+    ExExpr **quals = pl__alloc(c, sizeof(ExExpr *) * nk);
+    if (!quals) return NULL;
+    for (uint32_t k = 0; k < nk; k++) {
+        int32_t cp = -1;
+        for (uint32_t i = 0; i < src->ncols; i++)
+            if (src->cols[i] == pk[k]) cp = copy->cols[i];
+        if (cp < 0) return leaf;
+        ExExpr *l = pl__col_ref(c, xk[k]), *r = pl__col_ref(c, cp);
+        if (!l || !r) return NULL;
+        quals[k] = pl__make_compare(c, EX_FN_EQ, l, r, -1);
+        if (!quals[k]) return NULL;
+    }
+    PlRel *x = agg->left;
+    PlRel *semi = pl__rel_new(c, PL_JOIN, x->ncols);
+    if (!semi) return NULL;
+    memcpy(semi->cols, x->cols, sizeof(int32_t) * x->ncols);
+    semi->jtype = EX_JOIN_SEMI;
+    semi->mark_col = -1;
+    semi->limit = -1;
+    semi->left = x;
+    semi->right = copy;
+    semi->quals = quals;
+    semi->nquals = nk;
+    agg->left = opt(c, semi);
+    if (!agg->left) return NULL;
+    /* the group keys keep at most P's distinct keys */
+    pl__estimate(c, leaf);
+    for (uint32_t k = 0; k < nk; k++) {
+        double d = pl__col_ndv(c, pk[k], K_MAX(g->leaves[best]->rows, 1));
+        PlCol *pc = &c->cols[xk[k]];
+        if (pc->pinned <= 0 || d < pc->pinned) pc->pinned = d;
+    }
+    pl__estimate(c, leaf);
+    return leaf;
+}
+
 static bool
 side_plain(const ExExpr *e)
 {
@@ -582,6 +720,26 @@ opt_region(PlCtx *c, PlRel *r)
     memset(&g, 0, sizeof g);
     flatten(c, r, &g);
     if (g.nleaves == 0) return r;
+    /* outer-join simplification before ordering: a LEFT join leaf under a conjunct of
+     * the region that rejects NULLs of its inner side is an inner join, whose inputs
+     * join the region (Q20's scalar subquery, joined LEFT inside the IN subquery and
+     * compared in its WHERE) */
+    for (bool again = true; again;) {
+        again = false;
+        for (uint32_t i = 0; i < g.nleaves && !again; i++) {
+            PlRel *leaf = g.leaves[i];
+            if (leaf->kind != PL_JOIN || leaf->jtype != EX_JOIN_LEFT || leaf->single_row) continue;
+            for (uint32_t k = 0; k < g.nquals && !again; k++) {
+                if (!null_rejecting(g.quals[k], leaf->right) ||
+                    !pl__expr_uses_only(g.quals[k], leaf->cols, leaf->ncols))
+                    continue;
+                leaf->jtype = EX_JOIN_INNER;
+                g.leaves[i] = g.leaves[--g.nleaves];
+                flatten(c, leaf, &g);
+                again = true;
+            }
+        }
+    }
     /* constant-fold the conjuncts */
     uint32_t k = 0;
     for (uint32_t i = 0; i < g.nquals; i++) {
@@ -723,6 +881,11 @@ opt_region(PlCtx *c, PlRel *r)
             s->ncols = n;
             s->limit = -2; /* pushed */
             g.leaves[target] = s;
+            if (s->jtype != EX_JOIN_MARK && leaf->kind == PL_PROJECT) {
+                /* below the projection, into the region under it */
+                s->limit = -1;
+                if (!(g.leaves[target] = semi_below_project(c, s))) return NULL;
+            }
         } else {
             add_ptr(c, &top_semis, &ntop, &captop, s);
         }
@@ -745,6 +908,10 @@ opt_region(PlCtx *c, PlRel *r)
     /* optimize and estimate the leaves */
     for (uint32_t i = 0; i < g.nleaves; i++) {
         g.leaves[i] = opt_leaf(c, g.leaves[i]);
+        if (!g.leaves[i]) return NULL;
+    }
+    for (uint32_t i = 0; i < g.nleaves && g.nleaves > 1; i++) {
+        g.leaves[i] = reduce_grouped_leaf(c, &g, i, join_q, njq);
         if (!g.leaves[i]) return NULL;
     }
     PlRel *res;
@@ -820,10 +987,39 @@ opt_region(PlCtx *c, PlRel *r)
     return res;
 }
 
+/* SEMI/ANTI(PROJECT(x), y) → PROJECT(SEMI/ANTI(x, y)) with the condition
+ * substituted: the semi join then meets the joins under the projection in one
+ * region (Q20's IN over partsupp, whose scalar subquery's value is projected
+ * above partsupp's join with the grouped lineitem). NULL on OOM. */
+static PlRel *
+semi_below_project(PlCtx *c, PlRel *r)
+{
+    PlRel *p = r->left;
+    ExExpr **q = pl__alloc(c, sizeof(ExExpr *) * (r->nquals + 1));
+    if (!q) return NULL;
+    for (uint32_t i = 0; i < r->nquals; i++) {
+        q[i] = pl__expr_copy_map(c, r->quals[i], p->cols, p->exprs, p->ncols);
+        if (!q[i]) return NULL;
+    }
+    PlRel *np = pl__rel_new(c, PL_PROJECT, p->ncols);
+    if (!np) return NULL;
+    memcpy(np->cols, p->cols, sizeof(int32_t) * p->ncols);
+    np->exprs = p->exprs;
+    np->left = r;
+    r->left = p->left;
+    r->quals = q;
+    r->ncols = p->left->ncols;
+    r->cols = p->left->cols;
+    return np;
+}
+
 static PlRel *
 opt(PlCtx *c, PlRel *r)
 {
     if (!r) return NULL;
+    if (r->kind == PL_JOIN && r->left && r->left->kind == PL_PROJECT &&
+        (r->jtype == EX_JOIN_SEMI || r->jtype == EX_JOIN_ANTI || r->jtype == EX_JOIN_ANTI_NULL_AWARE))
+        return opt(c, semi_below_project(c, r));
     if (is_region_node(r)) return opt_region(c, r);
     if (r->kind == PL_JOIN) {
         /* outer joins: ON conjuncts on the inner side alone filter that side first */

@@ -819,6 +819,33 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
     return K_OK;
 }
 
+/* Fresh ids for every scan's columns first: after optimization a scan's
+ * pushed conjuncts mention its own columns, which copy_rel maps only after
+ * the conjuncts. */
+static bool
+premap_scans(PlCtx *c, const PlRel *r, int32_t *map, uint32_t oldn)
+{
+    if (!r) return true;
+    if (r->kind == PL_SCAN)
+        for (uint32_t i = 0; i < r->ncols; i++)
+            if (fresh_col(c, r->cols[i], map, oldn) < 0) return false;
+    return premap_scans(c, r->left, map, oldn) && premap_scans(c, r->right, map, oldn);
+}
+
+/* A deep copy of a logical plan with fresh column ids (optimize.c's semi-join
+ * reduction of grouped subqueries); NULL without an error for what cannot be
+ * copied. */
+PlRel *
+pl__copy_rel(PlCtx *c, const PlRel *r)
+{
+    uint32_t oldn = c->ncols;
+    int32_t *map = pl__alloc(c, sizeof(int32_t) * (oldn + 1));
+    if (!map) return NULL;
+    for (uint32_t i = 0; i < oldn; i++) map[i] = -1;
+    if (!premap_scans(c, r, map, oldn)) return NULL;
+    return copy_rel(c, r, map, oldn);
+}
+
 /* ------------------------------------------------------------------ */
 /* LATERAL subqueries in FROM                                           */
 /* ------------------------------------------------------------------ */
