@@ -5,7 +5,10 @@
 #       against a running kestreld that has the TPC-H tables loaded
 #   estimates.sh -b BUILD_DIR --start TBL_DIR --sf SF [options]
 #       starts its own `kestreld --local 2` (port 0, mktemp -d data folder),
-#       loads TBL_DIR (*.tbl or *.tbl.zst) with kestrel-tpch load, runs, stops
+#       loads TBL_DIR (*.tbl or *.tbl.zst) with kestrel-tpch load, runs, stops;
+#       the server plans without runtime filters (KESTREL_RUNTIME_FILTERS=off,
+#       unless set otherwise), so the actual rows are the plain join sizes —
+#       start a -p server that way too for the same comparison
 #
 # options: --max-ratio R (default 10), --allow Q17#12,Q18 (exceptions),
 #          --check (exit 1 when a join outside R is not allowed),
@@ -48,7 +51,8 @@ if [ -n "$start" ]; then
         *) ln -sf "$f" "$tmp/data/$(basename "$f")" ;;
         esac
     done
-    kestreld_start "$build" 2 || exit 2
+    # plain join sizes: no runtime filters from joins above shrinking the inputs below
+    KESTREL_RUNTIME_FILTERS=${KESTREL_RUNTIME_FILTERS:-off} kestreld_start "$build" 2 || exit 2
     "$build/kestrel-tpch" load --sf "$sf" --dir "$tmp/data" -p "$port" >"$tmp/load.log" 2>&1 || {
         echo "load failed:"; cat "$tmp/load.log"; tail -20 "$tmp/server.log"; exit 2; }
 fi
