@@ -256,6 +256,36 @@ resolve_column(PlCtx *c, PlScope *s, const PrColumnRef *cr, int32_t *colid)
 /* ------------------------------------------------------------------ */
 /* Expression binding                                                   */
 /* ------------------------------------------------------------------ */
+/* CAST(x AS numeric) without a precision: PostgreSQL keeps each value's own
+ * scale. A decimal keeps its type, integers get scale 0, a string constant
+ * the scale it is written with; other sources keep the default type `t`. */
+static KType
+unconstrained_numeric(const ExExpr *x, KType t)
+{
+    switch ((KTypeId)x->type.id) {
+    case K_TYPE_DECIMAL: return x->type;
+    case K_TYPE_INT32: return k_type_decimal(10, 0);
+    case K_TYPE_INT64: return k_type_decimal(19, 0);
+    default: break;
+    }
+    if (x->kind != EX_EXPR_CONST || x->u.konst.is_null || x->type.id != K_TYPE_UNKNOWN) return t;
+    const char *z = k_str_data(&x->u.konst.v.str);
+    uint32_t n = x->u.konst.v.str.len, i = 0;
+    int digits = 0, frac = 0;
+    bool dot = false;
+    while (i < n && (z[i] == ' ' || z[i] == '+' || z[i] == '-')) i++;
+    for (; i < n; i++) {
+        if (z[i] >= '0' && z[i] <= '9') {
+            digits++;
+            frac += dot;
+        } else if (z[i] == '.' && !dot) dot = true;
+        else if (z[i] == ' ') continue;
+        else return t; /* exponents, NaN...: the default */
+    }
+    if (digits == 0 || digits > K_DECIMAL_MAX_PRECISION) return t;
+    return k_type_decimal(K_MAX(digits, 1), frac);
+}
+
 static ExExpr *bind_expr(PlCtx *c, PlScope *s, const PrNode *n);
 
 static ExExpr *
@@ -1455,6 +1485,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             r = pl__coerce(c, x, t, pos);
             break;
         }
+        if (t.id == K_TYPE_DECIMAL && tn->nmods == 0) t = unconstrained_numeric(x, t);
         if (x->type.id == K_TYPE_UNKNOWN || x->kind == EX_EXPR_PARAM) {
             r = pl__coerce(c, x, t, pos);
             break;
@@ -1495,7 +1526,17 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
                        ee->field, x->type.id == K_TYPE_DATE ? "date" : "timestamp");
             break;
         }
-        KType t = (part == EX_PART_SECOND || part == EX_PART_EPOCH) ? k_type(K_TYPE_DOUBLE) : k_type(K_TYPE_INT32);
+        /* PostgreSQL 14+: numeric — seconds and the epoch of a timestamp with
+         * six decimals, every other field (and anything of a date) integral */
+        bool is_date = x->type.id == K_TYPE_DATE;
+        if (is_date && (part == EX_PART_HOUR || part == EX_PART_MINUTE || part == EX_PART_SECOND)) {
+            k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "unit \"%s\" not supported for type date",
+                       ee->field);
+            break;
+        }
+        KType t = k_type_decimal(9, 0);
+        if (part == EX_PART_SECOND) t = k_type_decimal(8, 6);
+        else if (part == EX_PART_EPOCH) t = is_date ? k_type_decimal(18, 0) : k_type_decimal(20, 6);
         r = new_func(c, EX_FN_EXTRACT, t, 1, pos);
         if (r) {
             r->args[0] = x;

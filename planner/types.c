@@ -341,11 +341,57 @@ cmp_name(ExFunc fn)
 
 static int cmp_consts(const ExExpr *l, const ExExpr *r, int *out);
 
+/* A DATE compared with a TIMESTAMP constant (`d <= date '...' - interval '90'
+ * day`, which PostgreSQL types as timestamp): the date is promoted to a
+ * midnight timestamp, so the comparison is exactly one with a DATE constant —
+ * the constant's date at midnight; otherwise < and <= become <= its date, >
+ * and >= become > its date. This keeps `column op constant` on the column's
+ * own type (zone maps, partition pruning, estimates). */
+static void
+fold_date_vs_ts(PlCtx *c, ExFunc *fn, ExExpr **l, ExExpr **r)
+{
+    for (int side = 0; side < 2; side++) {
+        ExExpr *x = side ? *r : *l, *k = side ? *l : *r;
+        if (x->kind != EX_EXPR_CAST || x->type.id != K_TYPE_TIMESTAMP || x->nargs != 1 ||
+            x->args[0]->type.id != K_TYPE_DATE)
+            continue;
+        if (k->kind != EX_EXPR_CONST || k->type.id != K_TYPE_TIMESTAMP || k->u.konst.is_null) continue;
+        ExFunc f = *fn;
+        if (side) { /* k op x: x (mirrored op) k */
+            switch (f) {
+            case EX_FN_LT: f = EX_FN_GT; break;
+            case EX_FN_LE: f = EX_FN_GE; break;
+            case EX_FN_GT: f = EX_FN_LT; break;
+            case EX_FN_GE: f = EX_FN_LE; break;
+            default: break;
+            }
+        }
+        int64_t ts = k->u.konst.v.i64;
+        int64_t days = ts / K_USECS_PER_DAY;
+        if (ts % K_USECS_PER_DAY < 0) days--;
+        bool midnight = days * K_USECS_PER_DAY == ts;
+        if (days < INT32_MIN || days > INT32_MAX) return;
+        if (!midnight) {
+            if (f == EX_FN_LT || f == EX_FN_LE) f = EX_FN_LE;
+            else if (f == EX_FN_GT || f == EX_FN_GE) f = EX_FN_GT;
+            else return;
+        }
+        ExExpr *dk = ex_expr_const_date(c->a, (int32_t)days);
+        if (!dk) return;
+        dk->pos = k->pos;
+        *fn = f;
+        *l = x->args[0];
+        *r = dk;
+        return;
+    }
+}
+
 ExExpr *
 pl__make_compare(PlCtx *c, ExFunc fn, ExExpr *l, ExExpr *r, int32_t pos)
 {
     if (!l || !r) return NULL;
     if (coerce_pair(c, &l, &r, pos, cmp_name(fn)) != K_OK) return NULL;
+    if (fn >= EX_FN_EQ && fn <= EX_FN_GE) fold_date_vs_ts(c, &fn, &l, &r);
     ExExpr *e = mk_func(c, fn, k_type(K_TYPE_BOOL), l, r);
     if (!e) return NULL;
     e->pos = pos;
@@ -364,6 +410,59 @@ pl__make_and(PlCtx *c, ExExpr *l, ExExpr *r)
 /* ------------------------------------------------------------------ */
 /* Arithmetic                                                           */
 /* ------------------------------------------------------------------ */
+/* PostgreSQL's numeric weight (in base-10000 digits) and first base-10000
+ * digit of v / 10^s. */
+static void
+pg_numeric_weight(k_int128 v, int s, int *weight, int *first)
+{
+    if (v < 0) v = -v;
+    *weight = 0;
+    *first = 0;
+    if (v == 0) return;
+    int nd = 0;
+    for (k_int128 t = v; t > 0; t /= 10) nd++;
+    int e10 = nd - 1 - s; /* decimal exponent of the leading digit */
+    int w = e10 >= 0 ? e10 / 4 : -((-e10 + 3) / 4);
+    int shift = s + 4 * w; /* v / 10^shift is the leading base-10000 digit */
+    k_int128 f = v;
+    if (shift >= 0)
+        for (int i = 0; i < shift; i++) f /= 10;
+    else
+        for (int i = 0; i < -shift; i++) f *= 10;
+    *weight = w;
+    *first = (int)f;
+}
+
+/* A division of two decimal constants gets the scale PostgreSQL's numeric
+ * division picks from the values (select_div_scale: at least 16 significant
+ * digits, at least either input's scale), so `1::numeric / 3` shows
+ * 0.33333333333333333333. Columns keep the fixed rule (a per-row scale is
+ * not representable). */
+static void
+const_div_scale(PlCtx *c, ExExpr **l, ExExpr **r, KType *res)
+{
+    ExExpr *a = pl__fold(c, *l), *b = pl__fold(c, *r);
+    if (!a || !b || a->kind != EX_EXPR_CONST || b->kind != EX_EXPR_CONST || a->u.konst.is_null ||
+        b->u.konst.is_null || a->type.id != K_TYPE_DECIMAL || b->type.id != K_TYPE_DECIMAL)
+        return;
+    k_int128 va = a->type.precision > K_DECIMAL_INT64_PRECISION ? a->u.konst.v.i128 : a->u.konst.v.i64;
+    k_int128 vb = b->type.precision > K_DECIMAL_INT64_PRECISION ? b->u.konst.v.i128 : b->u.konst.v.i64;
+    if (vb == 0) return;
+    int w1, f1, w2, f2;
+    pg_numeric_weight(va, a->type.scale, &w1, &f1);
+    pg_numeric_weight(vb, b->type.scale, &w2, &f2);
+    int qweight = w1 - w2;
+    if (f1 <= f2) qweight--;
+    int rscale = 16 - qweight * 4;
+    rscale = K_MAX(rscale, K_MAX(a->type.scale, b->type.scale));
+    rscale = K_MAX(rscale, 0);
+    int intdigits = K_MAX(1, 4 * (qweight + 2));
+    if (intdigits + rscale > 38) return;
+    *l = a;
+    *r = b;
+    *res = k_type_decimal(38, rscale);
+}
+
 static ExFunc
 arith_fn(PrBinaryOp op)
 {
@@ -423,10 +522,10 @@ pl__make_arith(PlCtx *c, PrBinaryOp op, ExExpr *l, ExExpr *r, int32_t pos)
             e = mk_func(c, EX_FN_DATE_DIFF, k_type(K_TYPE_INT32), l, r);
         } else if (lt.id == K_TYPE_DATE && rt.id == K_TYPE_INTERVAL &&
                    (op == PR_OP_ADD || op == PR_OP_SUB)) {
-            bool date_result = r->kind == EX_EXPR_CONST && !r->u.konst.is_null &&
-                               r->u.konst.v.iv.micros == 0;
+            /* timestamp, as in PostgreSQL; comparisons of a date with the folded
+             * constant compare dates again (fold_date_vs_ts) */
             e = mk_func(c, op == PR_OP_ADD ? EX_FN_DATE_ADD_INTERVAL : EX_FN_DATE_SUB_INTERVAL,
-                        k_type(date_result ? K_TYPE_DATE : K_TYPE_TIMESTAMP), l, r);
+                        k_type(K_TYPE_TIMESTAMP), l, r);
         } else if (lt.id == K_TYPE_TIMESTAMP && rt.id == K_TYPE_INTERVAL &&
                    (op == PR_OP_ADD || op == PR_OP_SUB)) {
             e = mk_func(c, op == PR_OP_ADD ? EX_FN_TS_ADD_INTERVAL : EX_FN_TS_SUB_INTERVAL,
@@ -477,6 +576,7 @@ pl__make_arith(PlCtx *c, PrBinaryOp op, ExExpr *l, ExExpr *r, int32_t pos)
             break;
         case PR_OP_DIV:
             res = k_type_decimal(38, K_MAX(6, K_MAX(s1, s2)));
+            const_div_scale(c, &l, &r, &res);
             break;
         default:
             res = k_type_decimal(K_MIN(38, K_MAX(p1, p2)), K_MAX(s1, s2));
@@ -737,11 +837,17 @@ fold_func(PlCtx *c, ExExpr *e)
     }
     case EX_FN_DATE_ADD_INTERVAL:
     case EX_FN_DATE_SUB_INTERVAL: {
-        if (e->type.id != K_TYPE_DATE) return e;
         KInterval iv = r->u.konst.v.iv;
         int sign = (ExFunc)e->u.func.fn == EX_FN_DATE_ADD_INTERVAL ? 1 : -1;
-        if (iv.micros != 0) return e;
         int32_t d = k_date_add_months(l->u.konst.v.i32, sign * iv.months);
+        if (e->type.id == K_TYPE_TIMESTAMP) {
+            /* the date at midnight, then months, days, time (PostgreSQL's order) */
+            int64_t days = (int64_t)d + sign * (int64_t)iv.days;
+            if (days < -INT64_C(100000000) || days > INT64_C(100000000)) return e;
+            v.i64 = days * K_USECS_PER_DAY + sign * iv.micros;
+            return mk_const(c, e->type, false, &v);
+        }
+        if (e->type.id != K_TYPE_DATE || iv.micros != 0) return e;
         v.i32 = d + sign * iv.days;
         return mk_const(c, e->type, false, &v);
     }
