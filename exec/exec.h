@@ -704,5 +704,9 @@ void ex_plan_print(const ExPlan *p, int indent, const ExOpStats *stats, KBuf *ou
 /* Add one instance's statistics of an operator to a total (for runtimes
  * that collect ExOpStats per instance, e.g. from remote workers). */
 void ex_op_stats_add(ExOpStats *dst, const ExOpStats *src);
+/* One operator's statistics as bytes and back (fixed layout of one build;
+ * a short reader sets its failed flag, the caller checks it). */
+void ex_op_stats_put(KBuf *b, const ExOpStats *s);
+void ex_op_stats_get(KReader *r, ExOpStats *s);
 
 #endif /* EXEC_EXEC_H */

@@ -3,7 +3,7 @@
  * trees.
  *
  * Interface routines: ex_plan_explain, ex_plan_explain_json, ex_plan_print,
- * ex_op_stats_add.
+ * ex_op_stats_add, ex_op_stats_put, ex_op_stats_get.
  *
  * One line per operator, children indented by two spaces:
  *   Hash Join (Inner) [#3]  rows=6001215  actual rows=5916591 time=12.3 ms
@@ -376,6 +376,46 @@ ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
         }
     }
     k_buf_printf(out, "]");
+}
+
+/* Every counter, in a fixed order (the cluster runtime ships a remote
+ * instance's statistics to the coordinator). */
+#define STATS_FIELDS(X)                                                                  \
+    X(u64, rows_out) X(u64, batches_out) X(u64, time_ns) X(u64, mem_peak) X(u32, instances) \
+    X(u64, parts_total) X(u64, parts_skipped) X(u64, parts_skipped_rf)                    \
+    X(u64, parts_read_max) X(u64, rg_total) X(u64, rg_skipped_zone) X(u64, rg_skipped_rf) \
+    X(u64, rows_read) X(u64, rows_skipped_rf) X(u64, rf_rows_removed)
+#define RF_FIELDS(X)                                                                     \
+    X(u64, rows_in) X(u64, rows_removed) X(u64, rg_skipped) X(u64, rows_skipped)          \
+    X(u64, parts_skipped) X(u32, applied) X(u32, stopped)
+
+void
+ex_op_stats_put(KBuf *b, const ExOpStats *s)
+{
+#define PUT(t, f) k_buf_put_##t(b, s->f);
+    STATS_FIELDS(PUT)
+#undef PUT
+    for (uint32_t i = 0; i < EX_STATS_RF; i++) {
+        const ExRfStats *r = &s->rf[i];
+#define PUT(t, f) k_buf_put_##t(b, r->f);
+        RF_FIELDS(PUT)
+#undef PUT
+    }
+}
+
+void
+ex_op_stats_get(KReader *rd, ExOpStats *s)
+{
+    memset(s, 0, sizeof *s);
+#define GET(t, f) s->f = k_get_##t(rd);
+    STATS_FIELDS(GET)
+#undef GET
+    for (uint32_t i = 0; i < EX_STATS_RF; i++) {
+        ExRfStats *r = &s->rf[i];
+#define GET(t, f) r->f = k_get_##t(rd);
+        RF_FIELDS(GET)
+#undef GET
+    }
 }
 
 void

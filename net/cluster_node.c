@@ -852,13 +852,7 @@ put_stats(KBuf *b, uint32_t instance, const ExOpStats *st, uint32_t n, uint64_t 
     k_buf_put_u32(b, instance);
     k_buf_put_u64(b, bytes);
     k_buf_put_u32(b, st ? n : 0);
-    for (uint32_t i = 0; st && i < n; i++) {
-        k_buf_put_u64(b, st[i].rows_out);
-        k_buf_put_u64(b, st[i].batches_out);
-        k_buf_put_u64(b, st[i].time_ns);
-        k_buf_put_u64(b, st[i].mem_peak);
-        k_buf_put_u32(b, st[i].instances);
-    }
+    for (uint32_t i = 0; st && i < n; i++) ex_op_stats_put(b, &st[i]);
 }
 
 static void
@@ -1423,16 +1417,9 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
             pthread_mutex_lock(&q->mu);
             if (!r.failed) q->bytes_sent += bytes;
             for (uint32_t i = 0; i < ns && !r.failed; i++) {
-                uint64_t ro = k_get_u64(&r), bo = k_get_u64(&r), tn = k_get_u64(&r),
-                         mp = k_get_u64(&r);
-                uint32_t inst = k_get_u32(&r);
-                if (q->stats && i < q->nstats && !r.failed) {
-                    q->stats[i].rows_out += ro;
-                    q->stats[i].batches_out += bo;
-                    q->stats[i].time_ns += tn;
-                    if (mp > q->stats[i].mem_peak) q->stats[i].mem_peak = mp;
-                    q->stats[i].instances += inst;
-                }
+                ExOpStats one; /* every counter, scans' and runtime filters' too */
+                ex_op_stats_get(&r, &one);
+                if (q->stats && i < q->nstats && !r.failed) ex_op_stats_add(&q->stats[i], &one);
             }
             pthread_mutex_unlock(&q->mu);
         }
@@ -2237,13 +2224,7 @@ run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_
     if (failed) k_err_copy(err, &qq->err);
     pthread_mutex_unlock(&qq->mu);
     if (failed) goto fail;
-    for (uint32_t i = 0; rstats && i < q->nops; i++) {
-        stats[i].rows_out += rstats[i].rows_out;
-        stats[i].batches_out += rstats[i].batches_out;
-        stats[i].time_ns += rstats[i].time_ns;
-        if (rstats[i].mem_peak > stats[i].mem_peak) stats[i].mem_peak = rstats[i].mem_peak;
-        stats[i].instances += rstats[i].instances;
-    }
+    for (uint32_t i = 0; rstats && i < q->nops; i++) ex_op_stats_add(&stats[i], &rstats[i]);
     if (result->finish && result->finish(result->ctx, err)) goto fail;
     rc = K_OK;
     goto out;
