@@ -690,6 +690,12 @@ typedef struct Agg {
     const ExAggSpec *aggs;
     ExAggMode mode;
     bool shared;        /* one table under a lock (DISTINCT) */
+    /* DISTINCT with group keys on several threads: input rows kept per
+     * thread and group partition (dstores[tid * EX_AGG_PARTS + q]) and
+     * aggregated after the input ends, one partition per thread at a time */
+    bool deferred;
+    ExStore *dstores;
+    uint16_t **dpick;
     pthread_mutex_t mu;
     bool setop;
 } Agg;
@@ -917,9 +923,41 @@ agg_rows(Agg *g, AggTls *t, KBatch *b, int side, KErr *err)
     return K_OK;
 }
 
+/* DISTINCT, deferred: route the batch's rows to this thread's partition
+ * stores by the hash of their group keys. */
+static int
+defer_rows(Agg *g, AggTls *t, uint32_t tid, KBatch *b, KErr *err)
+{
+    uint32_t n = k_batch_rows(b);
+    const uint16_t *sel = b->sel;
+    for (uint32_t k = 0; k < g->nkeys; k++)
+        if (ex__eval(t->gev[k], b, sel, n, t->heap, &t->kv[k], err)) return K_ERR;
+    ex__hash_rows(t->kv, g->nkeys, sel, n, t->hash);
+    uint16_t *pick = g->dpick[tid];
+    uint32_t cnt[EX_AGG_PARTS];
+    memset(cnt, 0, sizeof cnt);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t q = (uint32_t)(t->hash[i] >> (64 - EX_AGG_PART_BITS));
+        pick[q * K_VECTOR_SIZE + cnt[q]++] = (uint16_t)(sel ? sel[i] : i);
+    }
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        if (!cnt[q]) continue;
+        KBatch view = *b;
+        view.sel = &pick[q * K_VECTOR_SIZE];
+        view.nsel = cnt[q];
+        if (ex__store_append(&g->dstores[tid * EX_AGG_PARTS + q], &view, NULL, err)) return K_ERR;
+    }
+    return K_OK;
+}
+
 static int
 agg_push_side(Agg *g, uint32_t tid, KBatch *b, int side, KErr *err)
 {
+    if (g->deferred) {
+        AggTls *t = &g->tls[tid];
+        k_arena_reset(t->heap);
+        return defer_rows(g, t, tid, b, err);
+    }
     if (g->shared) {
         pthread_mutex_lock(&g->mu);
         AggTls *t = &g->tls[0];
@@ -1241,6 +1279,49 @@ merge_split(Agg *g, GTable **dst, KErr *err)
     return ex__check(x, err);
 }
 
+static int agg_tls_init(Agg *g, AggTls *t, KArena *a, const KType *ktypes, KErr *err);
+
+/* DISTINCT, deferred: aggregate every group partition from the stored
+ * rows of all threads in a table of its own (no lock: a group lives in one
+ * partition), the partitions in parallel, then emit them. */
+static int
+deferred_run(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
+{
+    ExExec *x = g->x;
+    uint32_t nt = x->nthreads;
+    AggTls *pt = k_alloc0(x->arena, sizeof(AggTls) * EX_AGG_PARTS);
+    if (!pt) return k_error_oom(err, x->arena, sizeof(AggTls) * EX_AGG_PARTS);
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KArena *pa = k_arena_create(x->arena, "agg partition");
+        if (!pa) return k_error_oom(err, x->arena, 4096);
+        if (agg_tls_init(g, &pt[q], pa, ktypes, err)) return K_ERR;
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        KErr lerr;
+        k_err_clear(&lerr);
+        for (uint32_t t = 0; t < nt && !x->failed; t++) {
+            ExStore *st = &g->dstores[t * EX_AGG_PARTS + q];
+            for (uint32_t ci = 0; ci < st->nchunks && !x->failed; ci++) {
+                KBatch *ch = st->chunks[ci];
+                ch->sel = NULL;
+                ch->nsel = 0;
+                k_arena_reset(pt[q].heap);
+                if (agg_rows(g, &pt[q], ch, 0, &lerr)) ex__fail(x, &lerr);
+            }
+        }
+    }
+    if (ex__check(x, err)) return K_ERR;
+    size_t bytes = 0;
+    GTable *tabs[EX_AGG_PARTS];
+    for (uint32_t q = 0; q < EX_AGG_PARTS; q++) {
+        tabs[q] = &pt[q].gt;
+        bytes += gt_bytes(&pt[q].gt);
+    }
+    ex__stat_mem(x, g->p, bytes);
+    return emit_tables(g, c, tabs, EX_AGG_PARTS, err);
+}
+
 static int
 merge_and_emit(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
 {
@@ -1260,8 +1341,9 @@ merge_and_emit(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
             }
         }
     }
-    ex__stat_mem(x, g->p, bytes);
     GTable *tabs[EX_AGG_PARTS];
+    if (g->deferred) return deferred_run(g, ktypes, c, err);
+    ex__stat_mem(x, g->p, bytes);
     if (split) {
         if (merge_split(g, tabs, err)) return K_ERR;
         return emit_tables(g, c, tabs, EX_AGG_PARTS, err);
@@ -1278,6 +1360,58 @@ merge_and_emit(Agg *g, const KType *ktypes, ExConsumer *c, KErr *err)
     return emit_tables(g, c, tabs, 1, err);
 }
 
+/* One aggregation state (table, evaluators, scratch) in arena a. */
+static int
+agg_tls_init(Agg *g, AggTls *t, KArena *a, const KType *ktypes, KErr *err)
+{
+    ExExec *x = g->x;
+    const ExPlan *p = g->p;
+    if (gt_init(&t->gt, a, g->nkeys, ktypes, g->naggs, g->setop, err)) return K_ERR;
+    t->heap = k_arena_create(a, "agg heap");
+    t->kv = k_alloc(a, sizeof(KVector *) * (g->nkeys + 1));
+    t->hash = k_alloc(a, 8 * K_VECTOR_SIZE);
+    t->gid = k_alloc(a, 4 * K_VECTOR_SIZE);
+    t->rows = k_alloc(a, 2 * K_VECTOR_SIZE);
+    t->rows2 = k_alloc(a, 2 * K_VECTOR_SIZE);
+    t->gev = k_alloc(a, sizeof(ExEval *) * (g->nkeys + 1));
+    t->aev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
+    t->fev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
+    t->dset = k_alloc0(a, sizeof(GTable) * (g->naggs + 1));
+    t->dk = k_alloc(a, sizeof(KVector *) * 2);
+    t->part = k_alloc(a, K_VECTOR_SIZE);
+    t->srow = k_alloc(a, sizeof(AggState *) * K_VECTOR_SIZE);
+    if (!t->heap || !t->kv || !t->hash || !t->gid || !t->rows || !t->rows2 || !t->gev ||
+        !t->aev || !t->fev || !t->dset || !t->dk || !t->part || !t->srow)
+        return k_error_oom(err, a, 32 * K_VECTOR_SIZE);
+    if (k_vector_init(&t->gidv, k_type(K_TYPE_INT64), a, err)) return K_ERR;
+    if (g->setop) return K_OK;
+    if (!g->nkeys) {
+        /* the single group exists from the start */
+        if (gt_grow_groups(&t->gt, err)) return K_ERR;
+        memset(t->gt.states, 0, sizeof(AggState) * g->naggs);
+        t->gt.ghash[0] = 0;
+        t->gt.ngroups = 1;
+    }
+    for (uint32_t k = 0; k < g->nkeys; k++)
+        if (ex__eval_compile(a, p->u.agg.groups[k], x->rc->params, x->rc->nparams, &t->gev[k], err))
+            return K_ERR;
+    for (uint32_t ai = 0; ai < g->naggs; ai++) {
+        const ExAggSpec *sp = &g->aggs[ai];
+        if (g->mode == EX_AGG_FINAL) continue;
+        if (sp->arg && sp->func != EX_AGG_COUNT_STAR &&
+            ex__eval_compile(a, sp->arg, x->rc->params, x->rc->nparams, &t->aev[ai], err))
+            return K_ERR;
+        if (sp->filter &&
+            ex__eval_compile(a, sp->filter, x->rc->params, x->rc->nparams, &t->fev[ai], err))
+            return K_ERR;
+        if (sp->distinct && sp->arg) {
+            KType dt[2] = {k_type(K_TYPE_INT64), sp->arg->type};
+            if (gt_init(&t->dset[ai], a, 2, dt, 0, false, err)) return K_ERR;
+        }
+    }
+    return K_OK;
+}
+
 static int
 agg_setup(ExExec *x, const ExPlan *p, Agg *g, const KType *ktypes, KErr *err)
 {
@@ -1286,52 +1420,24 @@ agg_setup(ExExec *x, const ExPlan *p, Agg *g, const KType *ktypes, KErr *err)
     pthread_mutex_init(&g->mu, NULL);
     g->tls = k_alloc0(x->arena, sizeof(AggTls) * x->nthreads);
     if (!g->tls) return k_error_oom(err, x->arena, sizeof(AggTls) * x->nthreads);
-    for (uint32_t ti = 0; ti < x->nthreads; ti++) {
-        AggTls *t = &g->tls[ti];
-        KArena *a = x->tarena[ti];
-        if (gt_init(&t->gt, a, g->nkeys, ktypes, g->naggs, g->setop, err)) return K_ERR;
-        t->heap = k_arena_create(a, "agg heap");
-        t->kv = k_alloc(a, sizeof(KVector *) * (g->nkeys + 1));
-        t->hash = k_alloc(a, 8 * K_VECTOR_SIZE);
-        t->gid = k_alloc(a, 4 * K_VECTOR_SIZE);
-        t->rows = k_alloc(a, 2 * K_VECTOR_SIZE);
-        t->rows2 = k_alloc(a, 2 * K_VECTOR_SIZE);
-        t->gev = k_alloc(a, sizeof(ExEval *) * (g->nkeys + 1));
-        t->aev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
-        t->fev = k_alloc0(a, sizeof(ExEval *) * (g->naggs + 1));
-        t->dset = k_alloc0(a, sizeof(GTable) * (g->naggs + 1));
-        t->dk = k_alloc(a, sizeof(KVector *) * 2);
-        t->part = k_alloc(a, K_VECTOR_SIZE);
-        t->srow = k_alloc(a, sizeof(AggState *) * K_VECTOR_SIZE);
-        if (!t->heap || !t->kv || !t->hash || !t->gid || !t->rows || !t->rows2 || !t->gev ||
-            !t->aev || !t->fev || !t->dset || !t->dk || !t->part || !t->srow)
-            return k_error_oom(err, a, 32 * K_VECTOR_SIZE);
-        if (k_vector_init(&t->gidv, k_type(K_TYPE_INT64), a, err)) return K_ERR;
-        if (g->setop) continue;
-        if (!g->nkeys) {
-            /* the single group exists from the start */
-            if (gt_grow_groups(&t->gt, err)) return K_ERR;
-            memset(t->gt.states, 0, sizeof(AggState) * g->naggs);
-            t->gt.ghash[0] = 0;
-            t->gt.ngroups = 1;
+    for (uint32_t ti = 0; ti < x->nthreads; ti++)
+        if (agg_tls_init(g, &g->tls[ti], x->tarena[ti], ktypes, err)) return K_ERR;
+    if (g->shared && g->nkeys && x->nthreads > 1) {
+        /* DISTINCT with groups: every thread keeps its input rows by group
+         * partition; the partitions are aggregated in parallel afterwards */
+        g->dstores = k_alloc0(x->arena, sizeof(ExStore) * x->nthreads * EX_AGG_PARTS);
+        g->dpick = k_alloc(x->arena, sizeof(uint16_t *) * x->nthreads);
+        if (!g->dstores || !g->dpick) return k_error_oom(err, x->arena, 4096);
+        const ExPlan *in = p->left;
+        for (uint32_t ti = 0; ti < x->nthreads; ti++) {
+            KArena *a = x->tarena[ti];
+            if (!(g->dpick[ti] = k_alloc(a, sizeof(uint16_t) * K_VECTOR_SIZE * EX_AGG_PARTS)))
+                return k_error_oom(err, a, 4 * K_VECTOR_SIZE * EX_AGG_PARTS);
+            for (uint32_t q = 0; q < EX_AGG_PARTS; q++)
+                if (ex__store_init(&g->dstores[ti * EX_AGG_PARTS + q], a, in->ncols, in->types, err))
+                    return K_ERR;
         }
-        for (uint32_t k = 0; k < g->nkeys; k++)
-            if (ex__eval_compile(a, p->u.agg.groups[k], x->rc->params, x->rc->nparams, &t->gev[k], err))
-                return K_ERR;
-        for (uint32_t ai = 0; ai < g->naggs; ai++) {
-            const ExAggSpec *sp = &g->aggs[ai];
-            if (g->mode == EX_AGG_FINAL) continue;
-            if (sp->arg && sp->func != EX_AGG_COUNT_STAR &&
-                ex__eval_compile(a, sp->arg, x->rc->params, x->rc->nparams, &t->aev[ai], err))
-                return K_ERR;
-            if (sp->filter &&
-                ex__eval_compile(a, sp->filter, x->rc->params, x->rc->nparams, &t->fev[ai], err))
-                return K_ERR;
-            if (sp->distinct && sp->arg) {
-                KType dt[2] = {k_type(K_TYPE_INT64), sp->arg->type};
-                if (gt_init(&t->dset[ai], a, 2, dt, 0, false, err)) return K_ERR;
-            }
-        }
+        g->deferred = true;
     }
     return K_OK;
 }

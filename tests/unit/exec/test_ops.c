@@ -1065,6 +1065,30 @@ test_parallel_agg(void **state)
     /* one thread gives the same */
     run_frag_threads = 1;
     assert_string_equal(run_text(o2, false, buf, sizeof buf), exp);
+    run_frag_threads = 2;
+    /* DISTINCT with groups (rows kept by group partition, partitions
+     * aggregated in parallel): SELECT count(*), sum(cd), sum(c) FROM
+     *   (SELECT s, count(DISTINCT v) cd, count(*) c FROM many GROUP BY s) */
+    uint8_t *seenv = calloc((size_t)(NS + 1) * 100, 1);
+    int64_t sumcd = 0;
+    for (int i = 0; i < NR; i++) {
+        int sv = i % 17 == 0 ? NS : (int)((long)i * 31 % NS);
+        if (!seenv[(size_t)sv * 100 + i % 100]++) sumcd++;
+    }
+    free(seenv);
+    ExAggSpec in3[2] = {agg(EX_AGG_COUNT, v, true, NULL), agg(EX_AGG_COUNT_STAR, NULL, false, NULL)};
+    ExPlan *g3 = t_node(A, EX_OP_HASH_AGG, 3, (KType[]){mt[1], in3[0].type, in3[1].type});
+    g3->left = t_scan(A, tm, 3, mt);
+    g3->u.agg.mode = EX_AGG_COMPLETE;
+    g3->u.agg.ngroups = 1;
+    g3->u.agg.groups = t_exprs(A, 1, s);
+    g3->u.agg.naggs = 2;
+    g3->u.agg.aggs = in3;
+    o2->left = g3;
+    snprintf(exp, sizeof exp, "%lld|%lld|%d", (long long)ngs, (long long)sumcd, NR);
+    assert_string_equal(run_text(o2, false, buf, sizeof buf), exp);
+    run_frag_threads = 1;
+    assert_string_equal(run_text(o2, false, buf, sizeof buf), exp);
     run_frag_threads = 0;
     free(kc);
     free(ks);
