@@ -1002,7 +1002,7 @@ start_fragment(Conn *c, const NetClHdr *h, const KBuf *pl, KErr *err)
     if (r.failed || k_reader_left(&r) || !in->cons || !in->src_xid || !in->src_nprod || !in->params)
         goto bad;
     KErr perr;
-    if (pl_plan_deserialize(a, pb, plen, &in->plan, &perr) || frag >= in->plan->nfrags) {
+    if (ex_query_deserialize(pb, plen, a, &in->plan, &perr) || frag >= in->plan->nfrags) {
         /* a plan this build cannot read: the query fails, the connection stays */
         if (in->plan && frag >= in->plan->nfrags)
             k_error(&perr, K_PROTOCOL_VIOLATION, "fragment %u is not in the shipped plan", frag);
@@ -2087,8 +2087,9 @@ run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_
     }
     for (uint32_t i = 0; i < q->nfrags; i++) maxx += 64;
     xids = k_alloc0(a, 4 * (maxx + 1));
-    if (!xids || pl_plan_serialize(q, &plan, err)) {
-        if (!xids) k_error(err, K_OUT_OF_MEMORY, "out of memory");
+    if (xids) ex_query_serialize(q, &plan);
+    if (!xids || plan.failed) {
+        k_error(err, K_OUT_OF_MEMORY, "out of memory");
         goto out;
     }
     /* remote instances */
