@@ -120,7 +120,27 @@ w_agg(KBuf *b, const ExAggSpec *s)
     k_buf_put_varint(b, s->state_col);
 }
 
-/* The type of table column `col` as far as the scan knows it. */
+/* The type the scan filter gives read column `idx` (the filter is over the
+ * read columns). */
+static bool
+filter_col_type(const ExExpr *e, uint32_t idx, KType *t)
+{
+    if (!e) return false;
+    if (e->kind == EX_EXPR_COLUMN && e->u.column.index == idx) {
+        *t = e->type;
+        return true;
+    }
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (filter_col_type(e->args[i], idx, t)) return true;
+    return false;
+}
+
+/* The type of table column `col` as far as the scan knows it: from the
+ * output columns, else from the scan filter — a storage predicate on a column
+ * that is read only for the filter (Q6's l_shipdate) has its type there (the
+ * planner derives every predicate from the filter). A predicate whose type
+ * is nowhere is not written (the filter still applies; only zone-map
+ * skipping is lost). */
 static bool
 pred_type(const ExPlan *p, uint32_t col, KType *t)
 {
@@ -131,13 +151,14 @@ pred_type(const ExPlan *p, uint32_t col, KType *t)
                 *t = p->types[j];
                 return true;
             }
-            return false;
+        } else {
+            for (uint32_t o = 0; o < p->u.scan.nout; o++)
+                if (p->u.scan.out_cols[o] == j && o < p->ncols) {
+                    *t = p->types[o];
+                    return true;
+                }
         }
-        for (uint32_t o = 0; o < p->u.scan.nout; o++)
-            if (p->u.scan.out_cols[o] == j) {
-                *t = p->types[o];
-                return true;
-            }
+        if (filter_col_type(p->u.scan.filter, j, t)) return true;
     }
     return false;
 }

@@ -17,8 +17,9 @@
  *                        result columns (names, types, table oid/attnum),
  *                        for the extended protocol's Describe
  *   pl_explain           EXPLAIN text or JSON for a statement
- *   pl_plan_serialize / pl_plan_deserialize / pl_plan_equal
- *                        plans as bytes for shipping to workers
+ *
+ * Plans travel to workers as bytes through exec.h's ex_query_serialize /
+ * ex_query_deserialize (workers read them without the planner).
  *
  * Memory: everything returned lives in the arena `a` passed in; the planner
  * keeps no state between calls and is thread safe as long as the catalog
@@ -141,18 +142,5 @@ typedef enum PlExplainFormat { PL_EXPLAIN_TEXT = 0, PL_EXPLAIN_JSON } PlExplainF
 K_MUSTCHECK int pl_explain(KArena *a, const PlCatalog *cat, const PrNode *stmt,
                            const KType *param_types, uint32_t nparams, const PlOptions *opts,
                            PlExplainFormat fmt, char **text, ExQueryPlan **plan_out, KErr *err);
-
-/* ------------------------------------------------------------------ */
-/* Plans as bytes                                                       */
-/* ------------------------------------------------------------------ */
-/* Append the plan's encoding to `out` (53200 when the buffer fails). The
- * format is private to one build of Kestrel. */
-K_MUSTCHECK int pl_plan_serialize(const ExQueryPlan *q, KBuf *out, KErr *err);
-/* Rebuild a plan from bytes into `a`; truncated or corrupt input fails with
- * XX000 "corrupt plan" (never a crash). */
-K_MUSTCHECK int pl_plan_deserialize(KArena *a, const void *data, size_t len, ExQueryPlan **out,
-                                    KErr *err);
-/* Deep structural equality (every field serialization carries). */
-bool pl_plan_equal(const ExQueryPlan *a, const ExQueryPlan *b);
 
 #endif /* KESTREL_PLANNER_H */

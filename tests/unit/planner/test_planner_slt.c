@@ -151,10 +151,11 @@ run_file(const char *path, Tally *t)
             t->planned++;
             KBuf b;
             k_buf_init(&b);
-            assert_int_equal(pl_plan_serialize(q, &b, &err), K_OK);
+            ex_query_serialize(q, &b);
+            assert_false(b.failed);
             ExQueryPlan *back;
-            assert_int_equal(pl_plan_deserialize(qa, b.data, b.len, &back, &err), K_OK);
-            assert_true(pl_plan_equal(q, back));
+            assert_int_equal(ex_query_deserialize(b.data, b.len, qa, &back, &err), K_OK);
+            assert_true(ex_query_equal(q, back));
             k_buf_free(&b);
         } else {
             t->failed++;

@@ -433,11 +433,12 @@ run_all(PlJoinDist jd, bool rf)
         /* run what a worker would receive: the plan after a trip through bytes */
         KBuf bytes;
         k_buf_init(&bytes);
-        assert_int_equal(pl_plan_serialize(q, &bytes, &err), K_OK);
+        ex_query_serialize(q, &bytes);
+        assert_false(bytes.failed);
         ExQueryPlan *shipped;
-        assert_int_equal(pl_plan_deserialize(qa, bytes.data, bytes.len, &shipped, &err), K_OK);
+        assert_int_equal(ex_query_deserialize(bytes.data, bytes.len, qa, &shipped, &err), K_OK);
         k_buf_free(&bytes);
-        assert_true(pl_plan_equal(q, shipped));
+        assert_true(ex_query_equal(q, shipped));
         q = shipped;
         ExLocalEnv env;
         memset(&env, 0, sizeof env);
