@@ -326,6 +326,8 @@ typedef enum ExPlanKind {
     EX_OP_SETOP,
     EX_OP_VALUES,
     EX_OP_EXCHANGE_SOURCE,
+    EX_OP_RECURSIVE,  /* WITH RECURSIVE (recursive.c): left anchor, right recursive term */
+    EX_OP_WORKTABLE,  /* the recursive term's read of the previous iteration's rows */
     EX_OP_KIND_COUNT_
 } ExPlanKind;
 
@@ -501,6 +503,14 @@ struct ExPlan {
         struct {
             uint32_t exchange_id;
         } exchange;
+        struct {
+            uint32_t wt_id;      /* the WORKTABLE nodes of the right subtree with this id */
+            bool all;            /* UNION ALL; else rows already produced are dropped */
+            int64_t max_iterations; /* 54001 beyond */
+        } recursive;
+        struct {
+            uint32_t wt_id;
+        } worktable;
     } u;
 };
 

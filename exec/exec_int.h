@@ -96,6 +96,8 @@ K_MUSTCHECK int ex__produce_limit(ExExec *x, const ExPlan *p, ExConsumer *c, KEr
 K_MUSTCHECK int ex__produce_window(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
 K_MUSTCHECK int ex__produce_values(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
 K_MUSTCHECK int ex__produce_exchange(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
+K_MUSTCHECK int ex__produce_recursive(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
+K_MUSTCHECK int ex__produce_worktable(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err);
 
 /* ------------------------------------------------------------------ */
 /* Expressions                                                          */

@@ -467,7 +467,8 @@ ex_plan_kind_name(ExPlanKind k)
 {
     static const char *const names[] = {"Scan", "Filter", "Project", "Hash Join",
                                         "Nested Loop", "Hash Aggregate", "Sort", "Limit",
-                                        "Window", "SetOp", "Values", "Exchange Source"};
+                                        "Window", "SetOp", "Values", "Exchange Source",
+                                        "Recursive Union", "WorkTable Scan"};
     return (unsigned)k < K_ARRAY_LEN(names) ? names[k] : "?";
 }
 

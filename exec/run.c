@@ -138,6 +138,8 @@ ex__produce(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     case EX_OP_SETOP: rc = ex__produce_setop(x, p, c, err); break;
     case EX_OP_VALUES: rc = ex__produce_values(x, p, c, err); break;
     case EX_OP_EXCHANGE_SOURCE: rc = ex__produce_exchange(x, p, c, err); break;
+    case EX_OP_RECURSIVE: rc = ex__produce_recursive(x, p, c, err); break;
+    case EX_OP_WORKTABLE: rc = ex__produce_worktable(x, p, c, err); break;
     default: rc = k_error(err, K_INTERNAL_ERROR, "unknown operator kind %d", p->kind);
     }
     ex__stat_time(x, p, k_now_ns() - t0);

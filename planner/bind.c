@@ -683,51 +683,6 @@ undefined:
     return NULL;
 }
 
-/* GROUPING(a, b, ...): which arguments the current grouping set rolls up
- * (grouping.c); the arguments must be group expressions of this level. */
-static ExExpr *
-bind_grouping(PlCtx *c, PlScope *s, const PrFuncCall *f)
-{
-    int32_t pos = f->hdr.pos;
-    uint32_t nargs = (uint32_t)pr_list_len(f->args);
-    PlAggState *g = s->agg;
-    if (!g) {
-        if (s->no_agg && s->no_agg_what)
-            k_error_at(c->err, K_GROUPING_ERROR, pos, "grouping operations are not allowed in %s",
-                       s->no_agg_what);
-        else
-            k_error_at(c->err, K_GROUPING_ERROR, pos,
-                       "arguments to GROUPING must be grouping expressions of the associated query level");
-        return NULL;
-    }
-    if (nargs == 0 || f->star || f->distinct) {
-        k_error_at(c->err, K_SYNTAX_ERROR, pos, "syntax error at or near \")\"");
-        return NULL;
-    }
-    if (nargs > 31) {
-        k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos, "GROUPING must have fewer than 32 arguments");
-        return NULL;
-    }
-    uint32_t idx[31];
-    for (uint32_t i = 0; i < nargs; i++) {
-        const PrNode *an = f->args->items[i];
-        ExExpr *e = bind_expr(c, s, an);
-        if (!e) return NULL;
-        bool found = false;
-        for (uint32_t k = 0; k < g->nexprs && !found; k++)
-            if (expr_equal(e, g->groups[k])) {
-                idx[i] = k;
-                found = true;
-            }
-        if (!found) {
-            k_error_at(c->err, K_GROUPING_ERROR, an->pos,
-                       "arguments to GROUPING must be grouping expressions of the associated query level");
-            return NULL;
-        }
-    }
-    return pl__grouping_func(c, &g->gs, idx, nargs, pos);
-}
-
 /* ------------------------------------------------------------------ */
 /* PostgreSQL catalog support: object-identifier casts, the regular-    */
 /* expression operators and the catalog functions clients call          */
@@ -927,6 +882,51 @@ bind_regex_op(PlCtx *c, const char *op, ExExpr *l, ExExpr *r, int32_t pos, bool 
         e->args[1] = r;
     }
     return e;
+}
+
+/* GROUPING(a, b, ...): which arguments the current grouping set rolls up
+ * (grouping.c); the arguments must be group expressions of this level. */
+static ExExpr *
+bind_grouping(PlCtx *c, PlScope *s, const PrFuncCall *f)
+{
+    int32_t pos = f->hdr.pos;
+    uint32_t nargs = (uint32_t)pr_list_len(f->args);
+    PlAggState *g = s->agg;
+    if (!g) {
+        if (s->no_agg && s->no_agg_what)
+            k_error_at(c->err, K_GROUPING_ERROR, pos, "grouping operations are not allowed in %s",
+                       s->no_agg_what);
+        else
+            k_error_at(c->err, K_GROUPING_ERROR, pos,
+                       "arguments to GROUPING must be grouping expressions of the associated query level");
+        return NULL;
+    }
+    if (nargs == 0 || f->star || f->distinct) {
+        k_error_at(c->err, K_SYNTAX_ERROR, pos, "syntax error at or near \")\"");
+        return NULL;
+    }
+    if (nargs > 31) {
+        k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos, "GROUPING must have fewer than 32 arguments");
+        return NULL;
+    }
+    uint32_t idx[31];
+    for (uint32_t i = 0; i < nargs; i++) {
+        const PrNode *an = f->args->items[i];
+        ExExpr *e = bind_expr(c, s, an);
+        if (!e) return NULL;
+        bool found = false;
+        for (uint32_t k = 0; k < g->nexprs && !found; k++)
+            if (expr_equal(e, g->groups[k])) {
+                idx[i] = k;
+                found = true;
+            }
+        if (!found) {
+            k_error_at(c->err, K_GROUPING_ERROR, an->pos,
+                       "arguments to GROUPING must be grouping expressions of the associated query level");
+            return NULL;
+        }
+    }
+    return pl__grouping_func(c, &g->gs, idx, nargs, pos);
 }
 
 static ExExpr *
@@ -1588,12 +1588,21 @@ bind_table(PlCtx *c, PlScope *s, const PrRangeVar *rv, PlRel **out)
                 return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, rv->hdr.pos,
                                   "data-modifying statements in WITH are not supported");
             /* bind the CTE body afresh for this reference (planned once per use) */
-            uint32_t save = c->nctes;
-            c->nctes = i; /* a CTE sees only the CTEs declared before it */
             PlBound b;
-            int rc = pl__bind_query(c, PR_CAST(Select, ct->query), NULL, &b);
-            c->nctes = save;
-            if (rc != K_OK) return K_ERR;
+            bool done = false;
+            if (c->ctes[i].rec_state) { /* inside its own recursive query: the work table */
+                if (pl__bind_worktable(c, i, rv->hdr.pos, &b) != K_OK) return K_ERR;
+                done = true;
+            } else if (c->ctes[i].recursive) {
+                if (pl__bind_recursive_cte(c, i, rv->hdr.pos, &b, &done) != K_OK) return K_ERR;
+            }
+            if (!done) {
+                uint32_t save = c->nctes;
+                c->nctes = i; /* a CTE sees only the CTEs declared before it */
+                int rc = pl__bind_query(c, PR_CAST(Select, ct->query), NULL, &b);
+                c->nctes = save;
+                if (rc != K_OK) return K_ERR;
+            }
             const char **names = pl__alloc(c, sizeof(char *) * (b.nout + 1));
             if (!names) return K_ERR;
             memcpy(names, b.names, sizeof(char *) * b.nout);
@@ -2878,9 +2887,6 @@ bind_select(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
 {
     uint32_t save_ctes = c->nctes;
     if (q->with) {
-        if (q->with->recursive)
-            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, q->with->hdr.pos,
-                              "WITH RECURSIVE is not supported");
         for (int32_t i = 0; i < pr_list_len(q->with->ctes); i++) {
             const PrCommonTable *ct = PR_CAST(CommonTable, q->with->ctes->items[i]);
             if (c->nctes == c->capctes) {
@@ -2891,8 +2897,10 @@ bind_select(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
                 c->ctes = n;
                 c->capctes = nc;
             }
+            memset(&c->ctes[c->nctes], 0, sizeof(PlCte));
             c->ctes[c->nctes].name = ct->name;
             c->ctes[c->nctes].def = ct;
+            c->ctes[c->nctes].recursive = q->with->recursive; /* recursive.c */
             c->ctes[c->nctes++].level = 0;
         }
     }

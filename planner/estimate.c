@@ -623,6 +623,9 @@ pl__estimate(PlCtx *c, PlRel *r)
     case PL_WINDOW:
         r->rows = in;
         break;
+    case PL_RECURSIVE: /* fixed guesses from the binder (recursive.c) */
+    case PL_WORKTABLE:
+        break;
     }
     if (r->rows < 0) r->rows = 0;
     /* a projection's computed columns: their ndv is bounded by the rows, and a function

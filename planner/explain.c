@@ -230,6 +230,8 @@ kind_name(const ExPlan *p)
     case EX_OP_SETOP: return "SetOp";
     case EX_OP_VALUES: return "Values";
     case EX_OP_EXCHANGE_SOURCE: return "Exchange";
+    case EX_OP_RECURSIVE: return p->u.recursive.all ? "Recursive Union All" : "Recursive Union";
+    case EX_OP_WORKTABLE: return "WorkTable Scan";
     default: return "?";
     }
 }
@@ -383,6 +385,13 @@ details(PlCtx *c, KBuf *b, const ExPlan *p)
     }
     case EX_OP_EXCHANGE_SOURCE:
         if (p->label) k_buf_printf(b, " (%s)", p->label);
+        break;
+    case EX_OP_RECURSIVE:
+        k_buf_printf(b, " wt%u (at most %lld iterations)", p->u.recursive.wt_id,
+                     (long long)p->u.recursive.max_iterations);
+        break;
+    case EX_OP_WORKTABLE:
+        k_buf_printf(b, " wt%u", p->u.worktable.wt_id);
         break;
     default:
         break;

@@ -1305,6 +1305,15 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
 {
     memset(out, 0, sizeof *out);
     set_hash(out, NULL, 0);
+    if (c->lower_single && !pl__has_worktable(r)) {
+        /* a recursive term runs on one instance: what it reads besides the
+         * work table is planned as usual and gathered there (recursive.c) */
+        uint32_t save = c->lower_single;
+        c->lower_single = 0;
+        int rc = lower(c, ls, r, need, out);
+        c->lower_single = save;
+        return rc != K_OK ? rc : to_single(c, ls, out);
+    }
     switch ((PlRelKind)r->kind) {
     case PL_SCAN: return lower_scan(c, r, need, out);
     case PL_FILTER: return lower_filter(c, ls, r, need, out);
@@ -1373,6 +1382,43 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     }
     case PL_WINDOW:
         return lower_window(c, ls, r, need, out);
+    case PL_RECURSIVE: {
+        /* WITH RECURSIVE: anchor and recursive term on the coordinator */
+        uint8_t *all = need_new(c, NULL);
+        if (!all) return K_ERR;
+        for (uint32_t i = 0; i < r->left->ncols; i++) all[r->left->cols[i]] = 1;
+        for (uint32_t i = 0; i < r->right->ncols; i++) all[r->right->cols[i]] = 1;
+        Phys L, R;
+        if (lower(c, ls, r->left, all, &L) != K_OK || to_single(c, ls, &L) != K_OK) return K_ERR;
+        c->lower_single++;
+        int rc = lower(c, ls, r->right, all, &R);
+        c->lower_single--;
+        if (rc != K_OK || to_single(c, ls, &R) != K_OK) return K_ERR;
+        if (L.n != r->ncols || R.n != r->ncols)
+            return k_error(c->err, K_INTERNAL_ERROR, "planner: recursive query inputs lost columns");
+        ExPlan *p = new_plan(c, EX_OP_RECURSIVE, r->ncols, r->cols, r->rows);
+        if (!p) return K_ERR;
+        p->left = L.p;
+        p->right = R.p;
+        p->u.recursive.wt_id = (uint32_t)r->wt_id;
+        p->u.recursive.all = r->all;
+        p->u.recursive.max_iterations = r->limit;
+        out->p = p;
+        out->n = r->ncols;
+        out->cols = r->cols;
+        out->dist = D_SINGLE;
+        return K_OK;
+    }
+    case PL_WORKTABLE: {
+        ExPlan *p = new_plan(c, EX_OP_WORKTABLE, r->ncols, r->cols, r->rows);
+        if (!p) return K_ERR;
+        p->u.worktable.wt_id = (uint32_t)r->wt_id;
+        out->p = p;
+        out->n = r->ncols;
+        out->cols = r->cols;
+        out->dist = D_SINGLE;
+        return K_OK;
+    }
     default:
         return k_error(c->err, K_INTERNAL_ERROR, "planner: unknown logical operator");
     }

@@ -71,6 +71,8 @@ typedef enum PlRelKind {
     PL_VALUES,
     PL_SETOP,
     PL_WINDOW,
+    PL_RECURSIVE, /* WITH RECURSIVE: left anchor, right recursive term (recursive.c) */
+    PL_WORKTABLE, /* the recursive term's read of the previous iteration */
 } PlRelKind;
 
 /* A logical operator. Output columns are ids in `cols`. */
@@ -126,6 +128,9 @@ struct PlRel {
     ExSortKey *order;
     uint32_t nfuncs;
     ExWindowFunc *funcs;
+
+    /* RECURSIVE (with `all` for UNION ALL), WORKTABLE: which work table */
+    int32_t wt_id;
 };
 
 /* The state of one planning call. */
@@ -155,12 +160,24 @@ struct PlCtx {
     bool own_quals;       /* estimating a filter's own conjuncts: ignore what they pin */
     PlOpNames *opnames;
     uint32_t capopnames;
+
+    /* WITH RECURSIVE (recursive.c): work table ids; lowering a recursive term */
+    uint32_t next_wt;
+    uint32_t lower_single;
 };
 
 typedef struct PlCte {
     const char *name;
     const PrCommonTable *def;
     uint32_t level; /* scope depth where it was declared */
+    bool recursive; /* declared under WITH RECURSIVE */
+    /* while its recursive term is bound (recursive.c): references read the work table */
+    uint8_t rec_state; /* 0 none, 1 binding the anchor, 2 binding the recursive term */
+    int32_t wt_id;
+    uint32_t wt_n;
+    KType *wt_types;
+    const char **wt_names;
+    uint32_t wt_refs;
 } PlCte;
 
 /* A bound query block's result: the plan and what the select list names. */
@@ -232,6 +249,18 @@ K_MUSTCHECK int pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl
  * onto *rel with join type INNER or LEFT; out_cols[i]: q's i-th column. */
 K_MUSTCHECK int pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope,
                                    const PlBound *b, ExJoinType jt, int32_t pos, int32_t *out_cols);
+
+/* ---- WITH RECURSIVE (recursive.c) ---- */
+/* Bind a reference to CTE `i` declared under WITH RECURSIVE: its recursive
+ * form (anchor UNION [ALL] term) as a PL_RECURSIVE plan, or *handled = false
+ * when it does not refer to itself (an ordinary CTE). out_cols/names: its
+ * columns. */
+K_MUSTCHECK int pl__bind_recursive_cte(PlCtx *c, uint32_t i, int32_t pos, PlBound *out,
+                                       bool *handled);
+/* A reference to a CTE whose recursive term is being bound: the work table. */
+K_MUSTCHECK int pl__bind_worktable(PlCtx *c, uint32_t i, int32_t pos, PlBound *out);
+/* Lowering (lower.c calls these): does the subtree read a work table? */
+bool pl__has_worktable(const PlRel *r);
 
 /* ---- grouping sets (grouping.c) ---- */
 typedef struct PlGroupingSets {

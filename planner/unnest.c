@@ -375,6 +375,7 @@ copy_rel(PlCtx *c, const PlRel *r, int32_t *map, uint32_t oldn)
         }
     }
     if (r->kind == PL_WINDOW) return NULL; /* not produced by the binder */
+    if (r->kind == PL_RECURSIVE || r->kind == PL_WORKTABLE) return NULL; /* one work table each */
 #undef REMAP
     /* output columns: operators that create columns get fresh ids; the others pass their
      * children's through (already mapped) */
