@@ -14,6 +14,7 @@
  */
 #include "exec/exec_int.h"
 
+#include <omp.h>
 #include <stdlib.h>
 
 typedef struct SortCtx {
@@ -133,6 +134,54 @@ sort_push(ExConsumer *c, uint32_t tid, KBatch *b, KErr *err)
     return K_OK;
 }
 
+/* Many rows on several threads: every thread's store is sorted on its own
+ * (in parallel), the stores are merged into thread 0's (chunk indexes of
+ * the others shift, so their refs are renumbered), and the sorted runs are
+ * merged into the first `want` refs. The comparator is a total order (ties
+ * by ref), so the result is the same as one sort of the merged store. */
+static uint32_t *
+sorted_runs_merged(Sort *so, uint64_t want, KErr *err)
+{
+    ExExec *x = so->x;
+    uint32_t nt = x->nthreads;
+    uint32_t *runs[EX_MAX_THREADS];
+    uint32_t nrun[EX_MAX_THREADS], pos[EX_MAX_THREADS];
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (uint32_t t = 0; t < nt; t++) {
+        KErr lerr;
+        k_err_clear(&lerr);
+        nrun[t] = (uint32_t)so->tls[t].store.rows;
+        pos[t] = 0;
+        runs[t] = sorted_refs(x->tarena[t], &so->tls[t].store, so->nin, so->nkeys,
+                              so->p->u.sort.keys, &lerr);
+        if (!runs[t]) ex__fail(x, &lerr);
+    }
+    if (ex__check(x, err)) return NULL;
+    ExStore *all = &so->tls[0].store;
+    for (uint32_t t = 1; t < nt; t++) {
+        uint32_t shift = all->nchunks;
+        for (uint32_t i = 0; i < nrun[t]; i++)
+            runs[t][i] = EX_REF(EX_REF_CHUNK(runs[t][i]) + shift, EX_REF_ROW(runs[t][i]));
+        if (ex__store_merge(all, &so->tls[t].store, err)) return NULL;
+    }
+    uint32_t *out = k_alloc(x->arena, sizeof(uint32_t) * (want ? want : 1));
+    if (!out) {
+        k_error_oom(err, x->arena, sizeof(uint32_t) * want);
+        return NULL;
+    }
+    SortCtx ctx = {all, so->nin, so->nkeys, so->p->u.sort.keys};
+    for (uint64_t k = 0; k < want; k++) {
+        int best = -1;
+        for (uint32_t t = 0; t < nt; t++)
+            if (pos[t] < nrun[t] &&
+                (best < 0 || cmp_refs(&runs[t][pos[t]], &runs[best][pos[best]], &ctx) < 0))
+                best = (int)t;
+        if (best < 0) break;
+        out[k] = runs[best][pos[best]++];
+    }
+    return out;
+}
+
 int
 ex__produce_sort(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
 {
@@ -170,14 +219,20 @@ ex__produce_sort(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
     if (so->keep == 0) return K_OK;
     if (ex__produce(x, p->left, &so->base, err)) return K_ERR;
     ExStore *all = &so->tls[0].store;
-    for (uint32_t ti = 1; ti < x->nthreads; ti++)
-        if (ex__store_merge(all, &so->tls[ti].store, err)) return K_ERR;
-    ex__stat_mem(x, p, k_arena_used(x->arena));
-    uint32_t *refs = sorted_refs(x->arena, all, so->nin, so->nkeys, p->u.sort.keys, err);
-    if (!refs) return K_ERR;
-    uint64_t n = all->rows;
+    uint64_t n = 0;
+    for (uint32_t ti = 0; ti < x->nthreads; ti++) n += so->tls[ti].store.rows;
     uint64_t from = (uint64_t)off, to = n;
     if (p->u.sort.limit >= 0 && from + (uint64_t)p->u.sort.limit < to) to = from + (uint64_t)p->u.sort.limit;
+    uint32_t *refs;
+    if (x->nthreads > 1 && n >= 4096) {
+        refs = sorted_runs_merged(so, to, err);
+    } else {
+        for (uint32_t ti = 1; ti < x->nthreads; ti++)
+            if (ex__store_merge(all, &so->tls[ti].store, err)) return K_ERR;
+        refs = sorted_refs(x->arena, all, so->nin, so->nkeys, p->u.sort.keys, err);
+    }
+    ex__stat_mem(x, p, k_arena_used(x->arena));
+    if (!refs) return K_ERR;
     KBatch *out = ex__batch_new(x->arena, so->nin, p->left->types, err);
     if (!out) return K_ERR;
     for (uint64_t i = from; i < to; i += K_VECTOR_SIZE) {

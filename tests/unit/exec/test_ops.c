@@ -1143,6 +1143,21 @@ test_parallel_join(void **state)
             snprintf(exp, sizeof exp, "20000|%lld", (long long)vsum);
         assert_string_equal(run_text(c, false, buf, sizeof buf), exp);
     }
+    /* sort of 20000 rows: runs sorted per thread and merged give the order
+     * of one sort (ties broken the same way), with and without a limit */
+    size_t cap = 1 << 19;
+    char *one = malloc(cap), *two = malloc(cap);
+    for (int lim = 0; lim < 2; lim++) {
+        ExPlan *so = sort_big(lim == 1, lim == 0, lim ? 5000 : -1, lim ? 7 : 0);
+        run_frag_threads = 1;
+        run_text(so, false, one, cap);
+        run_frag_threads = 2;
+        run_text(so, false, two, cap);
+        assert_string_equal(one, two);
+        assert_true(strlen(one) > (lim ? 20000u : 80000u));
+    }
+    free(one);
+    free(two);
     run_frag_threads = 0;
 }
 
