@@ -91,6 +91,37 @@ target(PrSelect *s, int i)
 }
 
 /* ------------------------------------------------------------------ */
+/* GROUP BY [ALL | DISTINCT] with ROLLUP, CUBE, GROUPING SETS and (); the
+ * shapes grouping.c expands, and their round trip through the printer. */
+static void
+test_grouping_sets(void **state)
+{
+    (void)state;
+    PrSelect *s = sel("select a, grouping(a, b) from t group by distinct rollup (a, (b, c)), cube (d), "
+                      "grouping sets ((a), (a, b), (), rollup (e))");
+    assert_true(s->group_distinct);
+    assert_int_equal(pr_list_len(s->group_by), 3);
+    PrGroupingSet *r = PR_CAST(GroupingSet, s->group_by->items[0]);
+    assert_int_equal(r->kind, PR_GROUPING_ROLLUP);
+    assert_int_equal(pr_list_len(r->content), 2);
+    assert_int_equal(r->content->items[1]->tag, PR_T_RowExpr);
+    assert_int_equal(PR_CAST(GroupingSet, s->group_by->items[1])->kind, PR_GROUPING_CUBE);
+    PrGroupingSet *gs = PR_CAST(GroupingSet, s->group_by->items[2]);
+    assert_int_equal(gs->kind, PR_GROUPING_SETS);
+    assert_int_equal(pr_list_len(gs->content), 4);
+    assert_int_equal(PR_CAST(GroupingSet, gs->content->items[2])->kind, PR_GROUPING_EMPTY);
+    assert_int_equal(PR_CAST(GroupingSet, gs->content->items[3])->kind, PR_GROUPING_ROLLUP);
+    assert_non_null(strstr(print(&s->hdr), "GROUP BY DISTINCT ROLLUP"));
+    s = sel("select count(*) from t group by all a, ()");
+    assert_false(s->group_distinct);
+    assert_int_equal(pr_list_len(s->group_by), 2);
+    s = sel("select 1 from t, lateral (select t.a) s where 1 > all (select 2) and 2 <= some (select 3)");
+    assert_true(PR_CAST(RangeSubselect, s->from->items[1])->lateral);
+    PrNode *w = parse1("with recursive r(n) as (select 1 union all select n + 1 from r where n < 3) "
+                       "select * from r");
+    assert_true(PR_CAST(Select, w)->with->recursive);
+}
+
 static void
 test_lexer_literals(void **state)
 {
@@ -750,6 +781,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lexer_literals),
+        cmocka_unit_test(test_grouping_sets),
         cmocka_unit_test(test_keywords_as_names),
         cmocka_unit_test(test_select_clauses),
         cmocka_unit_test(test_joins),
