@@ -2801,6 +2801,26 @@ bind_values(PlCtx *c, const PrSelect *q, PlBound *out)
     return K_OK;
 }
 
+/* The type an arm's column brings to a set operation: a bare NULL in its
+ * select list is still of unknown type there (PostgreSQL resolves it with the
+ * other arms: SELECT 1 UNION SELECT NULL is integer). */
+static KType
+setop_arm_type(PlCtx *c, const PlBound *b, uint32_t i)
+{
+    const PlRel *p = b->rel;
+    while (p && (p->kind == PL_SORT || p->kind == PL_LIMIT)) p = p->left;
+    if (p && p->kind == PL_PROJECT)
+        for (uint32_t k = 0; k < p->ncols; k++)
+            if (p->cols[k] == b->out_cols[i]) {
+                const ExExpr *e = p->exprs[k];
+                if (e->kind == EX_EXPR_CAST && e->nargs == 1) e = e->args[0];
+                if (e->kind == EX_EXPR_CONST && e->u.konst.is_null &&
+                    (e->type.id == K_TYPE_UNKNOWN || k_type_is_string(e->type)))
+                    return k_type(K_TYPE_UNKNOWN);
+            }
+    return c->cols[b->out_cols[i]].type;
+}
+
 static int
 bind_setop(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
 {
@@ -2817,7 +2837,7 @@ bind_setop(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
     if (!le || !re || !lc || !rc || !so) return K_ERR;
     for (uint32_t i = 0; i < n; i++) {
         KType t;
-        if (pl__common_type(c, c->cols[l.out_cols[i]].type, c->cols[r.out_cols[i]].type, q->hdr.pos,
+        if (pl__common_type(c, setop_arm_type(c, &l, i), setop_arm_type(c, &r, i), q->hdr.pos,
                             q->op == PR_SETOP_UNION ? "UNION" : q->op == PR_SETOP_INTERSECT ? "INTERSECT" : "EXCEPT",
                             &t) != K_OK)
             return K_ERR;
