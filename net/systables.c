@@ -359,7 +359,7 @@ attribute_row(NetSession *s, SysRows *r, const StTableDef *d)
 {
     for (uint32_t c = 0; c < d->ncols; c++) {
         KType t = d->cols[c].type;
-        put_i64(r, NET_TABLE_OID_BASE + d->id);
+        put_i64(r, net__sys_is(d->id) ? (int64_t)d->id : NET_TABLE_OID_BASE + (int64_t)d->id);
         put_str(r, d->cols[c].name);
         put_i64(r, k_type_pg_oid(t));
         put_i32(r, (int32_t)c + 1);
@@ -391,6 +391,12 @@ static void
 fill_attribute(NetSession *s, SysRows *r)
 {
     each_table(s, r, attribute_row);
+    /* the system relations' columns, from the definitions the planner binds */
+    for (size_t i = 0; i < sys_table_count(); i++) {
+        const SysTable *t = sys_table_at(i);
+        const StTableDef *d;
+        if (net__sys_lookup(t->schema, t->name, r->a, &d)) attribute_row(s, r, d);
+    }
 }
 
 static void
