@@ -9,13 +9,16 @@
  *
  * Order: a fragment runs once every exchange it reads has been completely
  * produced (fragments form a tree, so this is a bottom-up order). Instances
- * of an EVERY_WORKER fragment run one after the other, each with all the
- * OpenMP threads; a HASH exchange routes rows with ex_route_hash (the
- * distribution hash), BROADCAST shares one copy among the consumers.
+ * of an EVERY_WORKER fragment run at the same time, the OpenMP threads
+ * shared out among them (one after the other, each with all threads, when
+ * there is one thread, and for the root fragment); a HASH exchange routes
+ * rows with ex_route_hash (the distribution hash), BROADCAST shares one copy
+ * among the consumers.
  * A channel's batches are freed as soon as its consumer fragment is done.
  */
 #include "exec/exec_int.h"
 
+#include <omp.h>
 #include <stdlib.h>
 
 typedef struct Chan {
@@ -184,7 +187,24 @@ run_fragment(Local *l, const ExFragment *f, ExSink *result, KErr *err)
         sink.push = out_push;
         sink.finish = NULL;
     }
+    uint32_t nt = env->nthreads ? env->nthreads : (uint32_t)omp_get_max_threads();
+    if (nt < 1) nt = 1;
+    /* several instances and about as many threads (not the root, whose
+     * sink is the caller's): the instances run at the same time on one
+     * thread each, so their serial parts (small builds, merges, sorts)
+     * overlap instead of adding up. With twice as many threads or more the
+     * instances keep running one after the other with all threads (an
+     * instance on several threads inside this team would nest regions). */
+    uint32_t team = !is_root && ninst > 1 && nt > 1 && nt < 2 * ninst ? K_MIN(ninst, nt) : 1;
+    uint32_t per = team > 1 ? 1 : env->nthreads;
+    int failed = 0;
+    KErr ferr;
+    k_err_clear(&ferr);
+    pthread_mutex_t mu;
+    pthread_mutex_init(&mu, NULL);
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1) if (team > 1)
     for (uint32_t w = 0; w < ninst; w++) {
+        if (__atomic_load_n(&failed, __ATOMIC_RELAXED)) continue;
         InstCtx ic = {l, w};
         ExRunCtx rc;
         memset(&rc, 0, sizeof rc);
@@ -196,7 +216,7 @@ run_fragment(Local *l, const ExFragment *f, ExSink *result, KErr *err)
         rc.nworkers = env->nshards;
         rc.arena = l->arena;
         rc.cancel = env->cancel;
-        rc.nthreads = env->nthreads;
+        rc.nthreads = per;
         rc.params = env->params;
         rc.nparams = env->nparams;
         rc.recv = local_recv;
@@ -205,7 +225,19 @@ run_fragment(Local *l, const ExFragment *f, ExSink *result, KErr *err)
         rc.stats = env->stats;
         rc.nstats = env->stats ? l->q->nops : 0;
         /* every instance re-reads its channels from the start */
-        if (ex_fragment_run(&rc, f, &sink, err)) return K_ERR;
+        KErr lerr;
+        k_err_clear(&lerr);
+        if (ex_fragment_run(&rc, f, &sink, team > 1 ? &lerr : err)) {
+            pthread_mutex_lock(&mu);
+            if (!failed && team > 1) ferr = lerr;
+            failed = 1;
+            pthread_mutex_unlock(&mu);
+        }
+    }
+    pthread_mutex_destroy(&mu);
+    if (failed) {
+        if (team > 1) *err = ferr;
+        return K_ERR;
     }
     return K_OK;
 }
