@@ -850,6 +850,48 @@ pl__copy_rel(PlCtx *c, const PlRel *r)
 /* ------------------------------------------------------------------ */
 /* LATERAL subqueries in FROM                                           */
 /* ------------------------------------------------------------------ */
+/* A pulled conjunct `inner = outer`: its sides (inner over `in` only, outer
+ * without any of `in`); false for any other shape. */
+static bool
+split_eq(ExExpr *q, const uint8_t *in, ExExpr **inner, ExExpr **outer)
+{
+    if (q->kind != EX_EXPR_FUNC || q->u.func.fn != EX_FN_EQ || q->nargs != 2) return false;
+    for (int side = 0; side < 2; side++) {
+        ExExpr *a = q->args[side], *o = q->args[1 - side];
+        int32_t cols[64];
+        uint32_t n = 0;
+        pl__expr_collect_cols(a, cols, &n, 64);
+        bool a_in = n > 0 && !expr_free(a, in);
+        n = 0;
+        pl__expr_collect_cols(o, cols, &n, 64);
+        bool o_out = n > 0;
+        for (uint32_t k = 0; k < n; k++) o_out &= !in[cols[k]];
+        if (a_in && o_out) {
+            *inner = a;
+            *outer = o;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Does a filter between `f` and `stop` mention a free column (of `stop`'s output)? */
+static bool
+rel_free_quals(const PlRel *f, const PlRel *stop)
+{
+    for (uint32_t i = 0; i < f->nquals; i++) {
+        int32_t used[64];
+        uint32_t n = 0;
+        pl__expr_collect_cols(f->quals[i], used, &n, 64);
+        for (uint32_t k = 0; k < n; k++) {
+            bool mine = false;
+            for (uint32_t j = 0; j < stop->ncols && !mine; j++) mine = stop->cols[j] == used[k];
+            if (!mine) return true;
+        }
+    }
+    return false;
+}
+
 static ExExpr *
 lateral_null_unless(PlCtx *c, int32_t marker, ExExpr *e)
 {
@@ -873,66 +915,15 @@ lateral_null_unless(PlCtx *c, int32_t marker, ExExpr *e)
     return cs;
 }
 
-/*
- * FROM ..., LATERAL (q): q was bound (b) with the FROM items to its left in
- * scope, so its references to them are free columns. Decorrelated like the
- * subqueries above, never run per row:
- *   - q uncorrelated: an ordinary join;
- *   - q a select-project-join block: the correlated conjuncts are pulled out
- *     of its filters and inner joins and become the join condition with the
- *     plan to the left; its select list is computed above the join (it may
- *     mention the left side's columns; under LEFT JOIN a computed value is
- *     NULL for a left row without a match);
- *   - q an aggregate without GROUP BY: one row per left row, each column as
- *     a correlated scalar subquery (q is bound once per column).
- * Other correlated forms (under GROUP BY, DISTINCT, LIMIT, set operations)
- * are 0A000. On success *rel is the joined plan and out_cols[i] the column
- * of q's i-th output.
- */
-int
-pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope, const PlBound *b,
-                   ExJoinType jt, int32_t pos, int32_t *out_cols)
+/* *rel JOIN x ON quals, then q's select list (p, or x's columns) above it;
+ * under LEFT a computed value is NULL where nothing matched. */
+static int
+lateral_join(PlCtx *c, PlRel **rel, const PlBound *b, PlRel *p, PlRel *x, ExJoinType jt, int32_t pos,
+             ExExpr **pulled, uint32_t np, int32_t *out_cols)
 {
-    PlRel *top = strip_sort(b->rel);
-    uint8_t *inner = produced_set(c, top);
-    if (!inner) return K_ERR;
-    if (!rel_free(top, inner)) {
-        PlRel *j = make_join(c, jt, *rel, top, NULL, 0);
-        if (!j) return K_ERR;
-        memcpy(out_cols, b->out_cols, sizeof(int32_t) * b->nout);
-        *rel = j;
-        return K_OK;
-    }
-    PlRel *p = top->kind == PL_PROJECT ? top : NULL;
-    PlRel *x = p ? p->left : top;
-    if (p && x->kind == PL_AGG && x->ngroups == 0) {
-        /* one row per left row: every column a correlated scalar subquery */
-        PrSubLink fake;
-        memset(&fake, 0, sizeof fake);
-        fake.hdr.tag = PR_T_SubLink;
-        fake.hdr.pos = pos;
-        fake.kind = PR_SUBLINK_SCALAR;
-        fake.subquery = (PrSelect *)q;
-        for (uint32_t k = 0; k < b->nout; k++) {
-            PlBound bk;
-            if (k == 0) bk = *b;
-            else if (pl__bind_query(c, q, scope, &bk) != K_OK) return K_ERR;
-            PlBound one = bk;
-            one.nout = 1;
-            one.out_cols = &bk.out_cols[k];
-            if (pl__unnest_scalar_bound(c, rel, &fake, scope, &one, &out_cols[k]) != K_OK) return K_ERR;
-        }
-        return K_OK;
-    }
+    (void)pos;
     uint8_t *xin = produced_set(c, x);
     if (!xin) return K_ERR;
-    ExExpr **pulled = NULL;
-    uint32_t np = 0, cp = 0;
-    pull(c, x, xin, &pulled, &np, &cp);
-    if (rel_free(x, xin))
-        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
-                          "a LATERAL subquery correlated under GROUP BY, DISTINCT, LIMIT, a window "
-                          "or a set operation is not supported");
     int32_t marker = -1;
     if (jt == EX_JOIN_LEFT) {
         /* a constant that is NULL exactly where the LEFT join found nothing */
@@ -981,4 +972,200 @@ pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope, con
     proj->ncols = n;
     *rel = proj;
     return K_OK;
+}
+
+/*
+ * FROM ..., LATERAL (q): q was bound (b) with the FROM items to its left in
+ * scope, so its references to them are free columns. Decorrelated like the
+ * subqueries above, never run per row:
+ *   - q uncorrelated: an ordinary join;
+ *   - q a select-project-join block: the correlated conjuncts are pulled out
+ *     of its filters and inner joins and become the join condition with the
+ *     plan to the left; its select list is computed above the join (it may
+ *     mention the left side's columns; under LEFT JOIN a computed value is
+ *     NULL for a left row without a match);
+ *   - q an aggregate without GROUP BY: one row per left row, each column as
+ *     a correlated scalar subquery (q is bound once per column);
+ *   - q grouped (GROUP BY, HAVING) and correlated by equalities below the
+ *     grouping: the inner sides become group keys too, joined on equality;
+ *   - q with LIMIT/OFFSET (top-N per left row) correlated by equalities: a
+ *     row_number() window partitioned by the inner sides in the ORDER BY's
+ *     order, kept where it is in (offset, offset + limit], then the join.
+ * Other correlated forms (DISTINCT, windows, set operations, non-equality
+ * correlation under GROUP BY or LIMIT) are 0A000. On success *rel is the joined plan and out_cols[i] the column
+ * of q's i-th output.
+ */
+int
+pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope, const PlBound *b,
+                   ExJoinType jt, int32_t pos, int32_t *out_cols)
+{
+    PlRel *top = strip_sort(b->rel);
+    uint8_t *inner = produced_set(c, top);
+    if (!inner) return K_ERR;
+    if (!rel_free(top, inner)) {
+        PlRel *j = make_join(c, jt, *rel, top, NULL, 0);
+        if (!j) return K_ERR;
+        memcpy(out_cols, b->out_cols, sizeof(int32_t) * b->nout);
+        *rel = j;
+        return K_OK;
+    }
+    /* top-N per left row: LIMIT/OFFSET (with ORDER BY: a top-N sort) over the select list */
+    bool topn = false;
+    int64_t lim = -1, off = 0;
+    ExSortKey *okeys = NULL;
+    uint32_t nok = 0;
+    if (top->kind == PL_LIMIT || (top->kind == PL_SORT && (top->limit >= 0 || top->offset > 0))) {
+        topn = true;
+        lim = top->limit;
+        off = top->offset;
+        if (top->kind == PL_SORT) {
+            okeys = top->keys;
+            nok = top->nkeys;
+        }
+        top = strip_sort(top->left);
+    }
+    PlRel *p = top->kind == PL_PROJECT ? top : NULL;
+    PlRel *x = p ? p->left : top;
+    if (topn && !p)
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                          "a LATERAL subquery correlated under this LIMIT is not supported");
+    if (p && !topn) {
+        /* correlated under GROUP BY (and HAVING): grouped by the inner sides too */
+        PlRel *a = x;
+        while (a->kind == PL_FILTER) a = a->left;
+        if (a->kind == PL_AGG && a->ngroups > 0) {
+            uint8_t *ain = produced_set(c, a->left);
+            if (!ain) return K_ERR;
+            ExExpr **pulled = NULL;
+            uint32_t np = 0, cp = 0;
+            pull(c, a->left, ain, &pulled, &np, &cp);
+            bool ok = np > 0 && !rel_free(a->left, ain);
+            for (uint32_t i = 0; i < a->ngroups && ok; i++) ok = !expr_free(a->groups[i], ain);
+            for (uint32_t i = 0; i < a->naggs && ok; i++)
+                ok = !expr_free(a->aggs[i].arg, ain) && !expr_free(a->aggs[i].filter, ain);
+            for (PlRel *f = x; f != a && ok; f = f->left) ok = !rel_free_quals(f, a);
+            ExExpr **inner_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+            ExExpr **outer_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+            if (!inner_e || !outer_e) return K_ERR;
+            for (uint32_t i = 0; i < np && ok; i++) ok = split_eq(pulled[i], ain, &inner_e[i], &outer_e[i]);
+            if (!ok)
+                return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                                  "a LATERAL subquery correlated under GROUP BY other than by equalities "
+                                  "is not supported");
+            uint32_t ng = a->ngroups + np;
+            ExExpr **groups = pl__alloc(c, sizeof(ExExpr *) * (ng + 1));
+            int32_t *cols = pl__alloc(c, sizeof(int32_t) * (ng + a->naggs + 1));
+            ExExpr **jq = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+            if (!groups || !cols || !jq) return K_ERR;
+            memcpy(groups, a->groups, sizeof(ExExpr *) * a->ngroups);
+            memcpy(cols, a->cols, sizeof(int32_t) * a->ngroups);
+            for (uint32_t i = 0; i < np; i++) {
+                groups[a->ngroups + i] = inner_e[i];
+                int32_t k = pl__new_col(c, inner_e[i]->type, "?key?");
+                if (k < 0) return K_ERR;
+                cols[a->ngroups + i] = k;
+                if (!(jq[i] = pl__make_compare(c, EX_FN_EQ, outer_e[i], pl__col_ref(c, k), pos))) return K_ERR;
+            }
+            memcpy(cols + ng, a->cols + a->ngroups, sizeof(int32_t) * a->naggs);
+            a->groups = groups;
+            a->ngroups = ng;
+            a->cols = cols;
+            a->ncols = ng + a->naggs;
+            /* the HAVING filters above pass the new keys on */
+            for (PlRel *f = x; f != a; f = f->left) {
+                int32_t *fc = pl__alloc(c, sizeof(int32_t) * (f->left->ncols + 1));
+                if (!fc) return K_ERR;
+                memcpy(fc, f->left->cols, sizeof(int32_t) * f->left->ncols);
+                f->cols = fc;
+                f->ncols = f->left->ncols;
+            }
+            return lateral_join(c, rel, b, p, x, jt, pos, jq, np, out_cols);
+        }
+    }
+    if (p && !topn && x->kind == PL_AGG && x->ngroups == 0) {
+        /* one row per left row: every column a correlated scalar subquery */
+        PrSubLink fake;
+        memset(&fake, 0, sizeof fake);
+        fake.hdr.tag = PR_T_SubLink;
+        fake.hdr.pos = pos;
+        fake.kind = PR_SUBLINK_SCALAR;
+        fake.subquery = (PrSelect *)q;
+        for (uint32_t k = 0; k < b->nout; k++) {
+            PlBound bk;
+            if (k == 0) bk = *b;
+            else if (pl__bind_query(c, q, scope, &bk) != K_OK) return K_ERR;
+            PlBound one = bk;
+            one.nout = 1;
+            one.out_cols = &bk.out_cols[k];
+            if (pl__unnest_scalar_bound(c, rel, &fake, scope, &one, &out_cols[k]) != K_OK) return K_ERR;
+        }
+        return K_OK;
+    }
+    uint8_t *xin = produced_set(c, x);
+    if (!xin) return K_ERR;
+    ExExpr **pulled = NULL;
+    uint32_t np = 0, cp = 0;
+    pull(c, x, xin, &pulled, &np, &cp);
+    if (rel_free(x, xin))
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                          "a LATERAL subquery correlated under DISTINCT, a window or a set operation "
+                          "is not supported");
+    if (topn) {
+        /* LIMIT per left row: number the rows within each correlation key (in
+         * the ORDER BY's order) and keep those in (offset, offset + limit] */
+        ExExpr **inner_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+        ExExpr **outer_e = pl__alloc(c, sizeof(ExExpr *) * (np + 1));
+        if (!inner_e || !outer_e) return K_ERR;
+        bool ok = np > 0;
+        for (uint32_t i = 0; i < np && ok; i++) ok = split_eq(pulled[i], xin, &inner_e[i], &outer_e[i]);
+        if (!ok)
+            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                              "a LATERAL subquery with LIMIT correlated other than by equalities is not "
+                              "supported");
+        PlRel *w = pl__rel_new(c, PL_WINDOW, x->ncols + 1);
+        if (!w) return K_ERR;
+        w->left = x;
+        memcpy(w->cols, x->cols, sizeof(int32_t) * x->ncols);
+        w->npart = np;
+        w->part = inner_e;
+        w->norder = nok;
+        if (nok) {
+            w->order = pl__alloc(c, sizeof(ExSortKey) * nok);
+            if (!w->order) return K_ERR;
+            for (uint32_t i = 0; i < nok; i++) {
+                w->order[i] = okeys[i];
+                w->order[i].expr = pl__expr_copy_map(c, okeys[i].expr, p->cols, p->exprs, p->ncols);
+                if (!w->order[i].expr || expr_free(w->order[i].expr, xin))
+                    return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                                      "this ORDER BY in a correlated LATERAL subquery is not supported");
+            }
+        }
+        w->nfuncs = 1;
+        w->funcs = pl__alloc(c, sizeof(ExWindowFunc));
+        if (!w->funcs) return K_ERR;
+        w->funcs[0].kind = EX_WIN_ROW_NUMBER;
+        w->funcs[0].type = k_type(K_TYPE_INT64);
+        w->funcs[0].start = EX_FRAME_UNBOUNDED_PRECEDING;
+        w->funcs[0].end = EX_FRAME_CURRENT_ROW;
+        int32_t rn = pl__new_col(c, k_type(K_TYPE_INT64), "row_number");
+        if (rn < 0) return K_ERR;
+        w->cols[x->ncols] = rn;
+        PlRel *f = pl__rel_new(c, PL_FILTER, w->ncols);
+        if (!f) return K_ERR;
+        memcpy(f->cols, w->cols, sizeof(int32_t) * w->ncols);
+        f->left = w;
+        uint32_t cq = 0;
+        if (off > 0) {
+            ExExpr *bq = pl__make_compare(c, EX_FN_GT, pl__col_ref(c, rn), ex_expr_const_i64(c->a, off), -1);
+            if (!bq) return K_ERR;
+            pl__push_expr(c, &f->quals, &f->nquals, &cq, bq);
+        }
+        if (lim >= 0) {
+            ExExpr *bq = pl__make_compare(c, EX_FN_LE, pl__col_ref(c, rn), ex_expr_const_i64(c->a, off + lim), -1);
+            if (!bq) return K_ERR;
+            pl__push_expr(c, &f->quals, &f->nquals, &cq, bq);
+        }
+        x = f->nquals ? f : w;
+    }
+    return lateral_join(c, rel, b, p, x, jt, pos, pulled, np, out_cols);
 }
