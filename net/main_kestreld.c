@@ -112,7 +112,24 @@ read_secret_file(const char *path, size_t *len)
  * before the command line's (so the command line overrides them). Returns
  * a new argv (malloc'd strings, never freed: they live as long as main),
  * or NULL after printing why. */
-static char **config_args; /* kept reachable for the process's life */
+/* what config_argv and split_workers allocate, freed at exit */
+static char **config_args;
+static int config_nalloc; /* config_args[1 .. config_nalloc] were strdup'd */
+static char **worker_list;
+static char *worker_copy;
+static char *secret_copy;
+
+static void
+free_args(void)
+{
+    for (int i = 1; config_args && i <= config_nalloc; i++) free(config_args[i]);
+    free(config_args);
+    free(worker_list);
+    free(worker_copy);
+    free(secret_copy);
+    config_args = worker_list = NULL;
+    worker_copy = secret_copy = NULL;
+}
 
 static char **
 config_argv(int argc, char **argv, int *out_argc)
@@ -186,6 +203,7 @@ config_argv(int argc, char **argv, int *out_argc)
         }
         fclose(f);
     }
+    config_nalloc = n - 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config")) {
             i++;
@@ -209,10 +227,16 @@ split_workers(const char *list, char ***out, uint32_t *n)
     for (const char *p = list; *p; p++) cap += *p == ',';
     char **v = calloc(cap, sizeof(char *));
     char *copy = strdup(list);
-    if (!v || !copy) return -1;
+    if (!v || !copy) {
+        free(v);
+        free(copy);
+        return -1;
+    }
     uint32_t k = 0;
     for (char *save = NULL, *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
         v[k++] = tok;
+    worker_list = v;
+    worker_copy = copy;
     *out = v;
     *n = k;
     return 0;
@@ -235,6 +259,7 @@ int
 main(int argc, char **argv)
 {
     prefer_passive_openmp(argv);
+    atexit(free_args);
     {
         int nargc;
         char **nargv = config_argv(argc, argv, &nargc);
@@ -369,10 +394,11 @@ main(int argc, char **argv)
         if (secret_file) {
             secret_buf = read_secret_file(secret_file, &slen);
             if (!secret_buf || !slen) {
+                free(secret_buf);
                 fprintf(stderr, "kestreld: could not read a secret from \"%s\"\n", secret_file);
                 return 2;
             }
-            secret = secret_buf;
+            secret = secret_copy = secret_buf;
         } else if (secret) {
             slen = strlen(secret);
         } else {
@@ -429,7 +455,5 @@ main(int argc, char **argv)
     k_info("received signal %d, shutting down", sig);
     net_pg_server_stop(srv);
     net_engine_close(eng);
-    free(secret_buf);
-    free(worker_addrs);
     return 0;
 }

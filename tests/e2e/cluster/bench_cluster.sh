@@ -30,6 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 # the embedded engine
+rm -f "$tmp/local.out"
 "$build/kestreld" --local 2 --data "$tmp/local" --port 0 --no-fsync >"$tmp/local.out" 2>"$tmp/local.log" &
 lpid=$!
 lport=
@@ -47,6 +48,7 @@ fi
 if [ -s "$tmp/secret" ]; then
     for i in 1 2; do cluster_worker_start "$build" "$i" || exit 1; done
     list=$(IFS=,; echo "${waddrs[*]}")
+    rm -f "$tmp/coord.out" # no port from an earlier run
     "$build/kestreld" --coordinator --data "$tmp/coord" --workers "$list" --secret-file "$tmp/secret" \
         --threads "$threads" --port 0 --no-fsync >"$tmp/coord.out" 2>"$tmp/coord.log" &
     cpid=$!

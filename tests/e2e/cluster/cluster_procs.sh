@@ -8,6 +8,9 @@
 #                                        $port (PostgreSQL), $cpid, wpids[], waddrs[]
 #   cluster_worker_start BUILD_DIR I     (re)start worker I (1-based) on its address
 #   cluster_stop                         TERM everything, KILL after 5 s
+#   cluster_stop_checked                 the same, then fail (return 1) when a
+#                                        process did not exit 0 or a log has a
+#                                        sanitizer report (Sanitize builds)
 #   cluster_cpu_ticks PID                utime+stime of a process, in clock ticks
 port=
 cpid=
@@ -75,6 +78,21 @@ cluster_stop() {
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null
     done
+}
+cluster_stop_checked() {
+    local rc=0 all=($cpid "${wpids[@]}") p
+    for p in "${all[@]}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
+    for p in "${all[@]}"; do
+        [ -n "$p" ] || continue
+        if ! wait "$p"; then echo "process $p exited with an error"; rc=1; fi
+    done
+    cpid=
+    wpids=()
+    if grep -l "Sanitizer\|runtime error:" "$tmp"/*.log 2>/dev/null; then
+        grep -h -A20 "Sanitizer\|runtime error:" "$tmp"/*.log | head -60
+        rc=1
+    fi
+    return $rc
 }
 cluster_logs() {
     echo "--- coordinator log"; tail -30 "$tmp/coord.log"

@@ -42,4 +42,5 @@ if command -v psql >/dev/null; then
     echo "EXPLAIN ANALYZE: $bytes exchange bytes"
 fi
 kill -0 "$cpid" 2>/dev/null || fail "the coordinator died"
+cluster_stop_checked || { echo "FAIL: unclean shutdown"; exit 1; }
 echo "coordinator check ($layout, $nworkers workers): ok"
