@@ -287,6 +287,12 @@ w_plan(KBuf *b, const ExPlan *p)
         for (size_t i = 0; i < (size_t)p->u.values.nrows * p->ncols; i++) w_expr(b, p->u.values.cells[i]);
         break;
     case EX_OP_EXCHANGE_SOURCE: k_buf_put_varint(b, p->u.exchange.exchange_id); break;
+    case EX_OP_RECURSIVE:
+        k_buf_put_varint(b, p->u.recursive.wt_id);
+        k_buf_put_u8(b, p->u.recursive.all);
+        k_buf_put_svarint(b, p->u.recursive.max_iterations);
+        break;
+    case EX_OP_WORKTABLE: k_buf_put_varint(b, p->u.worktable.wt_id); break;
     default: break;
     }
 }
@@ -623,6 +629,12 @@ r_plan(Rd *d)
         break;
     }
     case EX_OP_EXCHANGE_SOURCE: p->u.exchange.exchange_id = (uint32_t)k_get_varint(&d->r); break;
+    case EX_OP_RECURSIVE:
+        p->u.recursive.wt_id = (uint32_t)k_get_varint(&d->r);
+        p->u.recursive.all = k_get_u8(&d->r) != 0;
+        p->u.recursive.max_iterations = k_get_svarint(&d->r);
+        break;
+    case EX_OP_WORKTABLE: p->u.worktable.wt_id = (uint32_t)k_get_varint(&d->r); break;
     default: d->r.failed = true; break;
     }
     d->depth--;
@@ -796,6 +808,10 @@ ex_plan_equal(const ExPlan *x, const ExPlan *y)
             if (!ex_expr_equal(x->u.values.cells[i], y->u.values.cells[i])) return false;
         return true;
     case EX_OP_EXCHANGE_SOURCE: return x->u.exchange.exchange_id == y->u.exchange.exchange_id;
+    case EX_OP_RECURSIVE:
+        return x->u.recursive.wt_id == y->u.recursive.wt_id && x->u.recursive.all == y->u.recursive.all &&
+               x->u.recursive.max_iterations == y->u.recursive.max_iterations;
+    case EX_OP_WORKTABLE: return x->u.worktable.wt_id == y->u.worktable.wt_id;
     default: return false;
     }
 }

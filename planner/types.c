@@ -12,12 +12,16 @@
  *   - an untyped literal ('1994-01-01', NULL) or an untyped parameter takes
  *     the type of the other operand;
  *   - DECIMAL results: + and − keep scale max(s1,s2) with one more integer
- *     digit; × adds the scales and the precisions; ÷ gives scale
- *     max(6, s1, s2) at precision 38 (PostgreSQL keeps at least 16
- *     significant digits; 6 fractional digits is what we promise);
- *   - DATE ± INTEGER → DATE; DATE − DATE → INTEGER; DATE ± INTERVAL → DATE
- *     when the interval is a constant without a time part (TPC-H's
- *     `date '1994-01-01' + interval '1' year`), TIMESTAMP otherwise;
+ *     digit; × adds the scales and the precisions; ÷ of two constants takes
+ *     PostgreSQL's value-dependent scale (select_div_scale: at least 16
+ *     significant digits, 1::numeric/3 = 0.33333333333333333333), ÷ of
+ *     anything else scale max(6, s1, s2) at precision 38 (a per-row scale is
+ *     not representable: 6 fractional digits is what we promise there);
+ *   - DATE ± INTEGER → DATE; DATE − DATE → INTEGER; DATE ± INTERVAL →
+ *     TIMESTAMP (PostgreSQL); a DATE compared with a TIMESTAMP constant
+ *     compares with the equivalent DATE constant (fold_date_vs_ts), so TPC-H's
+ *     `l_shipdate <= date '1998-12-01' - interval '90' day` still reaches the
+ *     scan as `column op constant`;
  *   - CHAR and VARCHAR compare as strings (CHAR values carry no trailing
  *     blanks); a CHAR literal is stripped of trailing blanks.
  *
