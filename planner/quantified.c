@@ -196,6 +196,8 @@ pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated, 
     /* x, over the outer plan */
     ExExpr *x = pl__bind_expr_in(c, scope, sl->testexpr, rel);
     if (!x) return K_ERR;
+    /* the comparison's own type check (42883 "operator does not exist" as in PostgreSQL) */
+    if (!pl__make_compare(c, cmp_fn(op), x, key, sl->hdr.pos)) return K_ERR;
     /* both sides to their common type, as the comparison itself would */
     static const char *opnames[] = {[PR_OP_EQ] = "=", [PR_OP_NE] = "<>", [PR_OP_LT] = "<",
                                     [PR_OP_LE] = "<=", [PR_OP_GT] = ">", [PR_OP_GE] = ">="};

@@ -6,7 +6,8 @@
  * Runs each file against a fresh embedded engine (in a temporary data
  * directory, through net/session.h exactly as the wire protocol does) as
  * the engine "postgresql": records under `skipif postgresql` or `onlyif
- * <other>` are skipped. Supports `statement ok|error`, `query <types>
+ * <other>` are skipped. Supports `statement ok|error [SQLSTATE]` (with a
+ * code, the error must carry it), `query <types>
  * [nosort|rowsort|valuesort] [label]` with results listed or as
  * "N values hashing to <md5>", `hash-threshold N` and `halt`.
  *
@@ -385,6 +386,14 @@ run_file(const char *path, Known *known, Counts *cnt)
             ok = (rc == K_OK) == want_ok;
             if (!ok) snprintf(why, sizeof why, want_ok ? "statement failed: %s (%s)" : "statement should have failed%s%s",
                               want_ok ? err.message : "", want_ok ? k_sqlstate_code(err.code) : "");
+            /* `statement error XXXXX`: the error must carry that SQLSTATE */
+            char want_state[8] = "";
+            if (ok && !want_ok && sscanf(hdr + 15, " %7s", want_state) == 1 && strlen(want_state) == 5 &&
+                strcmp(k_sqlstate_code(err.code), want_state) != 0) {
+                ok = false;
+                snprintf(why, sizeof why, "wrong error: %s (%s), want SQLSTATE %s", err.message,
+                         k_sqlstate_code(err.code), want_state);
+            }
         } else {
             char types[4096] = "", sortmode[32] = "nosort";
             sscanf(hdr + 5, "%4095s %31s", types, sortmode);
