@@ -43,7 +43,7 @@ static int
 sl_push(PlCtx *c, SetList *l, uint64_t m, int32_t pos)
 {
     if (l->n >= PL_MAX_GROUPING_SETS)
-        return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos,
+        return k_error_at(c->err, K_STATEMENT_TOO_COMPLEX, pos,
                           "too many grouping sets present (maximum %d)", PL_MAX_GROUPING_SETS);
     if (l->n == l->cap) {
         uint32_t nc = l->cap ? l->cap * 2 : 8;
@@ -104,7 +104,7 @@ item_sets(PlCtx *c, const PrNode *item, PlGroupExprFn fn, void *ctx, SetList *ou
     }
     case PR_GROUPING_CUBE: {
         if (n > 12)
-            return k_error_at(c->err, K_TOO_MANY_COLUMNS, item->pos, "CUBE is limited to 12 elements");
+            return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, item->pos, "CUBE is limited to 12 elements");
         uint64_t el[12];
         for (int32_t i = 0; i < n; i++)
             if (element_mask(c, g->content->items[i], fn, ctx, &el[i]) != K_OK) return K_ERR;
@@ -139,7 +139,7 @@ pl__grouping_expand(PlCtx *c, const PrList *group_by, bool distinct, PlGroupExpr
         if (item_sets(c, item, fn, ctx, &mine) != K_OK) return K_ERR;
         if (mine.n == 0) continue; /* GROUPING SETS () is not valid syntax; nothing to multiply */
         if ((uint64_t)acc.n * mine.n > PL_MAX_GROUPING_SETS)
-            return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, item->pos,
+            return k_error_at(c->err, K_STATEMENT_TOO_COMPLEX, item->pos,
                               "too many grouping sets present (maximum %d)", PL_MAX_GROUPING_SETS);
         for (uint32_t a = 0; a < acc.n; a++)
             for (uint32_t b = 0; b < mine.n; b++)
