@@ -40,6 +40,36 @@ if command -v psql >/dev/null; then
     bytes=$(echo "$ex" | sed -n 's/^Exchange: \([0-9]*\) bytes sent.*/\1/p')
     [ -n "$bytes" ] && [ "$bytes" -gt 0 ] || fail "EXPLAIN ANALYZE shows no exchange bytes: $ex"
     echo "EXPLAIN ANALYZE: $bytes exchange bytes"
+    # DDL and loads on every worker: schemas, partitions, ANALYZE, RENAME,
+    # TRUNCATE, DROP, and a load that fails on one worker (NOT NULL) leaves
+    # nothing on any of them (two-phase commit)
+    out=$(psql -X -q -A -t -h 127.0.0.1 -p "$port" -U kestrel -d kestrel -v ON_ERROR_STOP=1 2>&1 <<'EOF'
+CREATE SCHEMA s;
+CREATE TABLE s.t (k int NOT NULL, d date, v text)
+    PARTITION BY RANGE (d) WITH (partitions = 4, low = '2019-01-01', high = '2027-01-01') DISTRIBUTED BY (k);
+INSERT INTO s.t SELECT o_orderkey, o_orderdate + 10000, o_orderpriority FROM orders WHERE o_orderkey < 1000;
+ANALYZE s.t;
+SELECT count(*), count(DISTINCT v) FROM s.t;
+SELECT count(*) FROM kestrel_partitions WHERE table_name = 't';
+ALTER TABLE s.t RENAME TO u;
+SELECT (SELECT count(*) FROM s.u WHERE d >= '2023-01-01') =
+       (SELECT count(*) FROM orders WHERE o_orderkey < 1000 AND o_orderdate + 10000 >= '2023-01-01');
+CREATE TABLE r (a int, b text) DISTRIBUTED REPLICATED;
+INSERT INTO r VALUES (1, 'x'), (2, 'y');
+SELECT sum(a) FROM r;
+TRUNCATE s.u;
+SELECT count(*) FROM s.u;
+DROP TABLE s.u;
+CREATE TABLE n (a int NOT NULL, b int) DISTRIBUTED BY (b);
+EOF
+) || fail "DDL through the coordinator: $out"
+    [ "$(echo $out)" = "255|5 4 t 3 0" ] || fail "DDL through the coordinator gave: $(echo $out)"
+    # rows go to every worker, the NULL to one: its prepare fails, all abort
+    psql_c "INSERT INTO n SELECT CASE WHEN o_orderkey = 7 THEN NULL ELSE o_orderkey END, o_orderkey
+            FROM orders WHERE o_orderkey < 100" >"$tmp/nn.out" 2>&1 && fail "a NULL went into a NOT NULL column"
+    grep -q "23502\|null value" "$tmp/nn.out" || fail "NOT NULL violation: $(cat "$tmp/nn.out")"
+    [ "$(psql_c "SELECT count(*) FROM n")" = 0 ] || fail "a failed load left rows behind"
+    echo "DDL and loads through the coordinator: ok"
 fi
 kill -0 "$cpid" 2>/dev/null || fail "the coordinator died"
 cluster_stop_checked || { echo "FAIL: unclean shutdown"; exit 1; }
