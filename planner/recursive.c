@@ -9,7 +9,8 @@
  * reference appearing once, in the recursive term only (42P19 otherwise).
  * The anchor is bound first; its column types are the work table's; the
  * recursive term is bound with the CTE's name reading the work table
- * (PL_WORKTABLE). A decimal column whose recursive term has a larger scale
+ * (PL_WORKTABLE), and must use it as PostgreSQL allows (not under an
+ * aggregate, an outer join's nullable side, a subquery, INTERSECT/EXCEPT). A decimal column whose recursive term has a larger scale
  * widens the work table and the term is bound again (PostgreSQL's numeric
  * has no fixed scale); other type differences are 42804 as in PostgreSQL.
  * The result is a PL_RECURSIVE node over the two terms (each projected onto
@@ -57,6 +58,33 @@ pl__bind_worktable(PlCtx *c, uint32_t i, int32_t pos, PlBound *out)
     out->out_cols = w->cols;
     out->names = cte->wt_names;
     return K_OK;
+}
+
+/* Where the recursive term uses the work table in a way PostgreSQL refuses
+ * (checkWellFormedRecursion): under an aggregate, on the nullable side of an
+ * outer join, inside a subquery (a semi/anti/mark join's inner side), under
+ * INTERSECT or EXCEPT. NULL when it is well formed. */
+static const char *
+ill_formed(const PlRel *r)
+{
+    if (!r || !pl__has_worktable(r)) return NULL;
+    switch ((PlRelKind)r->kind) {
+    case PL_AGG: return "aggregate";
+    case PL_JOIN:
+        if (r->jtype == EX_JOIN_FULL) return "an outer join";
+        if (pl__has_worktable(r->right)) {
+            if (r->jtype == EX_JOIN_LEFT) return "an outer join";
+            if (r->jtype != EX_JOIN_INNER) return "a subquery";
+        }
+        break;
+    case PL_SETOP:
+        if (r->setop == EX_SETOP_INTERSECT) return "INTERSECT";
+        if (r->setop == EX_SETOP_EXCEPT) return "EXCEPT";
+        break;
+    default: break;
+    }
+    const char *w = ill_formed(r->left);
+    return w ? w : ill_formed(r->right);
 }
 
 /* A projection of b's outputs onto `types` (casts where they differ). */
@@ -158,6 +186,13 @@ pl__bind_recursive_cte(PlCtx *c, uint32_t i, int32_t pos, PlBound *out, bool *ha
         }
         if (!widened || round >= 3) break;
     }
+    const char *bad = ill_formed(r.rel);
+    if (bad && strcmp(bad, "aggregate") == 0)
+        return k_error_at(c->err, K_INVALID_RECURSION, pos,
+                          "aggregate functions are not allowed in a recursive query's recursive term");
+    if (bad)
+        return k_error_at(c->err, K_INVALID_RECURSION, pos,
+                          "recursive reference to query \"%s\" must not appear within %s", cte->name, bad);
     if (q->order_by || q->limit || q->offset)
         return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, q->hdr.pos,
                           "ORDER BY, LIMIT and OFFSET in a recursive query are not implemented");
