@@ -8,12 +8,16 @@
  * Each thread aggregates into its own GTable (linear probing over 32-bit
  * tags and group ids; group keys kept in batch-shaped chunks, so group g
  * sits in chunk g >> 11, row g & 2047; states in one array of
- * naggs * sizeof(AggState) per group). At the end the tables are merged
- * into thread 0's, then the groups are emitted chunk by chunk.
+ * naggs * sizeof(AggState) per group). A thread table past
+ * EX_AGG_SPLIT_GROUPS groups splits into EX_AGG_PARTS tables by hash; at
+ * the end partition q of all threads is merged into the largest one, the
+ * partitions in parallel (few groups: everything into thread 0's table),
+ * and the groups are emitted chunk by chunk on all threads.
  * DISTINCT aggregates keep a set of (group, value) pairs — itself a GTable
- * — and only feed values not seen before; a query with DISTINCT
- * aggregates aggregates in one table under a lock (a merge of per-thread
- * sets would count a value twice).
+ * — and only feed values not seen before (a merge of per-thread sets would
+ * count a value twice): with group keys on several threads the input rows
+ * are kept by group partition and every partition aggregated on its own
+ * (in parallel, "deferred"); without keys, one table under a lock.
  * Accumulators: integer and decimal sums in int128 (never overflow for
  * realistic inputs; checked against precision 38 at the end), double sums
  * in double, variance by Welford's method (merged with Chan's formula).

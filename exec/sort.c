@@ -8,9 +8,10 @@
  * own row store. For a top-N a thread whose store grows past
  * max(2N, 8192) rows sorts it and keeps only the first N rows (so memory
  * stays O(N) per thread and each row is compared O(log N) times
- * amortized). At the end the stores are merged, the row refs are sorted
- * with one comparator over the key columns, and rows [offset, offset+limit)
- * are gathered into output batches.
+ * amortized). At the end the row refs are sorted with one comparator over
+ * the key columns (each thread's store on its own, in parallel, and the
+ * runs merged, for 4096 rows or more), and rows [offset, offset+limit) are
+ * gathered into output batches.
  */
 #include "exec/exec_int.h"
 
