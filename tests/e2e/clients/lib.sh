@@ -6,6 +6,9 @@
 #             which knows table t and a fixed statement set (the default)
 #   kestreld  $KESTREL_BUILD/kestreld --local 1 --data <tmp> --port 0, then
 #             creates and fills table t with the same rows through psql
+#   coordinator  a real multi-process cluster: two `kestreld --worker` and
+#             `kestreld --coordinator` (tests/e2e/cluster/cluster_procs.sh,
+#             binaries from the folder of $KESTRELD), then table t as above
 #   external  an already running server at PGHOST/PGPORT (nothing started)
 # and exports PGHOST, PGPORT, PGUSER, PGDATABASE. A server that cannot be
 # had makes the test exit 77 (ctest shows it as skipped), never a fake pass.
@@ -25,6 +28,7 @@ export PSQLRC=/dev/null
 export PGSSLMODE=disable
 
 cleanup() {
+    if [ "$TARGET" = coordinator ] && [ -n "${cpid:-}" ]; then cluster_stop >/dev/null 2>&1; fi
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill -KILL "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
@@ -85,10 +89,23 @@ start_target() {
         PGUSER=kestrel
         PGDATABASE=kestrel
         ;;
+    coordinator)
+        local d=${KESTRELD:-$BUILD/kestreld}
+        [ -x "$d" ] || skip "no kestreld at $d"
+        local procs=$HERE/../cluster/cluster_procs.sh
+        [ -f "$procs" ] || skip "no $procs"
+        tmp=$WORK
+        . "$procs"
+        cluster_start "$(dirname "$d")" 2 >"$WORK/cluster.out" 2>&1 ||
+            skip "the cluster did not start: $(tail -5 "$WORK/cluster.out")"
+        PGPORT=$port
+        PGUSER=kestrel
+        PGDATABASE=kestrel
+        ;;
     external)
         [ -n "${PGPORT:-}" ] || skip "KESTREL_E2E_TARGET=external needs PGHOST/PGPORT"
         ;;
-    *) skip "unknown KESTREL_E2E_TARGET=$TARGET (fake, kestreld or external)" ;;
+    *) skip "unknown KESTREL_E2E_TARGET=$TARGET (fake, kestreld, coordinator or external)" ;;
     esac
     export PGHOST=${PGHOST:-127.0.0.1} PGPORT PGUSER=${PGUSER:-kestrel} PGDATABASE=${PGDATABASE:-kestrel}
     if [ "$TARGET" != fake ]; then
@@ -105,6 +122,11 @@ EOF
 
 # Stop the server; for the fake target it must stop cleanly (exit 0).
 stop_target() {
+    if [ "$TARGET" = coordinator ] && [ -n "${cpid:-}" ]; then
+        if cluster_stop_checked >"$WORK/cluster.stop" 2>&1; then pass "cluster stopped cleanly"
+        else fail "cluster stop: $(tail -20 "$WORK/cluster.stop")"; fi
+        return 0
+    fi
     [ -n "$SERVER_PID" ] || return 0
     kill -TERM "$SERVER_PID" 2>/dev/null
     local rc=0
