@@ -987,6 +987,67 @@ opt_region(PlCtx *c, PlRel *r)
     return res;
 }
 
+/*
+ * Aggregates that are all DISTINCT over one argument x (COUNT/SUM/AVG/MIN/MAX
+ * ... (DISTINCT x), no FILTER) become two aggregations: GROUP BY g, x with no
+ * aggregates (the de-duplication), then the same aggregates without DISTINCT
+ * grouped by g over it. Exact: each of these functions depends only on the
+ * set of distinct values per group (NULLs form their own group below and are
+ * skipped above). DISTINCT aggregates cannot be split into partial and final
+ * steps, so without this the whole input is repartitioned on g — or, without
+ * GROUP BY, gathered at the coordinator (count(DISTINCT o_custkey) over all
+ * of orders); with it each step is an ordinary distributed aggregation.
+ * Done when the de-duplication is estimated to keep at most half the rows.
+ */
+static PlRel *
+split_distinct_agg(PlCtx *c, PlRel *r)
+{
+    if (r->kind != PL_AGG || r->naggs == 0 || !r->left) return r;
+    ExExpr *x = r->aggs[0].arg;
+    if (!x) return r;
+    for (uint32_t i = 0; i < r->naggs; i++) {
+        const ExAggSpec *a = &r->aggs[i];
+        if (!a->distinct || a->filter || !a->arg || a->func == EX_AGG_COUNT_STAR ||
+            !pl__expr_equal(a->arg, x))
+            return r;
+    }
+    uint32_t ng = r->ngroups;
+    PlRel *in = pl__rel_new(c, PL_AGG, ng + 1);
+    if (!in) return NULL;
+    in->left = r->left;
+    in->ngroups = ng + 1;
+    in->groups = pl__alloc(c, sizeof(ExExpr *) * (ng + 1));
+    if (!in->groups) return NULL;
+    for (uint32_t i = 0; i < ng; i++) in->groups[i] = r->groups[i];
+    in->groups[ng] = x;
+    for (uint32_t i = 0; i <= ng; i++) {
+        const ExExpr *g = in->groups[i];
+        int32_t src = g->kind == EX_EXPR_COLUMN ? (int32_t)g->u.column.index : -1;
+        const char *name = src >= 0 ? c->cols[src].name : i < ng ? c->cols[r->cols[i]].name : "?column?";
+        int32_t id = pl__new_col(c, g->type, name);
+        if (id < 0) return NULL;
+        if (src >= 0) c->cols[id] = c->cols[src];
+        c->cols[id].type = g->type;
+        in->cols[i] = id;
+    }
+    pl__estimate(c, in);
+    if (in->rows > 0.5 * K_MAX(in->left->rows, 1)) return r;
+    ExExpr **groups = ng ? pl__alloc(c, sizeof(ExExpr *) * ng) : NULL;
+    ExAggSpec *aggs = pl__alloc(c, sizeof(ExAggSpec) * r->naggs);
+    if ((ng && !groups) || !aggs) return NULL;
+    for (uint32_t i = 0; i < ng; i++)
+        if (!(groups[i] = pl__col_ref(c, in->cols[i]))) return NULL;
+    for (uint32_t i = 0; i < r->naggs; i++) {
+        aggs[i] = r->aggs[i];
+        aggs[i].distinct = false;
+        if (!(aggs[i].arg = pl__col_ref(c, in->cols[ng]))) return NULL;
+    }
+    r->left = in;
+    r->groups = groups;
+    r->aggs = aggs;
+    return r;
+}
+
 /* SEMI/ANTI(PROJECT(x), y) → PROJECT(SEMI/ANTI(x, y)) with the condition
  * substituted: the semi join then meets the joins under the projection in one
  * region (Q20's IN over partsupp, whose scalar subquery's value is projected
@@ -1051,6 +1112,7 @@ opt(PlCtx *c, PlRel *r)
         r->right = opt(c, r->right);
         if (!r->right) return NULL;
     }
+    if (r->kind == PL_AGG && !(r = split_distinct_agg(c, r))) return NULL;
     /* LIMIT over SORT becomes a top-N sort */
     if (r->kind == PL_LIMIT && r->left->kind == PL_SORT && r->left->limit < 0) {
         r->left->limit = r->limit;

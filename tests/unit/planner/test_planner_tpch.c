@@ -554,6 +554,18 @@ test_subquery_forms(void **state)
          "order by 1", "0|\n1|0\n2|1"},
         {"select o_custkey, sum(o_totalprice) over w from orders where o_orderkey = 1 window w as (partition by o_custkey)",
          "370|172799.49"},
+        /* DISTINCT aggregates over one argument: de-duplicated by an aggregation on (groups, x)
+         * first (optimize.c); expected values counted from the .tbl files independently */
+        {"select count(distinct n_regionkey) from nation", "5"},
+        {"select n_regionkey, count(distinct n_nationkey % 3), sum(distinct n_nationkey % 3) from nation "
+         "group by 1 order by 1", "0|3|3\n1|3|3\n2|2|2\n3|3|3\n4|2|3"},
+        {"select count(distinct case when n_regionkey = 0 then null else n_regionkey end), "
+         "max(distinct case when n_regionkey = 0 then null else n_regionkey end) from nation", "4|4"},
+        {"select count(distinct o_custkey), sum(distinct o_custkey) from orders", "1000|750000"},
+        {"select o_orderstatus, count(distinct o_custkey), min(distinct o_custkey), max(distinct o_custkey) "
+         "from orders group by 1 order by 1", "F|996|1|1499\nO|998|1|1499\nP|304|16|1499"},
+        {"select count(distinct n_regionkey), count(*) from nation where n_nationkey > 100", "0|0"},
+        {"select count(distinct n_regionkey), count(*) from nation", "5|25"},
     };
     PlCatalog cat = {NULL, cat_lookup, cat_table_stats, cat_column_stats, NSHARDS};
     for (size_t ci = 0; ci < 3 * (sizeof cases / sizeof cases[0]); ci++) {
