@@ -236,6 +236,20 @@ resolve_column(PlCtx *c, PlScope *s, const PrColumnRef *cr, int32_t *colid)
             return k_error_at(c->err, K_AMBIGUOUS_COLUMN, pos, "column reference \"%s\" is ambiguous",
                               name);
         if (nfound == 1) {
+            /* a subquery above an outer query's aggregation sees its group columns
+             * (a correlated reference to anything else is 42803, as in PostgreSQL) */
+            if (x != s && x->agg && !x->in_agg) {
+                for (uint32_t g = 0; g < x->agg->ngroups; g++) {
+                    const ExExpr *ge = x->agg->groups[g];
+                    if (ge->kind == EX_EXPR_COLUMN && (int32_t)ge->u.column.index == found) {
+                        *colid = x->agg->group_cols[g];
+                        return K_OK;
+                    }
+                }
+                return k_error_at(c->err, K_GROUPING_ERROR, pos,
+                                  "subquery uses ungrouped column \"%s%s%s\" from outer query",
+                                  tab ? tab : "", tab ? "." : "", name);
+            }
             *colid = found;
             return K_OK;
         }
