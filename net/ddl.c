@@ -65,9 +65,12 @@ node_truncate(NetEngine *e, uint32_t i, uint32_t tid, KErr *err)
     return st_table_truncate(node(e, i), tid, err);
 }
 
+/* The coordinator's catalog holds no rows (the planner reads the workers'
+ * statistics), so ANALYZE has nothing to do there. */
 static int
 node_analyze(NetEngine *e, uint32_t i, uint32_t tid, KErr *err)
 {
+    if (i == 0) return K_OK;
     if (remote(e, i)) return net_cluster_table_analyze(e->cluster, i - 1, tid, err);
     return st_analyze(node(e, i), tid, err);
 }
@@ -536,7 +539,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
             for (int32_t i = 0; i < pr_list_len(an->tables) && rc == K_OK; i++)
                 rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), node_analyze, false, err);
         } else {
-            for (uint32_t i = 0; i < e->nworkers + 1 && rc == K_OK; i++) {
+            for (uint32_t i = 1; i < e->nworkers + 1 && rc == K_OK; i++) {
                 uint32_t *ids, n;
                 rc = st_table_list(remote(e, i) ? e->coord : node(e, i), c->arena, &ids, &n, err);
                 for (uint32_t k = 0; k < n && rc == K_OK; k++) rc = node_analyze(e, i, ids[k], err);
@@ -552,6 +555,7 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
     case PR_T_AlterTable: rc = alter_table(s, PR_CAST(AlterTable, stmt), c, err); break;
     default: rc = k_error_at(err, K_FEATURE_NOT_SUPPORTED, stmt->pos, "statement not supported"); break;
     }
+    net__stats_invalidate(e); /* even a failed DDL may have changed some node */
     pthread_mutex_unlock(&e->ddl_lock);
     return rc;
 }

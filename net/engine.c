@@ -173,6 +173,7 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     }
     e->arena = a;
     pthread_mutex_init(&e->ddl_lock, NULL);
+    pthread_mutex_init(&e->stats_lock, NULL);
     e->data_dir = k_strdup(a, cfg->data_dir);
     e->nworkers = cfg->nworker_addrs;
     e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
@@ -258,7 +259,11 @@ void
 net_engine_close(NetEngine *e)
 {
     if (!e) return;
-    if (e->cluster) net_cluster_close(e->cluster);
+    if (e->cluster) {
+        net_cluster_close(e->cluster);
+        k_arena_destroy(e->stats_arena);
+        pthread_mutex_destroy(&e->stats_lock);
+    }
     for (uint32_t i = 0; i < e->nworkers; i++)
         if (e->workers && e->workers[i]) st_db_close(e->workers[i]);
     if (e->coord) st_db_close(e->coord);

@@ -156,6 +156,7 @@ net__load_commit(LoadCtx *l, uint64_t *rows, KErr *err)
     int rc = K_OK;
     if (l->eng->cluster) {
         rc = commit_remote(l, rows, err);
+        net__stats_invalidate(l->eng);
         if (l->locked) pthread_mutex_unlock(&l->eng->ddl_lock);
         l->locked = false;
         return rc;

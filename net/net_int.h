@@ -31,6 +31,12 @@ struct NetEngine {
     uint32_t nworkers;
     StDb **workers;        /* each worker's shard (embedded mode; NULL with a cluster) */
     struct NetCluster *cluster; /* coordinator mode: the workers are processes */
+    /* coordinator mode: planner statistics cached until the next load or DDL */
+    pthread_mutex_t stats_lock;
+    struct NetStatsEntry *stats_cache;
+    KArena *stats_arena;
+    uint64_t stats_cache_gen;
+    _Atomic uint64_t stats_gen;
     pthread_mutex_t ddl_lock; /* DDL and loads change every node: one at a time */
     size_t memory_limit;
     size_t work_mem;
@@ -156,6 +162,8 @@ K_MUSTCHECK int net__explain(NetSession *s, const PrExplain *e, NetCursor *c, KE
 K_MUSTCHECK int net__insert(NetSession *s, const PrInsert *ins, const NetParam *params,
                             uint32_t nparams, NetCursor *c, KErr *err);
 
+/* query.c: forget cached planner statistics (after any load or DDL) */
+void net__stats_invalidate(NetEngine *e);
 /* query.c: run a plan on the engine's workers (in process, or across the
  * cluster's worker processes); *bytes_sent (may be NULL) gets the exchange
  * bytes the workers reported (0 in process). */

@@ -61,9 +61,8 @@ is_replicated(NetEngine *e, uint32_t table_id, KArena *a)
 }
 
 static int
-cat_table_stats(void *ctx, uint32_t table_id, uint32_t part_id, StTableStats *out, KErr *err)
+fetch_table_stats(NetEngine *e, uint32_t table_id, uint32_t part_id, StTableStats *out, KErr *err)
 {
-    NetEngine *e = ctx;
     memset(out, 0, sizeof *out);
     if (net__sys_is(table_id)) {
         out->rows = net__sys_rows_estimate(table_id);
@@ -86,10 +85,9 @@ cat_table_stats(void *ctx, uint32_t table_id, uint32_t part_id, StTableStats *ou
 }
 
 static int
-cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, KArena *a, StColumnStats *out,
-                 KErr *err)
+fetch_column_stats(NetEngine *e, uint32_t table_id, uint32_t part_id, uint32_t col, KArena *a, StColumnStats *out,
+                   KErr *err)
 {
-    NetEngine *e = ctx;
     memset(out, 0, sizeof *out);
     if (net__sys_is(table_id)) return k_error(err, K_UNDEFINED_OBJECT, "no statistics for system relations");
     StTableDef *d;
@@ -121,6 +119,111 @@ cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, K
     }
     if (sketched && n - first > 1) out->ndistinct = st_sketch_estimate(merged);
     if (out->ndistinct > (double)out->rows) out->ndistinct = (double)out->rows;
+    return K_OK;
+}
+
+/* Coordinator mode: statistics fetched from the workers are kept until the
+ * next load or DDL (net__stats_invalidate bumps the generation), so
+ * planning a query costs no round trips once its tables were seen. An
+ * entry stores the generation read before its fetch, so a fetch that
+ * raced with a load is never served. String min/max live in the cache's
+ * arena and are copied into the caller's on the way out. */
+struct NetStatsEntry {
+    struct NetStatsEntry *next;
+    uint32_t table_id, part_id, col; /* col UINT32_MAX: table statistics */
+    StTableStats t;
+    StColumnStats c;
+};
+
+void
+net__stats_invalidate(NetEngine *e)
+{
+    atomic_fetch_add(&e->stats_gen, 1);
+}
+
+static struct NetStatsEntry *
+cache_find(NetEngine *e, uint32_t table_id, uint32_t part_id, uint32_t col)
+{
+    /* under stats_lock; a new generation empties the cache */
+    uint64_t gen = atomic_load(&e->stats_gen);
+    if (e->stats_cache_gen != gen) {
+        k_arena_destroy(e->stats_arena);
+        e->stats_arena = NULL;
+        e->stats_cache = NULL;
+        e->stats_cache_gen = gen;
+    }
+    for (struct NetStatsEntry *x = e->stats_cache; x; x = x->next)
+        if (x->table_id == table_id && x->part_id == part_id && x->col == col) return x;
+    return NULL;
+}
+
+static void
+cache_put(NetEngine *e, uint64_t gen, uint32_t table_id, uint32_t part_id, uint32_t col, const StTableStats *t,
+          const StColumnStats *c, KType type)
+{
+    pthread_mutex_lock(&e->stats_lock);
+    if (cache_find(e, table_id, part_id, col) || e->stats_cache_gen != gen) goto out;
+    if (!e->stats_arena && !(e->stats_arena = k_arena_create(NULL, "statistics cache"))) goto out;
+    struct NetStatsEntry *x = k_alloc0(e->stats_arena, sizeof *x);
+    if (!x) goto out;
+    x->table_id = table_id;
+    x->part_id = part_id;
+    x->col = col;
+    if (t) x->t = *t;
+    if (c) {
+        x->c = *c;
+        if (c->has_minmax && k_type_is_string(type) &&
+            (!k_str_copy(e->stats_arena, k_str_data(&c->min.u.str), c->min.u.str.len, &x->c.min.u.str) ||
+             !k_str_copy(e->stats_arena, k_str_data(&c->max.u.str), c->max.u.str.len, &x->c.max.u.str)))
+            goto out;
+    }
+    x->next = e->stats_cache;
+    e->stats_cache = x;
+out:
+    pthread_mutex_unlock(&e->stats_lock);
+}
+
+static int
+cat_table_stats(void *ctx, uint32_t table_id, uint32_t part_id, StTableStats *out, KErr *err)
+{
+    NetEngine *e = ctx;
+    if (!e->cluster || net__sys_is(table_id)) return fetch_table_stats(e, table_id, part_id, out, err);
+    pthread_mutex_lock(&e->stats_lock);
+    struct NetStatsEntry *x = cache_find(e, table_id, part_id, UINT32_MAX);
+    if (x) *out = x->t;
+    uint64_t gen = e->stats_cache_gen;
+    pthread_mutex_unlock(&e->stats_lock);
+    if (x) return K_OK;
+    if (fetch_table_stats(e, table_id, part_id, out, err)) return K_ERR;
+    cache_put(e, gen, table_id, part_id, UINT32_MAX, out, NULL, k_type(K_TYPE_INT32));
+    return K_OK;
+}
+
+static int
+cat_column_stats(void *ctx, uint32_t table_id, uint32_t part_id, uint32_t col, KArena *a, StColumnStats *out,
+                 KErr *err)
+{
+    NetEngine *e = ctx;
+    if (!e->cluster || net__sys_is(table_id)) return fetch_column_stats(e, table_id, part_id, col, a, out, err);
+    StTableDef *d;
+    if (st_table_get(e->coord, table_id, a, &d, err)) return K_ERR;
+    if (col >= d->ncols) return k_error(err, K_UNDEFINED_COLUMN, "column %u does not exist", col);
+    KType type = d->cols[col].type;
+    int rc = K_OK;
+    pthread_mutex_lock(&e->stats_lock);
+    struct NetStatsEntry *x = cache_find(e, table_id, part_id, col);
+    if (x) {
+        *out = x->c;
+        if (out->has_minmax && k_type_is_string(type) &&
+            (!k_str_copy(a, k_str_data(&x->c.min.u.str), x->c.min.u.str.len, &out->min.u.str) ||
+             !k_str_copy(a, k_str_data(&x->c.max.u.str), x->c.max.u.str.len, &out->max.u.str)))
+            rc = k_error_oom(err, a, 0);
+    }
+    uint64_t gen = e->stats_cache_gen;
+    pthread_mutex_unlock(&e->stats_lock);
+    if (x) return rc;
+    if (fetch_column_stats(e, table_id, part_id, col, a, out, err)) return K_ERR;
+    cache_put(e, gen, table_id, part_id, col, NULL, out, type);
     return K_OK;
 }
 
