@@ -174,6 +174,8 @@ typedef enum ExFunc {
     EX_FN_PG_TABLE_VISIBLE, /* pg_table_is_visible(oid): the coordinator resolves it */
     EX_FN_PG_TABLE_SIZE,    /* pg_table_size(oid): the coordinator resolves it */
     EX_FN_PG_SIZE_PRETTY,   /* pg_size_pretty(bigint) */
+    EX_FN_SINGLE_ROW_CHECK, /* (INT64 row count) -> BOOL true; 21000 when the count is above 1
+                             * (a scalar subquery's run-time check, planner/unnest.c) */
     EX_FN_COUNT_ /* number of functions */
 } ExFunc;
 

@@ -136,6 +136,9 @@ K_MUSTCHECK int ex__func_compile(KArena *a, ExEval *ev, KErr *err);
 K_MUSTCHECK int ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n,
                              KArena *heap, KErr *err);
 K_MUSTCHECK int ex__like_compile(KArena *a, ExEval *ev, KErr *err);
+/* Arrays and the scalar subquery's row check (array.c). */
+K_MUSTCHECK int ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n,
+                               KArena *heap, KErr *err);
 K_MUSTCHECK int ex__date_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n,
                               KErr *err);
 K_MUSTCHECK int ex__cast(KType from, const KVector *src, KType to, KVector *dst,

@@ -230,6 +230,7 @@ static const char *const func_names[EX_FN_COUNT_] = {
     [EX_FN_DATE_SUB_DAYS] = "-", [EX_FN_DATE_ADD_INTERVAL] = "+",
     [EX_FN_DATE_SUB_INTERVAL] = "-", [EX_FN_TS_ADD_INTERVAL] = "+",
     [EX_FN_TS_SUB_INTERVAL] = "-", [EX_FN_DATE_DIFF] = "-",
+    [EX_FN_SINGLE_ROW_CHECK] = "single_row_check",
 };
 
 const char *

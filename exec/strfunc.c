@@ -540,6 +540,8 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
     case EX_FN_PG_ENCODING_NAME:
     case EX_FN_PG_SIZE_PRETTY:
         return catalog_func(ev, a, sel, n, heap, err);
+    case EX_FN_SINGLE_ROW_CHECK:
+        return ex__array_func(ev, a, sel, n, heap, err);
     case EX_FN_PG_TABLE_SIZE:
         return k_error_at(err, K_FEATURE_NOT_SUPPORTED, pos, "pg_table_size() needs the coordinator's catalog");
     case EX_FN_PG_TABLE_VISIBLE:

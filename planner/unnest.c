@@ -646,6 +646,64 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
     return pl__unnest_scalar_bound(c, rel, sl, scope, &b, colid);
 }
 
+/*
+ * A scalar subquery that may give more than one row, X under the projection
+ * of `val`: the aggregate (count(*), any_value(val)) over X without groups,
+ * under a projection whose value is
+ *     CASE WHEN single_row_check(count) THEN any_value END
+ * single_row_check raises 21000 for a count above 1, as PostgreSQL does when
+ * such a subquery returns a second row; no row gives NULL. The caller treats
+ * the result as an aggregate subquery (joined, never re-run per outer row).
+ */
+static int
+single_row_agg(PlCtx *c, PlRel *x, ExExpr *val, PlRel **p_out, PlRel **a_out, int32_t *want)
+{
+    PlRel *a = pl__rel_new(c, PL_AGG, 2);
+    if (!a) return K_ERR;
+    a->left = x;
+    a->naggs = 2;
+    a->aggs = pl__alloc(c, sizeof(ExAggSpec) * 2);
+    if (!a->aggs) return K_ERR;
+    a->aggs[0].func = EX_AGG_COUNT_STAR;
+    a->aggs[0].type = k_type(K_TYPE_INT64);
+    a->aggs[1].func = EX_AGG_ANY_VALUE;
+    a->aggs[1].arg = val;
+    a->aggs[1].type = ex_agg_result_type(EX_AGG_ANY_VALUE, val->type);
+    a->cols[0] = pl__new_col(c, k_type(K_TYPE_INT64), "count");
+    a->cols[1] = pl__new_col(c, a->aggs[1].type, "?column?");
+    if (a->cols[0] < 0 || a->cols[1] < 0) return K_ERR;
+    ExExpr *chk = pl__alloc(c, sizeof(ExExpr));
+    ExExpr *cs = pl__alloc(c, sizeof(ExExpr));
+    if (!chk || !cs) return K_ERR;
+    chk->kind = EX_EXPR_FUNC;
+    chk->type = k_type(K_TYPE_BOOL);
+    chk->pos = -1; /* PostgreSQL's message has no position */
+    chk->nargs = 1;
+    chk->u.func.fn = EX_FN_SINGLE_ROW_CHECK;
+    chk->args = pl__alloc(c, sizeof(ExExpr *));
+    if (!chk->args || !(chk->args[0] = pl__col_ref(c, a->cols[0]))) return K_ERR;
+    cs->kind = EX_EXPR_CASE;
+    cs->type = a->aggs[1].type;
+    cs->pos = -1;
+    cs->nargs = 2;
+    cs->args = pl__alloc(c, sizeof(ExExpr *) * 2);
+    if (!cs->args) return K_ERR;
+    cs->args[0] = chk;
+    if (!(cs->args[1] = pl__col_ref(c, a->cols[1]))) return K_ERR;
+    PlRel *p = pl__rel_new(c, PL_PROJECT, 1);
+    if (!p) return K_ERR;
+    p->left = a;
+    p->exprs = pl__alloc(c, sizeof(ExExpr *) * 2);
+    if (!p->exprs) return K_ERR;
+    p->exprs[0] = cs;
+    p->cols[0] = pl__new_col(c, cs->type, c->cols[*want].name);
+    if (p->cols[0] < 0) return K_ERR;
+    *want = p->cols[0];
+    *p_out = p;
+    *a_out = a;
+    return K_OK;
+}
+
 /* A bound scalar subquery (one output column) as a value joined onto *rel;
  * also used for the aggregate forms of op ANY/ALL (quantified.c), whose
  * projection may mention outer columns: the value is computed above the join. */
@@ -658,18 +716,34 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
     if (!inner) return K_ERR;
     if (!rel_free(b.rel, inner)) {
         bool exactly;
-        if (!at_most_one_row(b.rel, &exactly))
-            return unsupported(c, sl, "a scalar subquery that may return more than one row");
+        int32_t w = b.out_cols[0];
+        if (!at_most_one_row(b.rel, &exactly)) {
+            /* checked at run time: one aggregate row whose value is checked */
+            PlRel *sp, *sa;
+            if (single_row_agg(c, b.rel, pl__col_ref(c, w), &sp, &sa, &w) != K_OK) return K_ERR;
+            b.rel = sp;
+            exactly = true;
+        }
         PlRel *j = make_join(c, exactly ? EX_JOIN_INNER : EX_JOIN_LEFT, *rel, b.rel, NULL, 0);
         if (!j) return K_ERR;
         j->single_row = true;
         *rel = j;
-        *colid = b.out_cols[0];
+        *colid = w;
         return K_OK;
     }
     /* correlated: PROJECT over an aggregate without GROUP BY */
     PlRel *p = strip_sort(b.rel);
     PlRel *a = p && p->kind == PL_PROJECT ? p->left : NULL;
+    int32_t want = b.out_cols[0];
+    if (a && a->kind != PL_AGG && a->kind != PL_WINDOW && a->kind != PL_SETOP) {
+        /* without an aggregate: (count(*), any_value(v)) over the same rows with a
+         * run-time check that at most one row came per outer row */
+        ExExpr *v = NULL;
+        for (uint32_t i = 0; i < p->ncols; i++)
+            if (p->cols[i] == want) v = p->exprs[i];
+        if (!v) return unsupported(c, sl, "this scalar subquery");
+        if (single_row_agg(c, a, v, &p, &a, &want) != K_OK) return K_ERR;
+    }
     if (!a || a->kind != PL_AGG || a->ngroups != 0)
         return unsupported(c, sl, "a correlated scalar subquery without an aggregate");
     uint8_t *ainner = produced_set(c, a->left);
@@ -752,7 +826,6 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
     if (!j) return K_ERR;
     j->single_row = ng == 0; /* an aggregate without groups: one row */
     /* the value is computed above the join (so that COUNT's empty group is 0) */
-    int32_t want = b.out_cols[0];
     ExExpr *val = NULL;
     for (uint32_t i = 0; i < p->ncols; i++)
         if (p->cols[i] == want) val = p->exprs[i];
