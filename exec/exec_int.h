@@ -50,7 +50,8 @@ struct ExExec {
     KErr err;                    /* first error */
     uint32_t nrf;
     ExRf **rf;                   /* by runtime filter id */
-    bool parallel_exchange;      /* read exchanges on all threads (non-root fragments) */
+    bool parallel_exchange;      /* read exchanges on all threads (non-root fragments, and
+                                  * a root with a sort or aggregate on top) */
 };
 
 /* Record the first error (thread safe); returns K_ERR. */

@@ -752,6 +752,16 @@ max_rf_id(const ExPlan *p, int32_t *m)
     max_rf_id(p->right, m);
 }
 
+/* True when the rows' order cannot matter below the top of plan p: under
+ * projections and filters sits a sort or an aggregate, which sees all rows
+ * before it emits any. */
+static bool
+order_free_top(const ExPlan *p)
+{
+    while (p && (p->kind == EX_OP_PROJECT || p->kind == EX_OP_FILTER)) p = p->left;
+    return p && (p->kind == EX_OP_SORT || p->kind == EX_OP_HASH_AGG);
+}
+
 int
 ex_fragment_run(ExRunCtx *ctx, const ExFragment *f, ExSink *out, KErr *err)
 {
@@ -773,7 +783,9 @@ ex_fragment_run(ExRunCtx *ctx, const ExFragment *f, ExSink *out, KErr *err)
             goto done;
         }
     }
-    x.parallel_exchange = f->has_output;
+    /* the root fragment reads its exchanges in arrival order on one thread,
+     * unless a sort or an aggregate on top reorders everything anyway */
+    x.parallel_exchange = f->has_output || order_free_top(f->root);
     int32_t mrf = -1;
     max_rf_id(f->root, &mrf);
     if (mrf >= 0) {
