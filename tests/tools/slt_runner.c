@@ -413,7 +413,7 @@ run_file(const char *path, Known *known, Counts *cnt)
                     qsort(rows, nrows, sizeof(Row), cmp_row);
                     char **sorted = malloc(sizeof(char *) * (r.n ? r.n : 1));
                     for (size_t k = 0; k < nrows; k++) memcpy(&sorted[k * nc], rows[k].cells, nc * sizeof(char *));
-                    memcpy(r.vals, sorted, r.n * sizeof(char *));
+                    if (r.n) memcpy(r.vals, sorted, r.n * sizeof(char *));
                     free(sorted);
                     free(rows);
                 } else if (!strcmp(sortmode, "valuesort")) {
