@@ -129,7 +129,8 @@ struct PlRel {
     uint32_t nfuncs;
     ExWindowFunc *funcs;
 
-    /* RECURSIVE (with `all` for UNION ALL), WORKTABLE: which work table */
+    /* RECURSIVE (with `all` for UNION ALL and `limit` the most iterations),
+     * WORKTABLE: which work table */
     int32_t wt_id;
 };
 
