@@ -10,10 +10,11 @@
 # One server per thread count runs at the same time (an idle one costs no
 # CPU); every round runs each query once on each server in turn, so a change
 # in the machine's load hits all counts alike. Prints per query: the best
-# wall ms per thread count, CPU utilisation (the server's user+sys CPU time
-# over the query's wall time, summed over the rounds), and the speedup of
-# the last count over the first; the last line is the whole set (sums of
-# the best times). Data: data/tpch-sf<SF> (generated there when missing),
+# wall ms per thread count, the server's user+sys CPU ms per run, CPU
+# utilisation (that CPU time over the query's wall time, summed over the
+# rounds: about 1 and 2 on an idle machine when all threads work), and the
+# speedup of the last count over the first; the last line is the whole set
+# (sums of the best times). Data: data/tpch-sf<SF> (generated there when missing),
 # loaded once and copied per server.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -95,7 +96,7 @@ for r in $(seq "$repeat"); do
     done
 done
 echo "== TPC-H SF $sf, kestreld --local $workers, best of $repeat, load $(cut -d' ' -f1-3 /proc/loadavg) =="
-awk -v threads="$threads" '
+awk -v threads="$threads" -v rounds="$repeat" '
 BEGIN { nt = split(threads, T, " ") }
 {
     k = $1 SUBSEP $2
@@ -104,17 +105,19 @@ BEGIN { nt = split(threads, T, " ") }
     if (!($2 in seen)) { seen[$2] = 1; order[++nq] = $2 }
 }
 END {
-    printf "query"; for (i = 1; i <= nt; i++) printf "  %5s-thr ms  cpu/wall", T[i]; printf "  speedup\n"
+    printf "query"
+    for (i = 1; i <= nt; i++) printf "  %5s-thr ms  cpu ms  cpu/wall", T[i]
+    printf "  speedup\n"
     for (k = 1; k <= nq; k++) {
         q = order[k]; printf "Q%-4d", q
         for (i = 1; i <= nt; i++) {
             key = T[i] SUBSEP q
-            printf "  %12.1f  %8.2f", ms[key], (wall[key] ? cpu[key] / wall[key] : 0)
+            printf "  %12.1f  %6.0f  %8.2f", ms[key], cpu[key] / rounds, (wall[key] ? cpu[key] / wall[key] : 0)
             tot[i] += ms[key]; tc[i] += cpu[key]; tw[i] += wall[key]
         }
         printf "  %7.2f\n", (ms[T[nt], q] > 0 ? ms[T[1], q] / ms[T[nt], q] : 0)
     }
     printf "total"
-    for (i = 1; i <= nt; i++) printf "  %12.1f  %8.2f", tot[i], (tw[i] ? tc[i] / tw[i] : 0)
+    for (i = 1; i <= nt; i++) printf "  %12.1f  %6.0f  %8.2f", tot[i], tc[i] / rounds, (tw[i] ? tc[i] / tw[i] : 0)
     printf "  %7.2f\n", (tot[nt] > 0 ? tot[1] / tot[nt] : 0)
 }' "$tmp/times"
