@@ -200,8 +200,8 @@ struct NetCluster {
     pthread_mutex_t adm_mu;
     pthread_cond_t adm_cond;
     uint32_t running, peak_running;
-    pthread_t monitor;
-    bool has_monitor;
+    pthread_t monitor, rejoin;
+    bool has_monitor, has_rejoin;
     atomic_uint_fast64_t next_id;
 };
 
@@ -1783,10 +1783,31 @@ wreconnect(NetCluster *c, uint32_t w, KErr *err)
         k_err_hint(err, "Restart the worker; it rejoins on the next query.");
         return K_ERR;
     }
+    if (nc == wconn(c, w)) return K_OK; /* another thread redialled it meanwhile */
     __atomic_store_n(&c->workers[w], nc, __ATOMIC_RELEASE);
     atomic_fetch_add(&c->connects[w], 1);
     k_info("cluster: worker %s rejoined", c->addrs[w]);
     return K_OK;
+}
+
+/* A dead worker is dialled again every second (on a thread of its own: a
+ * host that swallows packets makes a dial wait up to 5 s, which must not
+ * delay the heartbeats), so a restarted worker is back — and shown up in
+ * kestrel_workers — without waiting for a query to need it. */
+static void *
+rejoin_main(void *arg)
+{
+    NetCluster *c = arg;
+    NetClNode *n = c->node;
+    while (!atomic_load(&n->stop)) {
+        for (uint32_t w = 0; w < c->n && !atomic_load(&n->stop); w++) {
+            KErr e;
+            if (atomic_load(&wconn(c, w)->dead) && wreconnect(c, w, &e)) {
+            }
+        }
+        for (int i = 0; i < 20 && !atomic_load(&n->stop); i++) usleep(50 * 1000);
+    }
+    return NULL;
 }
 
 static void *
@@ -1880,6 +1901,11 @@ net_cluster_connect(const NetClusterOptions *o, const char *const *addrs, uint32
         goto fail;
     }
     c->has_monitor = true;
+    if (pthread_create(&c->rejoin, NULL, rejoin_main, c)) {
+        k_error(err, K_INSUFFICIENT_RESOURCES, "could not start the rejoin thread");
+        goto fail;
+    }
+    c->has_rejoin = true;
     *out = c;
     return K_OK;
 fail:
@@ -1893,6 +1919,7 @@ net_cluster_close(NetCluster *c)
     if (!c) return;
     atomic_store(&c->node->stop, 1);
     if (c->has_monitor) pthread_join(c->monitor, NULL);
+    if (c->has_rejoin) pthread_join(c->rejoin, NULL);
     node_stop(c->node);
     for (uint32_t w = 0; c->addrs && w < c->n; w++) free(c->addrs[w]);
     free(c->addrs);

@@ -13,7 +13,8 @@
 #     kestrel_workers shows the worker down, a query over replicated
 #     tables still succeeds and one over distributed tables fails naming
 #     the worker; the worker is restarted on its data directory and
-#     address, and the 22 queries pass again.
+#     address, the coordinator reconnects on its own (before any query),
+#     and the 22 queries pass again.
 #  3. bad input to a worker's cluster port: garbage, a truncated frame, an
 #     oversized frame, a wrong protocol version and a wrong secret (a
 #     coordinator started with another secret): each connection is closed
@@ -117,6 +118,9 @@ psql_c -c "SELECT count(*) FROM lineitem" >"$tmp/dist.out" 2>&1 && fail "kill: a
 grep -q "${waddrs[$victim]}" "$tmp/dist.out" || fail "kill: the error does not name the worker: $(cat "$tmp/dist.out")"
 echo "kill -9: coordinator up, worker 3 down, replicated query ok, distributed query: $(head -1 "$tmp/dist.out")"
 cluster_worker_start "$build" 3 || fail "restart of worker 3"
+# the coordinator redials dead workers every second on its own
+for _ in $(seq 30); do grep -q "worker ${waddrs[$victim]} rejoined" "$tmp/coord.log" && break; sleep 0.1; done
+grep -q "worker ${waddrs[$victim]} rejoined" "$tmp/coord.log" || fail "worker 3 did not rejoin within 3 s"
 "$build/kestrel-tpch" run -p "$port" --answers "$shared/tpch/answers-sf0.01" >"$tmp/rerun.out" ||
     { cat "$tmp/rerun.out"; fail "the TPC-H check after the restart"; }
 tail -1 "$tmp/rerun.out"
