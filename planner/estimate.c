@@ -421,7 +421,7 @@ join_sel(PlCtx *c, ExExpr *const *q, uint32_t n, const PlRel *l, const PlRel *r,
             gr[ng++] = rb[k];
             if (done) done[k] = true;
         }
-        double dl, dr;
+        double dl = 0, dr = 0;
         bool kl = key_like(c, gl, ng, &dl), kr = key_like(c, gr, ng, &dr);
         double sel;
         /* both sides look unique: the one with the smaller domain is the key side — a
@@ -536,6 +536,37 @@ narrow_ndv(PlCtx *c, ExExpr *const *q, uint32_t n)
     }
 }
 
+/* The range of an aggregate's values over the groups, for HAVING-style
+ * comparisons (Q18's sum(l_quantity) > 300), from the argument column's
+ * min/max taken as uniform and the mean group size n = rows in / groups:
+ * MIN/MAX keep the column's range; AVG and SUM are sums of n values, whose
+ * mean and spread (sd/sqrt(n) for AVG, sqrt(n)·sd for SUM: the central limit
+ * theorem) are those of the uniform range given here. Other aggregates and
+ * arguments without a range get none. */
+static void
+agg_ranges(PlCtx *c, const PlRel *r, double in)
+{
+    double n = K_MAX(in, 1) / K_MAX(r->rows, 1);
+    for (uint32_t i = 0; i < r->naggs && r->ngroups + i < r->ncols; i++) {
+        PlCol *pc = &c->cols[r->cols[r->ngroups + i]];
+        int32_t src = col_of(r->aggs[i].arg);
+        pc->has_range = false;
+        if (src < 0 || !c->cols[src].has_range || r->aggs[i].distinct || r->aggs[i].filter) continue;
+        double lo = c->cols[src].lo, hi = c->cols[src].hi;
+        double mu = (lo + hi) / 2, half = (hi - lo) / 2; /* uniform: sd = half / sqrt(3) */
+        switch ((ExAggFunc)r->aggs[i].func) {
+        case EX_AGG_MIN:
+        case EX_AGG_MAX: break;
+        case EX_AGG_AVG: lo = mu - half / sqrt(n), hi = mu + half / sqrt(n); break;
+        case EX_AGG_SUM: lo = n * mu - half * sqrt(n), hi = n * mu + half * sqrt(n); break;
+        default: continue;
+        }
+        pc->has_range = true;
+        pc->lo = lo;
+        pc->hi = hi;
+    }
+}
+
 void
 pl__estimate(PlCtx *c, PlRel *r)
 {
@@ -605,6 +636,7 @@ pl__estimate(PlCtx *c, PlRel *r)
             c->cols[r->cols[i]].ndv = r->rows;
             c->cols[r->cols[i]].base_rows = r->rows;
         }
+        agg_ranges(c, r, in);
         break;
     }
     case PL_SORT:
