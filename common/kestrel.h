@@ -199,9 +199,35 @@ struct KType {
     uint8_t id;        /* KTypeId */
     uint8_t precision; /* DECIMAL */
     uint8_t scale;     /* DECIMAL */
-    uint8_t pad_;
+    uint8_t array;     /* KArrayElem: K_ARR_NONE, or the element type of an array */
     int32_t len;       /* VARCHAR/CHAR declared length, 0 if none */
 };
+
+/* Arrays (one-dimensional): id K_TYPE_VARCHAR whose values are PostgreSQL's
+ * text form ('{1,2}', '{a,"b c",NULL}'); `array` names the element type,
+ * which picks the type oid clients see (exec/array.c, docs/architecture.md). */
+typedef enum KArrayElem {
+    K_ARR_NONE = 0,
+    K_ARR_BOOL,    /* bool[]    1000 */
+    K_ARR_INT2,    /* int2[]    1005, elements INT32 */
+    K_ARR_INT4,    /* int4[]    1007 */
+    K_ARR_INT8,    /* int8[]    1016 */
+    K_ARR_OID,     /* oid[]     1028, elements INT64 (Kestrel's oids) */
+    K_ARR_FLOAT8,  /* float8[]  1022 */
+    K_ARR_NUMERIC, /* numeric[] 1231 */
+    K_ARR_TEXT,    /* text[]    1009 */
+    K_ARR_VARCHAR, /* varchar[] 1015 */
+    K_ARR_NAME,    /* name[]    1003, elements VARCHAR */
+    K_ARR_CHAR,    /* "char"[]  1002, elements VARCHAR */
+    K_ARR_DATE,    /* date[]    1182 */
+    K_ARR_TIMESTAMP, /* timestamp[] 1115 */
+    K_ARR_COUNT_
+} KArrayElem;
+static inline KType k_type_array(KArrayElem e) { KType t = {K_TYPE_VARCHAR, 0, 0, (uint8_t)e, 0}; return t; }
+static inline bool k_type_is_array(KType t) { return t.id == K_TYPE_VARCHAR && t.array != K_ARR_NONE; }
+/* The type of an array's elements; the element kind of a scalar type. */
+KType k_array_elem_type(KArrayElem e);
+KArrayElem k_array_elem_of(KType t);
 
 static inline KType k_type(KTypeId id) { KType t = {(uint8_t)id, 0, 0, 0, 0}; return t; }
 static inline KType k_type_decimal(int p, int s) { KType t = {K_TYPE_DECIMAL, (uint8_t)p, (uint8_t)s, 0, 0}; return t; }

@@ -48,7 +48,17 @@ k_type_name(KType t, char *buf, size_t cap)
     case K_TYPE_TIMESTAMP: snprintf(buf, cap, "timestamp without time zone"); break;
     case K_TYPE_INTERVAL: snprintf(buf, cap, "interval"); break;
     case K_TYPE_VARCHAR:
-        if (t.len)
+        if (k_type_is_array(t)) {
+            static const char *const names[K_ARR_COUNT_] = {
+                [K_ARR_BOOL] = "boolean[]", [K_ARR_INT2] = "smallint[]", [K_ARR_INT4] = "integer[]",
+                [K_ARR_INT8] = "bigint[]", [K_ARR_OID] = "oid[]", [K_ARR_FLOAT8] = "double precision[]",
+                [K_ARR_NUMERIC] = "numeric[]", [K_ARR_TEXT] = "text[]",
+                [K_ARR_VARCHAR] = "character varying[]", [K_ARR_NAME] = "name[]",
+                [K_ARR_CHAR] = "\"char\"[]", [K_ARR_DATE] = "date[]",
+                [K_ARR_TIMESTAMP] = "timestamp without time zone[]",
+            };
+            snprintf(buf, cap, "%s", t.array < K_ARR_COUNT_ ? names[t.array] : "array");
+        } else if (t.len)
             snprintf(buf, cap, "character varying(%d)", t.len);
         else
             snprintf(buf, cap, "text");
@@ -133,6 +143,13 @@ k_type_from_name(const char *name, int32_t mod1, int32_t mod2, KType *out, KErr 
 uint32_t
 k_type_pg_oid(KType t)
 {
+    static const uint32_t arr_oids[K_ARR_COUNT_] = {
+        [K_ARR_BOOL] = 1000, [K_ARR_INT2] = 1005,   [K_ARR_INT4] = 1007,    [K_ARR_INT8] = 1016,
+        [K_ARR_OID] = 1028,  [K_ARR_FLOAT8] = 1022, [K_ARR_NUMERIC] = 1231, [K_ARR_TEXT] = 1009,
+        [K_ARR_VARCHAR] = 1015, [K_ARR_NAME] = 1003, [K_ARR_CHAR] = 1002,  [K_ARR_DATE] = 1182,
+        [K_ARR_TIMESTAMP] = 1115,
+    };
+    if (k_type_is_array(t) && t.array < K_ARR_COUNT_) return arr_oids[t.array];
     switch ((KTypeId)t.id) {
     case K_TYPE_BOOL: return 16;
     case K_TYPE_INT32: return 23;
@@ -146,6 +163,40 @@ k_type_pg_oid(KType t)
     case K_TYPE_CHAR: return 1042;
     case K_TYPE_UNKNOWN: return 705;
     default: return 25;
+    }
+}
+
+KType
+k_array_elem_type(KArrayElem e)
+{
+    switch (e) {
+    case K_ARR_BOOL: return k_type(K_TYPE_BOOL);
+    case K_ARR_INT2:
+    case K_ARR_INT4: return k_type(K_TYPE_INT32);
+    case K_ARR_INT8:
+    case K_ARR_OID: return k_type(K_TYPE_INT64);
+    case K_ARR_FLOAT8: return k_type(K_TYPE_DOUBLE);
+    case K_ARR_NUMERIC: return k_type_decimal(K_DECIMAL_MAX_PRECISION, 6);
+    case K_ARR_DATE: return k_type(K_TYPE_DATE);
+    case K_ARR_TIMESTAMP: return k_type(K_TYPE_TIMESTAMP);
+    default: return k_type_varchar(0);
+    }
+}
+
+KArrayElem
+k_array_elem_of(KType t)
+{
+    switch ((KTypeId)t.id) {
+    case K_TYPE_BOOL: return K_ARR_BOOL;
+    case K_TYPE_INT32: return K_ARR_INT4;
+    case K_TYPE_INT64: return K_ARR_INT8;
+    case K_TYPE_DOUBLE: return K_ARR_FLOAT8;
+    case K_TYPE_DECIMAL: return K_ARR_NUMERIC;
+    case K_TYPE_DATE: return K_ARR_DATE;
+    case K_TYPE_TIMESTAMP: return K_ARR_TIMESTAMP;
+    case K_TYPE_VARCHAR: return t.len ? K_ARR_VARCHAR : K_ARR_TEXT;
+    case K_TYPE_CHAR: return K_ARR_TEXT;
+    default: return K_ARR_NONE;
     }
 }
 

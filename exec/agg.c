@@ -394,6 +394,11 @@ agg_update(const ExAggSpec *sp, AggState *states, uint32_t naggs, uint32_t ai,
     case EX_AGG_ANY_VALUE:
         EX_AGG_LOOP(if (minmax_set(s, t, k_vec_slot(v, r), heap, f == EX_AGG_MAX, f == EX_AGG_ANY_VALUE, err)) return K_ERR);
         break;
+    case EX_AGG_LIST: {
+        const KStr *d = v->data;
+        EX_AGG_LOOP(if (ex__list_append(s, k_str_data(&d[vr]), d[vr].len, heap, err)) return K_ERR);
+        break;
+    }
     case EX_AGG_BOOL_AND:
     case EX_AGG_BOOL_OR: {
         const uint8_t *d = v->data;
@@ -436,6 +441,9 @@ agg_merge(const ExAggSpec *sp, AggState *d, const AggState *s, KArena *heap, KEr
     case EX_AGG_ANY_VALUE:
         if (!s->n) return K_OK;
         return minmax_set(d, at, &s->a.v, heap, f == EX_AGG_MAX, f == EX_AGG_ANY_VALUE, err);
+    case EX_AGG_LIST:
+        if (!s->n) return K_OK;
+        return ex__list_append(d, k_str_data(&s->a.v.str), s->a.v.str.len, heap, err);
     case EX_AGG_BOOL_AND:
     case EX_AGG_BOOL_OR:
         if (!s->n) return K_OK;

@@ -176,6 +176,22 @@ typedef enum ExFunc {
     EX_FN_PG_SIZE_PRETTY,   /* pg_size_pretty(bigint) */
     EX_FN_SINGLE_ROW_CHECK, /* (INT64 row count) -> BOOL true; 21000 when the count is above 1
                              * (a scalar subquery's run-time check, planner/unnest.c) */
+    /* Arrays (array.c): values are PostgreSQL's text form, the result type's
+     * `array` names the element type. A "record" is an element as the array
+     * builders take it: '\2' + its text, or '\1' for NULL; a "list" is
+     * records joined by '\0' (the LIST aggregate's value). */
+    EX_FN_ARRAY_IN,         /* (text) -> the array, checked and in canonical form */
+    EX_FN_ARRAY_ANY_EQ,     /* (element as text, array) -> BOOL: x = ANY(array), NULL as SQL's */
+    EX_FN_ARRAY_SUBSCRIPT,  /* (array, INT32|INT64 i) -> element i (1-based) as text, or NULL */
+    EX_FN_ARRAY_UPPER,      /* (array, INT32 dim) -> INT32 upper bound, NULL when empty/dim <> 1 */
+    EX_FN_ARRAY_LENGTH,     /* (array, INT32 dim) -> INT32, NULL when empty/dim <> 1 */
+    EX_FN_ARRAY_CARDINALITY,/* (array) -> INT32 number of elements */
+    EX_FN_ARRAY_CAT,        /* (array, array) -> array */
+    EX_FN_ARRAY_BUILD,      /* (record, ...) -> array: ARRAY[...] */
+    EX_FN_ARRAY_FROM_LIST,  /* (list, INT32 order) -> array: array_agg, ARRAY(subquery);
+                             * order 0 keeps the list's order, 1 sorts the elements ascending,
+                             * 2 descending (numbers by value, other elements bytewise) */
+    EX_FN_LIST_JOIN,        /* (list, separator) -> text: string_agg */
     EX_FN_COUNT_ /* number of functions */
 } ExFunc;
 
@@ -274,6 +290,8 @@ typedef enum ExAggFunc {
     EX_AGG_STDDEV_SAMP,
     EX_AGG_VAR_SAMP,
     EX_AGG_ANY_VALUE,
+    EX_AGG_LIST,        /* VARCHAR records joined by '\0' in arrival order (array.c's list):
+                         * string_agg and array_agg under array.c's functions */
 } ExAggFunc;
 
 /*

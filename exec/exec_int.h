@@ -260,6 +260,8 @@ typedef struct ExAggAcc {
 /* Add the value at `row` of v (row < K_VECTOR_SIZE; v NULL for COUNT(*)). */
 K_MUSTCHECK int ex__acc_add(const ExAggSpec *sp, ExAggAcc *acc, const KVector *v, uint32_t row,
                             KArena *heap, KErr *err);
+/* The LIST aggregate's accumulator: append one record or list (array.c). */
+K_MUSTCHECK int ex__list_append(ExAggAcc *s, const char *p, uint32_t n, KArena *heap, KErr *err);
 /* The aggregate's final value into out at row r (validity set). */
 K_MUSTCHECK int ex__acc_final(const ExAggSpec *sp, const ExAggAcc *acc, KVector *out, uint32_t r,
                               KErr *err);

@@ -230,7 +230,12 @@ static const char *const func_names[EX_FN_COUNT_] = {
     [EX_FN_DATE_SUB_DAYS] = "-", [EX_FN_DATE_ADD_INTERVAL] = "+",
     [EX_FN_DATE_SUB_INTERVAL] = "-", [EX_FN_TS_ADD_INTERVAL] = "+",
     [EX_FN_TS_SUB_INTERVAL] = "-", [EX_FN_DATE_DIFF] = "-",
-    [EX_FN_SINGLE_ROW_CHECK] = "single_row_check",
+    [EX_FN_SINGLE_ROW_CHECK] = "single_row_check", [EX_FN_ARRAY_IN] = "array_in",
+    [EX_FN_ARRAY_ANY_EQ] = "= ANY", [EX_FN_ARRAY_SUBSCRIPT] = "array_subscript",
+    [EX_FN_ARRAY_UPPER] = "array_upper", [EX_FN_ARRAY_LENGTH] = "array_length",
+    [EX_FN_ARRAY_CARDINALITY] = "cardinality", [EX_FN_ARRAY_CAT] = "array_cat",
+    [EX_FN_ARRAY_BUILD] = "array", [EX_FN_ARRAY_FROM_LIST] = "array_from_list",
+    [EX_FN_LIST_JOIN] = "list_join",
 };
 
 const char *
@@ -437,7 +442,7 @@ ex_agg_name(ExAggFunc f)
 {
     static const char *const names[] = {"count(*)", "count", "sum", "avg", "min", "max",
                                         "bool_and", "bool_or", "stddev_samp", "var_samp",
-                                        "any_value"};
+                                        "any_value", "list"};
     return (unsigned)f < K_ARRAY_LEN(names) ? names[f] : "?";
 }
 

@@ -360,7 +360,7 @@ r_type(Rd *d)
     t.id = k_get_u8(&d->r);
     t.precision = k_get_u8(&d->r);
     t.scale = k_get_u8(&d->r);
-    t.pad_ = 0;
+    t.array = 0; /* arrays travel as their text form */
     t.len = (int32_t)k_get_svarint(&d->r);
     if (t.id >= K_TYPE_COUNT || t.precision > 38 || t.scale > 38) d->r.failed = true;
     return t;

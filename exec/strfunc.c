@@ -597,6 +597,16 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
             if (set_str(heap, &r[i], d + b0, b1 - b0, err)) return K_ERR;
             break;
         }
+    case EX_FN_ARRAY_IN:
+    case EX_FN_ARRAY_ANY_EQ:
+    case EX_FN_ARRAY_SUBSCRIPT:
+    case EX_FN_ARRAY_UPPER:
+    case EX_FN_ARRAY_LENGTH:
+    case EX_FN_ARRAY_CARDINALITY:
+    case EX_FN_ARRAY_CAT:
+    case EX_FN_ARRAY_BUILD:
+    case EX_FN_ARRAY_FROM_LIST:
+    case EX_FN_LIST_JOIN:
         case EX_FN_UPPER:
         case EX_FN_LOWER: {
             char *buf = k_alloc(heap, len ? len : 1);

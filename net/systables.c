@@ -37,7 +37,15 @@
 typedef struct SysCol {
     const char *name;
     KTypeId type;
+    uint8_t array; /* KArrayElem: an array column (its values in text form) */
 } SysCol;
+
+static KType
+sys_col_type(const SysCol *c)
+{
+    if (c->array) return k_type_array((KArrayElem)c->array);
+    return c->type == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(c->type);
+}
 
 typedef struct SysRows {
     KArena *a;
@@ -474,6 +482,26 @@ fill_collation(NetSession *s, SysRows *r)
     put_i64(r, NS_PG_CATALOG);
 }
 
+/* Kestrel's one role (PostgreSQL's bootstrap superuser's oid), as pg_roles
+ * shows it. */
+static void
+fill_roles(NetSession *s, SysRows *r)
+{
+    (void)s;
+    put_str(r, "kestrel");
+    put_i64(r, 10);
+    put_bool(r, true);  /* rolsuper */
+    put_bool(r, true);  /* rolinherit */
+    put_bool(r, true);  /* rolcreaterole */
+    put_bool(r, true);  /* rolcreatedb */
+    put_bool(r, true);  /* rolcanlogin */
+    put_bool(r, false); /* rolreplication */
+    put_i32(r, -1);     /* rolconnlimit */
+    put_null(r, K_TYPE_TIMESTAMP);
+    put_bool(r, true); /* rolbypassrls */
+    put_null(r, K_TYPE_VARCHAR); /* rolconfig */
+}
+
 static void
 fill_settings(NetSession *s, SysRows *r)
 {
@@ -691,11 +719,13 @@ fill_kestrel_queries(NetSession *s, SysRows *r)
 /* ------------------------------------------------------------------ */
 /* The table of system relations                                        */
 /* ------------------------------------------------------------------ */
-#define V K_TYPE_VARCHAR
-#define I K_TYPE_INT32
-#define L K_TYPE_INT64
-#define B K_TYPE_BOOL
-#define D K_TYPE_DOUBLE
+#define V K_TYPE_VARCHAR, 0
+#define I K_TYPE_INT32, 0
+#define L K_TYPE_INT64, 0
+#define B K_TYPE_BOOL, 0
+#define D K_TYPE_DOUBLE, 0
+#define TS K_TYPE_TIMESTAMP, 0
+#define ARR(e) K_TYPE_VARCHAR, K_ARR_##e
 static const SysTable systables[] = {
     {"information_schema", "schemata", fill_schemata,
      {{"catalog_name", V}, {"schema_name", V}, {"schema_owner", V}}},
@@ -734,10 +764,30 @@ static const SysTable systables[] = {
       {"indisclustered", B}, {"indisvalid", B}, {"indkey", V}}},
     {"pg_catalog", "pg_constraint", fill_none,
      {{"oid", L}, {"conname", V}, {"connamespace", L}, {"contype", V}, {"conrelid", L}, {"conindid", L},
-      {"confrelid", L}, {"conkey", V}, {"confkey", V}}},
+      {"confrelid", L}, {"conkey", ARR(INT2)}, {"confkey", ARR(INT2)}}},
     {"pg_catalog", "pg_inherits", fill_none,
      {{"inhrelid", L}, {"inhparent", L}, {"inhseqno", I}, {"inhdetachpending", B}}},
     {"pg_catalog", "pg_settings", fill_settings, {{"name", V}, {"setting", V}}},
+    /* Kestrel has no row-level security, extended statistics or logical
+     * replication: these are empty, with PostgreSQL 15's columns clients read */
+    {"pg_catalog", "pg_policy", fill_none,
+     {{"oid", L}, {"polname", V}, {"polrelid", L}, {"polcmd", V}, {"polpermissive", B}, {"polroles", ARR(OID)},
+      {"polqual", V}, {"polwithcheck", V}}},
+    {"pg_catalog", "pg_statistic_ext", fill_none,
+     {{"oid", L}, {"stxrelid", L}, {"stxname", V}, {"stxnamespace", L}, {"stxowner", L}, {"stxstattarget", I},
+      {"stxkeys", ARR(INT2)}, {"stxkind", ARR(CHAR)}}},
+    {"pg_catalog", "pg_publication", fill_none,
+     {{"oid", L}, {"pubname", V}, {"pubowner", L}, {"puballtables", B}, {"pubinsert", B}, {"pubupdate", B},
+      {"pubdelete", B}, {"pubtruncate", B}, {"pubviaroot", B}}},
+    {"pg_catalog", "pg_publication_namespace", fill_none, {{"oid", L}, {"pnpubid", L}, {"pnnspid", L}}},
+    {"pg_catalog", "pg_publication_rel", fill_none,
+     {{"oid", L}, {"prpubid", L}, {"prrelid", L}, {"prqual", V}, {"prattrs", ARR(INT2)}}},
+    {"pg_catalog", "pg_roles", fill_roles,
+     {{"rolname", V}, {"oid", L}, {"rolsuper", B}, {"rolinherit", B}, {"rolcreaterole", B}, {"rolcreatedb", B},
+      {"rolcanlogin", B}, {"rolreplication", B}, {"rolconnlimit", I}, {"rolvaliduntil", TS},
+      {"rolbypassrls", B}, {"rolconfig", ARR(TEXT)}}},
+    {"pg_catalog", "pg_auth_members", fill_none,
+     {{"roleid", L}, {"member", L}, {"grantor", L}, {"admin_option", B}}},
     {"pg_catalog", "pg_tables", fill_pg_tables,
      {{"schemaname", V}, {"tablename", V}, {"tableowner", V}, {"hasindexes", B}}},
     {NULL, "kestrel_tables", fill_kestrel_tables,
@@ -747,11 +797,13 @@ static const SysTable systables[] = {
      {{"schema_name", V}, {"table_name", V}, {"partition_name", V}, {"lower_bound", V}, {"upper_bound", V},
       {"rows", L}}},
     {NULL, "kestrel_workers", fill_kestrel_workers,
-     {{"worker", I}, {"address", V}, {"state", V}, {"last_heartbeat", K_TYPE_TIMESTAMP}, {"data_bytes", L}}},
+     {{"worker", I}, {"address", V}, {"state", V}, {"last_heartbeat", TS}, {"data_bytes", L}}},
     {NULL, "kestrel_queries", fill_kestrel_queries,
      {{"query_id", L}, {"pid", I}, {"state", V}, {"elapsed_ms", L}, {"rows_done", L}, {"rows_estimated", L},
       {"bytes_done", L}, {"bytes_estimated", L}, {"query", V}}},
 };
+#undef ARR
+#undef TS
 #undef V
 #undef I
 #undef L
@@ -810,7 +862,7 @@ net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDe
         d->cols = cols;
         for (uint32_t c = 0; c < n; c++) {
             snprintf(cols[c].name, sizeof cols[c].name, "%s", t->cols[c].name);
-            cols[c].type = t->cols[c].type == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(t->cols[c].type);
+            cols[c].type = sys_col_type(&t->cols[c]);
         }
         d->dist = ST_DIST_REPLICATED;
         d->part_col = -1;
@@ -849,7 +901,7 @@ rewrite_plan(NetSession *s, KArena *a, ExPlan *p, KErr *err)
     if (!rtypes) return k_error_oom(err, a, 0);
     for (uint32_t c = 0; c < nread; c++) {
         uint32_t tc = p->u.scan.read_cols[c];
-        rtypes[c] = t->cols[tc].type == K_TYPE_VARCHAR ? k_type_varchar(0) : k_type(t->cols[tc].type);
+        rtypes[c] = sys_col_type(&t->cols[tc]);
     }
     ExPlan *values = ex_plan_new(a, EX_OP_VALUES, nread, rtypes);
     if (!values) return k_error_oom(err, a, 0);

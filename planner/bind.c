@@ -344,7 +344,7 @@ is_agg_name(const char *n)
 {
     static const char *names[] = {"count", "sum", "avg", "min", "max", "stddev", "stddev_samp",
                                   "variance", "var_samp", "bool_and", "bool_or", "every",
-                                  "any_value"};
+                                  "any_value", "string_agg", "array_agg"};
     for (size_t i = 0; i < K_ARRAY_LEN(names); i++)
         if (strcmp(n, names[i]) == 0) return true;
     return false;
@@ -395,9 +395,14 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
     memset(&spec, 0, sizeof spec);
     const char *n = f->name;
     uint32_t nargs = (uint32_t)pr_list_len(f->args);
+    /* string_agg(t, sep) and array_agg(x): the LIST aggregate (planner/array.c) */
+    bool str_agg = strcmp(n, "string_agg") == 0, list_agg = str_agg || strcmp(n, "array_agg") == 0;
+    ExExpr *list_sep = NULL;
+    int list_order = 0;
+    KType list_elem = k_type(K_TYPE_UNKNOWN);
     if (strcmp(n, "count") == 0 && (f->star || nargs == 0)) spec.func = EX_AGG_COUNT_STAR;
     else {
-        if (nargs != 1) {
+        if (nargs != (str_agg ? 2u : 1u)) {
             k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function %s with %u arguments does not exist",
                        n, nargs);
             return NULL;
@@ -411,6 +416,7 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
         else if (strcmp(n, "bool_or") == 0) spec.func = EX_AGG_BOOL_OR;
         else if (strcmp(n, "stddev") == 0 || strcmp(n, "stddev_samp") == 0) spec.func = EX_AGG_STDDEV_SAMP;
         else if (strcmp(n, "variance") == 0 || strcmp(n, "var_samp") == 0) spec.func = EX_AGG_VAR_SAMP;
+        else if (list_agg) spec.func = EX_AGG_LIST;
         else spec.func = EX_AGG_ANY_VALUE;
         /* arguments are bound below the aggregation: FROM scope, no agg state */
         PlAggState *save = s->agg;
@@ -424,6 +430,37 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
         s->in_agg = false;
         if (!arg) return NULL;
         if (arg->type.id == K_TYPE_UNKNOWN) arg = pl__coerce(c, arg, k_type_varchar(0), pos);
+        if (arg && list_agg) {
+            if (str_agg && !k_type_is_string(arg->type)) {
+                char buf[64];
+                k_type_name(arg->type, buf, sizeof buf);
+                k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function string_agg(%s, unknown) does not exist", buf);
+                return NULL;
+            }
+            if (f->agg_order) {
+                /* array_agg(x ORDER BY x): the elements sorted */
+                const PrSortBy *sb = PR_CAST(SortBy, f->agg_order->items[0]);
+                char *t1 = NULL, *t2 = NULL;
+                size_t l1 = 0, l2 = 0;
+                KErr pe;
+                bool same = pr_print(c->a, sb->expr, &t1, &l1, &pe) == K_OK &&
+                            pr_print(c->a, f->args->items[0], &t2, &l2, &pe) == K_OK && l1 == l2 &&
+                            memcmp(t1, t2, l1) == 0;
+                if (pr_list_len(f->agg_order) != 1 || !same || str_agg) {
+                    k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                               "%s(... ORDER BY ...) is supported only as array_agg(x ORDER BY x)", n);
+                    return NULL;
+                }
+                list_order = sb->dir == PR_SORT_DESC ? 2 : 1;
+            }
+            list_elem = arg->type;
+            arg = pl__array_record(c, arg, !str_agg, pos);
+            if (!arg) return NULL;
+            if (str_agg) {
+                list_sep = bind_expr(c, s, f->args->items[1]);
+                if (!list_sep) return NULL;
+            }
+        }
         KType at = arg->type;
         bool ok = true;
         switch ((ExAggFunc)spec.func) {
@@ -461,8 +498,11 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
     for (uint32_t i = 0; i < g->naggs; i++) {
         ExAggSpec *o = &g->aggs[i];
         if (o->func == spec.func && o->distinct == spec.distinct && expr_equal(o->arg, spec.arg) &&
-            expr_equal(o->filter, spec.filter))
-            return pl__col_ref(c, g->agg_cols[i]);
+            expr_equal(o->filter, spec.filter)) {
+            ExExpr *e = pl__col_ref(c, g->agg_cols[i]);
+            if (e && list_agg) e = pl__list_agg_finish(c, e, list_elem, list_sep, list_order, pos);
+            return e;
+        }
     }
     if (g->naggs == g->capaggs) {
         uint32_t nc = g->capaggs ? g->capaggs * 2 : 8;
@@ -483,6 +523,7 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
     g->agg_cols[g->naggs++] = col;
     ExExpr *e = pl__col_ref(c, col);
     if (e) e->pos = pos;
+    if (e && list_agg) e = pl__list_agg_finish(c, e, list_elem, list_sep, list_order, pos);
     return e;
 }
 
@@ -831,10 +872,23 @@ bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_
      * Kestrel keeps no comments (pg_description is empty), so there is none */
     if ((strcmp(n, "obj_description") == 0 && (nargs == 1 || nargs == 2)) ||
         (strcmp(n, "col_description") == 0 && nargs == 2) ||
-        (strcmp(n, "shobj_description") == 0 && nargs == 2)) {
+        (strcmp(n, "shobj_description") == 0 && nargs == 2) ||
+        /* Kestrel has no extended statistics objects: PostgreSQL gives NULL
+         * for an oid that is not one */
+        (strcmp(n, "pg_get_statisticsobjdef_columns") == 0 && nargs == 1)) {
         ExExpr *e = ex_expr_const_null(c->a, k_type_varchar(0));
         if (!e) pl__oom(c);
         return e;
+    }
+    /* pg_relation_is_publishable(oid): true for user tables (oids from 16384
+     * below the system relations' 0xF0000000, net/systables.c), as PostgreSQL
+     * is for its permanent user tables; Kestrel has no publications anyway */
+    if (strcmp(n, "pg_relation_is_publishable") == 0 && nargs == 1 &&
+        (args[0]->type.id == K_TYPE_UNKNOWN || pl__is_numeric(args[0]->type))) {
+        ExExpr *x = pl__coerce(c, args[0], k_type(K_TYPE_INT64), pos);
+        ExExpr *lo = x ? pl__make_compare(c, EX_FN_GE, x, ex_expr_const_i64(c->a, 16384), pos) : NULL;
+        ExExpr *hi = x ? pl__make_compare(c, EX_FN_LT, x, ex_expr_const_i64(c->a, 0xF0000000LL), pos) : NULL;
+        return lo && hi ? pl__fold(c, pl__make_and(c, lo, hi)) : NULL;
     }
     for (size_t i = 0; i < K_ARRAY_LEN(tab); i++) {
         if (strcmp(tab[i].name, n) != 0) continue;
@@ -1007,6 +1061,8 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
         ExExpr *e = bind_catalog_func(c, n, nargs, args, pos, &found);
         if (found) return e;
         if (c->err->code) return NULL;
+        e = pl__array_func(c, n, nargs, args, pos, &found);
+        if (found) return e;
     }
 
     if (strcmp(n, "coalesce") == 0 || strcmp(n, "greatest") == 0 || strcmp(n, "least") == 0 ||
@@ -1296,6 +1352,9 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             r = pl__make_arith(c, b->op, l, rr, pos);
             break;
         case PR_OP_CONCAT: {
+            bool arr;
+            r = pl__array_concat(c, l, rr, pos, &arr);
+            if (arr) break;
             if (l->type.id == K_TYPE_UNKNOWN || !k_type_is_string(l->type)) l = pl__coerce(c, l, k_type_varchar(0), pos);
             if (l && (rr->type.id == K_TYPE_UNKNOWN || !k_type_is_string(rr->type))) rr = pl__coerce(c, rr, k_type_varchar(0), pos);
             if (!l || !rr) break;
@@ -1485,6 +1544,10 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         KType t;
         KErr e2;
         const PrTypeName *tn = ce->type;
+        if (tn->array_dims > 0) {
+            r = pl__array_cast(c, x, tn, pos);
+            break;
+        }
         if (tn->array_dims == 0 && is_oid_type(tn->name)) {
             r = bind_oid_cast(c, x, tn, pos);
             break;
@@ -1500,6 +1563,12 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             break;
         }
         if (t.id == K_TYPE_DECIMAL && tn->nmods == 0) t = unconstrained_numeric(x, t);
+        if (k_type_is_array(x->type) && k_type_is_string(t)) {
+            /* an array as text: its text form */
+            r = new_node(c, EX_EXPR_CAST, t, 1, pos);
+            if (r) r->args[0] = x;
+            break;
+        }
         if (x->type.id == K_TYPE_UNKNOWN || x->kind == EX_EXPR_PARAM) {
             r = pl__coerce(c, x, t, pos);
             break;
@@ -1560,6 +1629,11 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
     }
     case PR_T_RowExpr:
         k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "row expressions are not supported here");
+        break;
+    case PR_T_ArrayExpr:
+    case PR_T_Subscript:
+    case PR_T_ArrayOpExpr:
+        r = pl__array_node(c, s, n); /* planner/array.c */
         break;
     default:
         k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "%s is not supported in expressions",
@@ -1953,6 +2027,13 @@ bind_from_item(PlCtx *c, PlScope *s, const PrNode *item, PlRel **out)
     }
     case PR_T_JoinExpr:
         return bind_join(c, s, PR_CAST(JoinExpr, item), out);
+    case PR_T_RangeFunction: { /* unnest / generate_series (planner/array.c) */
+        const PrRangeFunction *rf = PR_CAST(RangeFunction, item);
+        const char **names = pl__alloc(c, sizeof(char *));
+        if (!names) return K_ERR;
+        if (pl__bind_range_function(c, s, rf, out, &names[0]) != K_OK) return K_ERR;
+        return scope_add(c, s, rf->alias ? rf->alias->name : rf->func->name, 1, names, (*out)->cols);
+    }
     default:
         return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, item->pos, "%s in FROM is not supported",
                           pr_tag_name(item->tag));
@@ -2985,6 +3066,22 @@ bool
 pl__scope_scalar_inner_ok(const PlScope *s)
 {
     return s && s->scalar_inner_ok;
+}
+
+/* The plan a scope's subqueries join onto (planner/array.c). */
+PlRel **pl__scope_attach(PlScope *s);
+PlRel **
+pl__scope_attach(PlScope *s)
+{
+    return s->attach;
+}
+
+/* The plan of the enclosing query block a subquery's scope refers to. */
+PlRel *pl__scope_outer_rel(PlScope *s);
+PlRel *
+pl__scope_outer_rel(PlScope *s)
+{
+    return s->parent && s->parent->attach ? *s->parent->attach : NULL;
 }
 
 /* Bind an expression in a scope (unnest.c binds IN's left side). */

@@ -251,6 +251,19 @@ K_MUSTCHECK int pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl
 K_MUSTCHECK int pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlScope *scope,
                                    const PlBound *b, ExJoinType jt, int32_t pos, int32_t *out_cols);
 
+/* ---- arrays (array.c) ---- */
+KArrayElem pl__array_elem_of_name(const char *n);
+ExExpr *pl__array_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos);
+ExExpr *pl__array_node(PlCtx *c, PlScope *s, const PrNode *n);
+ExExpr *pl__array_concat(PlCtx *c, ExExpr *l, ExExpr *r, int32_t pos, bool *found);
+ExExpr *pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t pos, bool *found);
+ExExpr *pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos);
+ExExpr *pl__list_agg_finish(PlCtx *c, ExExpr *list, KType elem, ExExpr *sep, int order, int32_t pos);
+/* ARRAY(q): rewrite the bound q into an aggregate query with one array column. */
+K_MUSTCHECK int pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b);
+K_MUSTCHECK int pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel **out,
+                                        const char **colname);
+
 /* ---- WITH RECURSIVE (recursive.c) ---- */
 /* Bind a reference to CTE `i` declared under WITH RECURSIVE: its recursive
  * form (anchor UNION [ALL] term) as a PL_RECURSIVE plan, or *handled = false

@@ -521,6 +521,18 @@ group_by_domain(PlCtx *c, PlRel *outer, PlRel *a, ExExpr **pulled, uint32_t np, 
             a->aggs[i].func = EX_AGG_COUNT;
             a->aggs[i].arg = pl__col_ref(c, one);
         }
+        if (a->aggs[i].func == EX_AGG_LIST) {
+            /* ARRAY(q) keeps NULL elements: only the rows that matched count */
+            ExExpr *m = pl__alloc(c, sizeof(ExExpr));
+            if (!m || !(m->args = pl__alloc(c, sizeof(ExExpr *)))) return K_ERR;
+            m->kind = EX_EXPR_IS_NOT_NULL;
+            m->type = k_type(K_TYPE_BOOL);
+            m->pos = -1;
+            m->nargs = 1;
+            if (!(m->args[0] = pl__col_ref(c, one))) return K_ERR;
+            a->aggs[i].filter = a->aggs[i].filter ? pl__make_and(c, a->aggs[i].filter, m) : m;
+            if (!a->aggs[i].filter) return K_ERR;
+        }
     }
     memcpy(ncols + nf, a->cols, sizeof(int32_t) * a->naggs);
     a->left = j;
@@ -638,9 +650,12 @@ pl__unnest_value(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *scope, int
         *colid = m;
         return K_OK;
     }
-    if (sl->kind != PR_SUBLINK_SCALAR) return unsupported(c, sl, "this kind of subquery");
+    if (sl->kind != PR_SUBLINK_SCALAR && sl->kind != PR_SUBLINK_ARRAY)
+        return unsupported(c, sl, "this kind of subquery");
     PlBound b;
     if (pl__bind_query(c, sl->subquery, scope, &b) != K_OK) return K_ERR;
+    /* ARRAY(q): an aggregate subquery over q's rows (array.c) */
+    if (sl->kind == PR_SUBLINK_ARRAY && pl__array_sublink(c, sl, &b) != K_OK) return K_ERR;
     if (b.nout != 1)
         return k_error_at(c->err, K_SYNTAX_ERROR, sl->hdr.pos, "subquery must return only one column");
     return pl__unnest_scalar_bound(c, rel, sl, scope, &b, colid);
@@ -917,6 +932,21 @@ pl__copy_rel(PlCtx *c, const PlRel *r)
     if (!map) return NULL;
     for (uint32_t i = 0; i < oldn; i++) map[i] = -1;
     if (!premap_scans(c, r, map, oldn)) return NULL;
+    return copy_rel(c, r, map, oldn);
+}
+
+/* The same, also giving the map of old column ids (below *oldn) to new ones
+ * (-1: not copied) (array.c's correlated functions in FROM). */
+PlRel *
+pl__copy_rel_map(PlCtx *c, const PlRel *r, int32_t **map_out, uint32_t *oldn_out)
+{
+    uint32_t oldn = c->ncols;
+    int32_t *map = pl__alloc(c, sizeof(int32_t) * (oldn + 1));
+    if (!map) return NULL;
+    for (uint32_t i = 0; i < oldn; i++) map[i] = -1;
+    if (!premap_scans(c, r, map, oldn)) return NULL;
+    *map_out = map;
+    *oldn_out = oldn;
     return copy_rel(c, r, map, oldn);
 }
 
