@@ -551,7 +551,8 @@ agg_ranges(PlCtx *c, const PlRel *r, double in)
         PlCol *pc = &c->cols[r->cols[r->ngroups + i]];
         int32_t src = col_of(r->aggs[i].arg);
         pc->has_range = false;
-        if (src < 0 || !c->cols[src].has_range || r->aggs[i].distinct || r->aggs[i].filter) continue;
+        if (src < 0 || !c->cols[src].has_range || r->aggs[i].distinct || r->aggs[i].filter)
+            continue;
         double lo = c->cols[src].lo, hi = c->cols[src].hi;
         double mu = (lo + hi) / 2, half = (hi - lo) / 2; /* uniform: sd = half / sqrt(3) */
         switch ((ExAggFunc)r->aggs[i].func) {
@@ -606,7 +607,8 @@ pl__estimate(PlCtx *c, PlRel *r)
                 }
                 double nb = pl__col_ndv(c, b, K_MAX(r->right->rows, 1));
                 PlCol *pc = &c->cols[a];
-                if (nb < pl__col_ndv(c, a, K_MAX(r->left->rows, 1)) && (pc->pinned <= 0 || nb < pc->pinned))
+                if (nb < pl__col_ndv(c, a, K_MAX(r->left->rows, 1)) &&
+                    (pc->pinned <= 0 || nb < pc->pinned))
                     pc->pinned = nb;
             }
         break;
@@ -671,7 +673,8 @@ pl__estimate(PlCtx *c, PlRel *r)
                 int32_t used[4];
                 uint32_t nu = 0;
                 pl__expr_collect_cols(r->exprs[i], used, &nu, 4);
-                if (nu == 1 && used[0] >= 0 && (uint32_t)used[0] < c->ncols && c->cols[used[0]].ndv > 0) {
+                if (nu == 1 && used[0] >= 0 && (uint32_t)used[0] < c->ncols &&
+                    c->cols[used[0]].ndv > 0) {
                     pc->ndv = pl__col_ndv(c, used[0], K_MAX(in, 1));
                     pc->base_rows = 0;
                 }

@@ -91,11 +91,18 @@ null_rejecting(const ExExpr *e, const PlRel *r)
 {
     if (!e) return false;
     switch ((ExExprKind)e->kind) {
-    case EX_EXPR_FUNC:
-    case EX_EXPR_IN:
-        for (uint32_t i = 0; i < e->nargs; i++)
+    case EX_EXPR_FUNC: {
+        /* comparisons, LIKE and regular-expression matches are NULL on a NULL operand */
+        ExFunc fn = (ExFunc)e->u.func.fn;
+        bool strict = (fn >= EX_FN_EQ && fn <= EX_FN_GE) ||
+                      (fn >= EX_FN_LIKE && fn <= EX_FN_NOT_ILIKE) ||
+                      (fn >= EX_FN_REGEX_MATCH && fn <= EX_FN_REGEX_NOT_IMATCH);
+        for (uint32_t i = 0; strict && i < e->nargs; i++)
             if (strict_mentions(e->args[i], r)) return true;
         return false;
+    }
+    case EX_EXPR_IN: /* the probe only: `k IN (r.x, k)` is true with r.x NULL */
+        return e->nargs > 0 && strict_mentions(e->args[0], r);
     case EX_EXPR_AND:
         for (uint32_t i = 0; i < e->nargs; i++)
             if (null_rejecting(e->args[i], r)) return true;
@@ -641,7 +648,8 @@ reduce_grouped_leaf(PlCtx *c, Region *g, uint32_t a, ExExpr **join_q, uint32_t n
                 q->args[0]->kind != EX_EXPR_COLUMN || q->args[1]->kind != EX_EXPR_COLUMN ||
                 !k_type_equal(q->args[0]->type, q->args[1]->type))
                 continue;
-            int32_t x = (int32_t)q->args[0]->u.column.index, y = (int32_t)q->args[1]->u.column.index;
+            int32_t x = (int32_t)q->args[0]->u.column.index;
+            int32_t y = (int32_t)q->args[1]->u.column.index;
             if (rel_has_col(g->leaves[p], x) && rel_has_col(leaf, y)) {
                 int32_t t = x;
                 x = y;
@@ -1023,7 +1031,9 @@ split_distinct_agg(PlCtx *c, PlRel *r)
     for (uint32_t i = 0; i <= ng; i++) {
         const ExExpr *g = in->groups[i];
         int32_t src = g->kind == EX_EXPR_COLUMN ? (int32_t)g->u.column.index : -1;
-        const char *name = src >= 0 ? c->cols[src].name : i < ng ? c->cols[r->cols[i]].name : "?column?";
+        const char *name = src >= 0  ? c->cols[src].name
+                           : i < ng ? c->cols[r->cols[i]].name
+                                    : "?column?";
         int32_t id = pl__new_col(c, g->type, name);
         if (id < 0) return NULL;
         if (src >= 0) c->cols[id] = c->cols[src];
@@ -1079,7 +1089,8 @@ opt(PlCtx *c, PlRel *r)
 {
     if (!r) return NULL;
     if (r->kind == PL_JOIN && r->left && r->left->kind == PL_PROJECT &&
-        (r->jtype == EX_JOIN_SEMI || r->jtype == EX_JOIN_ANTI || r->jtype == EX_JOIN_ANTI_NULL_AWARE))
+        (r->jtype == EX_JOIN_SEMI || r->jtype == EX_JOIN_ANTI ||
+         r->jtype == EX_JOIN_ANTI_NULL_AWARE))
         return opt(c, semi_below_project(c, r));
     if (is_region_node(r)) return opt_region(c, r);
     if (r->kind == PL_JOIN) {

@@ -566,6 +566,14 @@ test_subquery_forms(void **state)
          "from orders group by 1 order by 1", "F|996|1|1499\nO|998|1|1499\nP|304|16|1499"},
         {"select count(distinct n_regionkey), count(*) from nation where n_nationkey > 100", "0|0"},
         {"select count(distinct n_regionkey), count(*) from nation", "5|25"},
+        /* outer-join simplification: only a conjunct that is never true on the NULL-extended
+         * rows makes the LEFT join inner (`1 IN (x, 1)` is true whatever x is) */
+        {"select count(*) from region left join nation on n_regionkey = r_regionkey and n_nationkey < 3 "
+         "where 1 in (n_nationkey, 1)", "6"},
+        {"select count(*) from region left join nation on n_regionkey = r_regionkey "
+         "where n_nationkey + 0 > 20", "4"},
+        {"select count(*) from region left join nation on n_regionkey = r_regionkey and n_nationkey < 3 "
+         "where coalesce(n_nationkey, 9) > 1", "4"},
     };
     PlCatalog cat = {NULL, cat_lookup, cat_table_stats, cat_column_stats, NSHARDS};
     for (size_t ci = 0; ci < 3 * (sizeof cases / sizeof cases[0]); ci++) {
