@@ -1,7 +1,8 @@
 /*
  * strfunc.c — string functions over 16-byte strings: ||, LIKE / ILIKE
  * (compiled once per constant pattern, with fast paths for exact, prefix,
- * suffix and contains patterns), substring, position, length, upper,
+ * suffix and contains patterns, and literal segments between '%' found in
+ * turn with memmem), substring, position, length, upper,
  * lower, btrim/ltrim/rtrim, replace; the regular-expression operators
  * ~ !~ ~* !~* (POSIX extended expressions from libc's <regex.h>) and the
  * catalog helpers clients call (array_to_string over an array's text form,
@@ -20,7 +21,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_GENERAL };
+enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_SEGMENTS, LK_GENERAL };
 enum { TK_LIT, TK_ONE, TK_MANY };
 
 typedef struct LikePat {
@@ -33,6 +34,11 @@ typedef struct LikePat {
     uint32_t nt;
     char *fold;  /* ILIKE: subject folding buffer */
     uint32_t foldcap;
+    /* segments: literals separated by '%' and no '_' (TPC-H Q13's
+     * '%special%requests%'): segment k is tc[soff[k]] .. + slen[k] */
+    uint32_t nseg;
+    uint32_t *soff, *slen;
+    bool lead, trail; /* the pattern starts / ends with '%' */
 } LikePat;
 
 static inline uint32_t
@@ -111,9 +117,57 @@ like_parse(KArena *a, const char *p, uint32_t n, int esc, bool icase, LikePat *l
         if (lp->kind != LK_GENERAL) {
             lp->lit = lp->tc + from;
             lp->nlit = to > from ? to - from : 0;
+        } else {
+            /* literal runs between '%': found one after the other with memmem */
+            lp->soff = k_alloc(a, sizeof(uint32_t) * (nt + 1));
+            lp->slen = k_alloc(a, sizeof(uint32_t) * (nt + 1));
+            if (!lp->soff || !lp->slen) return k_error_oom(err, a, 8 * (size_t)nt);
+            lp->kind = LK_SEGMENTS;
+            lp->lead = lead;
+            lp->trail = trail;
+            lp->nseg = 0;
+            for (uint32_t i = 0; i < nt;) {
+                if (lp->tk[i] == TK_MANY) {
+                    i++;
+                    continue;
+                }
+                uint32_t j = i;
+                while (j < nt && lp->tk[j] == TK_LIT) j++;
+                lp->soff[lp->nseg] = i;
+                lp->slen[lp->nseg++] = j - i;
+                i = j;
+            }
         }
     }
     return K_OK;
+}
+
+/* LK_SEGMENTS: an unanchored segment matches at its leftmost place after the
+ * previous one (any later place leaves less room for the rest); the first
+ * segment is anchored at the start without a leading '%', the last at the
+ * end without a trailing '%'. */
+static bool
+like_segments(const LikePat *lp, const char *s, uint32_t n)
+{
+    uint32_t k0 = 0, k1 = lp->nseg, pos = 0;
+    if (!lp->lead && k1) {
+        uint32_t l = lp->slen[0];
+        if (n < l || memcmp(s, lp->tc + lp->soff[0], l) != 0) return false;
+        pos = l;
+        k0 = 1;
+    }
+    if (!lp->trail && k1 > k0) {
+        uint32_t l = lp->slen[k1 - 1];
+        if (n < pos + l || memcmp(s + n - l, lp->tc + lp->soff[k1 - 1], l) != 0) return false;
+        n -= l;
+        k1--;
+    }
+    for (uint32_t k = k0; k < k1; k++) {
+        const char *m = memmem(s + pos, n - pos, lp->tc + lp->soff[k], lp->slen[k]);
+        if (!m) return false;
+        pos = (uint32_t)(m - s) + lp->slen[k];
+    }
+    return true;
 }
 
 static bool
@@ -153,6 +207,7 @@ like_match(const LikePat *lp, const char *s, uint32_t n)
     case LK_PREFIX: return n >= lp->nlit && memcmp(s, lp->lit, lp->nlit) == 0;
     case LK_SUFFIX: return n >= lp->nlit && memcmp(s + n - lp->nlit, lp->lit, lp->nlit) == 0;
     case LK_CONTAINS: return lp->nlit == 0 || memmem(s, n, lp->lit, lp->nlit) != NULL;
+    case LK_SEGMENTS: return like_segments(lp, s, n);
     default: return like_general(lp, s, n);
     }
 }
@@ -374,6 +429,20 @@ format_type(int64_t oid, int32_t typmod, char *buf, size_t cap)
         if (typmod < 4) return "numeric";
         snprintf(buf, cap, "numeric(%d,%d)", ((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff);
         return buf;
+    /* the array types Kestrel has (exec/array.c) */
+    case 1000: return "boolean[]";
+    case 1002: return "\"char\"[]";
+    case 1003: return "name[]";
+    case 1005: return "smallint[]";
+    case 1007: return "integer[]";
+    case 1009: return "text[]";
+    case 1015: return "character varying[]";
+    case 1016: return "bigint[]";
+    case 1022: return "double precision[]";
+    case 1028: return "oid[]";
+    case 1115: return "timestamp without time zone[]";
+    case 1182: return "date[]";
+    case 1231: return "numeric[]";
     default: return "???";
     }
 }
@@ -541,6 +610,16 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
     case EX_FN_PG_SIZE_PRETTY:
         return catalog_func(ev, a, sel, n, heap, err);
     case EX_FN_SINGLE_ROW_CHECK:
+    case EX_FN_ARRAY_IN:
+    case EX_FN_ARRAY_ANY_EQ:
+    case EX_FN_ARRAY_SUBSCRIPT:
+    case EX_FN_ARRAY_UPPER:
+    case EX_FN_ARRAY_LENGTH:
+    case EX_FN_ARRAY_CARDINALITY:
+    case EX_FN_ARRAY_CAT:
+    case EX_FN_ARRAY_BUILD:
+    case EX_FN_ARRAY_FROM_LIST:
+    case EX_FN_LIST_JOIN:
         return ex__array_func(ev, a, sel, n, heap, err);
     case EX_FN_PG_TABLE_SIZE:
         return k_error_at(err, K_FEATURE_NOT_SUPPORTED, pos, "pg_table_size() needs the coordinator's catalog");
@@ -597,16 +676,6 @@ ex__str_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena *h
             if (set_str(heap, &r[i], d + b0, b1 - b0, err)) return K_ERR;
             break;
         }
-    case EX_FN_ARRAY_IN:
-    case EX_FN_ARRAY_ANY_EQ:
-    case EX_FN_ARRAY_SUBSCRIPT:
-    case EX_FN_ARRAY_UPPER:
-    case EX_FN_ARRAY_LENGTH:
-    case EX_FN_ARRAY_CARDINALITY:
-    case EX_FN_ARRAY_CAT:
-    case EX_FN_ARRAY_BUILD:
-    case EX_FN_ARRAY_FROM_LIST:
-    case EX_FN_LIST_JOIN:
         case EX_FN_UPPER:
         case EX_FN_LOWER: {
             char *buf = k_alloc(heap, len ? len : 1);

@@ -230,6 +230,13 @@ test_strings(void **state)
         {"special requests", "%special%requests%", true}, {"special x", "%special%requests%", false},
         {"abc", "a_c", true}, {"abbc", "a_c", false}, {"a%c", "a\\%c", true}, {"abc", "a\\%c", false},
         {"abc", "abc", true}, {"", "%", true}, {"xay", "%a%", true},
+        /* literal segments between '%' (no '_'): found in order, anchored
+         * at the start / end when the pattern is */
+        {"requests special", "%special%requests%", false}, {"specialrequests", "%special%requests%", true},
+        {"ab", "a%b", true}, {"a", "a%a", false}, {"aa", "a%a", true}, {"axbxc", "a%b%c", true},
+        {"axbxcx", "a%b%c", false}, {"xaxbxc", "a%b%c", false}, {"abab", "%ab%ab", true},
+        {"aab", "%ab%ab", false}, {"abcab", "ab%ab%", true}, {"ab", "ab%ab%", false},
+        {"xyz", "%x%%y%z", true}, {"x_y", "%x%y", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool got = eval_ok(F2(EX_FN_LIKE, BOOLT, STR(cases[i].s), STR(cases[i].p)), NULL).b;
