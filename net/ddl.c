@@ -39,7 +39,8 @@ remote(NetEngine *e, uint32_t i)
 }
 
 static int
-node_lookup(NetEngine *e, uint32_t i, const char *schema, const char *name, uint32_t *tid, KErr *err)
+node_lookup(NetEngine *e, uint32_t i, const char *schema, const char *name, uint32_t *tid,
+            KErr *err)
 {
     return st_table_lookup(remote(e, i) ? e->coord : node(e, i), schema, name, tid, err);
 }
@@ -83,7 +84,8 @@ node_rename(NetEngine *e, uint32_t i, uint32_t tid, const char *name, KErr *err)
 }
 
 static int
-node_part_add(NetEngine *e, uint32_t i, uint32_t tid, const StPartitionDef *p, uint32_t *pid, KErr *err)
+node_part_add(NetEngine *e, uint32_t i, uint32_t tid, const StPartitionDef *p, uint32_t *pid,
+              KErr *err)
 {
     if (remote(e, i)) return net_cluster_partition_add(e->cluster, i - 1, tid, p, pid, err);
     return st_partition_add(node(e, i), tid, p, pid, err);
@@ -293,7 +295,8 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
     if (def.schema[0]) {
         /* a schema the coordinator knows: make sure every worker has it */
         for (uint32_t i = 1; i < nnodes && e->cluster; i++)
-            if (st_schema_exists(e->coord, def.schema) && node_schema_create(e, i, def.schema, err)) return K_ERR;
+            if (st_schema_exists(e->coord, def.schema) && node_schema_create(e, i, def.schema, err))
+                return K_ERR;
     }
     uint32_t first_id = 0;
     for (uint32_t i = 0; i < nnodes; i++) {
@@ -344,9 +347,11 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
             goto undo_all;
         for (uint32_t i = 0; i < nnodes; i++) {
             uint32_t ntid;
-            if (node_lookup(e, i, def.schema[0] ? def.schema : NULL, def.name, &ntid, err)) goto undo_all;
+            if (node_lookup(e, i, def.schema[0] ? def.schema : NULL, def.name, &ntid, err))
+                goto undo_all;
             if (!remote(e, i)) {
-                if (st_partition_add_ranges(node(e, i), ntid, lo, hi, (uint32_t)n, err)) goto undo_all;
+                if (st_partition_add_ranges(node(e, i), ntid, lo, hi, (uint32_t)n, err))
+                    goto undo_all;
                 continue;
             }
             /* a worker process gets the coordinator's ranges one by one */
@@ -356,8 +361,9 @@ create_table(NetSession *s, const PrCreateTable *ct, NetCursor *c, KErr *err)
                 uint32_t pid;
                 if (node_part_add(e, i, ntid, &cd->parts[k], &pid, err)) goto undo_all;
                 if (pid != cd->parts[k].id) {
-                    k_error(err, K_INTERNAL_ERROR, "partition id %u on worker %u differs from the coordinator's %u",
-                            pid, i, cd->parts[k].id);
+                    k_error(err, K_INTERNAL_ERROR,
+                            "partition id %u on worker %u differs from the coordinator's %u", pid,
+                            i, cd->parts[k].id);
                     goto undo_all;
                 }
             }
@@ -373,8 +379,9 @@ undo_all:
 /* fn on every node; DROP goes to the workers first so that in coordinator
  * mode the coordinator's catalog still names the table for them. */
 static int
-for_each_table_node(NetEngine *e, const PrRangeVar *rv, int (*fn)(NetEngine *, uint32_t, uint32_t, KErr *),
-                    bool workers_first, KErr *err)
+for_each_table_node(NetEngine *e, const PrRangeVar *rv,
+                    int (*fn)(NetEngine *, uint32_t, uint32_t, KErr *), bool workers_first,
+                    KErr *err)
 {
     uint32_t nnodes = e->nworkers + 1;
     for (uint32_t k = 0; k < nnodes; k++) {
@@ -413,9 +420,11 @@ alter_table(NetSession *s, const PrAlterTable *at, NetCursor *c, KErr *err)
     const PrAlterCmd *cmd = PR_CAST(AlterCmd, at->cmds->items[0]);
     StTableDef *def;
     if (st_table_get(e->coord, tid, c->arena, &def, err)) return K_ERR;
-    if (e->cluster && (cmd->kind == PR_ALTER_ATTACH_PARTITION || cmd->kind == PR_ALTER_DETACH_PARTITION))
-        return k_error_at(err, K_FEATURE_NOT_SUPPORTED, cmd->hdr.pos,
-                          "ATTACH and DETACH PARTITION are not supported on a cluster coordinator yet");
+    if (e->cluster &&
+        (cmd->kind == PR_ALTER_ATTACH_PARTITION || cmd->kind == PR_ALTER_DETACH_PARTITION))
+        return k_error_at(
+            err, K_FEATURE_NOT_SUPPORTED, cmd->hdr.pos,
+            "ATTACH and DETACH PARTITION are not supported on a cluster coordinator yet");
     switch (cmd->kind) {
     case PR_ALTER_ATTACH_PARTITION: {
         if (def->part_col < 0)
@@ -466,7 +475,8 @@ alter_table(NetSession *s, const PrAlterTable *at, NetCursor *c, KErr *err)
         return K_OK;
     }
     case PR_ALTER_RENAME_TABLE:
-        /* the workers first: in coordinator mode the coordinator's catalog names the table for them */
+        /* the workers first: in coordinator mode the coordinator's catalog names the table for them
+         */
         for (uint32_t k = 0; k < nnodes; k++) {
             uint32_t i = (k + 1) % nnodes;
             uint32_t ntid;
@@ -529,7 +539,8 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
     case PR_T_Truncate: {
         const PrTruncate *t = PR_CAST(Truncate, stmt);
         for (int32_t i = 0; i < pr_list_len(t->tables) && rc == K_OK; i++)
-            rc = for_each_table_node(e, PR_CAST(RangeVar, t->tables->items[i]), node_truncate, false, err);
+            rc = for_each_table_node(e, PR_CAST(RangeVar, t->tables->items[i]), node_truncate,
+                                     false, err);
         snprintf(c->tag, sizeof c->tag, "TRUNCATE TABLE");
         break;
     }
@@ -537,7 +548,8 @@ net__ddl(NetSession *s, const PrNode *stmt, NetCursor *c, KErr *err)
         const PrAnalyze *an = PR_CAST(Analyze, stmt);
         if (an->tables) {
             for (int32_t i = 0; i < pr_list_len(an->tables) && rc == K_OK; i++)
-                rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), node_analyze, false, err);
+                rc = for_each_table_node(e, PR_CAST(RangeVar, an->tables->items[i]), node_analyze,
+                                         false, err);
         } else {
             for (uint32_t i = 1; i < e->nworkers + 1 && rc == K_OK; i++) {
                 uint32_t *ids, n;

@@ -82,15 +82,23 @@ check_layout(const char *dir, uint32_t nworkers, bool coordinator, KErr *err)
         if (was_coord != coordinator) {
             k_error(err, K_CONFIG_FILE_ERROR, "data directory \"%s\" belongs to %s", dir,
                     was_coord ? "a cluster coordinator" : "an embedded engine");
-            k_err_hint(err, was_coord ? "Start it with --coordinator --workers ..., or use another --data directory."
-                                      : "Start it with --local %u, or use another --data directory.", n);
+            k_err_hint(
+                err,
+                was_coord
+                    ? "Start it with --coordinator --workers ..., or use another --data directory."
+                    : "Start it with --local %u, or use another --data directory.",
+                n);
             return K_ERR;
         }
         if (n != nworkers) {
             k_error(err, K_CONFIG_FILE_ERROR,
                     "data directory \"%s\" was created for %u workers, not %u", dir, n, nworkers);
-            if (coordinator) k_err_hint(err, "List the same %u workers in --workers, or use another --data directory.", n);
-            else k_err_hint(err, "Start with --local %u, or use another --data directory.", n);
+            if (coordinator)
+                k_err_hint(
+                    err, "List the same %u workers in --workers, or use another --data directory.",
+                    n);
+            else
+                k_err_hint(err, "Start with --local %u, or use another --data directory.", n);
             return K_ERR;
         }
         return K_OK;
@@ -135,7 +143,8 @@ net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, err)) goto fail;
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, err))
+        goto fail;
 
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
@@ -158,10 +167,12 @@ int
 net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
 {
     if (cfg->nworker_addrs < 1 || cfg->nworker_addrs > 256)
-        return k_error(err, K_INVALID_PARAMETER_VALUE, "a coordinator needs between 1 and 256 workers");
+        return k_error(err, K_INVALID_PARAMETER_VALUE,
+                       "a coordinator needs between 1 and 256 workers");
     if (!cfg->secret || !cfg->secret_len) {
         k_error(err, K_INVALID_PARAMETER_VALUE, "a coordinator needs the cluster secret");
-        k_err_hint(err, "Give --secret-file FILE (the file the workers read), or secret_file in the config file.");
+        k_err_hint(err, "Give --secret-file FILE (the file the workers read), or secret_file in "
+                        "the config file.");
         return K_ERR;
     }
     KArena *a = k_arena_create(NULL, "engine");
@@ -184,7 +195,8 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, err)) goto fail;
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, err))
+        goto fail;
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
     opts.no_fsync = cfg->no_fsync;
@@ -201,7 +213,8 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     co.mem_limit = e->work_mem;
     co.compress = true;
     co.max_queries = cfg->max_queries;
-    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err)) goto fail;
+    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err))
+        goto fail;
     *out = e;
     return K_OK;
 fail:
@@ -232,26 +245,28 @@ net__worker_state(NetEngine *e, uint32_t w, const char **addr, bool *up, int64_t
 }
 
 int
-net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, StTableStats *out,
-                        KErr *err)
+net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                        StTableStats *out, KErr *err)
 {
     if (e->cluster) return net_cluster_table_stats(e->cluster, w, table_id, part_id, out, err);
     return st_table_stats(e->workers[w], table_id, part_id, out, err);
 }
 
 int
-net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, uint32_t col, KArena *a,
-                         StColumnStats *out, KErr *err)
+net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                         uint32_t col, KArena *a, StColumnStats *out, KErr *err)
 {
-    if (e->cluster) return net_cluster_column_stats(e->cluster, w, table_id, part_id, col, a, out, err);
+    if (e->cluster)
+        return net_cluster_column_stats(e->cluster, w, table_id, part_id, col, a, out, err);
     return st_column_stats(e->workers[w], table_id, part_id, col, a, out, err);
 }
 
 int
-net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id, uint32_t col,
-                          uint8_t *regs, KErr *err)
+net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
+                          uint32_t col, uint8_t *regs, KErr *err)
 {
-    if (e->cluster) return net_cluster_column_sketch(e->cluster, w, table_id, part_id, col, regs, err);
+    if (e->cluster)
+        return net_cluster_column_sketch(e->cluster, w, table_id, part_id, col, regs, err);
     return st_column_sketch(e->workers[w], table_id, part_id, col, regs, err);
 }
 

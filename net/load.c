@@ -32,7 +32,7 @@ struct LoadCtx {
     NetEngine *eng;
     StTableDef *def;
     StWriter **writers;
-    uint64_t *remote;     /* coordinator mode: each worker's load id (0 = none) */
+    uint64_t *remote; /* coordinator mode: each worker's load id (0 = none) */
     _Atomic uint64_t rr;
     bool locked;
 };
@@ -120,8 +120,10 @@ commit_remote(LoadCtx *l, uint64_t *rows, KErr *err)
     int rc = K_OK;
     for (uint32_t w = 0; w < e->nworkers && rc == K_OK; w++) {
         uint64_t r = 0;
-        if (net_cluster_load_prepare(e->cluster, w, l->remote[w], &r, err)) rc = K_ERR;
-        else if (l->def->dist != ST_DIST_REPLICATED || w == 0) total += r;
+        if (net_cluster_load_prepare(e->cluster, w, l->remote[w], &r, err))
+            rc = K_ERR;
+        else if (l->def->dist != ST_DIST_REPLICATED || w == 0)
+            total += r;
     }
     if (rc) {
         for (uint32_t w = 0; w < e->nworkers; w++)
@@ -136,8 +138,9 @@ commit_remote(LoadCtx *l, uint64_t *rows, KErr *err)
             if (net_cluster_load_commit(e->cluster, w, id, err)) {
                 rc = K_ERR;
                 if (done)
-                    k_err_detail(err, "%u of %u workers had published the rows; the others have not", done,
-                                 e->nworkers);
+                    k_err_detail(err,
+                                 "%u of %u workers had published the rows; the others have not",
+                                 done, e->nworkers);
             } else {
                 done++;
             }
@@ -189,7 +192,8 @@ net__load_abort(LoadCtx *l)
     if (!l) return;
     for (uint32_t w = 0; w < l->eng->nworkers; w++) {
         if (l->writers[w]) st_writer_abort(l->writers[w]), l->writers[w] = NULL;
-        if (l->remote[w]) net_cluster_load_abort(l->eng->cluster, w, l->remote[w]), l->remote[w] = 0;
+        if (l->remote[w])
+            net_cluster_load_abort(l->eng->cluster, w, l->remote[w]), l->remote[w] = 0;
     }
     if (l->locked) pthread_mutex_unlock(&l->eng->ddl_lock);
     l->locked = false;

@@ -31,10 +31,10 @@ typedef struct NetEngineConfig {
     /* coordinator mode (net_engine_open_cluster) */
     const char *const *worker_addrs; /* "host:port" of each worker process */
     uint32_t nworker_addrs;
-    const char *secret;      /* the cluster secret */
+    const char *secret; /* the cluster secret */
     size_t secret_len;
-    uint32_t nthreads;       /* threads per fragment instance on a worker (0 = all cores) */
-    uint32_t max_queries;    /* admission limit for cluster queries (0 = none) */
+    uint32_t nthreads;    /* threads per fragment instance on a worker (0 = all cores) */
+    uint32_t max_queries; /* admission limit for cluster queries (0 = none) */
 } NetEngineConfig;
 
 void net_engine_config_default(NetEngineConfig *cfg);

@@ -29,7 +29,7 @@ struct NetEngine {
     char *data_dir;
     StDb *coord;           /* catalog only, no rows */
     uint32_t nworkers;
-    StDb **workers;        /* each worker's shard (embedded mode; NULL with a cluster) */
+    StDb **workers;             /* each worker's shard (embedded mode; NULL with a cluster) */
     struct NetCluster *cluster; /* coordinator mode: the workers are processes */
     /* coordinator mode: planner statistics cached until the next load or DDL */
     pthread_mutex_t stats_lock;
@@ -125,12 +125,13 @@ uint32_t net__replica_worker(NetEngine *e);
 void net__worker_state(NetEngine *e, uint32_t w, const char **addr, bool *up, int64_t *heard_us);
 /* Worker w's shard statistics: the embedded StDb, or a request to the
  * worker process in coordinator mode (table ids agree on every node). */
-K_MUSTCHECK int net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
-                                        StTableStats *out, KErr *err);
-K_MUSTCHECK int net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
-                                         uint32_t col, KArena *a, StColumnStats *out, KErr *err);
-K_MUSTCHECK int net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id, uint32_t part_id,
-                                          uint32_t col, uint8_t *regs, KErr *err);
+K_MUSTCHECK int net__worker_table_stats(NetEngine *e, uint32_t w, uint32_t table_id,
+                                        uint32_t part_id, StTableStats *out, KErr *err);
+K_MUSTCHECK int net__worker_column_stats(NetEngine *e, uint32_t w, uint32_t table_id,
+                                         uint32_t part_id, uint32_t col, KArena *a,
+                                         StColumnStats *out, KErr *err);
+K_MUSTCHECK int net__worker_column_sketch(NetEngine *e, uint32_t w, uint32_t table_id,
+                                          uint32_t part_id, uint32_t col, uint8_t *regs, KErr *err);
 
 /* session.c helpers shared with the other files */
 void net__notice(NetSession *s, const char *fmt, ...) K_PRINTF(2, 3);
@@ -167,9 +168,10 @@ void net__stats_invalidate(NetEngine *e);
 /* query.c: run a plan on the engine's workers (in process, or across the
  * cluster's worker processes); *bytes_sent (may be NULL) gets the exchange
  * bytes the workers reported (0 in process). */
-K_MUSTCHECK int net__run_plan(NetEngine *e, KArena *a, const volatile int *cancel, const ExParam *params,
-                              uint32_t nparams, ExOpStats *stats, const ExQueryPlan *plan, ExSink *sink,
-                              uint64_t *bytes_sent, KErr *err);
+K_MUSTCHECK int net__run_plan(NetEngine *e, KArena *a, const volatile int *cancel,
+                              const ExParam *params, uint32_t nparams, ExOpStats *stats,
+                              const ExQueryPlan *plan, ExSink *sink, uint64_t *bytes_sent,
+                              KErr *err);
 
 /* systables.c: system relations (information_schema, pg_catalog, kestrel_*) */
 bool net__sys_lookup(const char *schema, const char *name, KArena *a, const StTableDef **out);
