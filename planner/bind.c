@@ -210,6 +210,7 @@ resolve_column(PlCtx *c, PlScope *s, const PrColumnRef *cr, int32_t *colid)
 {
     const char *tab = NULL, *name;
     int32_t pos = cr->hdr.pos;
+    *colid = -1;
     if (cr->nfields == 1) name = cr->fields[0];
     else {
         tab = cr->fields[cr->nfields - 2];

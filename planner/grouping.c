@@ -220,81 +220,240 @@ join2(PlCtx *c, ExJoinType jt, PlRel *l, PlRel *r, ExExpr *qual)
     return j;
 }
 
+/* Can aggregate `a` be computed from per-group partial results? */
+static bool
+decomposable(const ExAggSpec *a)
+{
+    if (a->distinct) return false;
+    switch ((ExAggFunc)a->func) {
+    case EX_AGG_COUNT_STAR: case EX_AGG_COUNT: case EX_AGG_SUM: case EX_AGG_MIN: case EX_AGG_MAX:
+    case EX_AGG_BOOL_AND: case EX_AGG_BOOL_OR: case EX_AGG_ANY_VALUE:
+        return true;
+    case EX_AGG_AVG:
+        return a->arg && (a->arg->type.id == K_TYPE_INT32 || a->arg->type.id == K_TYPE_INT64 ||
+                          a->arg->type.id == K_TYPE_DECIMAL || a->arg->type.id == K_TYPE_DOUBLE);
+    default:
+        return false;
+    }
+}
+
+static int32_t
+add_spec(PlCtx *c, ExAggSpec *specs, uint32_t *n, int32_t *cols, ExAggFunc fn, ExExpr *arg,
+         ExExpr *filter, const char *name)
+{
+    ExAggSpec *a = &specs[*n];
+    memset(a, 0, sizeof *a);
+    a->func = (uint8_t)fn;
+    a->arg = fn == EX_AGG_COUNT_STAR ? NULL : arg;
+    a->filter = filter;
+    a->type = ex_agg_result_type(fn, arg ? arg->type : k_type(K_TYPE_INT64));
+    int32_t col = pl__new_col(c, a->type, name);
+    if (col < 0) return -1;
+    cols[(*n)++] = col;
+    return col;
+}
+
+static ExExpr *
+cast_to(PlCtx *c, ExExpr *e, KType t)
+{
+    if (k_type_equal(e->type, t)) return e;
+    ExExpr *x = node(c, EX_EXPR_CAST, t, 1);
+    if (x) x->args[0] = e;
+    return x;
+}
+
+/*
+ * The plan: `agg` groups by the group expressions E then gid (a column ref
+ * to gs->gid_in) over its input. Two ways:
+ *   - every aggregate decomposable (count, sum, min, max, avg over numbers,
+ *     bool_and/or, any_value; no DISTINCT): aggregate the input by all of E
+ *     first (the usual partial/final aggregation with its fast paths), then
+ *     join that — small — result with the set numbers and aggregate again
+ *     (counts and sums summed, min of mins, avg as sum / count);
+ *   - otherwise the input itself is joined with the set numbers.
+ * Either way the keys NULLed per set are computed in a projection below the
+ * aggregation, with the source columns' distinct counts (so the estimate
+ * allows partial aggregation), and a projection on top gives agg's columns.
+ */
 int
 pl__grouping_build(PlCtx *c, const PlGroupingSets *gs, PlRel *agg, PlRel **top)
 {
     uint32_t ne = agg->ngroups - 1; /* the last group key is gid */
+    uint32_t na = agg->naggs;
+    const ExAggSpec *orig = agg->aggs;
     uint32_t *all = pl__alloc(c, sizeof(uint32_t) * gs->nsets);
     uint32_t *absent = pl__alloc(c, sizeof(uint32_t) * gs->nsets);
     if (!all || !absent) return K_ERR;
     for (uint32_t s = 0; s < gs->nsets; s++) all[s] = s;
+    bool two = true;
+    for (uint32_t i = 0; i < na; i++) two &= decomposable(&agg->aggs[i]);
 
-    /* input × VALUES (0..nsets-1) */
+    /* stage one (two-stage only): by every group expression */
+    PlRel *input = agg->left;
+    ExExpr **keys = agg->groups; /* the group expressions over `input` */
+    ExExpr **args = NULL;        /* stage two's aggregate arguments, per original aggregate */
+    ExExpr **args2 = NULL;       /* AVG: the count */
+    if (two) {
+        PlRel *a1 = pl__rel_new(c, PL_AGG, ne + 2 * na);
+        ExAggSpec *sp = pl__alloc(c, sizeof(ExAggSpec) * (2 * na + 1));
+        int32_t *acols = pl__alloc(c, sizeof(int32_t) * (2 * na + 1));
+        keys = pl__alloc(c, sizeof(ExExpr *) * (ne + 1));
+        args = pl__alloc(c, sizeof(ExExpr *) * (na + 1));
+        args2 = pl__alloc(c, sizeof(ExExpr *) * (na + 1));
+        if (!a1 || !sp || !acols || !keys || !args || !args2) return K_ERR;
+        a1->left = agg->left;
+        a1->ngroups = ne;
+        a1->groups = agg->groups;
+        for (uint32_t i = 0; i < ne; i++) {
+            const ExExpr *g = agg->groups[i];
+            if ((a1->cols[i] = pl__new_col(c, g->type, "?key?")) < 0) return K_ERR;
+            if (g->kind == EX_EXPR_COLUMN) c->cols[a1->cols[i]] = c->cols[g->u.column.index];
+            if (!(keys[i] = pl__col_ref(c, a1->cols[i]))) return K_ERR;
+        }
+        uint32_t n1 = 0;
+        for (uint32_t i = 0; i < na; i++) {
+            const ExAggSpec *a = &agg->aggs[i];
+            ExAggFunc f = (ExAggFunc)a->func;
+            int32_t k = add_spec(c, sp, &n1, acols, f == EX_AGG_AVG ? EX_AGG_SUM : f, a->arg, a->filter, "?part?");
+            if (k < 0 || !(args[i] = pl__col_ref(c, k))) return K_ERR;
+            if (f == EX_AGG_AVG) {
+                k = add_spec(c, sp, &n1, acols, EX_AGG_COUNT, a->arg, a->filter, "?part?");
+                if (k < 0 || !(args2[i] = pl__col_ref(c, k))) return K_ERR;
+            }
+        }
+        a1->naggs = n1;
+        a1->aggs = sp;
+        memcpy(a1->cols + ne, acols, sizeof(int32_t) * n1);
+        a1->ncols = ne + n1;
+        input = a1;
+    }
+
+    /* × VALUES (0..nsets-1), then the keys each set lacks NULLed (a projection) */
     PlRel *v = gid_values(c, gs->gid_in, all, gs->nsets);
-    if (!v) return K_ERR;
-    PlRel *in = join2(c, EX_JOIN_INNER, agg->left, v, NULL);
+    PlRel *in = v ? join2(c, EX_JOIN_INNER, input, v, NULL) : NULL;
     if (!in) return K_ERR;
-    agg->left = in;
-
-    /* group keys NULL in the sets without them */
+    PlRel *kp = pl__rel_new(c, PL_PROJECT, in->ncols + ne);
+    if (!kp || !(kp->exprs = pl__alloc(c, sizeof(ExExpr *) * (in->ncols + ne + 1)))) return K_ERR;
+    kp->left = in;
+    for (uint32_t i = 0; i < in->ncols; i++) {
+        kp->cols[i] = in->cols[i];
+        if (!(kp->exprs[i] = pl__col_ref(c, in->cols[i]))) return K_ERR;
+    }
     ExExpr **groups = pl__alloc(c, sizeof(ExExpr *) * (agg->ngroups + 1));
     if (!groups) return K_ERR;
     for (uint32_t i = 0; i < ne; i++) {
-        uint32_t na = 0;
+        uint32_t nab = 0;
         for (uint32_t s = 0; s < gs->nsets; s++)
-            if (!(gs->sets[s] >> i & 1)) absent[na++] = s;
-        if (na == 0) {
-            groups[i] = agg->groups[i];
-            continue;
+            if (!(gs->sets[s] >> i & 1)) absent[nab++] = s;
+        ExExpr *k = keys[i];
+        if (nab) {
+            ExExpr *in_list = node(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), nab + 1);
+            ExExpr *cs = node(c, EX_EXPR_CASE, k->type, 3);
+            if (!in_list || !cs || !(in_list->args[0] = pl__col_ref(c, gs->gid_in))) return K_ERR;
+            for (uint32_t j = 0; j < nab; j++)
+                if (!(in_list->args[j + 1] = i32(c, (int32_t)absent[j]))) return K_ERR;
+            cs->args[0] = in_list;
+            cs->args[1] = ex_expr_const_null(c->a, k->type);
+            cs->args[2] = k;
+            if (!cs->args[1]) return pl__oom(c);
+            k = cs;
         }
-        ExExpr *in_list = node(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), na + 1);
-        ExExpr *cs = node(c, EX_EXPR_CASE, agg->groups[i]->type, 3);
-        if (!in_list || !cs || !(in_list->args[0] = pl__col_ref(c, gs->gid_in))) return K_ERR;
-        for (uint32_t k = 0; k < na; k++)
-            if (!(in_list->args[k + 1] = i32(c, (int32_t)absent[k]))) return K_ERR;
-        cs->args[0] = in_list;
-        cs->args[1] = ex_expr_const_null(c->a, agg->groups[i]->type);
-        cs->args[2] = agg->groups[i];
-        if (!cs->args[1]) return pl__oom(c);
-        groups[i] = cs;
+        int32_t kc = pl__new_col(c, k->type, "?key?");
+        if (kc < 0) return K_ERR;
+        if (keys[i]->kind == EX_EXPR_COLUMN) {
+            c->cols[kc] = c->cols[keys[i]->u.column.index];
+            if (nab) {
+                c->cols[kc].not_null = false;
+                if (c->cols[kc].ndv > 0) c->cols[kc].ndv += 1;
+            }
+        }
+        kp->cols[in->ncols + i] = kc;
+        kp->exprs[in->ncols + i] = k;
+        if (!(groups[i] = pl__col_ref(c, kc))) return K_ERR;
     }
     groups[ne] = agg->groups[ne];
+    agg->left = kp;
     agg->groups = groups;
 
-    /* empty sets: a row even over empty input */
-    uint32_t nempty = 0;
-    for (uint32_t s = 0; s < gs->nsets; s++)
-        if (gs->sets[s] == 0) absent[nempty++] = s;
-    if (nempty == 0) {
-        *top = agg;
-        return K_OK;
-    }
-    int32_t *final = agg->cols;
-    int32_t *raw = pl__alloc(c, sizeof(int32_t) * (agg->ncols + 1));
-    if (!raw) return K_ERR;
-    for (uint32_t i = 0; i < agg->ncols; i++) {
+    /* stage two's aggregates and what each original aggregate is over them */
+    int32_t *final = agg->cols; /* the ids the binder lifted expressions onto */
+    ExExpr **fin = pl__alloc(c, sizeof(ExExpr *) * (na + 1));
+    ExAggSpec *sp2 = pl__alloc(c, sizeof(ExAggSpec) * (2 * na + 1));
+    int32_t *raw = pl__alloc(c, sizeof(int32_t) * (agg->ngroups + 2 * na + 1));
+    if (!fin || !sp2 || !raw) return K_ERR;
+    for (uint32_t i = 0; i < agg->ngroups; i++) {
         PlCol copy = c->cols[final[i]];
         if ((raw[i] = pl__new_col(c, copy.type, copy.name)) < 0) return K_ERR;
         c->cols[raw[i]] = copy;
         c->cols[raw[i]].not_null = false;
     }
+    uint32_t n2 = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        const ExAggSpec *a = &agg->aggs[i];
+        ExAggFunc f = (ExAggFunc)a->func;
+        int32_t k;
+        if (!two) {
+            sp2[n2] = *a;
+            if ((k = pl__new_col(c, a->type, c->cols[final[agg->ngroups + i]].name)) < 0) return K_ERR;
+            raw[agg->ngroups + n2++] = k;
+            if (!(fin[i] = pl__col_ref(c, k))) return K_ERR;
+            continue;
+        }
+        ExAggFunc f2 = f == EX_AGG_COUNT || f == EX_AGG_COUNT_STAR || f == EX_AGG_AVG ? EX_AGG_SUM : f;
+        if ((k = add_spec(c, sp2, &n2, raw + agg->ngroups, f2, args[i], NULL, "?part?")) < 0) return K_ERR;
+        ExExpr *r = pl__col_ref(c, k);
+        if (!r) return K_ERR;
+        if (f == EX_AGG_AVG) {
+            int32_t kn = add_spec(c, sp2, &n2, raw + agg->ngroups, EX_AGG_SUM, args2[i], NULL, "?part?");
+            ExExpr *cnt = kn >= 0 ? pl__col_ref(c, kn) : NULL;
+            ExExpr *nz = node(c, EX_EXPR_NULLIF, cnt ? cnt->type : k_type(K_TYPE_INT64), 2);
+            ExExpr *div = node(c, EX_EXPR_FUNC, a->type, 2);
+            if (!cnt || !nz || !div) return K_ERR;
+            nz->args[0] = cnt;
+            if (!(nz->args[1] = ex_expr_const_dec(c->a, 38, 0, 0))) return pl__oom(c);
+            div->u.func.fn = EX_FN_DIV;
+            /* sum / count at the average's own type and scale (exec rounds half away) */
+            if (a->type.id == K_TYPE_DOUBLE) {
+                div->args[0] = cast_to(c, r, a->type);
+                div->args[1] = cast_to(c, nz, a->type);
+            } else {
+                div->args[0] = r;
+                div->args[1] = nz;
+            }
+            if (!div->args[0] || !div->args[1]) return K_ERR;
+            r = div;
+        }
+        if (!(fin[i] = cast_to(c, r, a->type))) return K_ERR;
+    }
+    agg->naggs = n2;
+    agg->aggs = sp2;
     agg->cols = raw;
-    int32_t ecol = pl__new_col(c, k_type(K_TYPE_INT32), "?set?");
-    if (ecol < 0) return K_ERR;
-    PlRel *ev = gid_values(c, ecol, absent, nempty);
-    ExExpr *eq = ev ? pl__make_compare(c, EX_FN_EQ, pl__col_ref(c, raw[ne]), pl__col_ref(c, ecol), -1) : NULL;
-    PlRel *j = eq ? join2(c, EX_JOIN_FULL, agg, ev, eq) : NULL;
-    PlRel *p = j ? pl__rel_new(c, PL_PROJECT, agg->ncols) : NULL;
-    if (!p || !(p->exprs = pl__alloc(c, sizeof(ExExpr *) * (agg->ncols + 1)))) return K_ERR;
-    p->left = j;
-    memcpy(p->cols, final, sizeof(int32_t) * agg->ncols);
-    for (uint32_t i = 0; i < agg->ncols; i++) {
-        ExExpr *r = pl__col_ref(c, raw[i]);
+    agg->ncols = agg->ngroups + n2;
+
+    /* empty sets: a row even over empty input (FULL JOIN with their numbers) */
+    uint32_t nempty = 0;
+    for (uint32_t s = 0; s < gs->nsets; s++)
+        if (gs->sets[s] == 0) absent[nempty++] = s;
+    PlRel *below = agg;
+    int32_t ecol = -1;
+    if (nempty) {
+        if ((ecol = pl__new_col(c, k_type(K_TYPE_INT32), "?set?")) < 0) return K_ERR;
+        PlRel *ev = gid_values(c, ecol, absent, nempty);
+        ExExpr *eq = ev ? pl__make_compare(c, EX_FN_EQ, pl__col_ref(c, raw[ne]), pl__col_ref(c, ecol), -1) : NULL;
+        if (!eq || !(below = join2(c, EX_JOIN_FULL, agg, ev, eq))) return K_ERR;
+    }
+    uint32_t nout = agg->ngroups + na;
+    PlRel *p = pl__rel_new(c, PL_PROJECT, nout);
+    if (!p || !(p->exprs = pl__alloc(c, sizeof(ExExpr *) * (nout + 1)))) return K_ERR;
+    p->left = below;
+    memcpy(p->cols, final, sizeof(int32_t) * nout);
+    for (uint32_t i = 0; i < nout; i++) {
+        ExExpr *r = i < agg->ngroups ? pl__col_ref(c, raw[i]) : fin[i - agg->ngroups];
         if (!r) return K_ERR;
         bool is_gid = i == ne;
-        bool is_count = i > ne && (agg->aggs[i - agg->ngroups].func == EX_AGG_COUNT ||
-                                   agg->aggs[i - agg->ngroups].func == EX_AGG_COUNT_STAR);
-        if (is_gid || is_count) {
+        bool is_count = i > ne && (orig[i - agg->ngroups].func == EX_AGG_COUNT ||
+                                   orig[i - agg->ngroups].func == EX_AGG_COUNT_STAR);
+        if (nempty && (is_gid || is_count)) {
             ExExpr *co = node(c, EX_EXPR_COALESCE, r->type, 2);
             if (!co) return K_ERR;
             co->args[0] = r;
