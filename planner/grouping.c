@@ -13,13 +13,16 @@
  *
  * One aggregation computes every set, the way a grouping-set id column
  * does it in the literature (and how partial/final aggregation stays
- * possible): the input is joined with VALUES (0), ..., (nsets-1) — the set
+ * possible): its input is joined with VALUES (0), ..., (nsets-1) — the set
  * number `gid` —, each group expression becomes
  *     CASE WHEN gid IN (sets without it) THEN NULL ELSE expr END
  * and gid is one more group key. A row of set s thus lands in a group whose
  * rolled-up columns are NULL, distinct from a group whose value is NULL
- * (gid differs), and repeated sets give repeated rows. Aggregate arguments
- * still see the original values.
+ * (gid differs), and repeated sets give repeated rows. When every aggregate
+ * is decomposable, that input is not the query's rows but their aggregation
+ * by all the group expressions (a small result), re-aggregated per set;
+ * otherwise (DISTINCT, stddev, variance) the rows themselves are expanded,
+ * and aggregate arguments see the original values.
  *
  * Empty sets (the grand total of ROLLUP and CUBE, `()`) must give a row even
  * when the input is empty. The aggregate's result is FULL JOINed on gid with
