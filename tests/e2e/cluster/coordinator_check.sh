@@ -7,9 +7,10 @@
 # PostgreSQL port (`kestrel-tpch load`: lineitem/orders co-located on the
 # order key and small dimensions replicated, or the repartitioned layout
 # that forces broadcast and shuffle joins), and the 22 queries are checked
-# against the reference answers (`kestrel-tpch run --answers`). Then
-# kestrel_workers must list every worker up, and EXPLAIN ANALYZE must
-# report the bytes the exchanges sent. Exit status: the check's.
+# against the reference answers (`kestrel-tpch run --answers`), once and
+# then from four clients at once. Then kestrel_workers must list every
+# worker up, EXPLAIN ANALYZE must report the bytes the exchanges sent, and
+# DDL and loads must reach every worker. Exit status: the check's.
 set -u
 build=${1:?build dir}
 shared=${2:?shared dir}
@@ -29,6 +30,16 @@ cluster_start "$build" "$nworkers" || exit 1
 
 "$build/kestrel-tpch" load --sf 0.01 --dir "$tmp/data" --layout "$layout" -p "$port" || fail "load"
 "$build/kestrel-tpch" run -p "$port" --answers "$shared/tpch/answers-sf0.01" || fail "TPC-H check ($layout)"
+# four clients at once: each query with its own fragments on every worker
+cpids=()
+for i in 1 2 3 4; do
+    "$build/kestrel-tpch" run -p "$port" --answers "$shared/tpch/answers-sf0.01" >"$tmp/conc$i.out" 2>&1 &
+    cpids+=($!)
+done
+for i in 1 2 3 4; do
+    wait "${cpids[$((i - 1))]}" || { cat "$tmp/conc$i.out"; fail "concurrent TPC-H check $i ($layout)"; }
+done
+echo "4 concurrent clients: $(tail -qn1 "$tmp"/conc*.out | sort | uniq -c | sed 's/^ *//')"
 
 psql_c() { psql -X -q -A -t -h 127.0.0.1 -p "$port" -U kestrel -d kestrel -v ON_ERROR_STOP=1 -c "$1"; }
 if command -v psql >/dev/null; then
