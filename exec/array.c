@@ -212,16 +212,23 @@ canon_elem(KArrayElem el, const Elem *e, char *tmp, size_t cap, const char **p, 
     case K_ARR_INT8:
     case K_ARR_OID: {
         int64_t v;
-        KErr e2;
-        if (k_parse_int64(e->p, e->len, &v, &e2) != K_OK ||
-            (el == K_ARR_INT2 && (v < INT16_MIN || v > INT16_MAX)) ||
-            (el == K_ARR_INT4 && (v < INT32_MIN || v > INT32_MAX)) || (el == K_ARR_OID && v < 0)) {
-            static const char *const tn[] = {[K_ARR_INT2] = "smallint", [K_ARR_INT4] = "integer",
-                                             [K_ARR_INT8] = "bigint", [K_ARR_OID] = "oid"};
-            return k_error_at(err, K_INVALID_TEXT_REPRESENTATION, pos,
-                              "invalid input syntax for type %s: \"%.*s\"", tn[el],
-                              (int)(e->len > 100 ? 100 : e->len), e->p);
+        static const char *const tn[] = {[K_ARR_INT2] = "smallint", [K_ARR_INT4] = "integer",
+                                         [K_ARR_INT8] = "bigint", [K_ARR_OID] = "oid"};
+        int w = (int)(e->len > 100 ? 100 : e->len);
+        if (k_parse_int64(e->p, e->len, &v, err) != K_OK) {
+            /* the message names bigint: say the element type */
+            if (err->code == K_INVALID_TEXT_REPRESENTATION)
+                k_error_at(err, K_INVALID_TEXT_REPRESENTATION, pos, "invalid input syntax for type %s: \"%.*s\"",
+                           tn[el], w, e->p);
+            else
+                k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos, "value \"%.*s\" is out of range for type %s",
+                           w, e->p, tn[el]);
+            return K_ERR;
         }
+        if ((el == K_ARR_INT2 && (v < INT16_MIN || v > INT16_MAX)) ||
+            (el == K_ARR_INT4 && (v < INT32_MIN || v > INT32_MAX)))
+            return k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                              "value \"%.*s\" is out of range for type %s", w, e->p, tn[el]);
         *n = (uint32_t)snprintf(tmp, cap, "%lld", (long long)v);
         *p = tmp;
         return K_OK;
@@ -260,6 +267,19 @@ cmp_elem(const void *x, const void *y)
     uint32_t m = a->len < b->len ? a->len : b->len;
     int c = memcmp(a->p, b->p, m);
     return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Sorted ascending (NULLs last) or descending (NULLs first), as ORDER BY. */
+static void
+sort_elems(Elems *es, bool desc)
+{
+    qsort(es->v, es->n, sizeof(Elem), cmp_elem);
+    if (!desc) return;
+    for (uint32_t l = 0, h = es->n - 1; l < h; l++, h--) {
+        Elem t = es->v[l];
+        es->v[l] = es->v[h];
+        es->v[h] = t;
+    }
 }
 
 /* Elements of a list ('\0'-joined records) or of one record. */
@@ -425,17 +445,7 @@ ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena 
             } else {
                 if (list_elems(k_str_data(x), x->len, heap, &es, err)) return K_ERR;
                 int64_t order = int_at(a[1], i);
-                if (order && es.n > 1) {
-                    qsort(es.v, es.n, sizeof(Elem), cmp_elem);
-                    if (order == 2) {
-                        /* descending: NULLs first, as PostgreSQL's DESC */
-                        for (uint32_t l = 0, h = es.n - 1; l < h; l++, h--) {
-                            Elem t = es.v[l];
-                            es.v[l] = es.v[h];
-                            es.v[h] = t;
-                        }
-                    }
-                }
+                if (order && es.n > 1) sort_elems(&es, order == 2);
             }
             KBuf b;
             k_buf_init(&b);
@@ -446,6 +456,8 @@ ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena 
         case EX_FN_LIST_JOIN: {
             const KStr *sep = k_vec_slot(a[1], i);
             if (list_elems(k_str_data(x), x->len, heap, &es, err)) return K_ERR;
+            int64_t order = e->nargs > 2 ? int_at(a[2], i) : 0;
+            if (order && es.n > 1) sort_elems(&es, order == 2);
             KBuf b;
             k_buf_init(&b);
             for (uint32_t k = 0; k < es.n; k++) {

@@ -191,7 +191,7 @@ typedef enum ExFunc {
     EX_FN_ARRAY_FROM_LIST,  /* (list, INT32 order) -> array: array_agg, ARRAY(subquery);
                              * order 0 keeps the list's order, 1 sorts the elements ascending,
                              * 2 descending (numbers by value, other elements bytewise) */
-    EX_FN_LIST_JOIN,        /* (list, separator) -> text: string_agg */
+    EX_FN_LIST_JOIN,        /* (list, separator [, INT32 order as above]) -> text: string_agg */
     EX_FN_COUNT_ /* number of functions */
 } ExFunc;
 

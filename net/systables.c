@@ -443,6 +443,27 @@ fill_type(NetSession *s, SysRows *r)
         put_str(r, ","); /* typdelim */
         put_i64(r, 0);   /* typrelid */
     }
+    /* their array types (exec/array.c keeps arrays in PostgreSQL's text form) */
+    for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
+        if (!types[i].array) continue;
+        char name[80];
+        snprintf(name, sizeof name, "_%s", types[i].name);
+        put_i64(r, types[i].array);
+        put_str(r, name);
+        put_i64(r, NS_PG_CATALOG);
+        put_i32(r, -1);
+        put_str(r, "b");
+        put_i64(r, 0);             /* typarray */
+        put_i64(r, types[i].oid);  /* typelem */
+        put_i64(r, 0);
+        put_bool(r, false);
+        put_i32(r, -1);
+        bool str = types[i].oid == 25 || types[i].oid == 1042 || types[i].oid == 1043 || types[i].oid == 19;
+        put_i64(r, str ? 100 : 0);
+        put_str(r, "A");           /* typcategory */
+        put_str(r, ",");
+        put_i64(r, 0);
+    }
 }
 
 static void
@@ -495,7 +516,7 @@ fill_roles(NetSession *s, SysRows *r)
     put_bool(r, true);  /* rolcreaterole */
     put_bool(r, true);  /* rolcreatedb */
     put_bool(r, true);  /* rolcanlogin */
-    put_bool(r, false); /* rolreplication */
+    put_bool(r, true);  /* rolreplication (as PostgreSQL's bootstrap superuser) */
     put_i32(r, -1);     /* rolconnlimit */
     put_null(r, K_TYPE_TIMESTAMP);
     put_bool(r, true); /* rolbypassrls */

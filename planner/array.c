@@ -391,7 +391,12 @@ pl__list_agg_finish(PlCtx *c, ExExpr *list, KType elem, ExExpr *sep, int order, 
         if (!co) return NULL;
         co->args[0] = sep;
         if (!(co->args[1] = str_const(c, "", 0))) return NULL;
-        return func(c, EX_FN_LIST_JOIN, k_type_varchar(0), pos, 2, list, co);
+        ExExpr *j = node(c, EX_EXPR_FUNC, k_type_varchar(0), 3, pos);
+        if (!j) return NULL;
+        j->u.func.fn = EX_FN_LIST_JOIN;
+        j->args[0] = list;
+        j->args[1] = co;
+        return (j->args[2] = i32_const(c, order)) ? j : NULL;
     }
     KArrayElem el = elem_kind(c, elem, pos);
     if (el == K_ARR_NONE) return NULL;

@@ -447,9 +447,9 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
                 bool same = pr_print(c->a, sb->expr, &t1, &l1, &pe) == K_OK &&
                             pr_print(c->a, f->args->items[0], &t2, &l2, &pe) == K_OK && l1 == l2 &&
                             memcmp(t1, t2, l1) == 0;
-                if (pr_list_len(f->agg_order) != 1 || !same || str_agg) {
+                if (pr_list_len(f->agg_order) != 1 || !same) {
                     k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
-                               "%s(... ORDER BY ...) is supported only as array_agg(x ORDER BY x)", n);
+                               "%s(x ... ORDER BY y) is supported only for y the aggregated x", n);
                     return NULL;
                 }
                 list_order = sb->dir == PR_SORT_DESC ? 2 : 1;

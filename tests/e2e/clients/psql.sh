@@ -4,7 +4,8 @@
 # \timing, \copy … from and \copy … to, SET/SHOW, transactions, Ctrl-C
 # (SIGINT → CancelRequest) cancelling a running query (pg_sleep on the fake
 # engine, a large cross join on kestreld); against kestreld also \dt, \d,
-# \l and \dt with a pattern. Target: see lib.sh.
+# \l, \dt with a pattern, \d TABLE and \du (compared with PostgreSQL 15's
+# output), arrays and the scalar-subquery row check. Target: see lib.sh.
 . "$(dirname "$0")/lib.sh"
 command -v psql >/dev/null || skip "psql is not installed (run tests/e2e/clients/setup.sh)"
 start_target
@@ -121,6 +122,40 @@ if [ "$TARGET" != fake ]; then
     out=$($P -c '\l' 2>&1)
     expect_match "\\l" "$out" 'List of databases'
     expect_match "\\l row" "$out" "^ $PGDATABASE +\| kestrel +\| UTF8 +\| C +\| C +\| +\| libc +\| *$"
+    # \d TABLE: its column query has correlated scalar subqueries without an
+    # aggregate, the footer queries arrays, ARRAY(correlated subquery) and a
+    # correlated generate_series (issue 9); the output is PostgreSQL 15's for
+    # the same table
+    out=$($P -c '\d t' 2>&1)
+    expect_eq "\\d t" "$out" '                           Table "public.t"
+ Column |            Type             | Collation | Nullable | Default 
+--------+-----------------------------+-----------+----------+---------
+ id     | integer                     |           |          | 
+ name   | character varying(20)       |           |          | 
+ price  | numeric(10,2)               |           |          | 
+ d      | date                        |           |          | 
+ ts     | timestamp without time zone |           |          | 
+ flag   | boolean                     |           |          | 
+ score  | double precision            |           |          | 
+ code   | character(3)                |           |          | '
+    out=$($P -q -c 'create table dnn (k bigint not null, t text)' -c '\d dnn' 2>&1 | grep -v '^NOTICE')
+    expect_eq "\\d of a NOT NULL column" "$out" '                Table "public.dnn"
+ Column |  Type  | Collation | Nullable | Default 
+--------+--------+-----------+----------+---------
+ k      | bigint |           | not null | 
+ t      | text   |           |          | '
+    out=$($P -c '\d nosuch' 2>&1)
+    expect_eq "\\d of no relation" "$out" 'Did not find any relation named "nosuch".'
+    out=$($P -c '\du' 2>&1)
+    expect_eq "\\du" "$out" '                                   List of roles
+ Role name |                         Attributes                         | Member of 
+-----------+------------------------------------------------------------+-----------
+ kestrel   | Superuser, Create role, Create DB, Replication, Bypass RLS | {}'
+    out=$($P -At -c "select ARRAY[1,2], ARRAY['a b', NULL], (select array_agg(id order by id) from t where id < 5)" 2>&1)
+    expect_eq "arrays print as PostgreSQL prints them" "$out" '{1,2}|{"a b",NULL}|{1,2,3,4}'
+    out=$($P -c "select (select name from t)" 2>&1)
+    expect_eq "a scalar subquery giving two rows" "$out" \
+        'ERROR:  more than one row returned by a subquery used as an expression'
 fi
 
 finish
