@@ -64,9 +64,11 @@ mkdir_p(const char *path, KErr *err)
 }
 
 /* The worker count (and the mode) is recorded in DATA/cluster.conf on
- * first open. */
+ * first open; with `record` false a missing file is only checked for, not
+ * written (a coordinator records its layout once every worker answered,
+ * so a failed first start does not pin a wrong worker count). */
 static int
-check_layout(const char *dir, uint32_t nworkers, bool coordinator, KErr *err)
+check_layout(const char *dir, uint32_t nworkers, bool coordinator, bool record, KErr *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/cluster.conf", dir);
@@ -103,6 +105,7 @@ check_layout(const char *dir, uint32_t nworkers, bool coordinator, KErr *err)
         }
         return K_OK;
     }
+    if (!record) return K_OK;
     char tmp[4300];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     f = fopen(tmp, "w");
@@ -143,7 +146,7 @@ net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, err))
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, true, err))
         goto fail;
 
     StDbOptions opts;
@@ -195,7 +198,7 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, err))
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, false, err))
         goto fail;
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
@@ -213,7 +216,8 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     co.mem_limit = e->work_mem;
     co.compress = true;
     co.max_queries = cfg->max_queries;
-    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err))
+    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err) ||
+        check_layout(cfg->data_dir, e->nworkers, true, true, err))
         goto fail;
     *out = e;
     return K_OK;
