@@ -266,32 +266,83 @@ build_table(Join *j, KErr *err)
     /* dense integer keys: a direct array indexed by key - lo */
     if (int_key && key_null_blocks(j, 0) && any_rows && (k_uint128)((k_int128)ghi - glo) < (k_uint128)K_MAX((uint64_t)n * 2, 4096)) {
         uint64_t range = (uint64_t)(ghi - glo) + 1;
-        j->dense = k_alloc(a, sizeof(uint32_t) * range); /* zeroed by slice below */
+        j->dense = k_alloc(a, sizeof(uint32_t) * range); /* filled by slice below */
         if (j->dense) {
             j->dlo = glo;
             j->drange = range;
-            /* every thread reads all keys in row order and links the rows
-             * of its own slice of the key range: no two threads write one
-             * slot, and the chains come out as on one thread */
+            /* the rows are renumbered so that the rows of one key are
+             * consecutive (a counting sort by key: count, offsets, place):
+             * a probe then walks a chain through adjacent refs and links
+             * instead of a cache miss per build row (Q13's customers have
+             * ~10 orders each). Every thread reads all keys in row order and
+             * handles its own slice of the key range, so no two threads
+             * write one slot and the numbering is that of one thread. */
+            uint32_t *cur = k_alloc(a, sizeof(uint32_t) * range);
+            uint32_t *refs2 = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
+            uint32_t *next2 = k_alloc(a, sizeof(uint32_t) * (n ? n : 1));
+            uint32_t *stot = k_alloc(a, sizeof(uint32_t) * (team + 1));
+            if (!cur || !refs2 || !next2 || !stot) return k_error_oom(err, a, (size_t)n * 8);
 #pragma omp parallel for num_threads(team) schedule(static, 1)
             for (uint32_t me = 0; me < team; me++) {
                 uint64_t lo = range * me / team, hi = range * (me + 1) / team;
-                memset(j->dense + lo, 0, sizeof(uint32_t) * (hi - lo));
+                memset(cur + lo, 0, sizeof(uint32_t) * (hi - lo));
+                uint32_t tot = 0;
                 for (uint32_t c = 0; c < nch; c++) {
-                    KBatch *ch = j->all.chunks[c];
-                    const KVector *kv0 = &ch->cols[j->nb];
-                    for (uint32_t i = 0; i < ch->count; i++) {
-                        uint32_t row = chunk_off[c] + i;
+                    const KVector *kv0 = &j->all.chunks[c]->cols[j->nb];
+                    for (uint32_t i = 0; i < j->all.chunks[c]->count; i++) {
                         int64_t v = key32 ? ((const int32_t *)kv0->data)[i]
                                           : ((const int64_t *)kv0->data)[i];
                         uint64_t off = (uint64_t)v - (uint64_t)glo;
-                        if (off < lo || off >= hi || isnull[row]) continue;
-                        uint32_t *hd = &j->dense[off];
-                        j->next_row[row] = *hd ? *hd - 1 : UINT32_MAX;
-                        *hd = row + 1;
+                        if (off < lo || off >= hi || isnull[chunk_off[c] + i]) continue;
+                        cur[off]++;
+                        tot++;
                     }
                 }
+                stot[me] = tot;
             }
+            uint32_t nonnull = 0;
+            for (uint32_t t = 0; t < team; t++) {
+                uint32_t c = stot[t];
+                stot[t] = nonnull;
+                nonnull += c;
+            }
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+            for (uint32_t me = 0; me < team; me++) {
+                uint64_t lo = range * me / team, hi = range * (me + 1) / team;
+                uint32_t at = stot[me];
+                for (uint64_t off = lo; off < hi; off++) {
+                    uint32_t c = cur[off];
+                    j->dense[off] = c ? at + 1 : 0; /* first row + 1 */
+                    cur[off] = at;
+                    at += c;
+                }
+                for (uint32_t c = 0; c < nch; c++) {
+                    const KVector *kv0 = &j->all.chunks[c]->cols[j->nb];
+                    for (uint32_t i = 0; i < j->all.chunks[c]->count; i++) {
+                        int64_t v = key32 ? ((const int32_t *)kv0->data)[i]
+                                          : ((const int64_t *)kv0->data)[i];
+                        uint64_t off = (uint64_t)v - (uint64_t)glo;
+                        if (off < lo || off >= hi || isnull[chunk_off[c] + i]) continue;
+                        refs2[cur[off]++] = EX_REF(c, i);
+                    }
+                }
+                for (uint64_t off = lo; off < hi; off++) {
+                    if (!j->dense[off]) continue;
+                    uint32_t e = cur[off];
+                    for (uint32_t k = j->dense[off] - 1; k < e; k++) next2[k] = k + 1 < e ? k + 1 : UINT32_MAX;
+                }
+            }
+            /* rows with a NULL key (never matched; RIGHT/FULL emit them) last */
+            for (uint32_t row = 0, k = nonnull; row < n && k < n; row++)
+                if (isnull[row]) {
+                    refs2[k] = j->refs[row];
+                    next2[k++] = UINT32_MAX;
+                }
+            k_free(a, j->refs, sizeof(uint32_t) * (n ? n : 1));
+            k_free(a, j->next_row, sizeof(uint32_t) * (n ? n : 1));
+            k_free(a, cur, sizeof(uint32_t) * range);
+            j->refs = refs2;
+            j->next_row = next2;
             goto built;
         }
     }
