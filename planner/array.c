@@ -151,6 +151,14 @@ pl__array_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos)
     return afold(c, e);
 }
 
+/* ARRAY[]::elem[]: the empty array of that type. */
+ExExpr *
+pl__array_empty(PlCtx *c, const PrTypeName *tn, int32_t pos)
+{
+    ExExpr *e = str_const(c, "{}", 2);
+    return e ? pl__array_cast(c, e, tn, pos) : NULL;
+}
+
 /* An element as the builders take it: '\2' || text, NULL as '\1' when kept. */
 ExExpr *
 pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos)
@@ -349,7 +357,25 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
     else if (strcmp(n, "array_length") == 0) fn = EX_FN_ARRAY_LENGTH;
     else if (strcmp(n, "cardinality") == 0) fn = EX_FN_ARRAY_CARDINALITY, want = 1;
     else if (strcmp(n, "array_lower") == 0) fn = EX_FN_ARRAY_UPPER; /* see below */
-    else {
+    else if (strcmp(n, "current_schemas") == 0 && nargs == 1) {
+        /* Kestrel's search path is fixed: pg_catalog, public (the implicit
+         * schema first when asked for, as PostgreSQL) */
+        *found = true;
+        ExExpr *b = pl__coerce(c, args[0], k_type(K_TYPE_BOOL), pos);
+        ExExpr *cs = node(c, EX_EXPR_CASE, k_type_array(K_ARR_NAME), 3, pos);
+        if (!b || !cs) return NULL;
+        cs->args[0] = b;
+        cs->args[1] = str_const(c, "{pg_catalog,public}", 19);
+        cs->args[2] = str_const(c, "{public}", 8);
+        if (!cs->args[1] || !cs->args[2]) return NULL;
+        cs->args[1]->type = cs->args[2]->type = k_type_array(K_ARR_NAME);
+        return cs;
+    } else if (strcmp(n, "unnest") == 0 || strcmp(n, "generate_series") == 0) {
+        *found = true;
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "set-returning function %s() is supported only in FROM", n);
+        k_err_hint(c->err, "Write SELECT x FROM %s(...) x.", n);
+        return NULL;
+    } else {
         *found = false;
         return NULL;
     }

@@ -1540,6 +1540,10 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
     }
     case PR_T_CastExpr: {
         const PrCastExpr *ce = PR_CAST(CastExpr, n);
+        if (ce->type->array_dims > 0 && PR_IS(ArrayExpr, ce->arg) && !PR_CAST(ArrayExpr, ce->arg)->elements) {
+            r = pl__array_empty(c, ce->type, pos); /* ARRAY[]::int[] (planner/array.c) */
+            break;
+        }
         ExExpr *x = bind_expr(c, s, ce->arg);
         if (!x) break;
         KType t;

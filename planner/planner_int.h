@@ -254,6 +254,7 @@ K_MUSTCHECK int pl__unnest_lateral(PlCtx *c, PlRel **rel, const PrSelect *q, PlS
 /* ---- arrays (array.c) ---- */
 KArrayElem pl__array_elem_of_name(const char *n);
 ExExpr *pl__array_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos);
+ExExpr *pl__array_empty(PlCtx *c, const PrTypeName *tn, int32_t pos);
 ExExpr *pl__array_node(PlCtx *c, PlScope *s, const PrNode *n);
 ExExpr *pl__array_concat(PlCtx *c, ExExpr *l, ExExpr *r, int32_t pos, bool *found);
 ExExpr *pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t pos, bool *found);
