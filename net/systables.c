@@ -416,13 +416,14 @@ fill_type(NetSession *s, SysRows *r)
         const char *name;
         int32_t len;
         int64_t array;
+        int64_t input; /* typinput: the input function's oid (array_in is 750) */
     } types[] = {
-        {16, "bool", 1, 1000},        {20, "int8", 8, 1016},        {21, "int2", 2, 1005},
-        {23, "int4", 4, 1007},        {25, "text", -1, 1009},       {700, "float4", 4, 1021},
-        {701, "float8", 8, 1022},     {1042, "bpchar", -1, 1014},   {1043, "varchar", -1, 1015},
-        {1082, "date", 4, 1182},      {1114, "timestamp", 8, 1115}, {1186, "interval", 16, 1187},
-        {1700, "numeric", -1, 1231},  {705, "unknown", -2, 0},      {26, "oid", 4, 1028},
-        {19, "name", 64, 1003},
+        {16, "bool", 1, 1000, 1242},        {20, "int8", 8, 1016, 460},         {21, "int2", 2, 1005, 38},
+        {23, "int4", 4, 1007, 42},          {25, "text", -1, 1009, 46},         {700, "float4", 4, 1021, 200},
+        {701, "float8", 8, 1022, 214},      {1042, "bpchar", -1, 1014, 1044},   {1043, "varchar", -1, 1015, 1046},
+        {1082, "date", 4, 1182, 1084},      {1114, "timestamp", 8, 1115, 1312}, {1186, "interval", 16, 1187, 1160},
+        {1700, "numeric", -1, 1231, 1701},  {705, "unknown", -2, 0, 109},       {26, "oid", 4, 1028, 1798},
+        {19, "name", 64, 1003, 34},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
         put_i64(r, types[i].oid);
@@ -442,6 +443,7 @@ fill_type(NetSession *s, SysRows *r)
                    : types[i].oid == 26 ? "N" : "N"); /* typcategory */
         put_str(r, ","); /* typdelim */
         put_i64(r, 0);   /* typrelid */
+        put_i64(r, types[i].input);
     }
     /* their array types (exec/array.c keeps arrays in PostgreSQL's text form) */
     for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
@@ -463,6 +465,7 @@ fill_type(NetSession *s, SysRows *r)
         put_str(r, "A");           /* typcategory */
         put_str(r, ",");
         put_i64(r, 0);
+        put_i64(r, 750);           /* typinput: array_in */
     }
 }
 
@@ -770,7 +773,7 @@ static const SysTable systables[] = {
     {"pg_catalog", "pg_type", fill_type,
      {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}, {"typarray", L},
       {"typelem", L}, {"typbasetype", L}, {"typnotnull", B}, {"typtypmod", I}, {"typcollation", L},
-      {"typcategory", V}, {"typdelim", V}, {"typrelid", L}}},
+      {"typcategory", V}, {"typdelim", V}, {"typrelid", L}, {"typinput", L}}},
     {"pg_catalog", "pg_database", fill_database,
      {{"oid", L}, {"datname", V}, {"datdba", L}, {"encoding", I}, {"datcollate", V}, {"datctype", V},
       {"daticulocale", V}, {"datlocprovider", V}, {"datacl", V}, {"datistemplate", B}, {"datallowconn", B},

@@ -793,7 +793,26 @@ bind_oid_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos)
         return r;
     }
     int64_t oid = -1;
-    if (strcmp(n, "regclass") == 0) {
+    if (strcmp(n, "regproc") == 0) {
+        /* the type input functions pg_type.typinput names (JDBC getTypeInfo
+         * compares with 'array_in'); Kestrel has no other functions in its
+         * catalog (PostgreSQL's oids) */
+        static const struct {
+            const char *name;
+            int64_t oid;
+        } procs[] = {{"array_in", 750},   {"boolin", 1242},    {"namein", 34},          {"int8in", 460},
+                     {"int2in", 38},      {"int4in", 42},      {"textin", 46},          {"oidin", 1798},
+                     {"float4in", 200},   {"float8in", 214},   {"unknownin", 109},      {"bpcharin", 1044},
+                     {"varcharin", 1046}, {"date_in", 1084},   {"timestamp_in", 1312},  {"interval_in", 1160},
+                     {"numeric_in", 1701}};
+        const char *fn = strncmp(text, "pg_catalog.", 11) == 0 ? text + 11 : text;
+        for (size_t i = 0; i < K_ARRAY_LEN(procs) && oid < 0; i++)
+            if (strcmp(procs[i].name, fn) == 0) oid = procs[i].oid;
+        if (oid < 0) {
+            k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function \"%s\" does not exist", text);
+            return NULL;
+        }
+    } else if (strcmp(n, "regclass") == 0) {
         /* [schema.]name; names folded to lower case */
         for (char *q = text; *q; q++) *q = (char)tolower((unsigned char)*q);
         char *dot = strchr(text, '.');
