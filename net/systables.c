@@ -810,6 +810,11 @@ static const SysTable systables[] = {
      {{"rolname", V}, {"oid", L}, {"rolsuper", B}, {"rolinherit", B}, {"rolcreaterole", B}, {"rolcreatedb", B},
       {"rolcanlogin", B}, {"rolreplication", B}, {"rolconnlimit", I}, {"rolvaliduntil", TS},
       {"rolbypassrls", B}, {"rolconfig", ARR(TEXT)}}},
+    /* Kestrel has no user-defined functions and does not catalogue its
+     * built-in ones: empty */
+    {"pg_catalog", "pg_proc", fill_none,
+     {{"oid", L}, {"proname", V}, {"pronamespace", L}, {"proowner", L}, {"prokind", V}, {"prorettype", L},
+      {"proretset", B}, {"pronargs", I}, {"proargtypes", V}}},
     {"pg_catalog", "pg_auth_members", fill_none,
      {{"roleid", L}, {"member", L}, {"grantor", L}, {"admin_option", B}}},
     {"pg_catalog", "pg_tables", fill_pg_tables,

@@ -895,8 +895,18 @@ bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_
         (strcmp(n, "shobj_description") == 0 && nargs == 2) ||
         /* Kestrel has no extended statistics objects: PostgreSQL gives NULL
          * for an oid that is not one */
-        (strcmp(n, "pg_get_statisticsobjdef_columns") == 0 && nargs == 1)) {
+        (strcmp(n, "pg_get_statisticsobjdef_columns") == 0 && nargs == 1) ||
+        /* nor functions in pg_proc (empty: built-ins are not catalogued) */
+        ((strcmp(n, "pg_get_function_result") == 0 || strcmp(n, "pg_get_function_arguments") == 0 ||
+          strcmp(n, "pg_get_function_identity_arguments") == 0) && nargs == 1)) {
         ExExpr *e = ex_expr_const_null(c->a, k_type_varchar(0));
+        if (!e) pl__oom(c);
+        return e;
+    }
+    /* pg_function_is_visible(oid): NULL, PostgreSQL's answer for an oid that
+     * is no function (pg_proc is empty) */
+    if (strcmp(n, "pg_function_is_visible") == 0 && nargs == 1) {
+        ExExpr *e = ex_expr_const_null(c->a, k_type(K_TYPE_BOOL));
         if (!e) pl__oom(c);
         return e;
     }

@@ -4,7 +4,7 @@
 # \timing, \copy … from and \copy … to, SET/SHOW, transactions, Ctrl-C
 # (SIGINT → CancelRequest) cancelling a running query (pg_sleep on the fake
 # engine, a large cross join on kestreld); against kestreld also \dt, \d,
-# \l, \dt with a pattern, \d TABLE and \du (compared with PostgreSQL 15's
+# \l, \dt with a pattern, \d TABLE, \du and \df (compared with PostgreSQL 15's
 # output), arrays and the scalar-subquery row check. Target: see lib.sh.
 . "$(dirname "$0")/lib.sh"
 command -v psql >/dev/null || skip "psql is not installed (run tests/e2e/clients/setup.sh)"
@@ -151,6 +151,11 @@ if [ "$TARGET" != fake ]; then
  Role name |                         Attributes                         | Member of 
 -----------+------------------------------------------------------------+-----------
  kestrel   | Superuser, Create role, Create DB, Replication, Bypass RLS | {}'
+    out=$($P -c '\df' 2>&1)
+    expect_eq "\\df (Kestrel has no user functions)" "$out" '                       List of functions
+ Schema | Name | Result data type | Argument data types | Type 
+--------+------+------------------+---------------------+------
+(0 rows)'
     out=$($P -At -c "select ARRAY[1,2], ARRAY['a b', NULL], (select array_agg(id order by id) from t where id < 5)" 2>&1)
     expect_eq "arrays print as PostgreSQL prints them" "$out" '{1,2}|{"a b",NULL}|{1,2,3,4}'
     out=$($P -c "select (select name from t)" 2>&1)
