@@ -391,7 +391,11 @@ attribute_row(NetSession *s, SysRows *r, const StTableDef *d)
         put_str(r, "");       /* attgenerated */
         put_i64(r, k_type_is_string(t) ? 100 : 0); /* attcollation: "default" */
         put_i32(r, -1);       /* attstattarget */
-        put_i32(r, 0);        /* attndims */
+        put_i32(r, k_type_is_array(t) ? 1 : 0); /* attndims */
+        /* attstorage as PostgreSQL's types have it: plain for fixed-length,
+         * main for numeric, extended for the other variable-length ones */
+        put_str(r, len > 0 ? "p" : t.id == K_TYPE_DECIMAL ? "m" : "x");
+        put_str(r, "");       /* attcompression: the default */
     }
 }
 
@@ -765,11 +769,12 @@ static const SysTable systables[] = {
       {"relhasindex", B}, {"relpersistence", V}, {"relam", L}, {"relnatts", I}, {"relchecks", I},
       {"relhasrules", B}, {"relhastriggers", B}, {"relrowsecurity", B}, {"relforcerowsecurity", B},
       {"relispartition", B}, {"reltablespace", L}, {"reloftype", L}, {"relreplident", V},
-      {"reltoastrelid", L}, {"relpartbound", V}, {"reloptions", V}, {"relacl", V}}},
+      {"reltoastrelid", L}, {"relpartbound", V}, {"reloptions", ARR(TEXT)}, {"relacl", V}}},
     {"pg_catalog", "pg_attribute", fill_attribute,
      {{"attrelid", L}, {"attname", V}, {"atttypid", L}, {"attnum", I}, {"atttypmod", I}, {"attnotnull", B},
       {"attisdropped", B}, {"atthasdef", B}, {"attlen", I}, {"attidentity", V}, {"attgenerated", V},
-      {"attcollation", L}, {"attstattarget", I}, {"attndims", I}}},
+      {"attcollation", L}, {"attstattarget", I}, {"attndims", I}, {"attstorage", V},
+      {"attcompression", V}}},
     {"pg_catalog", "pg_type", fill_type,
      {{"oid", L}, {"typname", V}, {"typnamespace", L}, {"typlen", I}, {"typtype", V}, {"typarray", L},
       {"typelem", L}, {"typbasetype", L}, {"typnotnull", B}, {"typtypmod", I}, {"typcollation", L},

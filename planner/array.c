@@ -537,6 +537,16 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
 {
     int32_t pos = rf->func->hdr.pos;
     PlRel *outer = pl__scope_outer_rel(s);
+    /* unnest(a) is a[s] over generate_series(1, cardinality(a)) */
+    ExExpr *arr = NULL, *uargs[2];
+    if (strcmp(rf->func->name, "unnest") == 0) {
+        if (!(arr = as_array(c, args[0], "unnest", pos))) return K_ERR;
+        uargs[0] = i32_const(c, 1);
+        uargs[1] = func(c, EX_FN_ARRAY_CARDINALITY, k_type(K_TYPE_INT32), pos, 1, arr, NULL);
+        if (!uargs[0] || !uargs[1]) return K_ERR;
+        args = uargs;
+        na = 2;
+    }
     int32_t F[16];
     uint32_t nf = 0;
     for (uint32_t i = 0; i < na; i++) pl__expr_collect_cols(args[i], F, &nf, 16);
@@ -544,8 +554,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     for (uint32_t i = 0; i < nf && ok; i++) ok = pl__expr_uses_only(col_expr(c, F[i]), outer->cols, outer->ncols);
     if (!ok)
         return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
-                          "generate_series() in FROM is supported with constant arguments or arguments from "
-                          "the enclosing query only");
+                          "%s() in FROM is supported with constant arguments or arguments from "
+                          "the enclosing query only", rf->func->name);
     KType t = k_type(K_TYPE_INT32);
     for (uint32_t i = 0; i < na; i++) {
         if (args[i]->type.id == K_TYPE_UNKNOWN) args[i] = pl__coerce(c, args[i], k_type(K_TYPE_INT32), pos);
@@ -560,7 +570,11 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     if (!step) return pl__oom(c);
     bool down = false;
     if (pl__is_const(step)) {
-        if (step->u.konst.is_null) return pl__oom(c) == 0 ? K_ERR : K_ERR;
+        if (step->u.konst.is_null) { /* a NULL step: no rows, as PostgreSQL */
+            step = t.id == K_TYPE_INT32 ? i32_const(c, 1) : ex_expr_const_i64(c->a, 1);
+            args[1] = ex_expr_const_null(c->a, t);
+            if (!step || !args[1]) return pl__oom(c);
+        }
         int64_t sv = t.id == K_TYPE_INT32 ? step->u.konst.v.i32 : step->u.konst.v.i64;
         if (sv == 0) return k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos, "step size cannot equal zero");
         down = sv < 0;
@@ -658,6 +672,33 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
         if (!(cf->quals[i] = pl__make_compare(c, EX_FN_EQ, col_expr(c, rec->cols[i + 1]), col_expr(c, F[i]), pos)))
             return K_ERR;
     PlRel *pr = cf;
+    if (arr) {
+        /* the element a[s] (over F') in place of s, under the correlation filter */
+        ExExpr *toR[16];
+        for (uint32_t i = 0; i < nf; i++)
+            if (!(toR[i] = col_expr(c, rec->cols[i + 1]))) return K_ERR;
+        ExExpr *ar = pl__expr_copy_map(c, arr, F, toR, nf);
+        ExExpr *el = ar ? func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, ar, col_expr(c, rec->cols[0])) : NULL;
+        if (!el) return K_ERR;
+        KType et = k_array_elem_type((KArrayElem)arr->type.array);
+        if (!k_type_is_string(et)) {
+            ExExpr *cs = node(c, EX_EXPR_CAST, et, 1, pos);
+            if (!cs) return K_ERR;
+            cs->args[0] = el;
+            el = cs;
+        }
+        PlRel *vp = pl__rel_new(c, PL_PROJECT, nf + 1);
+        if (!vp || !(vp->exprs = pl__alloc(c, sizeof(ExExpr *) * (nf + 1)))) return K_ERR;
+        vp->left = rec;
+        if ((vp->cols[0] = pl__new_col(c, et, nm)) < 0) return K_ERR;
+        vp->exprs[0] = el;
+        for (uint32_t i = 0; i < nf; i++) {
+            vp->cols[i + 1] = rec->cols[i + 1];
+            vp->exprs[i + 1] = toR[i];
+        }
+        cf->left = vp;
+        memcpy(cf->cols, vp->cols, sizeof(int32_t) * (nf + 1));
+    }
     *colname = nm;
     *out = pr;
     return K_OK;
@@ -694,10 +735,7 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
     }
     bool correlated = false;
     for (uint32_t i = 0; i < na; i++) correlated |= !pl__is_const(args[i]);
-    if (correlated && series) return series_by_recursion(c, s, rf, args, na, out, colname);
-    if (correlated)
-        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
-                          "%s() in FROM with arguments that are not constants is not supported", f->name);
+    if (correlated) return series_by_recursion(c, s, rf, args, na, out, colname);
     PlRel *v;
     KType t;
     if (series) {

@@ -144,6 +144,15 @@ if [ "$TARGET" != fake ]; then
 --------+--------+-----------+----------+---------
  k      | bigint |           | not null | 
  t      | text   |           |          | '
+    # \d+: storage and the TOAST options (correlated unnest); the access
+    # method is Kestrel's own (PostgreSQL: heap)
+    out=$($P -c '\d+ dnn' 2>&1)
+    expect_eq "\\d+ dnn" "$out" '                                           Table "public.dnn"
+ Column |  Type  | Collation | Nullable | Default | Storage  | Compression | Stats target | Description 
+--------+--------+-----------+----------+---------+----------+-------------+--------------+-------------
+ k      | bigint |           | not null |         | plain    |             |              | 
+ t      | text   |           |          |         | extended |             |              | 
+Access method: kestrel'
     out=$($P -c '\d nosuch' 2>&1)
     expect_eq "\\d of no relation" "$out" 'Did not find any relation named "nosuch".'
     out=$($P -c '\du' 2>&1)
