@@ -440,15 +440,16 @@ pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
     int32_t want = b->out_cols[0];
     PlRel *r = b->rel;
     int order = 0;
-    if (r->kind == PL_SORT && r->limit < 0 && r->offset <= 0) {
-        /* ORDER BY the element itself: the array's elements sorted */
+    if (r->kind == PL_SORT) {
+        /* ORDER BY the element itself: the array's elements sorted (the
+         * aggregation does not keep its input's order); a top-N stays below */
         bool ok = r->nkeys == 1 && r->keys[0].expr->kind == EX_EXPR_COLUMN &&
                   (int32_t)r->keys[0].expr->u.column.index == want;
         if (!ok)
             return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, sl->hdr.pos,
                               "ARRAY(subquery) ordered by anything but its column is not supported");
         order = r->keys[0].desc ? 2 : 1;
-        r = r->left;
+        if (r->limit < 0 && r->offset <= 0) r = r->left;
     }
     if (r->kind != PL_PROJECT) {
         /* keep q as it is (grouped, limited, a set operation ...) under a projection */

@@ -2145,9 +2145,12 @@ figure_name(const PrNode *n)
         if (strcmp(x, "?column?") != 0) return x;
         return PR_CAST(CastExpr, n)->type->name;
     }
+    case PR_T_ArrayExpr: return "array";
+    case PR_T_Subscript: return figure_name(PR_CAST(Subscript, n)->arg);
     case PR_T_SubLink: {
         const PrSubLink *sl = PR_CAST(SubLink, n);
         if (sl->kind == PR_SUBLINK_EXISTS) return "exists";
+        if (sl->kind == PR_SUBLINK_ARRAY) return "array";
         if (sl->kind == PR_SUBLINK_SCALAR && sl->subquery && pr_list_len(sl->subquery->targets) == 1) {
             const PrResTarget *t = PR_CAST(ResTarget, sl->subquery->targets->items[0]);
             return t->name ? t->name : figure_name(t->expr);
