@@ -28,9 +28,15 @@
  *                             the set of group keys itself.
  *   EXISTS / IN elsewhere   → a MARK join whose BOOL column is the value.
  *
+ *   (q) without an aggregate → (count(*), any_value(v)) over q's rows with a
+ *                             run-time single_row_check (21000 on a second
+ *                             row), then as the aggregate forms above;
+ *                             ARRAY(q) likewise through the LIST aggregate
+ *                             (array.c)
+ *
  * Nothing is re-executed per outer row. Forms outside these (correlation
- * under a LIMIT, a non-equality correlation of a scalar aggregate, a
- * correlated scalar subquery without aggregate) are reported as 0A000.
+ * under a LIMIT, GROUP BY or DISTINCT of a correlated scalar subquery) are
+ * reported as 0A000.
  */
 #include "planner/planner_int.h"
 
@@ -759,8 +765,10 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
         if (!v) return unsupported(c, sl, "this scalar subquery");
         if (single_row_agg(c, a, v, &p, &a, &want) != K_OK) return K_ERR;
     }
-    if (!a || a->kind != PL_AGG || a->ngroups != 0)
-        return unsupported(c, sl, "a correlated scalar subquery without an aggregate");
+    if (a && a->kind == PL_AGG && a->ngroups != 0)
+        return unsupported(c, sl, "a correlated scalar subquery with GROUP BY or DISTINCT");
+    if (!a || a->kind != PL_AGG)
+        return unsupported(c, sl, "this form of correlated scalar subquery (LIMIT, a window or a set operation)");
     uint8_t *ainner = produced_set(c, a->left);
     if (!ainner) return K_ERR;
     ExExpr **pulled = NULL;
