@@ -7,8 +7,10 @@
 # `kestreld --worker` processes (co-located layout, both on loopback),
 # then alternates `kestrel-tpch run --repeat 3` between them ROUNDS times
 # (default 2) so both see the same machine load, and prints each run's
-# total, the cluster/local ratio per round, the load average, and the
-# exchange bytes of every query (EXPLAIN ANALYZE on the cluster).
+# total, the cluster/local ratio per round, the load average, the CPU time
+# the servers spent on each set (less distorted by other users of the
+# machine than wall time), and the exchange bytes of every query (EXPLAIN
+# ANALYZE on the cluster).
 # THREADS (default 0 = all cores) is the coordinator's --threads.
 # BENCH_DIR keeps the servers' data between invocations (no reload);
 # BENCH_SF is the scale factor of TBL_DIR (default 1).
@@ -72,13 +74,22 @@ if [ ! -e "$tmp/loaded" ]; then
 fi
 
 total() { awk '$1 == "total" { print $2 }' "$1"; }
+# CPU time (user + system, clock ticks) of a set of processes: a measure of
+# the work done that other users of the machine do not distort much
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+hz=$(getconf CLK_TCK)
 for r in $(seq 1 "$rounds"); do
     echo "round $r: $(cut -d' ' -f1-3 /proc/loadavg) (load average before)"
+    t0=$(ticks "$lpid")
     "$build/kestrel-tpch" run -p "$lport" --repeat 3 >"$tmp/local.$r" 2>&1
+    t1=$(ticks "$lpid")
+    c0=$(ticks "$cpid" "${wpids[@]}")
     "$build/kestrel-tpch" run -p "$port" --repeat 3 >"$tmp/cluster.$r" 2>&1
+    c1=$(ticks "$cpid" "${wpids[@]}")
     l=$(total "$tmp/local.$r")
     c=$(total "$tmp/cluster.$r")
     echo "round $r: local 2 total $l ms, cluster total $c ms, ratio $(awk -v a="$c" -v b="$l" 'BEGIN { printf "%.2f", a / b }'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "round $r: CPU for the 3 runs: local $(awk -v t=$((t1 - t0)) -v h="$hz" 'BEGIN { printf "%.1f", t / h }') s, cluster $(awk -v t=$((c1 - c0)) -v h="$hz" 'BEGIN { printf "%.1f", t / h }') s (coordinator + workers), ratio $(awk -v a=$((c1 - c0)) -v b=$((t1 - t0)) 'BEGIN { printf "%.2f", a / b }')"
 done
 echo "per query (last round): query local_ms cluster_ms exchange_bytes"
 qdir=$here/../../../tpch/queries
