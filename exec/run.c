@@ -190,29 +190,49 @@ rf_datum(KType t, int64_t v, StDatum *d)
 #define RF_PROBATION_ROWS 65536
 
 /* Keep the rows of sel (all n rows when NULL) whose value can be in the
- * filter: inside its min/max (integer-like keys), then in its Bloom filter. */
+ * filter: inside its min/max (integer-like keys), then in its Bloom filter.
+ * Two passes: the valid rows in range with their hashes (integer keys
+ * hashed inline, as ex__hash_slot does), then the bit tests, whose words
+ * are fetched a few rows ahead (a large filter misses the caches). h has
+ * room for n hashes. */
 static uint32_t
 rf_apply(const ExRf *rf, const KVector *v, const uint16_t *sel, uint32_t n, uint16_t *out,
          uint64_t *h)
 {
     uint32_t k = 0;
     ExPhys ph = ex__phys(v->type);
-    bool mm = rf->has_minmax && (ph == EX_P_I32 || ph == EX_P_I64) && !(v->flags & K_VEC_CONST);
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = sel ? sel[j] : j;
-        if (!k_vec_is_valid(v, i)) continue; /* NULL never joins */
-        if (mm) {
-            int64_t x = ph == EX_P_I32 ? ((const int32_t *)v->data)[i]
-                                       : ((const int64_t *)v->data)[i];
-            if (x < rf->lo || x > rf->hi) continue;
+    bool cst = v->flags & K_VEC_CONST;
+    if ((ph == EX_P_I32 || ph == EX_P_I64) && !cst) {
+        bool mm = rf->has_minmax;
+        int64_t lo = mm ? rf->lo : INT64_MIN, hi = mm ? rf->hi : INT64_MAX;
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            if (!k_vec_is_valid(v, i)) continue; /* NULL never joins */
+            int64_t x = ph == EX_P_I32 ? ((const int32_t *)v->data)[i] : ((const int64_t *)v->data)[i];
+            if (x < lo || x > hi) continue;
+            out[k] = (uint16_t)i;
+            h[k++] = k_hash_u64((uint64_t)x);
         }
-        h[0] = ex__hash_slot(v->type, k_vec_slot(v, i));
-        uint64_t bit = (h[0] >> 7) & (rf->nbits - 1);
-        uint64_t bit2 = (h[0] >> 37) & (rf->nbits - 1);
-        out[k] = (uint16_t)i;
-        k += ((rf->bits[bit >> 6] >> (bit & 63)) & (rf->bits[bit2 >> 6] >> (bit2 & 63)) & 1);
+    } else {
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t i = sel ? sel[j] : j;
+            if (!k_vec_is_valid(v, i)) continue;
+            out[k] = (uint16_t)i;
+            h[k++] = ex__hash_slot(v->type, k_vec_slot(v, i));
+        }
     }
-    return k;
+    uint64_t bmask = rf->nbits - 1;
+    uint32_t m = 0;
+    for (uint32_t q = 0; q < k; q++) {
+        if (q + 16 < k) {
+            __builtin_prefetch(&rf->bits[((h[q + 16] >> 7) & bmask) >> 6]);
+            __builtin_prefetch(&rf->bits[((h[q + 16] >> 37) & bmask) >> 6]);
+        }
+        uint64_t bit = (h[q] >> 7) & bmask, bit2 = (h[q] >> 37) & bmask;
+        out[m] = out[q];
+        m += ((rf->bits[bit >> 6] >> (bit & 63)) & (rf->bits[bit2 >> 6] >> (bit2 & 63)) & 1);
+    }
+    return m;
 }
 
 /* EXPLAIN ANALYZE: add this instance's scan counters to the operator's. */
@@ -320,7 +340,7 @@ ex__produce_scan(ExExec *x, const ExPlan *p, ExConsumer *c, KErr *err)
         s->b = k_batch_create(a, p->u.scan.nread, types, err);
         if (!s->b) goto done;
         s->sel = k_alloc(a, 2 * K_VECTOR_SIZE);
-        s->hash = k_alloc(a, 8);
+        s->hash = k_alloc(a, sizeof(uint64_t) * K_VECTOR_SIZE);
         s->heap = k_arena_create(a, "scan heap");
         s->view.cols = k_alloc(a, sizeof(KVector) * (nout ? nout : 1));
         if (!s->sel || !s->heap || !s->view.cols || !s->hash) {
