@@ -982,6 +982,49 @@ bind_regex_op(PlCtx *c, const char *op, ExExpr *l, ExExpr *r, int32_t pos, bool 
     return e;
 }
 
+/* date_part('field', x): extract's value as double precision (PostgreSQL's
+ * date_part(text, timestamp); a date is read as its midnight). */
+static ExExpr *
+bind_date_part(PlCtx *c, PlScope *s, const PrFuncCall *f)
+{
+    int32_t pos = f->hdr.pos;
+    const PrNode *fa = f->args->items[0];
+    if (!PR_IS(Literal, fa) || PR_CAST(Literal, fa)->kind != PR_LIT_STRING) {
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, fa->pos, "date_part needs a constant field name");
+        return NULL;
+    }
+    char field[32];
+    const PrLiteral *lit = PR_CAST(Literal, fa);
+    size_t n = 0;
+    for (; n + 1 < sizeof field && n < lit->len; n++)
+        field[n] = (char)(lit->text[n] >= 'A' && lit->text[n] <= 'Z' ? lit->text[n] + 32 : lit->text[n]);
+    field[n] = 0;
+    ExExpr *x = bind_expr(c, s, f->args->items[1]);
+    if (!x) return NULL;
+    if (x->type.id == K_TYPE_UNKNOWN && !(x = pl__coerce(c, x, k_type(K_TYPE_TIMESTAMP), pos))) return NULL;
+    if (x->type.id != K_TYPE_DATE && x->type.id != K_TYPE_TIMESTAMP) {
+        char buf[64];
+        k_type_name(x->type, buf, sizeof buf);
+        k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function date_part(unknown, %s) does not exist", buf);
+        return NULL;
+    }
+    static const char *parts[] = {"year", "quarter", "month", "week", "day", "dow", "doy",
+                                  "hour", "minute", "second", "epoch", "decade", "century"};
+    int part = -1;
+    for (int i = 0; i < (int)K_ARRAY_LEN(parts); i++)
+        if (strcmp(parts[i], field) == 0) part = i;
+    if (part < 0) {
+        k_error_at(c->err, K_INVALID_PARAMETER_VALUE, fa->pos,
+                   "unit \"%s\" not recognized for type timestamp without time zone", field);
+        return NULL;
+    }
+    ExExpr *r = new_func(c, EX_FN_EXTRACT, k_type(K_TYPE_DOUBLE), 1, pos);
+    if (!r) return NULL;
+    r->args[0] = x;
+    r->u.func.part = (uint16_t)part;
+    return r;
+}
+
 /* GROUPING(a, b, ...): which arguments the current grouping set rolls up
  * (grouping.c); the arguments must be group expressions of this level. */
 static ExExpr *
@@ -1036,6 +1079,9 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
     if (f->over) return bind_window(c, s, f);
     if (is_agg_name(n) && !f->schema) return bind_agg(c, s, f);
     if (!f->schema && strcmp(n, "grouping") == 0) return bind_grouping(c, s, f);
+    if ((!f->schema || strcmp(f->schema, "pg_catalog") == 0) && strcmp(n, "date_part") == 0 &&
+        pr_list_len(f->args) == 2 && !f->star && !f->distinct)
+        return bind_date_part(c, s, f);
     uint32_t nargs = (uint32_t)pr_list_len(f->args);
     ExExpr *args[8];
     if (nargs > 8) goto undefined;
@@ -1639,8 +1685,8 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         for (int i = 0; i < (int)K_ARRAY_LEN(parts); i++)
             if (strcmp(parts[i], ee->field) == 0) part = i;
         if (part < 0) {
-            k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "unit \"%s\" not recognized for type %s",
-                       ee->field, x->type.id == K_TYPE_DATE ? "date" : "timestamp");
+            k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos, "unit \"%s\" not recognized for type %s",
+                       ee->field, x->type.id == K_TYPE_DATE ? "date" : "timestamp without time zone");
             break;
         }
         /* PostgreSQL 14+: numeric — seconds and the epoch of a timestamp with
