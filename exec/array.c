@@ -26,7 +26,7 @@
 #include <strings.h>
 
 #define REC_NULL '\1'
-#define REC_VAL '\2'
+#define REC_VAL  '\2'
 
 /* ------------------------------------------------------------------ */
 /* The LIST accumulator: a.v.str is the list; n its buffer's capacity    */
@@ -103,7 +103,8 @@ parse_array(const char *d, uint32_t len, KArena *heap, Elems *es, int32_t pos, K
     es->n = 0;
     while (i < len && isspace((unsigned char)d[i])) i++;
     if (i == len || d[i] != '{')
-        return malformed(err, pos, d, len, "Array value must start with \"{\" or dimension information.");
+        return malformed(err, pos, d, len,
+                         "Array value must start with \"{\" or dimension information.");
     i++;
     /* every element's unescaped bytes, one after the other (never longer than d) */
     char *buf = k_alloc(heap, (size_t)len + 1);
@@ -192,7 +193,8 @@ static int
 buf_result(KBuf *b, KArena *heap, KStr *out, KErr *err)
 {
     int rc = K_OK;
-    if (b->failed) rc = k_error_oom(err, heap, b->len);
+    if (b->failed)
+        rc = k_error_oom(err, heap, b->len);
     else if (!k_str_copy(heap, b->len ? (const char *)b->data : "", (uint32_t)b->len, out))
         rc = k_error_oom(err, heap, b->len);
     k_buf_free(b);
@@ -212,17 +214,19 @@ canon_elem(KArrayElem el, const Elem *e, char *tmp, size_t cap, const char **p, 
     case K_ARR_INT8:
     case K_ARR_OID: {
         int64_t v;
-        static const char *const tn[] = {[K_ARR_INT2] = "smallint", [K_ARR_INT4] = "integer",
-                                         [K_ARR_INT8] = "bigint", [K_ARR_OID] = "oid"};
+        static const char *const tn[] = {[K_ARR_INT2] = "smallint",
+                                         [K_ARR_INT4] = "integer",
+                                         [K_ARR_INT8] = "bigint",
+                                         [K_ARR_OID] = "oid"};
         int w = (int)(e->len > 100 ? 100 : e->len);
         if (k_parse_int64(e->p, e->len, &v, err) != K_OK) {
             /* the message names bigint: say the element type */
             if (err->code == K_INVALID_TEXT_REPRESENTATION)
-                k_error_at(err, K_INVALID_TEXT_REPRESENTATION, pos, "invalid input syntax for type %s: \"%.*s\"",
-                           tn[el], w, e->p);
+                k_error_at(err, K_INVALID_TEXT_REPRESENTATION, pos,
+                           "invalid input syntax for type %s: \"%.*s\"", tn[el], w, e->p);
             else
-                k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos, "value \"%.*s\" is out of range for type %s",
-                           w, e->p, tn[el]);
+                k_error_at(err, K_NUMERIC_VALUE_OUT_OF_RANGE, pos,
+                           "value \"%.*s\" is out of range for type %s", w, e->p, tn[el]);
             return K_ERR;
         }
         if ((el == K_ARR_INT2 && (v < INT16_MIN || v > INT16_MAX)) ||
@@ -306,8 +310,10 @@ put_elems(KBuf *b, const Elems *es)
     k_buf_put_u8(b, '{');
     for (uint32_t k = 0; k < es->n; k++) {
         if (k) k_buf_put_u8(b, ',');
-        if (es->v[k].null) k_buf_put(b, "NULL", 4);
-        else put_elem(b, es->v[k].p, es->v[k].len);
+        if (es->v[k].null)
+            k_buf_put(b, "NULL", 4);
+        else
+            put_elem(b, es->v[k].p, es->v[k].len);
     }
     k_buf_put_u8(b, '}');
 }
@@ -382,8 +388,10 @@ ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena 
             if (parse_array(k_str_data(arr), arr->len, heap, &es, pos, err)) return K_ERR;
             bool found = false, saw_null = false;
             for (uint32_t k = 0; k < es.n && !found; k++) {
-                if (es.v[k].null) saw_null = true;
-                else found = es.v[k].len == x->len && memcmp(es.v[k].p, k_str_data(x), x->len) == 0;
+                if (es.v[k].null)
+                    saw_null = true;
+                else
+                    found = es.v[k].len == x->len && memcmp(es.v[k].p, k_str_data(x), x->len) == 0;
             }
             ((uint8_t *)R->data)[i] = found;
             if (!found && saw_null) set_null(ev, i);
@@ -409,8 +417,10 @@ ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena 
                 ((int32_t *)R->data)[i] = (int32_t)es.n;
                 break;
             }
-            if (int_at(a[1], i) != 1 || es.n == 0) set_null(ev, i);
-            else ((int32_t *)R->data)[i] = (int32_t)es.n;
+            if (int_at(a[1], i) != 1 || es.n == 0)
+                set_null(ev, i);
+            else
+                ((int32_t *)R->data)[i] = (int32_t)es.n;
             break;
         }
         case EX_FN_ARRAY_CAT: {
@@ -439,7 +449,8 @@ ex__array_func(ExEval *ev, KVector **a, const uint16_t *sel, uint32_t n, KArena 
                 for (uint32_t k = 0; k < e->nargs; k++) {
                     const KStr *r = k_vec_slot(a[k], i);
                     const char *d = k_str_data(r);
-                    Elem el = {d + (r->len ? 1 : 0), r->len ? r->len - 1 : 0, !r->len || d[0] == REC_NULL};
+                    Elem el = {d + (r->len ? 1 : 0), r->len ? r->len - 1 : 0,
+                               !r->len || d[0] == REC_NULL};
                     if (elems_push(&es, el, heap, err)) return K_ERR;
                 }
             } else {

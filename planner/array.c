@@ -57,8 +57,10 @@ static ExExpr *
 str_const(PlCtx *c, const char *s, size_t n)
 {
     ExExpr *e = ex_expr_const_str(c->a, s, n);
-    if (!e) pl__oom(c);
-    else e->type = k_type_varchar(0);
+    if (!e)
+        pl__oom(c);
+    else
+        e->type = k_type_varchar(0);
     return e;
 }
 
@@ -95,9 +97,12 @@ afold(PlCtx *c, ExExpr *e)
         k_err_copy(c->err, &e2);
         return NULL;
     }
-    ExExpr *r = isnull ? ex_expr_const_null(c->a, e->type) : ex_expr_const(c->a, e->type, false, &v);
-    if (!r) pl__oom(c);
-    else r->pos = e->pos;
+    ExExpr *r =
+        isnull ? ex_expr_const_null(c->a, e->type) : ex_expr_const(c->a, e->type, false, &v);
+    if (!r)
+        pl__oom(c);
+    else
+        r->pos = e->pos;
     return r;
 }
 
@@ -108,15 +113,19 @@ pl__array_elem_of_name(const char *n)
         const char *name;
         KArrayElem e;
     } tab[] = {
-        {"int2", K_ARR_INT2},       {"smallint", K_ARR_INT2},   {"int4", K_ARR_INT4},
-        {"int", K_ARR_INT4},        {"integer", K_ARR_INT4},    {"int8", K_ARR_INT8},
-        {"bigint", K_ARR_INT8},     {"oid", K_ARR_OID},         {"regclass", K_ARR_OID},
-        {"regtype", K_ARR_OID},     {"regproc", K_ARR_OID},     {"text", K_ARR_TEXT},
+        {"int2", K_ARR_INT2},       {"smallint", K_ARR_INT2},
+        {"int4", K_ARR_INT4},       {"int", K_ARR_INT4},
+        {"integer", K_ARR_INT4},    {"int8", K_ARR_INT8},
+        {"bigint", K_ARR_INT8},     {"oid", K_ARR_OID},
+        {"regclass", K_ARR_OID},    {"regtype", K_ARR_OID},
+        {"regproc", K_ARR_OID},     {"text", K_ARR_TEXT},
         {"varchar", K_ARR_VARCHAR}, {"character varying", K_ARR_VARCHAR},
-        {"name", K_ARR_NAME},       {"char", K_ARR_CHAR},       {"bool", K_ARR_BOOL},
-        {"boolean", K_ARR_BOOL},    {"float8", K_ARR_FLOAT8},   {"double precision", K_ARR_FLOAT8},
-        {"numeric", K_ARR_NUMERIC}, {"decimal", K_ARR_NUMERIC}, {"date", K_ARR_DATE},
-        {"timestamp", K_ARR_TIMESTAMP}, {"int2vector", K_ARR_INT2}, {"oidvector", K_ARR_OID},
+        {"name", K_ARR_NAME},       {"char", K_ARR_CHAR},
+        {"bool", K_ARR_BOOL},       {"boolean", K_ARR_BOOL},
+        {"float8", K_ARR_FLOAT8},   {"double precision", K_ARR_FLOAT8},
+        {"numeric", K_ARR_NUMERIC}, {"decimal", K_ARR_NUMERIC},
+        {"date", K_ARR_DATE},       {"timestamp", K_ARR_TIMESTAMP},
+        {"int2vector", K_ARR_INT2}, {"oidvector", K_ARR_OID},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(tab); i++)
         if (strcmp(tab[i].name, n) == 0) return tab[i].e;
@@ -128,12 +137,14 @@ ExExpr *
 pl__array_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos)
 {
     if (tn->array_dims > 1) {
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, tn->hdr.pos, "multidimensional arrays are not supported");
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, tn->hdr.pos,
+                   "multidimensional arrays are not supported");
         return NULL;
     }
     KArrayElem el = pl__array_elem_of_name(tn->name);
     if (el == K_ARR_NONE) {
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, tn->hdr.pos, "arrays of type %s are not supported", tn->name);
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, tn->hdr.pos,
+                   "arrays of type %s are not supported", tn->name);
         return NULL;
     }
     KType t = k_type_array(el);
@@ -166,7 +177,8 @@ pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos)
     if (x->type.id == K_TYPE_UNKNOWN) x = pl__coerce(c, x, k_type_varchar(0), pos);
     if (!x) return NULL;
     if (k_type_is_array(x->type)) {
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "multidimensional arrays are not supported");
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                   "multidimensional arrays are not supported");
         return NULL;
     }
     if (!k_type_is_string(x->type)) {
@@ -193,7 +205,8 @@ elem_kind(PlCtx *c, KType t, int32_t pos)
     if (e == K_ARR_NONE) {
         char buf[64];
         k_type_name(t, buf, sizeof buf);
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "arrays of type %s are not supported", buf);
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "arrays of type %s are not supported",
+                   buf);
     }
     return e;
 }
@@ -225,7 +238,8 @@ as_array(PlCtx *c, ExExpr *a, const char *what, int32_t pos)
 {
     if (k_type_is_array(a->type)) return a;
     if (a->type.id == K_TYPE_UNKNOWN) {
-        k_error_at(c->err, K_INDETERMINATE_DATATYPE, pos, "could not determine the array type of %s", what);
+        k_error_at(c->err, K_INDETERMINATE_DATATYPE, pos,
+                   "could not determine the array type of %s", what);
         return NULL;
     }
     char buf[64];
@@ -246,8 +260,10 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         const PrArrayExpr *ae = PR_CAST(ArrayExpr, n);
         uint32_t ne = (uint32_t)pr_list_len(ae->elements);
         if (ne == 0) {
-            k_error_at(c->err, K_INDETERMINATE_DATATYPE, pos, "cannot determine type of empty array");
-            k_err_hint(c->err, "Explicitly cast to the desired type, for example ARRAY[]::integer[].");
+            k_error_at(c->err, K_INDETERMINATE_DATATYPE, pos,
+                       "cannot determine type of empty array");
+            k_err_hint(c->err,
+                       "Explicitly cast to the desired type, for example ARRAY[]::integer[].");
             return NULL;
         }
         ExExpr **xs = pl__alloc(c, sizeof(ExExpr *) * ne);
@@ -256,11 +272,13 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         for (uint32_t i = 0; i < ne; i++) {
             const PrNode *en = ae->elements->items[i];
             if (PR_IS(ArrayExpr, en)) {
-                k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, en->pos, "multidimensional arrays are not supported");
+                k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, en->pos,
+                           "multidimensional arrays are not supported");
                 return NULL;
             }
             if (!(xs[i] = pl__bind_expr_in(c, s, en, at))) return NULL;
-            if (pl__common_type(c, i ? t : xs[i]->type, xs[i]->type, en->pos, "ARRAY", &t) != K_OK) return NULL;
+            if (pl__common_type(c, i ? t : xs[i]->type, xs[i]->type, en->pos, "ARRAY", &t) != K_OK)
+                return NULL;
         }
         if (t.id == K_TYPE_UNKNOWN) t = k_type_varchar(0);
         KArrayElem el = elem_kind(c, t, pos);
@@ -280,10 +298,12 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         if (!a || !(a = as_array(c, a, "a subscript", pos))) return NULL;
         ExExpr *i = pl__bind_expr_in(c, s, ss->index, at);
         if (!i) return NULL;
-        if (i->type.id == K_TYPE_UNKNOWN || i->kind == EX_EXPR_PARAM) i = pl__coerce(c, i, k_type(K_TYPE_INT32), pos);
+        if (i->type.id == K_TYPE_UNKNOWN || i->kind == EX_EXPR_PARAM)
+            i = pl__coerce(c, i, k_type(K_TYPE_INT32), pos);
         if (!i) return NULL;
         if (i->type.id != K_TYPE_INT32 && i->type.id != K_TYPE_INT64) {
-            k_error_at(c->err, K_DATATYPE_MISMATCH, ss->index->pos, "array subscript must have type integer");
+            k_error_at(c->err, K_DATATYPE_MISMATCH, ss->index->pos,
+                       "array subscript must have type integer");
             return NULL;
         }
         ExExpr *e = func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, a, i);
@@ -310,7 +330,8 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
             KArrayElem el = elem_kind(c, x->type, pos);
             if (el == K_ARR_NONE) return NULL;
             a = pl__coerce(c, a, k_type_varchar(0), pos);
-            if (!a || !(a = func(c, EX_FN_ARRAY_IN, k_type_array(el), pos, 1, a, NULL))) return NULL;
+            if (!a || !(a = func(c, EX_FN_ARRAY_IN, k_type_array(el), pos, 1, a, NULL)))
+                return NULL;
             a = afold(c, a);
         }
         if (!a || !(a = as_array(c, a, ao->all ? "ALL" : "ANY", pos))) return NULL;
@@ -322,7 +343,8 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         if (nt) nt->args[0] = e;
         return nt;
     }
-    k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "%s is not supported in expressions", pr_tag_name(n->tag));
+    k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "%s is not supported in expressions",
+               pr_tag_name(n->tag));
     return NULL;
 }
 
@@ -333,8 +355,12 @@ pl__array_concat(PlCtx *c, ExExpr *l, ExExpr *r, int32_t pos, bool *found)
     *found = k_type_is_array(l->type) || k_type_is_array(r->type);
     if (!*found) return NULL;
     KType t = k_type_is_array(l->type) ? l->type : r->type;
-    if (l->type.id == K_TYPE_UNKNOWN) l = afold(c, func(c, EX_FN_ARRAY_IN, t, pos, 1, pl__coerce(c, l, k_type_varchar(0), pos), NULL));
-    if (r->type.id == K_TYPE_UNKNOWN) r = afold(c, func(c, EX_FN_ARRAY_IN, t, pos, 1, pl__coerce(c, r, k_type_varchar(0), pos), NULL));
+    if (l->type.id == K_TYPE_UNKNOWN)
+        l = afold(
+            c, func(c, EX_FN_ARRAY_IN, t, pos, 1, pl__coerce(c, l, k_type_varchar(0), pos), NULL));
+    if (r->type.id == K_TYPE_UNKNOWN)
+        r = afold(
+            c, func(c, EX_FN_ARRAY_IN, t, pos, 1, pl__coerce(c, r, k_type_varchar(0), pos), NULL));
     if (!l || !r) return NULL;
     if (!k_type_is_array(l->type) || !k_type_is_array(r->type) || l->type.array != r->type.array) {
         char b1[64], b2[64];
@@ -353,10 +379,14 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
 {
     ExFunc fn;
     uint32_t want = 2;
-    if (strcmp(n, "array_upper") == 0) fn = EX_FN_ARRAY_UPPER;
-    else if (strcmp(n, "array_length") == 0) fn = EX_FN_ARRAY_LENGTH;
-    else if (strcmp(n, "cardinality") == 0) fn = EX_FN_ARRAY_CARDINALITY, want = 1;
-    else if (strcmp(n, "array_lower") == 0) fn = EX_FN_ARRAY_UPPER; /* see below */
+    if (strcmp(n, "array_upper") == 0)
+        fn = EX_FN_ARRAY_UPPER;
+    else if (strcmp(n, "array_length") == 0)
+        fn = EX_FN_ARRAY_LENGTH;
+    else if (strcmp(n, "cardinality") == 0)
+        fn = EX_FN_ARRAY_CARDINALITY, want = 1;
+    else if (strcmp(n, "array_lower") == 0)
+        fn = EX_FN_ARRAY_UPPER; /* see below */
     else if (strcmp(n, "current_schemas") == 0 && nargs == 1) {
         /* Kestrel's search path is fixed: pg_catalog, public (the implicit
          * schema first when asked for, as PostgreSQL) */
@@ -372,7 +402,8 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
         return cs;
     } else if (strcmp(n, "unnest") == 0 || strcmp(n, "generate_series") == 0) {
         *found = true;
-        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "set-returning function %s() is supported only in FROM", n);
+        k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                   "set-returning function %s() is supported only in FROM", n);
         k_err_hint(c->err, "Write SELECT x FROM %s(...) x.", n);
         return NULL;
     } else {
@@ -381,7 +412,8 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
     }
     *found = true;
     if (nargs != want) {
-        k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function %s with %u arguments does not exist", n, nargs);
+        k_error_at(c->err, K_UNDEFINED_FUNCTION, pos,
+                   "function %s with %u arguments does not exist", n, nargs);
         return NULL;
     }
     ExExpr *a = as_array(c, args[0], n, pos);
@@ -436,7 +468,8 @@ int
 pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
 {
     if (b->nout != 1)
-        return k_error_at(c->err, K_SYNTAX_ERROR, sl->hdr.pos, "subquery must return only one column");
+        return k_error_at(c->err, K_SYNTAX_ERROR, sl->hdr.pos,
+                          "subquery must return only one column");
     int32_t want = b->out_cols[0];
     PlRel *r = b->rel;
     int order = 0;
@@ -446,8 +479,9 @@ pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
         bool ok = r->nkeys == 1 && r->keys[0].expr->kind == EX_EXPR_COLUMN &&
                   (int32_t)r->keys[0].expr->u.column.index == want;
         if (!ok)
-            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, sl->hdr.pos,
-                              "ARRAY(subquery) ordered by anything but its column is not supported");
+            return k_error_at(
+                c->err, K_FEATURE_NOT_SUPPORTED, sl->hdr.pos,
+                "ARRAY(subquery) ordered by anything but its column is not supported");
         order = r->keys[0].desc ? 2 : 1;
         if (r->limit < 0 && r->offset <= 0) r = r->left;
     }
@@ -463,7 +497,9 @@ pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
     ExExpr *v = NULL;
     for (uint32_t i = 0; i < r->ncols; i++)
         if (r->cols[i] == want) v = r->exprs[i];
-    if (!v) return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, sl->hdr.pos, "this ARRAY(subquery) is not supported");
+    if (!v)
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, sl->hdr.pos,
+                          "this ARRAY(subquery) is not supported");
     KType vt = v->type.id == K_TYPE_UNKNOWN ? k_type_varchar(0) : v->type;
     ExExpr *rec = pl__array_record(c, v, true, sl->hdr.pos);
     if (!rec) return K_ERR;
@@ -477,7 +513,8 @@ pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
     if ((a->cols[0] = pl__new_col(c, k_type_varchar(0), "list")) < 0) return K_ERR;
     /* no row is an empty array (array_agg would be NULL) */
     ExExpr *co = node(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, sl->hdr.pos);
-    if (!co || !(co->args[0] = pl__col_ref(c, a->cols[0])) || !(co->args[1] = str_const(c, "", 0))) return K_ERR;
+    if (!co || !(co->args[0] = pl__col_ref(c, a->cols[0])) || !(co->args[1] = str_const(c, "", 0)))
+        return K_ERR;
     ExExpr *val = pl__list_agg_finish(c, co, vt, NULL, order, sl->hdr.pos);
     if (!val) return K_ERR;
     PlRel *p = pl__rel_new(c, PL_PROJECT, 1);
@@ -533,8 +570,8 @@ col_expr(PlCtx *c, int32_t col)
  * functions catalogs use; PostgreSQL gives none either).
  */
 static int
-series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **args, uint32_t na, PlRel **out,
-                    const char **colname)
+series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **args, uint32_t na,
+                    PlRel **out, const char **colname)
 {
     int32_t pos = rf->func->hdr.pos;
     PlRel *outer = pl__scope_outer_rel(s);
@@ -552,22 +589,28 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     uint32_t nf = 0;
     for (uint32_t i = 0; i < na; i++) pl__expr_collect_cols(args[i], F, &nf, 16);
     bool ok = outer && nf > 0 && nf < 16;
-    for (uint32_t i = 0; i < nf && ok; i++) ok = pl__expr_uses_only(col_expr(c, F[i]), outer->cols, outer->ncols);
+    for (uint32_t i = 0; i < nf && ok; i++)
+        ok = pl__expr_uses_only(col_expr(c, F[i]), outer->cols, outer->ncols);
     if (!ok)
         return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
                           "%s() in FROM is supported with constant arguments or arguments from "
-                          "the enclosing query only", rf->func->name);
+                          "the enclosing query only",
+                          rf->func->name);
     KType t = k_type(K_TYPE_INT32);
     for (uint32_t i = 0; i < na; i++) {
-        if (args[i]->type.id == K_TYPE_UNKNOWN) args[i] = pl__coerce(c, args[i], k_type(K_TYPE_INT32), pos);
+        if (args[i]->type.id == K_TYPE_UNKNOWN)
+            args[i] = pl__coerce(c, args[i], k_type(K_TYPE_INT32), pos);
         if (!args[i]) return K_ERR;
-        if (args[i]->type.id == K_TYPE_INT64) t = k_type(K_TYPE_INT64);
+        if (args[i]->type.id == K_TYPE_INT64)
+            t = k_type(K_TYPE_INT64);
         else if (args[i]->type.id != K_TYPE_INT32)
-            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "generate_series over this type is not supported");
+            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                              "generate_series over this type is not supported");
     }
     for (uint32_t i = 0; i < na; i++)
         if (!(args[i] = pl__coerce(c, args[i], t, pos))) return K_ERR;
-    ExExpr *step = na > 2 ? args[2] : (t.id == K_TYPE_INT32 ? i32_const(c, 1) : ex_expr_const_i64(c->a, 1));
+    ExExpr *step =
+        na > 2 ? args[2] : (t.id == K_TYPE_INT32 ? i32_const(c, 1) : ex_expr_const_i64(c->a, 1));
     if (!step) return pl__oom(c);
     bool down = false;
     if (pl__is_const(step)) {
@@ -577,16 +620,22 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
             if (!step || !args[1]) return pl__oom(c);
         }
         int64_t sv = t.id == K_TYPE_INT32 ? step->u.konst.v.i32 : step->u.konst.v.i64;
-        if (sv == 0) return k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos, "step size cannot equal zero");
+        if (sv == 0)
+            return k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos,
+                              "step size cannot equal zero");
         down = sv < 0;
     } else {
-        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "generate_series() with a step read from a column is not supported");
+        return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                          "generate_series() with a step read from a column is not supported");
     }
     /* D: distinct F over a copy of the outer plan */
     int32_t *map;
     uint32_t oldn;
     PlRel *dup = pl__copy_rel_map(c, outer, &map, &oldn);
-    if (!dup) return c->err->code ? K_ERR : k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "this correlated generate_series() is not supported");
+    if (!dup)
+        return c->err->code ? K_ERR
+                            : k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                                         "this correlated generate_series() is not supported");
     PlRel *d = pl__rel_new(c, PL_AGG, nf);
     if (!d || !(d->groups = pl__alloc(c, sizeof(ExExpr *) * nf))) return K_ERR;
     d->left = dup;
@@ -594,7 +643,9 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     ExExpr *toD[16], *toW[16];
     int32_t wcols[17];
     for (uint32_t i = 0; i < nf; i++) {
-        if ((uint32_t)F[i] >= oldn || map[F[i]] < 0) return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "this correlated generate_series() is not supported");
+        if ((uint32_t)F[i] >= oldn || map[F[i]] < 0)
+            return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos,
+                              "this correlated generate_series() is not supported");
         if (!(d->groups[i] = col_expr(c, map[F[i]]))) return K_ERR;
         if ((d->cols[i] = pl__new_col(c, c->cols[F[i]].type, c->cols[F[i]].name)) < 0) return K_ERR;
         if (!(toD[i] = col_expr(c, d->cols[i]))) return K_ERR;
@@ -617,7 +668,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     af->left = ap;
     memcpy(af->cols, ap->cols, sizeof(int32_t) * (nf + 1));
     af->nquals = 1;
-    if (!(af->quals[0] = pl__make_compare(c, down ? EX_FN_GE : EX_FN_LE, col_expr(c, ap->cols[0]), bD, pos)))
+    if (!(af->quals[0] =
+              pl__make_compare(c, down ? EX_FN_GE : EX_FN_LE, col_expr(c, ap->cols[0]), bD, pos)))
         return K_ERR;
     /* term: the work table's rows one step on, while within b */
     int32_t wt = (int32_t)c->next_wt++;
@@ -626,7 +678,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     w->wt_id = wt;
     w->rows = 100;
     for (uint32_t i = 0; i <= nf; i++) {
-        if ((w->cols[i] = pl__new_col(c, c->cols[ap->cols[i]].type, c->cols[ap->cols[i]].name)) < 0) return K_ERR;
+        if ((w->cols[i] = pl__new_col(c, c->cols[ap->cols[i]].type, c->cols[ap->cols[i]].name)) < 0)
+            return K_ERR;
         wcols[i] = w->cols[i];
         if (i > 0 && !(toW[i - 1] = col_expr(c, w->cols[i]))) return K_ERR;
     }
@@ -638,7 +691,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     tf->left = w;
     memcpy(tf->cols, w->cols, sizeof(int32_t) * (nf + 1));
     tf->nquals = 1;
-    if (!(tf->quals[0] = pl__make_compare(c, down ? EX_FN_GE : EX_FN_LE, next, bW, pos))) return K_ERR;
+    if (!(tf->quals[0] = pl__make_compare(c, down ? EX_FN_GE : EX_FN_LE, next, bW, pos)))
+        return K_ERR;
     PlRel *tp = pl__rel_new(c, PL_PROJECT, nf + 1);
     if (!tp || !(tp->exprs = pl__alloc(c, sizeof(ExExpr *) * (nf + 1)))) return K_ERR;
     tp->left = tf;
@@ -648,7 +702,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
         if (tp->cols[i + 1] < 0) return K_ERR;
     }
     if ((tp->cols[0] = pl__new_col(c, t, "s")) < 0) return K_ERR;
-    if (!(tp->exprs[0] = pl__make_arith(c, PR_OP_ADD, col_expr(c, wcols[0]), step, pos))) return K_ERR;
+    if (!(tp->exprs[0] = pl__make_arith(c, PR_OP_ADD, col_expr(c, wcols[0]), step, pos)))
+        return K_ERR;
     PlRel *rec = pl__rel_new(c, PL_RECURSIVE, nf + 1);
     if (!rec) return K_ERR;
     rec->left = af;
@@ -658,10 +713,13 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     rec->limit = 10000; /* recursive.c's iteration limit: series of at most 10000 values */
     rec->rows = 100;
     const char *nm = rf->func->name;
-    if (rf->alias && pr_list_len(rf->alias->colnames) > 0) nm = PR_CAST(Ident, rf->alias->colnames->items[0])->name;
-    else if (rf->alias) nm = rf->alias->name;
+    if (rf->alias && pr_list_len(rf->alias->colnames) > 0)
+        nm = PR_CAST(Ident, rf->alias->colnames->items[0])->name;
+    else if (rf->alias)
+        nm = rf->alias->name;
     for (uint32_t i = 0; i <= nf; i++)
-        if ((rec->cols[i] = pl__new_col(c, c->cols[ap->cols[i]].type, i == 0 ? nm : c->cols[ap->cols[i]].name)) < 0)
+        if ((rec->cols[i] = pl__new_col(c, c->cols[ap->cols[i]].type,
+                                        i == 0 ? nm : c->cols[ap->cols[i]].name)) < 0)
             return K_ERR;
     /* the correlation F' = F: a filter the unnesting pulls out */
     PlRel *cf = pl__rel_new(c, PL_FILTER, nf + 1);
@@ -670,7 +728,8 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
     memcpy(cf->cols, rec->cols, sizeof(int32_t) * (nf + 1));
     cf->nquals = nf;
     for (uint32_t i = 0; i < nf; i++)
-        if (!(cf->quals[i] = pl__make_compare(c, EX_FN_EQ, col_expr(c, rec->cols[i + 1]), col_expr(c, F[i]), pos)))
+        if (!(cf->quals[i] = pl__make_compare(c, EX_FN_EQ, col_expr(c, rec->cols[i + 1]),
+                                              col_expr(c, F[i]), pos)))
             return K_ERR;
     PlRel *pr = cf;
     if (arr) {
@@ -679,7 +738,9 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
         for (uint32_t i = 0; i < nf; i++)
             if (!(toR[i] = col_expr(c, rec->cols[i + 1]))) return K_ERR;
         ExExpr *ar = pl__expr_copy_map(c, arr, F, toR, nf);
-        ExExpr *el = ar ? func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, ar, col_expr(c, rec->cols[0])) : NULL;
+        ExExpr *el = ar ? func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, ar,
+                               col_expr(c, rec->cols[0]))
+                        : NULL;
         if (!el) return K_ERR;
         KType et = k_array_elem_type((KArrayElem)arr->type.array);
         if (!k_type_is_string(et)) {
@@ -725,8 +786,8 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
                           f->name);
     uint32_t na = (uint32_t)pr_list_len(f->args);
     if ((un && na != 1) || (series && (na < 2 || na > 3)))
-        return k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function %s with %u arguments does not exist",
-                          f->name, na);
+        return k_error_at(c->err, K_UNDEFINED_FUNCTION, pos,
+                          "function %s with %u arguments does not exist", f->name, na);
     ExExpr *args[3];
     for (uint32_t i = 0; i < na; i++) {
         args[i] = pl__bind_expr_in(c, s, f->args->items[i], pl__scope_attach(s));
@@ -742,9 +803,11 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
     if (series) {
         t = k_type(K_TYPE_INT32);
         for (uint32_t i = 0; i < na; i++) {
-            if (args[i]->type.id == K_TYPE_UNKNOWN) args[i] = pl__coerce(c, args[i], k_type(K_TYPE_INT32), pos);
+            if (args[i]->type.id == K_TYPE_UNKNOWN)
+                args[i] = pl__coerce(c, args[i], k_type(K_TYPE_INT32), pos);
             if (!args[i]) return K_ERR;
-            if (args[i]->type.id == K_TYPE_INT64) t = k_type(K_TYPE_INT64);
+            if (args[i]->type.id == K_TYPE_INT64)
+                t = k_type(K_TYPE_INT64);
             else if (args[i]->type.id != K_TYPE_INT32) {
                 char buf[64];
                 k_type_name(args[i]->type, buf, sizeof buf);
@@ -766,18 +829,22 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
             }
             a[i] = x.i64;
         }
-        if (a[2] == 0) return k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos, "step size cannot equal zero");
+        if (a[2] == 0)
+            return k_error_at(c->err, K_INVALID_PARAMETER_VALUE, pos,
+                              "step size cannot equal zero");
         k_int128 n = a[2] > 0 ? (a[1] >= a[0] ? ((k_int128)a[1] - a[0]) / a[2] + 1 : 0)
                               : (a[1] <= a[0] ? ((k_int128)a[0] - a[1]) / -(k_int128)a[2] + 1 : 0);
         if (n > MAX_SRF_ROWS)
             return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos,
-                              "generate_series in FROM gives at most %d rows in Kestrel", MAX_SRF_ROWS);
+                              "generate_series in FROM gives at most %d rows in Kestrel",
+                              MAX_SRF_ROWS);
         v = pl__rel_new(c, PL_VALUES, 1);
         if (!v || !(v->cells = pl__alloc(c, sizeof(ExExpr *) * ((size_t)n + 1)))) return K_ERR;
         v->nrows = (uint32_t)n;
         for (uint32_t r = 0; r < (uint32_t)n; r++) {
             int64_t x = a[0] + (int64_t)r * a[2];
-            v->cells[r] = t.id == K_TYPE_INT32 ? ex_expr_const_i32(c->a, (int32_t)x) : ex_expr_const_i64(c->a, x);
+            v->cells[r] = t.id == K_TYPE_INT32 ? ex_expr_const_i32(c->a, (int32_t)x)
+                                               : ex_expr_const_i64(c->a, x);
             if (!v->cells[r]) return pl__oom(c);
         }
     } else {
@@ -790,13 +857,14 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
         if (!card || eval_const(c, card, &x, &isnull) != K_OK) return K_ERR;
         int32_t n = isnull ? 0 : x.i32;
         if (n > MAX_SRF_ROWS)
-            return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos, "unnest in FROM gives at most %d rows in Kestrel",
-                              MAX_SRF_ROWS);
+            return k_error_at(c->err, K_PROGRAM_LIMIT_EXCEEDED, pos,
+                              "unnest in FROM gives at most %d rows in Kestrel", MAX_SRF_ROWS);
         v = pl__rel_new(c, PL_VALUES, 1);
         if (!v || !(v->cells = pl__alloc(c, sizeof(ExExpr *) * ((size_t)n + 1)))) return K_ERR;
         v->nrows = (uint32_t)n;
         for (int32_t r = 0; r < n; r++) {
-            ExExpr *sub = func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, arr, i32_const(c, r + 1));
+            ExExpr *sub =
+                func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, arr, i32_const(c, r + 1));
             if (!sub || !sub->args[1]) return K_ERR;
             ExExpr *e = sub;
             if (!k_type_is_string(t)) {
@@ -811,11 +879,13 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
         }
     }
     const char *nm = f->name;
-    if (rf->alias && pr_list_len(rf->alias->colnames) > 0) nm = PR_CAST(Ident, rf->alias->colnames->items[0])->name;
-    else if (rf->alias) nm = rf->alias->name;
+    if (rf->alias && pr_list_len(rf->alias->colnames) > 0)
+        nm = PR_CAST(Ident, rf->alias->colnames->items[0])->name;
+    else if (rf->alias)
+        nm = rf->alias->name;
     if (rf->alias && pr_list_len(rf->alias->colnames) > 1)
-        return k_error_at(c->err, K_SYNTAX_ERROR, rf->alias->hdr.pos, "too many column aliases specified for function %s",
-                          f->name);
+        return k_error_at(c->err, K_SYNTAX_ERROR, rf->alias->hdr.pos,
+                          "too many column aliases specified for function %s", f->name);
     if ((v->cols[0] = pl__new_col(c, t, nm)) < 0) return K_ERR;
     *colname = nm;
     *out = v;
