@@ -662,11 +662,22 @@ ex__vec_copy_rows(KVector *dst, const uint16_t *dst_rows, const KVector *src,
     bool cst = src->flags & K_VEC_CONST;
     char *d = dst->data;
     const char *s = src->data;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t dr = dst_rows ? dst_rows[i] : i;
-        uint32_t sr = src_rows ? src_rows[i] : i;
-        memcpy(d + (size_t)dr * w, s + (size_t)(cst ? 0 : sr) * w, w);
+    /* a constant width per case, so the copy is one load and store per row
+     * instead of a memcpy call */
+#define EX_COPY_ROWS(W)                                                                        \
+    for (uint32_t i = 0; i < n; i++) {                                                         \
+        uint32_t dr = dst_rows ? dst_rows[i] : i;                                              \
+        uint32_t sr = src_rows ? src_rows[i] : i;                                              \
+        memcpy(d + (size_t)dr * (W), s + (size_t)(cst ? 0 : sr) * (W), (W));                  \
     }
+    switch (w) {
+    case 1: EX_COPY_ROWS(1); break;
+    case 4: EX_COPY_ROWS(4); break;
+    case 8: EX_COPY_ROWS(8); break;
+    case 16: EX_COPY_ROWS(16); break;
+    default: EX_COPY_ROWS(w); break;
+    }
+#undef EX_COPY_ROWS
     if (src->validity || dst->validity) {
         if (k_vector_ensure_validity(dst, a, err)) return K_ERR;
         for (uint32_t i = 0; i < n; i++) {

@@ -111,10 +111,20 @@ ex__store_gather(const ExStore *s, uint32_t scol, const uint32_t *refs, uint32_t
 {
     size_t w = k_type_width(dst->type);
     char *d = dst->data;
-    for (uint32_t i = 0; i < n; i++) {
-        const KVector *src = &s->chunks[EX_REF_CHUNK(refs[i])]->cols[scol];
-        uint32_t r = EX_REF_ROW(refs[i]);
-        memcpy(d + (size_t)i * w, (const char *)src->data + (size_t)r * w, w);
-        if (dst->validity) k_vec_set_valid(dst, i, k_vec_is_valid(src, r));
+    /* a constant width per case: one load and store per row, no memcpy call */
+#define EX_GATHER(W)                                                                           \
+    for (uint32_t i = 0; i < n; i++) {                                                         \
+        const KVector *src = &s->chunks[EX_REF_CHUNK(refs[i])]->cols[scol];                   \
+        uint32_t r = EX_REF_ROW(refs[i]);                                                      \
+        memcpy(d + (size_t)i * (W), (const char *)src->data + (size_t)r * (W), (W));           \
+        if (dst->validity) k_vec_set_valid(dst, i, k_vec_is_valid(src, r));                   \
     }
+    switch (w) {
+    case 1: EX_GATHER(1); break;
+    case 4: EX_GATHER(4); break;
+    case 8: EX_GATHER(8); break;
+    case 16: EX_GATHER(16); break;
+    default: EX_GATHER(w); break;
+    }
+#undef EX_GATHER
 }
