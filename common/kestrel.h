@@ -223,8 +223,17 @@ typedef enum KArrayElem {
     K_ARR_TIMESTAMP, /* timestamp[] 1115 */
     K_ARR_COUNT_
 } KArrayElem;
-static inline KType k_type_array(KArrayElem e) { KType t = {K_TYPE_VARCHAR, 0, 0, (uint8_t)e, 0}; return t; }
-static inline bool k_type_is_array(KType t) { return t.id == K_TYPE_VARCHAR && t.array != K_ARR_NONE; }
+static inline KType
+k_type_array(KArrayElem e)
+{
+    KType t = {K_TYPE_VARCHAR, 0, 0, (uint8_t)e, 0};
+    return t;
+}
+static inline bool
+k_type_is_array(KType t)
+{
+    return t.id == K_TYPE_VARCHAR && t.array != K_ARR_NONE;
+}
 /* The type of an array's elements; the element kind of a scalar type. */
 KType k_array_elem_type(KArrayElem e);
 KArrayElem k_array_elem_of(KType t);

@@ -50,8 +50,9 @@ k_type_name(KType t, char *buf, size_t cap)
     case K_TYPE_VARCHAR:
         if (k_type_is_array(t)) {
             static const char *const names[K_ARR_COUNT_] = {
-                [K_ARR_BOOL] = "boolean[]", [K_ARR_INT2] = "smallint[]", [K_ARR_INT4] = "integer[]",
-                [K_ARR_INT8] = "bigint[]", [K_ARR_OID] = "oid[]", [K_ARR_FLOAT8] = "double precision[]",
+                [K_ARR_BOOL] = "boolean[]", [K_ARR_INT2] = "smallint[]",
+                [K_ARR_INT4] = "integer[]", [K_ARR_INT8] = "bigint[]", [K_ARR_OID] = "oid[]",
+                [K_ARR_FLOAT8] = "double precision[]",
                 [K_ARR_NUMERIC] = "numeric[]", [K_ARR_TEXT] = "text[]",
                 [K_ARR_VARCHAR] = "character varying[]", [K_ARR_NAME] = "name[]",
                 [K_ARR_CHAR] = "\"char\"[]", [K_ARR_DATE] = "date[]",

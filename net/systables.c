@@ -422,12 +422,14 @@ fill_type(NetSession *s, SysRows *r)
         int64_t array;
         int64_t input; /* typinput: the input function's oid (array_in is 750) */
     } types[] = {
-        {16, "bool", 1, 1000, 1242},        {20, "int8", 8, 1016, 460},         {21, "int2", 2, 1005, 38},
-        {23, "int4", 4, 1007, 42},          {25, "text", -1, 1009, 46},         {700, "float4", 4, 1021, 200},
-        {701, "float8", 8, 1022, 214},      {1042, "bpchar", -1, 1014, 1044},   {1043, "varchar", -1, 1015, 1046},
-        {1082, "date", 4, 1182, 1084},      {1114, "timestamp", 8, 1115, 1312}, {1186, "interval", 16, 1187, 1160},
-        {1700, "numeric", -1, 1231, 1701},  {705, "unknown", -2, 0, 109},       {26, "oid", 4, 1028, 1798},
-        {19, "name", 64, 1003, 34},
+        {16, "bool", 1, 1000, 1242},         {20, "int8", 8, 1016, 460},
+        {21, "int2", 2, 1005, 38},           {23, "int4", 4, 1007, 42},
+        {25, "text", -1, 1009, 46},          {700, "float4", 4, 1021, 200},
+        {701, "float8", 8, 1022, 214},       {1042, "bpchar", -1, 1014, 1044},
+        {1043, "varchar", -1, 1015, 1046},   {1082, "date", 4, 1182, 1084},
+        {1114, "timestamp", 8, 1115, 1312},  {1186, "interval", 16, 1187, 1160},
+        {1700, "numeric", -1, 1231, 1701},   {705, "unknown", -2, 0, 109},
+        {26, "oid", 4, 1028, 1798},          {19, "name", 64, 1003, 34},
     };
     for (size_t i = 0; i < K_ARRAY_LEN(types); i++) {
         put_i64(r, types[i].oid);
@@ -464,7 +466,8 @@ fill_type(NetSession *s, SysRows *r)
         put_i64(r, 0);
         put_bool(r, false);
         put_i32(r, -1);
-        bool str = types[i].oid == 25 || types[i].oid == 1042 || types[i].oid == 1043 || types[i].oid == 19;
+        bool str = types[i].oid == 25 || types[i].oid == 1042 || types[i].oid == 1043 ||
+                   types[i].oid == 19;
         put_i64(r, str ? 100 : 0);
         put_str(r, "A");           /* typcategory */
         put_str(r, ",");
@@ -800,26 +803,27 @@ static const SysTable systables[] = {
     /* Kestrel has no row-level security, extended statistics or logical
      * replication: these are empty, with PostgreSQL 15's columns clients read */
     {"pg_catalog", "pg_policy", fill_none,
-     {{"oid", L}, {"polname", V}, {"polrelid", L}, {"polcmd", V}, {"polpermissive", B}, {"polroles", ARR(OID)},
-      {"polqual", V}, {"polwithcheck", V}}},
+     {{"oid", L}, {"polname", V}, {"polrelid", L}, {"polcmd", V}, {"polpermissive", B},
+      {"polroles", ARR(OID)}, {"polqual", V}, {"polwithcheck", V}}},
     {"pg_catalog", "pg_statistic_ext", fill_none,
-     {{"oid", L}, {"stxrelid", L}, {"stxname", V}, {"stxnamespace", L}, {"stxowner", L}, {"stxstattarget", I},
-      {"stxkeys", ARR(INT2)}, {"stxkind", ARR(CHAR)}}},
+     {{"oid", L}, {"stxrelid", L}, {"stxname", V}, {"stxnamespace", L}, {"stxowner", L},
+      {"stxstattarget", I}, {"stxkeys", ARR(INT2)}, {"stxkind", ARR(CHAR)}}},
     {"pg_catalog", "pg_publication", fill_none,
-     {{"oid", L}, {"pubname", V}, {"pubowner", L}, {"puballtables", B}, {"pubinsert", B}, {"pubupdate", B},
-      {"pubdelete", B}, {"pubtruncate", B}, {"pubviaroot", B}}},
-    {"pg_catalog", "pg_publication_namespace", fill_none, {{"oid", L}, {"pnpubid", L}, {"pnnspid", L}}},
+     {{"oid", L}, {"pubname", V}, {"pubowner", L}, {"puballtables", B}, {"pubinsert", B},
+      {"pubupdate", B}, {"pubdelete", B}, {"pubtruncate", B}, {"pubviaroot", B}}},
+    {"pg_catalog", "pg_publication_namespace", fill_none,
+     {{"oid", L}, {"pnpubid", L}, {"pnnspid", L}}},
     {"pg_catalog", "pg_publication_rel", fill_none,
      {{"oid", L}, {"prpubid", L}, {"prrelid", L}, {"prqual", V}, {"prattrs", ARR(INT2)}}},
     {"pg_catalog", "pg_roles", fill_roles,
-     {{"rolname", V}, {"oid", L}, {"rolsuper", B}, {"rolinherit", B}, {"rolcreaterole", B}, {"rolcreatedb", B},
-      {"rolcanlogin", B}, {"rolreplication", B}, {"rolconnlimit", I}, {"rolvaliduntil", TS},
-      {"rolbypassrls", B}, {"rolconfig", ARR(TEXT)}}},
+     {{"rolname", V}, {"oid", L}, {"rolsuper", B}, {"rolinherit", B}, {"rolcreaterole", B},
+      {"rolcreatedb", B}, {"rolcanlogin", B}, {"rolreplication", B}, {"rolconnlimit", I},
+      {"rolvaliduntil", TS}, {"rolbypassrls", B}, {"rolconfig", ARR(TEXT)}}},
     /* Kestrel has no user-defined functions and does not catalogue its
      * built-in ones: empty */
     {"pg_catalog", "pg_proc", fill_none,
-     {{"oid", L}, {"proname", V}, {"pronamespace", L}, {"proowner", L}, {"prokind", V}, {"prorettype", L},
-      {"proretset", B}, {"pronargs", I}, {"proargtypes", V}}},
+     {{"oid", L}, {"proname", V}, {"pronamespace", L}, {"proowner", L}, {"prokind", V},
+      {"prorettype", L}, {"proretset", B}, {"pronargs", I}, {"proargtypes", V}}},
     {"pg_catalog", "pg_auth_members", fill_none,
      {{"roleid", L}, {"member", L}, {"grantor", L}, {"admin_option", B}}},
     {"pg_catalog", "pg_tables", fill_pg_tables,

@@ -435,7 +435,8 @@ bind_agg(PlCtx *c, PlScope *s, const PrFuncCall *f)
             if (str_agg && !k_type_is_string(arg->type)) {
                 char buf[64];
                 k_type_name(arg->type, buf, sizeof buf);
-                k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "function string_agg(%s, unknown) does not exist", buf);
+                k_error_at(c->err, K_UNDEFINED_FUNCTION, pos,
+                           "function string_agg(%s, unknown) does not exist", buf);
                 return NULL;
             }
             if (f->agg_order) {
@@ -800,11 +801,12 @@ bind_oid_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos)
         static const struct {
             const char *name;
             int64_t oid;
-        } procs[] = {{"array_in", 750},   {"boolin", 1242},    {"namein", 34},          {"int8in", 460},
-                     {"int2in", 38},      {"int4in", 42},      {"textin", 46},          {"oidin", 1798},
-                     {"float4in", 200},   {"float8in", 214},   {"unknownin", 109},      {"bpcharin", 1044},
-                     {"varcharin", 1046}, {"date_in", 1084},   {"timestamp_in", 1312},  {"interval_in", 1160},
-                     {"numeric_in", 1701}};
+        } procs[] = {{"array_in", 750},       {"boolin", 1242},      {"namein", 34},
+                     {"int8in", 460},         {"int2in", 38},        {"int4in", 42},
+                     {"textin", 46},          {"oidin", 1798},       {"float4in", 200},
+                     {"float8in", 214},       {"unknownin", 109},    {"bpcharin", 1044},
+                     {"varcharin", 1046},     {"date_in", 1084},     {"timestamp_in", 1312},
+                     {"interval_in", 1160},   {"numeric_in", 1701}};
         const char *fn = strncmp(text, "pg_catalog.", 11) == 0 ? text + 11 : text;
         for (size_t i = 0; i < K_ARRAY_LEN(procs) && oid < 0; i++)
             if (strcmp(procs[i].name, fn) == 0) oid = procs[i].oid;
@@ -916,8 +918,10 @@ bind_catalog_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_
     if (strcmp(n, "pg_relation_is_publishable") == 0 && nargs == 1 &&
         (args[0]->type.id == K_TYPE_UNKNOWN || pl__is_numeric(args[0]->type))) {
         ExExpr *x = pl__coerce(c, args[0], k_type(K_TYPE_INT64), pos);
-        ExExpr *lo = x ? pl__make_compare(c, EX_FN_GE, x, ex_expr_const_i64(c->a, 16384), pos) : NULL;
-        ExExpr *hi = x ? pl__make_compare(c, EX_FN_LT, x, ex_expr_const_i64(c->a, 0xF0000000LL), pos) : NULL;
+        ExExpr *lo = x ? ex_expr_const_i64(c->a, 16384) : NULL;
+        ExExpr *hi = x ? ex_expr_const_i64(c->a, 0xF0000000LL) : NULL;
+        lo = lo ? pl__make_compare(c, EX_FN_GE, x, lo, pos) : NULL;
+        hi = hi ? pl__make_compare(c, EX_FN_LT, x, hi, pos) : NULL;
         return lo && hi ? pl__fold(c, pl__make_and(c, lo, hi)) : NULL;
     }
     for (size_t i = 0; i < K_ARRAY_LEN(tab); i++) {
@@ -1615,7 +1619,8 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
     }
     case PR_T_CastExpr: {
         const PrCastExpr *ce = PR_CAST(CastExpr, n);
-        if (ce->type->array_dims > 0 && PR_IS(ArrayExpr, ce->arg) && !PR_CAST(ArrayExpr, ce->arg)->elements) {
+        if (ce->type->array_dims > 0 && PR_IS(ArrayExpr, ce->arg) &&
+            !PR_CAST(ArrayExpr, ce->arg)->elements) {
             r = pl__array_empty(c, ce->type, pos); /* ARRAY[]::int[] (planner/array.c) */
             break;
         }
@@ -2112,7 +2117,8 @@ bind_from_item(PlCtx *c, PlScope *s, const PrNode *item, PlRel **out)
         const char **names = pl__alloc(c, sizeof(char *));
         if (!names) return K_ERR;
         if (pl__bind_range_function(c, s, rf, out, &names[0]) != K_OK) return K_ERR;
-        return scope_add(c, s, rf->alias ? rf->alias->name : rf->func->name, 1, names, (*out)->cols);
+        const char *alias = rf->alias ? rf->alias->name : rf->func->name;
+        return scope_add(c, s, alias, 1, names, (*out)->cols);
     }
     default:
         return k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, item->pos, "%s in FROM is not supported",

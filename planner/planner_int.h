@@ -257,13 +257,15 @@ ExExpr *pl__array_cast(PlCtx *c, ExExpr *x, const PrTypeName *tn, int32_t pos);
 ExExpr *pl__array_empty(PlCtx *c, const PrTypeName *tn, int32_t pos);
 ExExpr *pl__array_node(PlCtx *c, PlScope *s, const PrNode *n);
 ExExpr *pl__array_concat(PlCtx *c, ExExpr *l, ExExpr *r, int32_t pos, bool *found);
-ExExpr *pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t pos, bool *found);
+ExExpr *pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t pos,
+                       bool *found);
 ExExpr *pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos);
-ExExpr *pl__list_agg_finish(PlCtx *c, ExExpr *list, KType elem, ExExpr *sep, int order, int32_t pos);
+ExExpr *pl__list_agg_finish(PlCtx *c, ExExpr *list, KType elem, ExExpr *sep, int order,
+                            int32_t pos);
 /* ARRAY(q): rewrite the bound q into an aggregate query with one array column. */
 K_MUSTCHECK int pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b);
-K_MUSTCHECK int pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel **out,
-                                        const char **colname);
+K_MUSTCHECK int pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf,
+                                        PlRel **out, const char **colname);
 
 /* ---- WITH RECURSIVE (recursive.c) ---- */
 /* Bind a reference to CTE `i` declared under WITH RECURSIVE: its recursive

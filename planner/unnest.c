@@ -768,7 +768,8 @@ pl__unnest_scalar_bound(PlCtx *c, PlRel **rel, const PrSubLink *sl, PlScope *sco
     if (a && a->kind == PL_AGG && a->ngroups != 0)
         return unsupported(c, sl, "a correlated scalar subquery with GROUP BY or DISTINCT");
     if (!a || a->kind != PL_AGG)
-        return unsupported(c, sl, "this form of correlated scalar subquery (LIMIT, a window or a set operation)");
+        return unsupported(c, sl, "this form of correlated scalar subquery (LIMIT, a window or a "
+                                  "set operation)");
     uint8_t *ainner = produced_set(c, a->left);
     if (!ainner) return K_ERR;
     ExExpr **pulled = NULL;
