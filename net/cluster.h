@@ -138,6 +138,7 @@ struct NetClWorkerOptions {
     const char *secret;      /* the cluster secret (required, non-empty) */
     size_t secret_len;
     bool no_fsync;             /* tests only */
+    bool no_compress;          /* exchange batches without zstd (same-host clusters) */
     uint32_t coord_timeout_ms; /* a coordinator silent this long while it has queries
                                 * here is taken for dead (0 = 10000) */
 };

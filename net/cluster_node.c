@@ -1707,7 +1707,7 @@ net_cl_worker_start(const NetClWorkerOptions *o, NetClNode **out, KErr *err)
 {
     NetClNode *n = node_new(o->secret, o->secret_len, "worker", err);
     if (!n) return K_ERR;
-    n->compress = true;
+    n->compress = !o->no_compress;
     n->coord_timeout_ms = o->coord_timeout_ms ? o->coord_timeout_ms : 10000;
     n->arena = k_arena_create(NULL, "cluster worker");
     StDbOptions so;

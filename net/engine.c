@@ -214,7 +214,7 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     co.coord_db = e->coord;
     co.nthreads = cfg->nthreads;
     co.mem_limit = e->work_mem;
-    co.compress = true;
+    co.compress = !cfg->no_compress;
     co.max_queries = cfg->max_queries;
     if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err) ||
         check_layout(cfg->data_dir, e->nworkers, true, true, err))

@@ -56,6 +56,8 @@ usage(FILE *f)
             "  --secret S           the cluster secret itself (prefer --secret-file)\n"
             "  --threads N          threads per fragment on a worker (default: all cores)\n"
             "  --max-queries N      cluster queries running at once; more wait (default: no limit)\n"
+            "  --no-compress        send batches to the workers without zstd (give the workers\n"
+            "                       --no-compress too: for clusters on one host)\n"
             "  --config FILE        read options from FILE (key = value; the command line wins)\n"
             "  --data DIR           data directory (created when missing)\n"
             "  --port P             PostgreSQL protocol port (default 5433; 0 = any free port)\n"
@@ -189,7 +191,8 @@ config_argv(int argc, char **argv, int *out_argc)
                 nv[n++] = strdup(opt);
                 continue;
             }
-            static const char *const flags[] = {"coordinator", "worker", "no-fsync", "trust-loopback"};
+            static const char *const flags[] = {"coordinator", "worker", "no-fsync", "trust-loopback",
+                                                "no-compress"};
             bool is_flag = false;
             for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) is_flag |= !strcmp(p, flags[k]);
             snprintf(opt, sizeof opt, "--%s", p);
@@ -270,7 +273,7 @@ main(int argc, char **argv)
     enum { OPT_LOCAL = 1000, OPT_DATA, OPT_PORT, OPT_HOST, OPT_USERS, OPT_MEM, OPT_WORK_MEM, OPT_NO_FSYNC,
            OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION, OPT_TRUST_LOOPBACK,
            OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_SECRET_FILE, OPT_SECRET, OPT_THREADS,
-           OPT_MAX_QUERIES };
+           OPT_MAX_QUERIES, OPT_NO_COMPRESS };
     static const struct option opts[] = {
         {"local", required_argument, 0, OPT_LOCAL},     {"data", required_argument, 0, OPT_DATA},
         {"port", required_argument, 0, OPT_PORT},       {"host", required_argument, 0, OPT_HOST},
@@ -283,6 +286,7 @@ main(int argc, char **argv)
         {"tls-cert", required_argument, 0, OPT_TLS_CERT}, {"tls-key", required_argument, 0, OPT_TLS_KEY},
         {"secret-file", required_argument, 0, OPT_SECRET_FILE}, {"secret", required_argument, 0, OPT_SECRET},
         {"threads", required_argument, 0, OPT_THREADS}, {"max-queries", required_argument, 0, OPT_MAX_QUERIES},
+        {"no-compress", no_argument, 0, OPT_NO_COMPRESS},
         {0, 0, 0, 0},
     };
     /* a worker of a multi-process cluster has its own options (net/cluster.h) */
@@ -338,6 +342,7 @@ main(int argc, char **argv)
             }
             break;
         case OPT_NO_FSYNC: ecfg.no_fsync = true; break;
+        case OPT_NO_COMPRESS: ecfg.no_compress = true; break;
         case OPT_COORD: coordinator = true; break;
         case OPT_WORKER: worker = true; break;
         case OPT_WORKERS: workers = optarg; break;

@@ -35,6 +35,7 @@ typedef struct NetEngineConfig {
     size_t secret_len;
     uint32_t nthreads;    /* threads per fragment instance on a worker (0 = all cores) */
     uint32_t max_queries; /* admission limit for cluster queries (0 = none) */
+    bool no_compress;     /* batches sent to workers without zstd */
 } NetEngineConfig;
 
 void net_engine_config_default(NetEngineConfig *cfg);

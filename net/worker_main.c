@@ -28,7 +28,8 @@ static void
 usage(FILE *f)
 {
     fprintf(f, "usage: kestreld --worker --data DIR --listen HOST:PORT "
-               "(--secret-file FILE | --secret S) [--port-file FILE] [--no-fsync]\n");
+               "(--secret-file FILE | --secret S) [--port-file FILE] [--no-fsync] "
+               "[--no-compress]\n");
 }
 
 static char *
@@ -51,13 +52,17 @@ net_cl_worker_main(int argc, char **argv)
 {
     const char *data = NULL, *listen_addr = NULL, *secret_file = NULL, *secret = NULL;
     const char *port_file = NULL;
-    bool no_fsync = false;
+    bool no_fsync = false, no_compress = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--worker")) continue;
         if (!strcmp(a, "--no-fsync")) {
             no_fsync = true;
+            continue;
+        }
+        if (!strcmp(a, "--no-compress")) {
+            no_compress = true;
             continue;
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -124,6 +129,7 @@ net_cl_worker_main(int argc, char **argv)
     o.secret = secret;
     o.secret_len = slen;
     o.no_fsync = no_fsync;
+    o.no_compress = no_compress;
     NetClNode *n;
     if (net_cl_worker_start(&o, &n, &err)) {
         fprintf(stderr, "kestreld: %s\n", err.message);

@@ -13,7 +13,8 @@
 # ANALYZE on the cluster).
 # THREADS (default 0 = all cores) is the coordinator's --threads.
 # BENCH_DIR keeps the servers' data between invocations (no reload);
-# BENCH_SF is the scale factor of TBL_DIR (default 1).
+# BENCH_SF is the scale factor of TBL_DIR (default 1); CLUSTER_FLAGS
+# (e.g. --no-compress) goes to the coordinator and the workers.
 set -u
 build=${1:?build dir}
 tbl=${2:?tbl dir}
@@ -52,7 +53,7 @@ if [ -s "$tmp/secret" ]; then
     list=$(IFS=,; echo "${waddrs[*]}")
     rm -f "$tmp/coord.out" # no port from an earlier run
     "$build/kestreld" --coordinator --data "$tmp/coord" --workers "$list" --secret-file "$tmp/secret" \
-        --threads "$threads" --port 0 --no-fsync >"$tmp/coord.out" 2>"$tmp/coord.log" &
+        --threads "$threads" --port 0 --no-fsync ${CLUSTER_FLAGS:-} >"$tmp/coord.out" 2>"$tmp/coord.log" &
     cpid=$!
     for _ in $(seq 100); do
         port=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/coord.out")

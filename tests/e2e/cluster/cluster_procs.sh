@@ -2,7 +2,8 @@
 # end-to-end scripts (sourced): N `kestreld --worker` processes and one
 # `kestreld --coordinator` on loopback, all in $tmp (a mktemp -d folder the
 # caller owns). The coordinator reads its options from a config file, so
-# that path is exercised too.
+# that path is exercised too. CLUSTER_FLAGS (e.g. --no-compress) is given to
+# every process.
 #
 #   cluster_start BUILD_DIR NWORKERS     workers, then the coordinator; sets
 #                                        $port (PostgreSQL), $cpid, wpids[], waddrs[]
@@ -26,7 +27,7 @@ cluster_worker_start() {
         [ -n "$addr" ] || addr=127.0.0.1:$((10000 + RANDOM % (lo_eph - 10000)))
         rm -f "$tmp/port$i"
         "$build/kestreld" --worker --data "$tmp/w$i" --listen "$addr" --secret-file "$tmp/secret" \
-            --port-file "$tmp/port$i" --no-fsync 2>>"$tmp/w$i.log" &
+            --port-file "$tmp/port$i" --no-fsync ${CLUSTER_FLAGS:-} 2>>"$tmp/w$i.log" &
         local p=$!
         for _ in $(seq 1 100); do
             [ -s "$tmp/port$i" ] && break
@@ -59,7 +60,7 @@ secret_file = $tmp/secret
 port = 0
 no_fsync = true
 EOF
-    "$build/kestreld" --config "$tmp/kestrel.conf" >"$tmp/coord.out" 2>"$tmp/coord.log" &
+    "$build/kestreld" --config "$tmp/kestrel.conf" ${CLUSTER_FLAGS:-} >"$tmp/coord.out" 2>"$tmp/coord.log" &
     cpid=$!
     for _ in $(seq 100); do
         port=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/coord.out")
