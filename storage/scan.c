@@ -820,7 +820,8 @@ st_analyze(StDb *db, uint32_t table_id, KErr *err)
         for (uint32_t k = 0; k < t->nparts; k++)
             if (t->parts[k]->def.id == def->parts[i].id) tp[i] = t->parts[k];
         StPartition *p = tp[i];
-        if (!p || p->nsegs != nsegs[i] || memcmp(p->segs, segs[i], sizeof(StSegment *) * nsegs[i]) != 0) {
+        if (!p || p->nsegs != nsegs[i] ||
+            (nsegs[i] && memcmp(p->segs, segs[i], sizeof(StSegment *) * nsegs[i]) != 0)) {
             tp[i] = NULL;
             continue;
         }
