@@ -1888,6 +1888,47 @@ bind_table(PlCtx *c, PlScope *s, const PrRangeVar *rv, PlRel **out)
 static int bind_lateral(PlCtx *c, PlScope *s, const PrRangeSubselect *rs, ExJoinType jt, PlRel **rel);
 static bool is_lateral(const PrNode *n);
 
+/* The ON condition of a join: boolean, no aggregates, no subquery attach
+ * point of the enclosing clause. NULL on error. */
+static ExExpr *
+bind_join_on(PlCtx *c, PlScope *s, const PrNode *quals)
+{
+    bool save_na = s->no_agg;
+    const char *save_w = s->no_agg_what;
+    PlRel **save_at = s->attach;
+    s->no_agg = true;
+    s->no_agg_what = "JOIN conditions";
+    s->attach = NULL;
+    ExExpr *q = require_bool(c, bind_expr(c, s, quals), "JOIN/ON", quals->pos);
+    s->no_agg = save_na;
+    s->no_agg_what = save_w;
+    s->attach = save_at;
+    return q;
+}
+
+/* (a JOIN b) AS j, with or without LATERAL: the scope entries [first, end)
+ * (the join's inputs) become one entry named by the alias, hidden USING
+ * copies left out. */
+K_MUSTCHECK static int
+join_alias_scope(PlCtx *c, PlScope *s, const PrJoinExpr *j, uint32_t first, uint32_t end)
+{
+    uint32_t n = 0;
+    for (uint32_t i = first; i < end; i++) n += s->rels[i].ncols;
+    const char **names = pl__alloc(c, sizeof(char *) * (n + 1));
+    int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
+    if (!names || !cols) return K_ERR;
+    n = 0;
+    for (uint32_t i = first; i < end; i++)
+        for (uint32_t k = 0; k < s->rels[i].ncols; k++) {
+            if (s->rels[i].hidden[k]) continue;
+            names[n] = s->rels[i].names[k];
+            cols[n++] = s->rels[i].cols[k];
+        }
+    if (apply_alias(c, j->alias, n, names, j->hdr.pos) != K_OK) return K_ERR;
+    s->nrels = first;
+    return scope_add(c, s, j->alias->name, n, names, cols);
+}
+
 /* l [INNER | CROSS | LEFT] JOIN LATERAL (q) [ON ...]: an INNER join's ON is
  * a filter above; a LEFT join takes ON true only. */
 static int
@@ -1916,16 +1957,7 @@ bind_join_lateral(PlCtx *c, PlScope *s, const PrJoinExpr *j, uint32_t first, PlR
     if (bind_lateral(c, s, PR_CAST(RangeSubselect, rn), left ? EX_JOIN_LEFT : EX_JOIN_INNER, &rel) != K_OK)
         return K_ERR;
     if (!left && j->quals) {
-        bool save_na = s->no_agg;
-        const char *save_w = s->no_agg_what;
-        PlRel **save_at = s->attach;
-        s->no_agg = true;
-        s->no_agg_what = "JOIN conditions";
-        s->attach = NULL;
-        q = require_bool(c, bind_expr(c, s, j->quals), "JOIN/ON", j->quals->pos);
-        s->no_agg = save_na;
-        s->no_agg_what = save_w;
-        s->attach = save_at;
+        q = bind_join_on(c, s, j->quals);
         if (!q) return K_ERR;
         PlRel *f = pl__rel_new(c, PL_FILTER, rel->ncols);
         if (!f) return K_ERR;
@@ -1935,24 +1967,7 @@ bind_join_lateral(PlCtx *c, PlScope *s, const PrJoinExpr *j, uint32_t first, PlR
         pl__conjuncts(c, q, &f->quals, &f->nquals, &cq);
         rel = f;
     }
-    if (j->alias) {
-        /* (a JOIN LATERAL b) AS j: one scope entry for the whole join */
-        uint32_t n = 0, end = s->nrels;
-        for (uint32_t i = first; i < end; i++) n += s->rels[i].ncols;
-        const char **names = pl__alloc(c, sizeof(char *) * (n + 1));
-        int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
-        if (!names || !cols) return K_ERR;
-        n = 0;
-        for (uint32_t i = first; i < end; i++)
-            for (uint32_t k = 0; k < s->rels[i].ncols; k++) {
-                if (s->rels[i].hidden[k]) continue;
-                names[n] = s->rels[i].names[k];
-                cols[n++] = s->rels[i].cols[k];
-            }
-        if (apply_alias(c, j->alias, n, names, j->hdr.pos) != K_OK) return K_ERR;
-        s->nrels = first;
-        if (scope_add(c, s, j->alias->name, n, names, cols) != K_OK) return K_ERR;
-    }
+    if (j->alias && join_alias_scope(c, s, j, first, s->nrels) != K_OK) return K_ERR;
     *out = rel;
     return K_OK;
 }
@@ -2011,16 +2026,7 @@ bind_join(PlCtx *c, PlScope *s, const PrJoinExpr *j, PlRel **out)
         pl__push_expr(c, &quals, &nq, &cq, q);
     }
     if (j->quals) {
-        bool save_na = s->no_agg;
-        const char *save_w = s->no_agg_what;
-        PlRel **save_at = s->attach;
-        s->no_agg = true;
-        s->no_agg_what = "JOIN conditions";
-        s->attach = NULL;
-        ExExpr *q = require_bool(c, bind_expr(c, s, j->quals), "JOIN/ON", j->quals->pos);
-        s->no_agg = save_na;
-        s->no_agg_what = save_w;
-        s->attach = save_at;
+        ExExpr *q = bind_join_on(c, s, j->quals);
         if (!q) return K_ERR;
         pl__conjuncts(c, q, &quals, &nq, &cq);
     }
@@ -2037,24 +2043,7 @@ bind_join(PlCtx *c, PlScope *s, const PrJoinExpr *j, PlRel **out)
     memcpy(jr->cols + l->ncols, r->cols, sizeof(int32_t) * r->ncols);
     jr->quals = quals;
     jr->nquals = nq;
-    if (j->alias) {
-        /* (a JOIN b) AS j: one scope entry for the whole join */
-        uint32_t n = 0;
-        for (uint32_t i = first; i < end; i++) n += s->rels[i].ncols;
-        const char **names = pl__alloc(c, sizeof(char *) * (n + 1));
-        int32_t *cols = pl__alloc(c, sizeof(int32_t) * (n + 1));
-        if (!names || !cols) return K_ERR;
-        n = 0;
-        for (uint32_t i = first; i < end; i++)
-            for (uint32_t k = 0; k < s->rels[i].ncols; k++) {
-                if (s->rels[i].hidden[k]) continue;
-                names[n] = s->rels[i].names[k];
-                cols[n++] = s->rels[i].cols[k];
-            }
-        if (apply_alias(c, j->alias, n, names, j->hdr.pos) != K_OK) return K_ERR;
-        s->nrels = first;
-        if (scope_add(c, s, j->alias->name, n, names, cols) != K_OK) return K_ERR;
-    }
+    if (j->alias && join_alias_scope(c, s, j, first, end) != K_OK) return K_ERR;
     *out = jr;
     return K_OK;
 }
