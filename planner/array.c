@@ -30,22 +30,9 @@
 #define MAX_SRF_ROWS 1000000 /* rows a FROM function may expand to at plan time */
 
 static ExExpr *
-node(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs, int32_t pos)
-{
-    ExExpr *e = pl__alloc(c, sizeof(ExExpr));
-    if (!e) return NULL;
-    e->kind = (uint8_t)kind;
-    e->type = t;
-    e->pos = pos;
-    e->nargs = nargs;
-    if (nargs && !(e->args = pl__alloc(c, sizeof(ExExpr *) * nargs))) return NULL;
-    return e;
-}
-
-static ExExpr *
 func(PlCtx *c, ExFunc fn, KType t, int32_t pos, uint32_t nargs, ExExpr *a0, ExExpr *a1)
 {
-    ExExpr *e = node(c, EX_EXPR_FUNC, t, nargs, pos);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_FUNC, t, nargs, pos);
     if (!e) return NULL;
     e->u.func.fn = (uint16_t)fn;
     if (nargs > 0) e->args[0] = a0;
@@ -182,7 +169,7 @@ pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos)
         return NULL;
     }
     if (!k_type_is_string(x->type)) {
-        ExExpr *cs = node(c, EX_EXPR_CAST, k_type_varchar(0), 1, pos);
+        ExExpr *cs = pl__expr_new(c, EX_EXPR_CAST, k_type_varchar(0), 1, pos);
         if (!cs) return NULL;
         cs->args[0] = x;
         x = cs;
@@ -190,7 +177,7 @@ pl__array_record(PlCtx *c, ExExpr *x, bool keep_null, int32_t pos)
     ExExpr *r = func(c, EX_FN_CONCAT, k_type_varchar(0), pos, 2, str_const(c, "\2", 1), x);
     if (!r || !r->args[0]) return NULL;
     if (!keep_null) return r;
-    ExExpr *co = node(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, pos);
+    ExExpr *co = pl__expr_new(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, pos);
     if (!co) return NULL;
     co->args[0] = r;
     if (!(co->args[1] = str_const(c, "\1", 1))) return NULL;
@@ -228,7 +215,7 @@ elem_text(PlCtx *c, ExExpr *x, KArrayElem el, int32_t pos)
         k_error_at(c->err, K_UNDEFINED_FUNCTION, pos, "operator does not exist: %s = %s", b1, b2);
         return NULL;
     }
-    ExExpr *cs = node(c, EX_EXPR_CAST, k_type_varchar(0), 1, pos);
+    ExExpr *cs = pl__expr_new(c, EX_EXPR_CAST, k_type_varchar(0), 1, pos);
     if (cs) cs->args[0] = x;
     return cs;
 }
@@ -283,7 +270,7 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         if (t.id == K_TYPE_UNKNOWN) t = k_type_varchar(0);
         KArrayElem el = elem_kind(c, t, pos);
         if (el == K_ARR_NONE) return NULL;
-        ExExpr *e = node(c, EX_EXPR_FUNC, k_type_array(el), ne, pos);
+        ExExpr *e = pl__expr_new(c, EX_EXPR_FUNC, k_type_array(el), ne, pos);
         if (!e) return NULL;
         e->u.func.fn = EX_FN_ARRAY_BUILD;
         for (uint32_t i = 0; i < ne; i++) {
@@ -309,7 +296,7 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         ExExpr *e = func(c, EX_FN_ARRAY_SUBSCRIPT, k_type_varchar(0), pos, 2, a, i);
         KType et = k_array_elem_type((KArrayElem)a->type.array);
         if (!e || k_type_is_string(et)) return e;
-        ExExpr *cs = node(c, EX_EXPR_CAST, et, 1, pos);
+        ExExpr *cs = pl__expr_new(c, EX_EXPR_CAST, et, 1, pos);
         if (cs) cs->args[0] = e;
         return cs;
     }
@@ -339,7 +326,7 @@ pl__array_node(PlCtx *c, PlScope *s, const PrNode *n)
         if (!xt) return NULL;
         ExExpr *e = func(c, EX_FN_ARRAY_ANY_EQ, k_type(K_TYPE_BOOL), pos, 2, xt, a);
         if (!e || !ao->all) return e;
-        ExExpr *nt = node(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, pos);
+        ExExpr *nt = pl__expr_new(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, pos);
         if (nt) nt->args[0] = e;
         return nt;
     }
@@ -392,7 +379,7 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
          * schema first when asked for, as PostgreSQL) */
         *found = true;
         ExExpr *b = pl__coerce(c, args[0], k_type(K_TYPE_BOOL), pos);
-        ExExpr *cs = node(c, EX_EXPR_CASE, k_type_array(K_ARR_NAME), 3, pos);
+        ExExpr *cs = pl__expr_new(c, EX_EXPR_CASE, k_type_array(K_ARR_NAME), 3, pos);
         if (!b || !cs) return NULL;
         cs->args[0] = b;
         cs->args[1] = str_const(c, "{pg_catalog,public}", 19);
@@ -426,8 +413,8 @@ pl__array_func(PlCtx *c, const char *n, uint32_t nargs, ExExpr **args, int32_t p
     ExExpr *e = func(c, fn, k_type(K_TYPE_INT32), pos, want, a, d);
     if (!e || strcmp(n, "array_lower") != 0) return e;
     /* lower bounds are always 1: 1 where array_upper is not NULL */
-    ExExpr *cs = node(c, EX_EXPR_CASE, k_type(K_TYPE_INT32), 2, pos);
-    ExExpr *nn = node(c, EX_EXPR_IS_NOT_NULL, k_type(K_TYPE_BOOL), 1, pos);
+    ExExpr *cs = pl__expr_new(c, EX_EXPR_CASE, k_type(K_TYPE_INT32), 2, pos);
+    ExExpr *nn = pl__expr_new(c, EX_EXPR_IS_NOT_NULL, k_type(K_TYPE_BOOL), 1, pos);
     if (!cs || !nn) return NULL;
     nn->args[0] = e;
     cs->args[0] = nn;
@@ -445,11 +432,11 @@ pl__list_agg_finish(PlCtx *c, ExExpr *list, KType elem, ExExpr *sep, int order, 
             sep = pl__coerce(c, sep, k_type_varchar(0), pos);
         if (!sep) return NULL;
         /* a NULL delimiter joins with nothing, as PostgreSQL's */
-        ExExpr *co = node(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, pos);
+        ExExpr *co = pl__expr_new(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, pos);
         if (!co) return NULL;
         co->args[0] = sep;
         if (!(co->args[1] = str_const(c, "", 0))) return NULL;
-        ExExpr *j = node(c, EX_EXPR_FUNC, k_type_varchar(0), 3, pos);
+        ExExpr *j = pl__expr_new(c, EX_EXPR_FUNC, k_type_varchar(0), 3, pos);
         if (!j) return NULL;
         j->u.func.fn = EX_FN_LIST_JOIN;
         j->args[0] = list;
@@ -512,7 +499,7 @@ pl__array_sublink(PlCtx *c, const PrSubLink *sl, PlBound *b)
     a->aggs[0].type = k_type_varchar(0);
     if ((a->cols[0] = pl__new_col(c, k_type_varchar(0), "list")) < 0) return K_ERR;
     /* no row is an empty array (array_agg would be NULL) */
-    ExExpr *co = node(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, sl->hdr.pos);
+    ExExpr *co = pl__expr_new(c, EX_EXPR_COALESCE, k_type_varchar(0), 2, sl->hdr.pos);
     if (!co || !(co->args[0] = pl__col_ref(c, a->cols[0])) || !(co->args[1] = str_const(c, "", 0)))
         return K_ERR;
     ExExpr *val = pl__list_agg_finish(c, co, vt, NULL, order, sl->hdr.pos);
@@ -744,7 +731,7 @@ series_by_recursion(PlCtx *c, PlScope *s, const PrRangeFunction *rf, ExExpr **ar
         if (!el) return K_ERR;
         KType et = k_array_elem_type((KArrayElem)arr->type.array);
         if (!k_type_is_string(et)) {
-            ExExpr *cs = node(c, EX_EXPR_CAST, et, 1, pos);
+            ExExpr *cs = pl__expr_new(c, EX_EXPR_CAST, et, 1, pos);
             if (!cs) return K_ERR;
             cs->args[0] = el;
             el = cs;
@@ -868,7 +855,7 @@ pl__bind_range_function(PlCtx *c, PlScope *s, const PrRangeFunction *rf, PlRel *
             if (!sub || !sub->args[1]) return K_ERR;
             ExExpr *e = sub;
             if (!k_type_is_string(t)) {
-                e = node(c, EX_EXPR_CAST, t, 1, pos);
+                e = pl__expr_new(c, EX_EXPR_CAST, t, 1, pos);
                 if (!e) return K_ERR;
                 e->args[0] = sub;
             }

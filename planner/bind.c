@@ -304,25 +304,9 @@ unconstrained_numeric(const ExExpr *x, KType t)
 static ExExpr *bind_expr(PlCtx *c, PlScope *s, const PrNode *n);
 
 static ExExpr *
-new_node(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs, int32_t pos)
-{
-    ExExpr *e = pl__alloc(c, sizeof(ExExpr));
-    if (!e) return NULL;
-    e->kind = (uint8_t)kind;
-    e->type = t;
-    e->pos = pos;
-    e->nargs = nargs;
-    if (nargs) {
-        e->args = pl__alloc(c, sizeof(ExExpr *) * nargs);
-        if (!e->args) return NULL;
-    }
-    return e;
-}
-
-static ExExpr *
 new_func(PlCtx *c, ExFunc fn, KType t, uint32_t nargs, int32_t pos)
 {
-    ExExpr *e = new_node(c, EX_EXPR_FUNC, t, nargs, pos);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_FUNC, t, nargs, pos);
     if (e) e->u.func.fn = (uint16_t)fn;
     return e;
 }
@@ -1154,7 +1138,7 @@ bind_func(PlCtx *c, PlScope *s, const PrFuncCall *f)
         if (t.id == K_TYPE_UNKNOWN) t = k_type_varchar(0);
         ExExprKind kind = n[0] == 'c' ? EX_EXPR_COALESCE : n[0] == 'g' ? EX_EXPR_GREATEST
                           : n[0] == 'l' ? EX_EXPR_LEAST : EX_EXPR_NULLIF;
-        ExExpr *e = new_node(c, kind, t, nargs, pos);
+        ExExpr *e = pl__expr_new(c, kind, t, nargs, pos);
         if (!e) return NULL;
         for (uint32_t i = 0; i < nargs; i++) {
             e->args[i] = pl__coerce(c, args[i], t, pos);
@@ -1301,7 +1285,7 @@ bind_sublink_value(PlCtx *c, PlScope *s, const PrSubLink *sl)
     ExExpr *e = pl__col_ref(c, col);
     if (e) e->pos = sl->hdr.pos;
     if (e && sl->negated && sl->kind != PR_SUBLINK_SCALAR) { /* NOT IN as a value */
-        ExExpr *n = new_node(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, sl->hdr.pos);
+        ExExpr *n = pl__expr_new(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, sl->hdr.pos);
         if (!n) return NULL;
         n->args[0] = e;
         e = n;
@@ -1348,7 +1332,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             c->param_types = nt;
             c->nparams = (uint32_t)p->number;
         }
-        r = new_node(c, EX_EXPR_PARAM, c->param_types[p->number - 1], 0, pos);
+        r = pl__expr_new(c, EX_EXPR_PARAM, c->param_types[p->number - 1], 0, pos);
         if (r) r->u.param.index = (uint32_t)(p->number - 1);
         break;
     }
@@ -1359,7 +1343,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         if (u->op == PR_UOP_NOT) {
             x = require_bool(c, x, "NOT", pos);
             if (!x) break;
-            r = new_node(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, pos);
+            r = pl__expr_new(c, EX_EXPR_NOT, k_type(K_TYPE_BOOL), 1, pos);
             if (r) r->args[0] = x;
         } else if (u->op == PR_UOP_PLUS) {
             r = x;
@@ -1391,7 +1375,8 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             l = require_bool(c, l, b->op == PR_OP_AND ? "AND" : "OR", b->left->pos);
             rr = l ? require_bool(c, rr, b->op == PR_OP_AND ? "AND" : "OR", b->right->pos) : NULL;
             if (!l || !rr) break;
-            r = new_node(c, b->op == PR_OP_AND ? EX_EXPR_AND : EX_EXPR_OR, k_type(K_TYPE_BOOL), 2, pos);
+            r = pl__expr_new(c, b->op == PR_OP_AND ? EX_EXPR_AND : EX_EXPR_OR,
+                             k_type(K_TYPE_BOOL), 2, pos);
             if (r) {
                 r->args[0] = l;
                 r->args[1] = rr;
@@ -1408,16 +1393,20 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             ExExpr *cmp = pl__make_compare(c, EX_FN_EQ, l, rr, pos); /* for the coercions */
             if (!cmp) break;
             if (cmp->kind != EX_EXPR_FUNC) { /* folded: recompute on the original operands */
-                r = new_node(c, b->op == PR_OP_IS_DISTINCT ? EX_EXPR_IS_DISTINCT : EX_EXPR_IS_NOT_DISTINCT,
-                             k_type(K_TYPE_BOOL), 2, pos);
+                r = pl__expr_new(c,
+                                 b->op == PR_OP_IS_DISTINCT ? EX_EXPR_IS_DISTINCT
+                                                            : EX_EXPR_IS_NOT_DISTINCT,
+                                 k_type(K_TYPE_BOOL), 2, pos);
                 if (r) {
                     r->args[0] = l;
                     r->args[1] = rr;
                 }
                 break;
             }
-            r = new_node(c, b->op == PR_OP_IS_DISTINCT ? EX_EXPR_IS_DISTINCT : EX_EXPR_IS_NOT_DISTINCT,
-                         k_type(K_TYPE_BOOL), 2, pos);
+            r = pl__expr_new(c,
+                             b->op == PR_OP_IS_DISTINCT ? EX_EXPR_IS_DISTINCT
+                                                        : EX_EXPR_IS_NOT_DISTINCT,
+                             k_type(K_TYPE_BOOL), 2, pos);
             if (r) {
                 r->args[0] = cmp->args[0];
                 r->args[1] = cmp->args[1];
@@ -1487,7 +1476,8 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         ExExpr *x = bind_expr(c, s, ie->arg);
         if (!x) break;
         if (ie->test == PR_IS_NULL) {
-            r = new_node(c, ie->negated ? EX_EXPR_IS_NOT_NULL : EX_EXPR_IS_NULL, k_type(K_TYPE_BOOL), 1, pos);
+            r = pl__expr_new(c, ie->negated ? EX_EXPR_IS_NOT_NULL : EX_EXPR_IS_NULL,
+                             k_type(K_TYPE_BOOL), 1, pos);
             if (r) r->args[0] = x;
         } else {
             x = require_bool(c, x, "IS TRUE", pos);
@@ -1498,14 +1488,16 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             ExExpr *k;
             bool distinct = ie->negated;
             if (ie->test == PR_IS_UNKNOWN) {
-                r = new_node(c, ie->negated ? EX_EXPR_IS_NOT_NULL : EX_EXPR_IS_NULL, k_type(K_TYPE_BOOL), 1, pos);
+                r = pl__expr_new(c, ie->negated ? EX_EXPR_IS_NOT_NULL : EX_EXPR_IS_NULL,
+                                 k_type(K_TYPE_BOOL), 1, pos);
                 if (r) r->args[0] = x;
                 break;
             }
-            k = new_node(c, EX_EXPR_CONST, k_type(K_TYPE_BOOL), 0, pos);
+            k = pl__expr_new(c, EX_EXPR_CONST, k_type(K_TYPE_BOOL), 0, pos);
             if (!k) break;
             k->u.konst.v.b = ie->test == PR_IS_TRUE;
-            r = new_node(c, distinct ? EX_EXPR_IS_DISTINCT : EX_EXPR_IS_NOT_DISTINCT, k_type(K_TYPE_BOOL), 2, pos);
+            r = pl__expr_new(c, distinct ? EX_EXPR_IS_DISTINCT : EX_EXPR_IS_NOT_DISTINCT,
+                             k_type(K_TYPE_BOOL), 2, pos);
             if (r) {
                 r->args[0] = x;
                 r->args[1] = k;
@@ -1528,7 +1520,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             k_error_at(c->err, K_FEATURE_NOT_SUPPORTED, pos, "BETWEEN SYMMETRIC is not supported");
             break;
         }
-        r = new_node(c, be->negated ? EX_EXPR_OR : EX_EXPR_AND, k_type(K_TYPE_BOOL), 2, pos);
+        r = pl__expr_new(c, be->negated ? EX_EXPR_OR : EX_EXPR_AND, k_type(K_TYPE_BOOL), 2, pos);
         if (r) {
             r->args[0] = a;
             r->args[1] = b;
@@ -1553,7 +1545,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         if (!ok) break;
         if (t.id == K_TYPE_UNKNOWN) t = k_type_varchar(0);
         if (k_type_is_string(t) && k_type_is_string(x->type)) t = x->type;
-        r = new_node(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), k + 1, pos);
+        r = pl__expr_new(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), k + 1, pos);
         if (!r) break;
         r->u.in.negated = ie->negated;
         r->args[0] = pl__coerce(c, x, t, pos);
@@ -1574,7 +1566,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         const PrCaseExpr *ce = PR_CAST(CaseExpr, n);
         uint32_t nw = (uint32_t)pr_list_len(ce->whens);
         uint32_t na = nw * 2 + (ce->else_expr ? 1 : 0);
-        r = new_node(c, EX_EXPR_CASE, k_type(K_TYPE_UNKNOWN), na, pos);
+        r = pl__expr_new(c, EX_EXPR_CASE, k_type(K_TYPE_UNKNOWN), na, pos);
         if (!r) break;
         ExExpr *arg = ce->arg ? bind_expr(c, s, ce->arg) : NULL;
         if (ce->arg && !arg) {
@@ -1650,7 +1642,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
         if (t.id == K_TYPE_DECIMAL && tn->nmods == 0) t = unconstrained_numeric(x, t);
         if (k_type_is_array(x->type) && k_type_is_string(t)) {
             /* an array as text: its text form */
-            r = new_node(c, EX_EXPR_CAST, t, 1, pos);
+            r = pl__expr_new(c, EX_EXPR_CAST, t, 1, pos);
             if (r) r->args[0] = x;
             break;
         }
@@ -1662,7 +1654,7 @@ bind_expr(PlCtx *c, PlScope *s, const PrNode *n)
             r = x;
             break;
         }
-        r = new_node(c, EX_EXPR_CAST, t, 1, pos);
+        r = pl__expr_new(c, EX_EXPR_CAST, t, 1, pos);
         if (r) {
             r->args[0] = x;
             r = pl__fold(c, r);

@@ -168,22 +168,9 @@ pl__grouping_expand(PlCtx *c, const PrList *group_by, bool distinct, PlGroupExpr
 /* The plan                                                             */
 /* ------------------------------------------------------------------ */
 static ExExpr *
-node(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs)
-{
-    ExExpr *e = pl__alloc(c, sizeof(ExExpr));
-    if (!e) return NULL;
-    e->kind = (uint8_t)kind;
-    e->type = t;
-    e->pos = -1;
-    e->nargs = nargs;
-    if (nargs && !(e->args = pl__alloc(c, sizeof(ExExpr *) * nargs))) return NULL;
-    return e;
-}
-
-static ExExpr *
 i32(PlCtx *c, int32_t v)
 {
-    ExExpr *e = node(c, EX_EXPR_CONST, k_type(K_TYPE_INT32), 0);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_CONST, k_type(K_TYPE_INT32), 0, -1);
     if (e) e->u.konst.v.i32 = v;
     return e;
 }
@@ -260,7 +247,7 @@ static ExExpr *
 cast_to(PlCtx *c, ExExpr *e, KType t)
 {
     if (k_type_equal(e->type, t)) return e;
-    ExExpr *x = node(c, EX_EXPR_CAST, t, 1);
+    ExExpr *x = pl__expr_new(c, EX_EXPR_CAST, t, 1, -1);
     if (x) x->args[0] = e;
     return x;
 }
@@ -350,8 +337,8 @@ pl__grouping_build(PlCtx *c, const PlGroupingSets *gs, PlRel *agg, PlRel **top)
             if (!(gs->sets[s] >> i & 1)) absent[nab++] = s;
         ExExpr *k = keys[i];
         if (nab) {
-            ExExpr *in_list = node(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), nab + 1);
-            ExExpr *cs = node(c, EX_EXPR_CASE, k->type, 3);
+            ExExpr *in_list = pl__expr_new(c, EX_EXPR_IN, k_type(K_TYPE_BOOL), nab + 1, -1);
+            ExExpr *cs = pl__expr_new(c, EX_EXPR_CASE, k->type, 3, -1);
             if (!in_list || !cs || !(in_list->args[0] = pl__col_ref(c, gs->gid_in))) return K_ERR;
             for (uint32_t j = 0; j < nab; j++)
                 if (!(in_list->args[j + 1] = i32(c, (int32_t)absent[j]))) return K_ERR;
@@ -409,8 +396,9 @@ pl__grouping_build(PlCtx *c, const PlGroupingSets *gs, PlRel *agg, PlRel **top)
         if (f == EX_AGG_AVG) {
             int32_t kn = add_spec(c, sp2, &n2, raw + agg->ngroups, EX_AGG_SUM, args2[i], NULL, "?part?");
             ExExpr *cnt = kn >= 0 ? pl__col_ref(c, kn) : NULL;
-            ExExpr *nz = node(c, EX_EXPR_NULLIF, cnt ? cnt->type : k_type(K_TYPE_INT64), 2);
-            ExExpr *div = node(c, EX_EXPR_FUNC, a->type, 2);
+            ExExpr *nz =
+                pl__expr_new(c, EX_EXPR_NULLIF, cnt ? cnt->type : k_type(K_TYPE_INT64), 2, -1);
+            ExExpr *div = pl__expr_new(c, EX_EXPR_FUNC, a->type, 2, -1);
             if (!cnt || !nz || !div) return K_ERR;
             nz->args[0] = cnt;
             if (!(nz->args[1] = ex_expr_const_dec(c->a, 38, 0, 0))) return pl__oom(c);
@@ -457,7 +445,7 @@ pl__grouping_build(PlCtx *c, const PlGroupingSets *gs, PlRel *agg, PlRel **top)
         bool is_count = i > ne && (orig[i - agg->ngroups].func == EX_AGG_COUNT ||
                                    orig[i - agg->ngroups].func == EX_AGG_COUNT_STAR);
         if (nempty && (is_gid || is_count)) {
-            ExExpr *co = node(c, EX_EXPR_COALESCE, r->type, 2);
+            ExExpr *co = pl__expr_new(c, EX_EXPR_COALESCE, r->type, 2, -1);
             if (!co) return K_ERR;
             co->args[0] = r;
             co->args[1] = is_gid ? pl__col_ref(c, ecol) : ex_expr_const_i64(c->a, 0);
@@ -480,7 +468,7 @@ pl__grouping_func(PlCtx *c, const PlGroupingSets *gs, const uint32_t *idx, uint3
         return z;
     }
     uint32_t nw = 0;
-    ExExpr *cs = node(c, EX_EXPR_CASE, k_type(K_TYPE_INT32), 2 * gs->nsets + 1);
+    ExExpr *cs = pl__expr_new(c, EX_EXPR_CASE, k_type(K_TYPE_INT32), 2 * gs->nsets + 1, -1);
     if (!cs) return NULL;
     for (uint32_t s = 0; s < gs->nsets; s++) {
         int32_t v = 0;

@@ -200,6 +200,9 @@ K_MUSTCHECK int pl__bind_query(PlCtx *c, const PrSelect *q, PlScope *outer, PlBo
 
 /* ---- types and expressions (types.c) ---- */
 bool pl__is_numeric(KType t);
+/* A new expression node of `kind` and type t with room for nargs arguments
+ * (zeroed); NULL + err on OOM. */
+ExExpr *pl__expr_new(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs, int32_t pos);
 /* Coerce an expression to type `to` (adds a CAST unless equal; unknown
  * literals and parameters take the type directly). NULL + err on a bad cast. */
 ExExpr *pl__coerce(PlCtx *c, ExExpr *e, KType to, int32_t pos);

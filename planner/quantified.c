@@ -37,22 +37,9 @@
 ExExpr *pl__bind_expr_in(PlCtx *c, PlScope *s, const PrNode *n, PlRel **attach);
 
 static ExExpr *
-node(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs)
-{
-    ExExpr *e = pl__alloc(c, sizeof(ExExpr));
-    if (!e) return NULL;
-    e->kind = (uint8_t)kind;
-    e->type = t;
-    e->pos = -1;
-    e->nargs = nargs;
-    if (nargs && !(e->args = pl__alloc(c, sizeof(ExExpr *) * nargs))) return NULL;
-    return e;
-}
-
-static ExExpr *
 bool_const(PlCtx *c, int v) /* v < 0: NULL */
 {
-    ExExpr *e = node(c, EX_EXPR_CONST, k_type(K_TYPE_BOOL), 0);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_CONST, k_type(K_TYPE_BOOL), 0, -1);
     if (!e) return NULL;
     if (v < 0) e->u.konst.is_null = true;
     else e->u.konst.v.b = v != 0;
@@ -62,7 +49,7 @@ bool_const(PlCtx *c, int v) /* v < 0: NULL */
 static ExExpr *
 unary(PlCtx *c, ExExprKind kind, ExExpr *x)
 {
-    ExExpr *e = node(c, kind, k_type(K_TYPE_BOOL), 1);
+    ExExpr *e = pl__expr_new(c, kind, k_type(K_TYPE_BOOL), 1, -1);
     if (e) e->args[0] = x;
     return x ? e : NULL;
 }
@@ -71,7 +58,7 @@ static ExExpr *
 or2(PlCtx *c, ExExpr *x, ExExpr *y)
 {
     if (!x || !y) return NULL;
-    ExExpr *e = node(c, EX_EXPR_OR, k_type(K_TYPE_BOOL), 2);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_OR, k_type(K_TYPE_BOOL), 2, -1);
     if (!e) return NULL;
     e->args[0] = x;
     e->args[1] = y;
@@ -237,7 +224,7 @@ pl__unnest_quantified(PlCtx *c, PlRel **rel, const PrSubLink *sl, bool negated, 
     ExExpr *zero = ex_expr_const_i64(c->a, 0);
     ExExpr *empty = zero ? pl__make_compare(c, EX_FN_EQ, pl__col_ref(c, n), zero, -1) : NULL;
     ExExpr *nulls = pl__make_compare(c, EX_FN_LT, pl__col_ref(c, nn), pl__col_ref(c, n), -1);
-    ExExpr *v = node(c, EX_EXPR_CASE, k_type(K_TYPE_BOOL), 9);
+    ExExpr *v = pl__expr_new(c, EX_EXPR_CASE, k_type(K_TYPE_BOOL), 9, -1);
     if (!empty || !nulls || !v) return K_ERR;
     /* WHEN n = 0 THEN (ALL) WHEN x IS NULL THEN NULL
      * WHEN <decides the other way> THEN (not ALL) WHEN nn < n THEN NULL ELSE (ALL) */

@@ -39,14 +39,14 @@
 /* ------------------------------------------------------------------ */
 /* Node construction (we build exec.h's structs directly)               */
 /* ------------------------------------------------------------------ */
-static ExExpr *
-new_expr(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs)
+ExExpr *
+pl__expr_new(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs, int32_t pos)
 {
     ExExpr *e = pl__alloc(c, sizeof(ExExpr));
     if (!e) return NULL;
     e->kind = (uint8_t)kind;
     e->type = t;
-    e->pos = -1;
+    e->pos = pos;
     e->nargs = nargs;
     if (nargs) {
         e->args = pl__alloc(c, sizeof(ExExpr *) * nargs);
@@ -58,7 +58,7 @@ new_expr(PlCtx *c, ExExprKind kind, KType t, uint32_t nargs)
 ExExpr *
 pl__col_ref(PlCtx *c, int32_t colid)
 {
-    ExExpr *e = new_expr(c, EX_EXPR_COLUMN, c->cols[colid].type, 0);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_COLUMN, c->cols[colid].type, 0, -1);
     if (e) e->u.column.index = (uint32_t)colid;
     return e;
 }
@@ -67,7 +67,7 @@ static ExExpr *
 mk_node(PlCtx *c, ExExprKind kind, KType t, ExExpr *a0, ExExpr *a1)
 {
     uint32_t n = a1 ? 2 : (a0 ? 1 : 0);
-    ExExpr *e = new_expr(c, kind, t, n);
+    ExExpr *e = pl__expr_new(c, kind, t, n, -1);
     if (!e) return NULL;
     if (a0) e->args[0] = a0;
     if (a1) e->args[1] = a1;
@@ -85,7 +85,7 @@ mk_func(PlCtx *c, ExFunc fn, KType t, ExExpr *a0, ExExpr *a1)
 static ExExpr *
 mk_const(PlCtx *c, KType t, bool is_null, const ExValue *v)
 {
-    ExExpr *e = new_expr(c, EX_EXPR_CONST, t, 0);
+    ExExpr *e = pl__expr_new(c, EX_EXPR_CONST, t, 0, -1);
     if (!e) return NULL;
     e->u.konst.is_null = is_null;
     if (v) e->u.konst.v = *v;
