@@ -1300,6 +1300,29 @@ lower_window(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
     return K_OK;
 }
 
+/* Every column of both inputs of a two-input node (set operation, recursive
+ * union) as a need set; NULL + err on OOM. */
+static uint8_t *
+need_both_inputs(PlCtx *c, const PlRel *r)
+{
+    uint8_t *all = need_new(c, NULL);
+    if (!all) return NULL;
+    for (uint32_t i = 0; i < r->left->ncols; i++) all[r->left->cols[i]] = 1;
+    for (uint32_t i = 0; i < r->right->ncols; i++) all[r->right->cols[i]] = 1;
+    return all;
+}
+
+/* *out becomes plan p on one instance (its other fields as lower() set them). */
+static int
+single_out(Phys *out, ExPlan *p, uint32_t n, int32_t *cols)
+{
+    out->p = p;
+    out->n = n;
+    out->cols = cols;
+    out->dist = D_SINGLE;
+    return K_OK;
+}
+
 static int
 lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
 {
@@ -1352,17 +1375,11 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
             p->u.values.cells[i] = xlate(c, r->cells[i], NULL, 0);
             if (!p->u.values.cells[i]) return K_ERR;
         }
-        out->p = p;
-        out->n = n;
-        out->cols = cols;
-        out->dist = D_SINGLE;
-        return K_OK;
+        return single_out(out, p, n, cols);
     }
     case PL_SETOP: {
-        uint8_t *all = need_new(c, NULL);
+        uint8_t *all = need_both_inputs(c, r);
         if (!all) return K_ERR;
-        for (uint32_t i = 0; i < r->left->ncols; i++) all[r->left->cols[i]] = 1;
-        for (uint32_t i = 0; i < r->right->ncols; i++) all[r->right->cols[i]] = 1;
         Phys L, R;
         if (lower(c, ls, r->left, all, &L) != K_OK || lower(c, ls, r->right, all, &R) != K_OK) return K_ERR;
         if (to_single(c, ls, &L) != K_OK || to_single(c, ls, &R) != K_OK) return K_ERR;
@@ -1374,20 +1391,14 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         p->right = R.p;
         p->u.setop.op = r->setop;
         p->u.setop.all = r->all;
-        out->p = p;
-        out->n = r->ncols;
-        out->cols = r->cols;
-        out->dist = D_SINGLE;
-        return K_OK;
+        return single_out(out, p, r->ncols, r->cols);
     }
     case PL_WINDOW:
         return lower_window(c, ls, r, need, out);
     case PL_RECURSIVE: {
         /* WITH RECURSIVE: anchor and recursive term on the coordinator */
-        uint8_t *all = need_new(c, NULL);
+        uint8_t *all = need_both_inputs(c, r);
         if (!all) return K_ERR;
-        for (uint32_t i = 0; i < r->left->ncols; i++) all[r->left->cols[i]] = 1;
-        for (uint32_t i = 0; i < r->right->ncols; i++) all[r->right->cols[i]] = 1;
         Phys L, R;
         if (lower(c, ls, r->left, all, &L) != K_OK || to_single(c, ls, &L) != K_OK) return K_ERR;
         c->lower_single++;
@@ -1403,21 +1414,13 @@ lower(PlCtx *c, LowerState *ls, PlRel *r, const uint8_t *need, Phys *out)
         p->u.recursive.wt_id = (uint32_t)r->wt_id;
         p->u.recursive.all = r->all;
         p->u.recursive.max_iterations = r->limit;
-        out->p = p;
-        out->n = r->ncols;
-        out->cols = r->cols;
-        out->dist = D_SINGLE;
-        return K_OK;
+        return single_out(out, p, r->ncols, r->cols);
     }
     case PL_WORKTABLE: {
         ExPlan *p = new_plan(c, EX_OP_WORKTABLE, r->ncols, r->cols, r->rows);
         if (!p) return K_ERR;
         p->u.worktable.wt_id = (uint32_t)r->wt_id;
-        out->p = p;
-        out->n = r->ncols;
-        out->cols = r->cols;
-        out->dist = D_SINGLE;
-        return K_OK;
+        return single_out(out, p, r->ncols, r->cols);
     }
     default:
         return k_error(c->err, K_INTERNAL_ERROR, "planner: unknown logical operator");
