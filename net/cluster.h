@@ -11,6 +11,7 @@
  *   net_cl_err_encode/...     KErr on the wire
  *   net_cl_tabledef_*         StTableDef on the wire (remote DDL)
  *   net_cl_worker_*           a worker node: listener, fragment runner, DDL/load
+ *   net_cl_registry_*, net_cl_join   workers that register themselves (--join)
  *   net_cluster_*             the coordinator's client: run a whole ExQueryPlan
  *                             across workers, remote DDL, loads and statistics
  *
@@ -56,6 +57,7 @@ typedef enum NetClMsg {
     NET_CL_CREDIT,        /* flow control: receiver grants batches to a sender */
     NET_CL_REQUEST,       /* coordinator -> worker: DDL, load control, statistics */
     NET_CL_REPLY,         /* worker -> coordinator: the answer to a REQUEST */
+    NET_CL_JOIN,          /* worker -> coordinator's cluster port: worker id, listen address */
     NET_CL_MSG_COUNT_
 } NetClMsg;
 
@@ -265,5 +267,39 @@ K_MUSTCHECK int net_cluster_column_stats(NetCluster *c, uint32_t w, uint32_t tab
 K_MUSTCHECK int net_cluster_column_sketch(NetCluster *c, uint32_t w, uint32_t table_id,
                                           uint32_t part_id, uint32_t col,
                                           uint8_t regs[ST_SKETCH_REGISTERS], KErr *err);
+
+/* ------------------------------------------------------------------ */
+/* Joining workers (`kestreld --worker --join`, cluster_join.c)          */
+/* ------------------------------------------------------------------ */
+#define NET_CL_ID_MAX 64 /* a worker id: [0-9a-z-], at most 63 characters */
+typedef struct NetClRegistry NetClRegistry;
+
+/* The coordinator's side: listen on host:port (0 = any free port) for n
+ * workers. ids/addrs (NULL = a first start) are the recorded layout: each
+ * slot i is taken by the worker that reports ids[i], from addrs[i]. On a
+ * first start workers take slots in join order. Joins are served until
+ * net_cl_registry_stop (a restarted worker joins again). */
+K_MUSTCHECK int net_cl_registry_start(const char *host, uint16_t port, const char *secret,
+                                      size_t secret_len, uint32_t n, const char *const *ids,
+                                      const char *const *addrs, NetClRegistry **out, KErr *err);
+uint16_t net_cl_registry_port(const NetClRegistry *r);
+/* Wait up to timeout_ms for every slot to be filled once; true when so
+ * (from then on the slots' ids and addresses do not change). */
+bool net_cl_registry_wait(NetClRegistry *r, int timeout_ms);
+uint32_t net_cl_registry_joined(NetClRegistry *r);
+const char *net_cl_registry_id(const NetClRegistry *r, uint32_t slot);
+const char *net_cl_registry_addr(const NetClRegistry *r, uint32_t slot);
+void net_cl_registry_stop(NetClRegistry *r);
+
+/* The worker's side: its id (DATA/worker.id, created with a random id on
+ * first use), and one join: connect to the coordinator's cluster port,
+ * handshake, JOIN(id, listen_addr). On success *fd is the open join
+ * connection (the caller watches it and joins again when it closes) and
+ * *slot the 1-based slot. *refused is set when the coordinator answered
+ * with an error (or the secret is wrong): retrying will not help. */
+K_MUSTCHECK int net_cl_worker_id(const char *data_dir, char *out, size_t cap, KErr *err);
+K_MUSTCHECK int net_cl_join(const char *coord_addr, const char *secret, size_t secret_len,
+                            const char *id, const char *listen_addr, int *fd, uint32_t *slot,
+                            bool *refused, KErr *err);
 
 #endif /* NET_CLUSTER_H */

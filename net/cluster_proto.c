@@ -39,6 +39,7 @@
 static const char *const msg_names[NET_CL_MSG_COUNT_] = {
     "?",     "HELLO",  "WELCOME",   "AUTH",  "AUTH_OK", "FRAGMENT", "BATCH", "END_OF_STREAM",
     "ERROR", "CANCEL", "HEARTBEAT", "STATS", "CREDIT",  "REQUEST",  "REPLY",
+    "JOIN",
 };
 
 const char *

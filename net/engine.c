@@ -8,7 +8,8 @@
  * net__worker_table_stats, net__worker_column_stats, net__worker_column_sketch.
  *
  * Notes: the layout under the data directory is
- *   DATA/cluster.conf   workers=N, and mode=coordinator for a coordinator
+ *   DATA/cluster.conf   workers=N, and mode=coordinator for a coordinator;
+ *                       with joining workers also worker=ID ADDR per slot
  *   DATA/coordinator/   the catalog the planner binds against (no rows)
  *   DATA/worker-<i>/    worker i's shard of every table (i from 1; embedded only)
  * Opening an existing directory with a different worker count is refused:
@@ -68,7 +69,8 @@ mkdir_p(const char *path, KErr *err)
  * written (a coordinator records its layout once every worker answered,
  * so a failed first start does not pin a wrong worker count). */
 static int
-check_layout(const char *dir, uint32_t nworkers, bool coordinator, bool record, KErr *err)
+check_layout(const char *dir, uint32_t nworkers, bool coordinator, bool record,
+             NetClRegistry *reg, KErr *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/cluster.conf", dir);
@@ -112,6 +114,8 @@ check_layout(const char *dir, uint32_t nworkers, bool coordinator, bool record, 
     if (!f) return k_error(err, K_IO_ERROR, "could not create \"%s\": %s", tmp, strerror(errno));
     fprintf(f, "workers=%u\n", nworkers);
     if (coordinator) fprintf(f, "mode=coordinator\n");
+    for (uint32_t i = 0; reg && i < nworkers; i++)
+        fprintf(f, "worker=%s %s\n", net_cl_registry_id(reg, i), net_cl_registry_addr(reg, i));
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
         fclose(f);
         return k_error(err, K_IO_ERROR, "could not write \"%s\": %s", tmp, strerror(errno));
@@ -146,7 +150,7 @@ net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, true, err))
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, true, NULL, err))
         goto fail;
 
     StDbOptions opts;
@@ -166,10 +170,95 @@ fail:
     return K_ERR;
 }
 
+/* The slots recorded in DATA/cluster.conf (worker=ID ADDR lines, in slot
+ * order): K_OK with *found 0 when there are none (a first start). */
+static int
+read_slots(const char *dir, uint32_t n, KArena *a, char ***ids, char ***addrs, uint32_t *found,
+           KErr *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cluster.conf", dir);
+    *found = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return K_OK;
+    *ids = k_alloc0(a, sizeof(char *) * n);
+    *addrs = k_alloc0(a, sizeof(char *) * n);
+    if (!*ids || !*addrs) {
+        fclose(f);
+        return k_error_oom(err, a, 0);
+    }
+    char line[512];
+    int rc = K_OK;
+    while (rc == K_OK && fgets(line, sizeof line, f)) {
+        char id[NET_CL_ID_MAX], addr[200];
+        if (strncmp(line, "worker=", 7) != 0) continue;
+        if (sscanf(line + 7, "%63s %199s", id, addr) != 2 || *found >= n) {
+            rc = k_error(err, K_CONFIG_FILE_ERROR, "could not read \"%s\": bad worker line", path);
+            break;
+        }
+        (*ids)[*found] = k_strdup(a, id);
+        (*addrs)[*found] = k_strdup(a, addr);
+        if (!(*ids)[*found] || !(*addrs)[*found]) rc = k_error_oom(err, a, 0);
+        (*found)++;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* --expect-workers: listen on the cluster port and wait until every slot
+ * has a worker (net_cl_registry_*); the registry keeps serving joins. */
+static int
+join_workers(NetEngine *e, const NetEngineConfig *cfg, KErr *err)
+{
+    char host[256];
+    uint16_t port;
+    if (!cfg->cluster_listen) {
+        k_error(err, K_INVALID_PARAMETER_VALUE, "--expect-workers needs --cluster-listen HOST:PORT");
+        return K_ERR;
+    }
+    if (net_cl_parse_addr(cfg->cluster_listen, host, sizeof host, &port, err)) return K_ERR;
+    char **ids = NULL, **addrs = NULL;
+    uint32_t found = 0;
+    if (read_slots(e->data_dir, e->nworkers, e->arena, &ids, &addrs, &found, err)) return K_ERR;
+    bool first = found == 0;
+    char conf[4200];
+    snprintf(conf, sizeof conf, "%s/cluster.conf", e->data_dir);
+    if (first && access(conf, F_OK) == 0) { /* recorded, but by a --workers start */
+        k_error(err, K_CONFIG_FILE_ERROR,
+                "data directory \"%s\" was created with a --workers list", e->data_dir);
+        k_err_hint(err, "Start it with --workers HOST:PORT,... as before, or use another "
+                        "--data directory for a cluster of joining workers.");
+        return K_ERR;
+    }
+    if (!first && found != e->nworkers)
+        return k_error(err, K_CONFIG_FILE_ERROR,
+                       "\"%s/cluster.conf\" records %u joined workers, not %u", e->data_dir,
+                       found, e->nworkers);
+    if (net_cl_registry_start(host, port, cfg->secret, cfg->secret_len, e->nworkers,
+                              first ? NULL : (const char *const *)ids,
+                              first ? NULL : (const char *const *)addrs, &e->registry, err))
+        return K_ERR;
+    uint16_t bound = net_cl_registry_port(e->registry);
+    k_info("cluster port %s:%u: waiting for %u workers to join (%s)", host, bound, e->nworkers,
+           first ? "first start: slots in join order" : "the workers recorded in cluster.conf");
+    if (cfg->on_cluster_port) cfg->on_cluster_port(bound);
+    uint64_t waited = 0;
+    while (!net_cl_registry_wait(e->registry, 250)) {
+        if (cfg->should_stop && cfg->should_stop())
+            return k_error(err, K_ADMIN_SHUTDOWN, "shut down while waiting for workers to join "
+                           "(%u of %u joined)", net_cl_registry_joined(e->registry), e->nworkers);
+        if (++waited % 40 == 0)
+            k_info("still waiting for workers: %u of %u joined",
+                   net_cl_registry_joined(e->registry), e->nworkers);
+    }
+    return K_OK;
+}
+
 int
 net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
 {
-    if (cfg->nworker_addrs < 1 || cfg->nworker_addrs > 256)
+    uint32_t nw = cfg->expect_workers ? cfg->expect_workers : cfg->nworker_addrs;
+    if (nw < 1 || nw > 256)
         return k_error(err, K_INVALID_PARAMETER_VALUE,
                        "a coordinator needs between 1 and 256 workers");
     if (!cfg->secret || !cfg->secret_len) {
@@ -189,7 +278,7 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     pthread_mutex_init(&e->ddl_lock, NULL);
     pthread_mutex_init(&e->stats_lock, NULL);
     e->data_dir = k_strdup(a, cfg->data_dir);
-    e->nworkers = cfg->nworker_addrs;
+    e->nworkers = nw;
     e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
     e->work_mem = cfg->work_mem ? cfg->work_mem : e->memory_limit;
     e->queries = k_arena_create(NULL, "queries");
@@ -198,7 +287,7 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         goto fail;
     }
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, false, err))
+    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, false, NULL, err))
         goto fail;
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
@@ -216,8 +305,19 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
     co.mem_limit = e->work_mem;
     co.compress = !cfg->no_compress;
     co.max_queries = cfg->max_queries;
-    if (net_cluster_connect(&co, cfg->worker_addrs, cfg->nworker_addrs, &e->cluster, err) ||
-        check_layout(cfg->data_dir, e->nworkers, true, true, err))
+    const char *const *addrs = cfg->worker_addrs;
+    if (cfg->expect_workers) {
+        if (join_workers(e, cfg, err)) goto fail;
+        const char **v = k_alloc0(a, sizeof(char *) * e->nworkers);
+        if (!v) {
+            k_error_oom(err, a, 0);
+            goto fail;
+        }
+        for (uint32_t i = 0; i < e->nworkers; i++) v[i] = net_cl_registry_addr(e->registry, i);
+        addrs = v;
+    }
+    if (net_cluster_connect(&co, addrs, e->nworkers, &e->cluster, err) ||
+        check_layout(cfg->data_dir, e->nworkers, true, true, e->registry, err))
         goto fail;
     *out = e;
     return K_OK;
@@ -278,6 +378,7 @@ void
 net_engine_close(NetEngine *e)
 {
     if (!e) return;
+    net_cl_registry_stop(e->registry);
     if (e->cluster) {
         net_cluster_close(e->cluster);
         k_arena_destroy(e->stats_arena);

@@ -5,7 +5,8 @@
  *            [--memory-limit BYTES] [--work-mem BYTES] [--trust-loopback]
  *            [--socket-dir DIR] [--tls-cert FILE --tls-key FILE]
  *   kestreld --coordinator --data DIR --workers HOST:PORT,... --secret-file F [same options]
- *   kestreld --worker --data DIR --listen HOST:PORT --secret-file F
+ *   kestreld --coordinator --data DIR --expect-workers N --cluster-listen HOST:PORT ...
+ *   kestreld --worker --data DIR --listen HOST:PORT --secret-file F [--join HOST:PORT]
  *   kestreld --config FILE [options]
  *
  * --local N runs the coordinator and N workers in one process (the
@@ -44,7 +45,10 @@ usage(FILE *f)
             "  kestreld --local N --data DIR [options]     coordinator + N workers in one process\n"
             "  kestreld --coordinator --data DIR --workers HOST:PORT,... --secret-file F\n"
             "                                              coordinator of worker processes\n"
-            "  kestreld --worker --data DIR --listen HOST:PORT --secret-file F   a cluster worker\n"
+            "  kestreld --coordinator --data DIR --expect-workers N --cluster-listen HOST:PORT\n"
+            "           --secret-file F                    coordinator of workers that join\n"
+            "  kestreld --worker --data DIR --listen HOST:PORT --secret-file F [--join H:P]\n"
+            "                                              a cluster worker\n"
             "  kestreld --config FILE [options]            options from a file (key = value)\n"
             "\n"
             "Options:\n"
@@ -52,6 +56,8 @@ usage(FILE *f)
             "  --coordinator        run as the coordinator of the workers in --workers\n"
             "  --workers LIST       comma-separated HOST:PORT of each worker (order matters:\n"
             "                       rows are routed by worker position)\n"
+            "  --expect-workers N   instead of --workers: wait for N workers to --join\n"
+            "  --cluster-listen H:P the cluster port workers join (0 = any; printed on stdout)\n"
             "  --secret-file F      the cluster secret (first line; the workers read the same)\n"
             "  --secret S           the cluster secret itself (prefer --secret-file)\n"
             "  --threads N          threads per fragment on a worker (default: all cores)\n"
@@ -258,6 +264,27 @@ prefer_passive_openmp(char **argv)
     /* exec failed: go on with the active policy */
 }
 
+/* --expect-workers: the cluster port is announced on stdout before the
+ * coordinator waits for its workers (tests start them from it). */
+static void
+print_cluster_port(uint16_t port)
+{
+    printf("kestreld cluster port %u\n", port);
+    fflush(stdout);
+}
+
+/* SIGINT/SIGTERM/SIGHUP are blocked in every thread (main sigwaits for
+ * them); while the engine waits for joining workers it polls for them. */
+static bool
+stop_pending(void)
+{
+    sigset_t p;
+    sigemptyset(&p);
+    if (sigpending(&p) != 0) return false;
+    return sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1 ||
+           sigismember(&p, SIGHUP) == 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -273,7 +300,7 @@ main(int argc, char **argv)
     enum { OPT_LOCAL = 1000, OPT_DATA, OPT_PORT, OPT_HOST, OPT_USERS, OPT_MEM, OPT_WORK_MEM, OPT_NO_FSYNC,
            OPT_COORD, OPT_WORKER, OPT_WORKERS, OPT_LISTEN, OPT_HELP, OPT_VERSION, OPT_TRUST_LOOPBACK,
            OPT_SOCKET_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_SECRET_FILE, OPT_SECRET, OPT_THREADS,
-           OPT_MAX_QUERIES, OPT_NO_COMPRESS };
+           OPT_MAX_QUERIES, OPT_NO_COMPRESS, OPT_EXPECT_WORKERS, OPT_CLUSTER_LISTEN };
     static const struct option opts[] = {
         {"local", required_argument, 0, OPT_LOCAL},     {"data", required_argument, 0, OPT_DATA},
         {"port", required_argument, 0, OPT_PORT},       {"host", required_argument, 0, OPT_HOST},
@@ -287,6 +314,8 @@ main(int argc, char **argv)
         {"secret-file", required_argument, 0, OPT_SECRET_FILE}, {"secret", required_argument, 0, OPT_SECRET},
         {"threads", required_argument, 0, OPT_THREADS}, {"max-queries", required_argument, 0, OPT_MAX_QUERIES},
         {"no-compress", no_argument, 0, OPT_NO_COMPRESS},
+        {"expect-workers", required_argument, 0, OPT_EXPECT_WORKERS},
+        {"cluster-listen", required_argument, 0, OPT_CLUSTER_LISTEN},
         {0, 0, 0, 0},
     };
     /* a worker of a multi-process cluster has its own options (net/cluster.h) */
@@ -348,6 +377,18 @@ main(int argc, char **argv)
         case OPT_WORKERS: workers = optarg; break;
         case OPT_SECRET_FILE: secret_file = optarg; break;
         case OPT_SECRET: secret = optarg; break;
+        case OPT_CLUSTER_LISTEN: ecfg.cluster_listen = optarg; break;
+        case OPT_EXPECT_WORKERS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 256) {
+                fprintf(stderr, "kestreld: --expect-workers takes a number between 1 and 256, "
+                                "not \"%s\"\n", optarg);
+                return 2;
+            }
+            ecfg.expect_workers = (uint32_t)v;
+            break;
+        }
         case OPT_THREADS:
         case OPT_MAX_QUERIES: {
             char *end;
@@ -391,8 +432,20 @@ main(int argc, char **argv)
     uint32_t nworker_addrs = 0;
     char *secret_buf = NULL;
     if (coordinator) {
-        if (!workers || split_workers(workers, &worker_addrs, &nworker_addrs) || nworker_addrs == 0) {
-            fprintf(stderr, "kestreld: --coordinator needs --workers HOST:PORT,...\n");
+        if (ecfg.expect_workers) {
+            if (workers) {
+                fprintf(stderr, "kestreld: give either --workers or --expect-workers, not both\n");
+                return 2;
+            }
+            if (!ecfg.cluster_listen) {
+                fprintf(stderr, "kestreld: --expect-workers needs --cluster-listen HOST:PORT (the "
+                                "port workers --join)\n");
+                return 2;
+            }
+        } else if (!workers || split_workers(workers, &worker_addrs, &nworker_addrs) ||
+                   nworker_addrs == 0) {
+            fprintf(stderr, "kestreld: --coordinator needs --workers HOST:PORT,... or "
+                            "--expect-workers N --cluster-listen HOST:PORT\n");
             return 2;
         }
         size_t slen = 0;
@@ -421,6 +474,8 @@ main(int argc, char **argv)
     }
     ecfg.data_dir = data;
     ecfg.nworkers = coordinator ? nworker_addrs : (uint32_t)nlocal;
+    ecfg.on_cluster_port = print_cluster_port;
+    ecfg.should_stop = stop_pending;
 
     /* Block the stop signals in every thread; main waits for them. */
     sigset_t set;
@@ -449,7 +504,8 @@ main(int argc, char **argv)
     }
     if (coordinator)
         k_info("kestreld %s: coordinator of %u workers (%s), catalog in %s, listening on %s:%d", KESTREL_VERSION,
-               ecfg.nworkers, workers, data, pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));
+               ecfg.expect_workers ? ecfg.expect_workers : ecfg.nworkers,
+               workers ? workers : "joined", data, pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));
     else
         k_info("kestreld %s: %u local workers, data in %s, listening on %s:%d", KESTREL_VERSION, ecfg.nworkers,
                data, pcfg.host ? pcfg.host : "127.0.0.1", net_pg_server_port(srv));

@@ -36,13 +36,21 @@ typedef struct NetEngineConfig {
     uint32_t nthreads;    /* threads per fragment instance on a worker (0 = all cores) */
     uint32_t max_queries; /* admission limit for cluster queries (0 = none) */
     bool no_compress;     /* batches sent to workers without zstd */
+    /* coordinator mode with workers that join (instead of worker_addrs) */
+    uint32_t expect_workers;    /* --expect-workers N: slots filled by joining workers */
+    const char *cluster_listen; /* --cluster-listen HOST:PORT the workers join */
+    void (*on_cluster_port)(uint16_t port); /* called once the cluster port listens */
+    bool (*should_stop)(void);              /* polled while waiting for workers */
 } NetEngineConfig;
 
 void net_engine_config_default(NetEngineConfig *cfg);
 K_MUSTCHECK int net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err);
 /* The coordinator of a multi-process cluster: DATA/coordinator holds the
  * catalog; rows live on the workers (cfg->worker_addrs, all of which must
- * answer the handshake with cfg->secret). */
+ * answer the handshake with cfg->secret). With cfg->expect_workers the
+ * workers are not listed: the coordinator listens on cfg->cluster_listen and
+ * waits until that many have joined (net_cl_registry_*), in join order on a
+ * first start, by the worker ids recorded in DATA/cluster.conf later. */
 K_MUSTCHECK int net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err);
 void net_engine_close(NetEngine *eng);
 

@@ -31,6 +31,7 @@ struct NetEngine {
     uint32_t nworkers;
     StDb **workers;             /* each worker's shard (embedded mode; NULL with a cluster) */
     struct NetCluster *cluster; /* coordinator mode: the workers are processes */
+    struct NetClRegistry *registry; /* coordinator mode with --expect-workers: joins */
     /* coordinator mode: planner statistics cached until the next load or DDL */
     pthread_mutex_t stats_lock;
     struct NetStatsEntry *stats_cache;
