@@ -536,7 +536,6 @@ eval_const(PlCtx *c, ExExpr *e, ExValue *v, bool *is_null)
 }
 
 PlRel *pl__scope_outer_rel(PlScope *s);
-PlRel *pl__copy_rel_map(PlCtx *c, const PlRel *r, int32_t **map_out, uint32_t *oldn_out);
 
 static ExExpr *
 col_expr(PlCtx *c, int32_t col)

@@ -305,6 +305,9 @@ ExExpr *pl__grouping_func(PlCtx *c, const PlGroupingSets *gs, const uint32_t *id
 /* A deep copy of a logical plan with fresh column ids (unnest.c); NULL with
  * c->err unset when the plan holds an operator that cannot be copied. */
 PlRel *pl__copy_rel(PlCtx *c, const PlRel *r);
+/* The same, also giving the map of old column ids (below *oldn_out) to new
+ * ones (-1: not copied). */
+PlRel *pl__copy_rel_map(PlCtx *c, const PlRel *r, int32_t **map_out, uint32_t *oldn_out);
 
 /* ---- optimization (optimize.c, estimate.c) ---- */
 K_MUSTCHECK int pl__optimize(PlCtx *c, PlRel **rel);

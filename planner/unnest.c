@@ -930,22 +930,10 @@ premap_scans(PlCtx *c, const PlRel *r, int32_t *map, uint32_t oldn)
     return premap_scans(c, r->left, map, oldn) && premap_scans(c, r->right, map, oldn);
 }
 
-/* A deep copy of a logical plan with fresh column ids (optimize.c's semi-join
- * reduction of grouped subqueries); NULL without an error for what cannot be
+/* A deep copy of a logical plan with fresh column ids, also giving the map of
+ * old column ids (below *oldn) to new ones (-1: not copied) (array.c's
+ * correlated functions in FROM); NULL without an error for what cannot be
  * copied. */
-PlRel *
-pl__copy_rel(PlCtx *c, const PlRel *r)
-{
-    uint32_t oldn = c->ncols;
-    int32_t *map = pl__alloc(c, sizeof(int32_t) * (oldn + 1));
-    if (!map) return NULL;
-    for (uint32_t i = 0; i < oldn; i++) map[i] = -1;
-    if (!premap_scans(c, r, map, oldn)) return NULL;
-    return copy_rel(c, r, map, oldn);
-}
-
-/* The same, also giving the map of old column ids (below *oldn) to new ones
- * (-1: not copied) (array.c's correlated functions in FROM). */
 PlRel *
 pl__copy_rel_map(PlCtx *c, const PlRel *r, int32_t **map_out, uint32_t *oldn_out)
 {
@@ -957,6 +945,16 @@ pl__copy_rel_map(PlCtx *c, const PlRel *r, int32_t **map_out, uint32_t *oldn_out
     *map_out = map;
     *oldn_out = oldn;
     return copy_rel(c, r, map, oldn);
+}
+
+/* The same without the map (optimize.c's semi-join reduction of grouped
+ * subqueries). */
+PlRel *
+pl__copy_rel(PlCtx *c, const PlRel *r)
+{
+    int32_t *map;
+    uint32_t oldn;
+    return pl__copy_rel_map(c, r, &map, &oldn);
 }
 
 /* ------------------------------------------------------------------ */
