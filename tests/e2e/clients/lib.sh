@@ -120,6 +120,44 @@ EOF
     fi
 }
 
+# start_kestreld_tpch: kestreld --local 2 (KESTRELD) with TPC-H SF 0.01 from
+# ../shared (KESTREL_SHARED, sets $shared) loaded by kestrel-tpch
+# (KESTREL_TPCH); exports PGHOST, PGPORT, PGUSER, PGDATABASE. Skips when a
+# binary or the data is missing; a failed load is a failure.
+start_kestreld_tpch() {
+    shared=${KESTREL_SHARED:-$HERE/../../../../shared}
+    local tpch=${KESTREL_TPCH:-$BUILD/kestrel-tpch}
+    [ -x "$tpch" ] || skip "no kestrel-tpch at $tpch"
+    [ -d "$shared/tpch/sf0.01" ] || skip "no TPC-H data in $shared/tpch"
+    TARGET=kestreld
+    local d=${KESTRELD:-$BUILD/kestreld}
+    [ -x "$d" ] || skip "no kestreld at $d"
+    "$d" --local 2 --data "$WORK/kdata" --port 0 --no-fsync >"$WORK/server.out" 2>"$WORK/server.log" &
+    SERVER_PID=$!
+    PGPORT=$(wait_ready "$WORK/server.out" "kestreld ready on port") || skip "kestreld did not start"
+    export PGHOST=127.0.0.1 PGPORT PGUSER=kestrel PGDATABASE=kestrel
+    mkdir -p "$WORK/data"
+    for f in "$shared"/tpch/sf0.01/*.tbl.zst; do zstd -dqf "$f" -o "$WORK/data/$(basename "$f" .zst)"; done
+    "$tpch" load --sf 0.01 --dir "$WORK/data" -p "$PGPORT" >"$WORK/load.log" 2>&1 ||
+        { fail "kestrel-tpch load: $(tail -3 "$WORK/load.log")"; finish; }
+}
+
+# pgbench_modes SCRIPT SECONDS [show]: pgbench -n -f SCRIPT -c 16 -j 2 -T
+# SECONDS in the simple and the prepared protocol; every transaction must
+# succeed and some must run (with `show`, a run that did nothing prints
+# pgbench's output in its failure).
+pgbench_modes() {
+    local script=$1 secs=$2 show=${3:-} mode out n
+    for mode in simple prepared; do
+        out=$(pgbench -n -f "$script" -c 16 -j 2 -T "$secs" -M $mode 2>&1)
+        echo "$out" | grep -E '^(number of|tps|latency)' | sed "s/^/  [$mode] /"
+        expect_match "pgbench -M $mode: no failed transactions" "$out" '^number of failed transactions: 0 '
+        n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+        [ "${n:-0}" -gt 0 ] && pass "pgbench -M $mode: $n transactions" ||
+            fail "pgbench -M $mode processed nothing${show:+: $out}"
+    done
+}
+
 # Stop the server; for the fake target it must stop cleanly (exit 0).
 stop_target() {
     if [ "$TARGET" = coordinator ] && [ -n "${cpid:-}" ]; then

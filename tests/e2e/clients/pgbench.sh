@@ -17,11 +17,5 @@ SELECT * FROM t WHERE id = :id;
 SELECT * FROM t;
 Q
 fi
-for mode in simple prepared; do
-    out=$(pgbench -n -f "$script" -c 16 -j 2 -T "$secs" -M $mode 2>&1)
-    echo "$out" | grep -E '^(number of|tps|latency)' | sed "s/^/  [$mode] /"
-    expect_match "pgbench -M $mode: no failed transactions" "$out" '^number of failed transactions: 0 '
-    n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
-    [ "${n:-0}" -gt 0 ] && pass "pgbench -M $mode: $n transactions" || fail "pgbench -M $mode processed nothing"
-done
+pgbench_modes "$script" "$secs"
 finish
