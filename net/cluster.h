@@ -229,6 +229,17 @@ K_MUSTCHECK int net_cluster_run_bytes(NetCluster *c, const ExQueryPlan *q, const
                                       ExOpStats *stats, ExSink *result, uint64_t *bytes_sent,
                                       KErr *err);
 
+/* The same again, with live progress: while the query runs, each scan
+ * operator's `progress[op].rows_out` (q->nops entries, zeroed by the
+ * caller, read with __atomic_load_n) is the sum of the rows that scan has
+ * produced on every worker, as the workers report them in their HEARTBEAT
+ * answers (about once a second). Nothing writes it after the return. */
+K_MUSTCHECK int net_cluster_run_progress(NetCluster *c, const ExQueryPlan *q,
+                                         const ExParam *params, uint32_t nparams,
+                                         const volatile int *cancel, ExOpStats *stats,
+                                         ExSink *result, uint64_t *bytes_sent,
+                                         ExOpStats *progress, KErr *err);
+
 /* Most queries that ever ran at once (the admission limit caps it). */
 uint32_t net_cluster_peak_running(NetCluster *c);
 

@@ -149,6 +149,16 @@ struct Query {
     const bool *uses;        /* coordinator: workers the query runs on (NULL = all) */
     ExOpStats *stats;
     uint32_t nstats;
+    /* worker: scan progress (HEARTBEAT answers) of running and ended instances */
+    struct Inst *live;
+    uint64_t *pdone; /* rows_out per operator id, summed over ended instances */
+    uint32_t pnops;
+    /* coordinator: live progress into the caller's array (rows_out of scans) */
+    ExOpStats *progress;
+    uint32_t prog_nops;
+    Conn **pconn;    /* the workers that reported, one row of prows each */
+    uint64_t *prows; /* npconn x prog_nops */
+    uint32_t npconn, maxpconn;
 };
 
 struct Load {
@@ -223,6 +233,8 @@ typedef struct Inst {
     _Atomic uint64_t bytes_sent; /* exchange frames sent, headers included */
     bool want_stats;
     StDb *db;
+    ExOpStats *pstats;  /* worker: live operator statistics (progress) */
+    struct Inst *lnext; /* in q->live while running */
     /* resolved destinations */
     Conn **dest;
     bool *dest_local;
@@ -408,6 +420,9 @@ query_free(Query *q)
         nx = s->next;
         free(s);
     }
+    free(q->pdone);
+    free(q->pconn);
+    free(q->prows);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cond);
     free(q);
@@ -846,6 +861,124 @@ inst_run(Inst *in, ExSink *sink, ExOpStats *stats, KErr *err)
     return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* Progress: workers answer heartbeats with their scans' rows so far     */
+/* ------------------------------------------------------------------ */
+static void
+scan_rows_add(const ExPlan *p, const ExOpStats *st, uint64_t *acc, uint32_t nops)
+{
+    if (!p) return;
+    if (p->kind == EX_OP_SCAN && p->id < nops)
+        acc[p->id] += __atomic_load_n(&st[p->id].rows_out, __ATOMIC_RELAXED);
+    scan_rows_add(p->left, st, acc, nops);
+    scan_rows_add(p->right, st, acc, nops);
+}
+
+/* An instance ends: its scan rows move into the query's ended total. */
+static void
+progress_retire(Query *q, Inst *in)
+{
+    pthread_mutex_lock(&q->mu);
+    for (Inst **pp = &q->live; *pp; pp = &(*pp)->lnext)
+        if (*pp == in) {
+            *pp = in->lnext;
+            break;
+        }
+    if (!q->pdone) {
+        q->pdone = calloc(in->plan->nops ? in->plan->nops : 1, sizeof(uint64_t));
+        q->pnops = q->pdone ? in->plan->nops : 0;
+    }
+    if (q->pdone) scan_rows_add(in->f->root, in->pstats, q->pdone, q->pnops);
+    in->pstats = NULL;
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Worker: the HEARTBEAT answer's payload: u32 nqueries, then per query of
+ * coordinator connection c: u64 query id, u32 n, n x (u32 operator id,
+ * u64 rows produced by that scan so far on this worker). Empty when idle. */
+static void
+progress_encode(NetClNode *n, Conn *c, KBuf *b)
+{
+    enum { MAXQ = 64 };
+    Query *qs[MAXQ];
+    uint32_t nq = 0;
+    pthread_mutex_lock(&n->mu);
+    for (Query *q = n->queries; q && nq < MAXQ; q = q->next)
+        if (q->coord == c && !q->ended) {
+            q->refs++;
+            qs[nq++] = q;
+        }
+    pthread_mutex_unlock(&n->mu);
+    if (!nq) return;
+    k_buf_put_u32(b, nq);
+    for (uint32_t k = 0; k < nq; k++) {
+        Query *q = qs[k];
+        pthread_mutex_lock(&q->mu);
+        uint32_t nops = q->pnops;
+        for (Inst *in = q->live; in; in = in->lnext)
+            if (in->plan->nops > nops) nops = in->plan->nops;
+        uint64_t *acc = calloc(nops ? nops : 1, sizeof(uint64_t));
+        if (acc) {
+            for (uint32_t i = 0; i < q->pnops; i++) acc[i] = q->pdone[i];
+            for (Inst *in = q->live; in; in = in->lnext)
+                scan_rows_add(in->f->root, in->pstats, acc, nops);
+        }
+        pthread_mutex_unlock(&q->mu);
+        uint32_t cnt = 0;
+        for (uint32_t i = 0; acc && i < nops; i++) cnt += acc[i] != 0;
+        k_buf_put_u64(b, q->id);
+        k_buf_put_u32(b, cnt);
+        for (uint32_t i = 0; acc && i < nops; i++)
+            if (acc[i]) {
+                k_buf_put_u32(b, i);
+                k_buf_put_u64(b, acc[i]);
+            }
+        free(acc);
+        query_put(n, q);
+    }
+}
+
+/* Coordinator: a worker's HEARTBEAT answer updates the progress of the
+ * queries it names (rows_out of each scan = the sum of the workers' latest
+ * reports). A malformed payload is ignored (progress is advisory). */
+static void
+progress_apply(NetClNode *n, Conn *c, const KBuf *pl)
+{
+    KReader r;
+    k_reader_init(&r, pl->data, pl->len);
+    uint32_t nq = k_get_u32(&r);
+    for (uint32_t k = 0; k < nq && !r.failed; k++) {
+        uint64_t qid = k_get_u64(&r);
+        uint32_t cnt = k_get_u32(&r);
+        Query *q = r.failed ? NULL : query_get(n, qid, false);
+        int slot = -1;
+        if (q) {
+            pthread_mutex_lock(&q->mu);
+            for (uint32_t i = 0; q->progress && i < q->npconn; i++)
+                if (q->pconn[i] == c) slot = (int)i;
+            if (q->progress && slot < 0 && q->npconn < q->maxpconn) {
+                slot = (int)q->npconn++;
+                q->pconn[slot] = c;
+            }
+        }
+        for (uint32_t j = 0; j < cnt && !r.failed; j++) {
+            uint32_t op = k_get_u32(&r);
+            uint64_t rows = k_get_u64(&r);
+            if (slot >= 0 && !r.failed && op < q->prog_nops)
+                q->prows[(size_t)slot * q->prog_nops + op] = rows;
+        }
+        if (q) {
+            for (uint32_t op = 0; slot >= 0 && op < q->prog_nops; op++) {
+                uint64_t sum = 0;
+                for (uint32_t i = 0; i < q->npconn; i++) sum += q->prows[(size_t)i * q->prog_nops + op];
+                if (sum) __atomic_store_n(&q->progress[op].rows_out, sum, __ATOMIC_RELAXED);
+            }
+            pthread_mutex_unlock(&q->mu);
+            query_put(n, q);
+        }
+    }
+}
+
 static void
 put_stats(KBuf *b, uint32_t instance, const ExOpStats *st, uint32_t n, uint64_t bytes)
 {
@@ -870,9 +1003,21 @@ inst_thread(void *arg)
     Query *q = in->q;
     KErr err;
     k_err_clear(&err);
-    ExOpStats *stats =
-        in->want_stats ? k_alloc0(in->arena, sizeof(ExOpStats) * in->plan->nops) : NULL;
+    /* a worker's instances always keep statistics: their scans' rows_out
+     * answer the coordinator's heartbeats (kestrel_queries progress) */
+    ExOpStats *stats = in->want_stats || in->remote
+                           ? k_alloc0(in->arena, sizeof(ExOpStats) * in->plan->nops)
+                           : NULL;
+    if (in->remote && stats) {
+        in->pstats = stats;
+        pthread_mutex_lock(&q->mu);
+        in->lnext = q->live;
+        q->live = in;
+        pthread_mutex_unlock(&q->mu);
+    }
     int rc = inst_run(in, NULL, stats, &err);
+    if (in->pstats) progress_retire(q, in);
+    if (!in->want_stats) stats = NULL;
     if (in->remote) {
         KBuf b;
         k_buf_init(&b);
@@ -1305,8 +1450,16 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
     NetClNode *n = c->node;
     switch ((NetClMsg)h->type) {
     case NET_CL_HEARTBEAT:
-        if (!(h->flags & NET_CL_F_ACK))
-            return conn_send(c, NET_CL_HEARTBEAT, NET_CL_F_ACK, 0, 0, NULL, 0, err);
+        if (!(h->flags & NET_CL_F_ACK)) {
+            KBuf b;
+            k_buf_init(&b);
+            if (!n->coordinator) progress_encode(n, c, &b);
+            int rc = conn_send(c, NET_CL_HEARTBEAT, NET_CL_F_ACK, 0, 0, b.failed ? NULL : b.data,
+                               b.failed ? 0 : b.len, err);
+            k_buf_free(&b);
+            return rc;
+        }
+        if (n->coordinator && pl->len) progress_apply(n, c, pl);
         return K_OK;
     case NET_CL_FRAGMENT:
         if (n->coordinator) break;
@@ -2054,7 +2207,7 @@ local_inst(NetCluster *c, Query *qq, const ExQueryPlan *q, uint32_t fi, const Ex
 static int
 run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_t nparams,
              const volatile int *cancel, ExOpStats *stats, ExSink *result, uint64_t *bytes_sent,
-             KErr *err)
+             ExOpStats *progress, KErr *err)
 {
     NetClNode *n = c->node;
     if (!q->nfrags || q->root >= q->nfrags)
@@ -2096,6 +2249,22 @@ run_admitted(NetCluster *c, const ExQueryPlan *q, const ExParam *params, uint32_
     ExOpStats *rstats = stats && a ? k_alloc0(a, sizeof(ExOpStats) * q->nops) : NULL;
     qq->stats = rstats; /* remote instances add here; summed into stats at the end */
     qq->nstats = rstats ? q->nops : 0;
+    if (progress && q->nops) {
+        Conn **pc = calloc(c->n, sizeof(Conn *));
+        uint64_t *pr = calloc((size_t)c->n * q->nops, sizeof(uint64_t));
+        pthread_mutex_lock(&qq->mu);
+        if (pc && pr) {
+            qq->pconn = pc;
+            qq->prows = pr;
+            qq->maxpconn = c->n;
+            qq->prog_nops = q->nops;
+            qq->progress = progress;
+        } else {
+            free(pc);
+            free(pr);
+        }
+        pthread_mutex_unlock(&qq->mu);
+    }
     KBuf plan, fb;
     k_buf_init(&plan);
     k_buf_init(&fb);
@@ -2269,6 +2438,7 @@ out:
         query_cancel(qq);
         pthread_mutex_lock(&qq->mu);
         while (qq->running) pthread_cond_wait(&qq->cond, &qq->mu);
+        qq->progress = NULL; /* the caller's array: no heartbeat writes it after this */
         pthread_mutex_unlock(&qq->mu);
         atomic_fetch_add(&n->bytes_sent, qq->bytes_sent);
         if (bytes_sent) *bytes_sent = qq->bytes_sent;
@@ -2298,6 +2468,15 @@ net_cluster_run_bytes(NetCluster *c, const ExQueryPlan *q, const ExParam *params
                       const volatile int *cancel, ExOpStats *stats, ExSink *result,
                       uint64_t *bytes_sent, KErr *err)
 {
+    return net_cluster_run_progress(c, q, params, nparams, cancel, stats, result, bytes_sent, NULL,
+                                    err);
+}
+
+int
+net_cluster_run_progress(NetCluster *c, const ExQueryPlan *q, const ExParam *params,
+                         uint32_t nparams, const volatile int *cancel, ExOpStats *stats,
+                         ExSink *result, uint64_t *bytes_sent, ExOpStats *progress, KErr *err)
+{
     if (bytes_sent) *bytes_sent = 0;
     pthread_mutex_lock(&c->adm_mu);
     while (c->o.max_queries && c->running >= c->o.max_queries) {
@@ -2317,7 +2496,7 @@ net_cluster_run_bytes(NetCluster *c, const ExQueryPlan *q, const ExParam *params
     c->running++;
     if (c->running > c->peak_running) c->peak_running = c->running;
     pthread_mutex_unlock(&c->adm_mu);
-    int rc = run_admitted(c, q, params, nparams, cancel, stats, result, bytes_sent, err);
+    int rc = run_admitted(c, q, params, nparams, cancel, stats, result, bytes_sent, progress, err);
     pthread_mutex_lock(&c->adm_mu);
     c->running--;
     pthread_cond_signal(&c->adm_cond);

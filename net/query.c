@@ -405,9 +405,15 @@ query_thread(void *arg)
     k_err_clear(&err);
     /* statistics feed kestrel_queries' progress in process; across the
      * cluster they would make every instance report (and the root wait for
-     * all of them), so only EXPLAIN ANALYZE asks for them there */
-    ExOpStats *stats = q->eng->cluster ? NULL : q->stats;
-    int rc = net__run_plan(q->eng, q->arena, q->cancel, q->params, q->nparams, stats, q->plan, &sink, NULL, &err);
+     * all of them), so only EXPLAIN ANALYZE asks for them there: ordinary
+     * queries get their scans' rows from the workers' heartbeat answers */
+    int rc;
+    if (q->eng->cluster)
+        rc = net_cluster_run_progress(q->eng->cluster, q->plan, q->params, q->nparams, q->cancel,
+                                      NULL, &sink, NULL, q->stats, &err);
+    else
+        rc = net__run_plan(q->eng, q->arena, q->cancel, q->params, q->nparams, q->stats, q->plan,
+                           &sink, NULL, &err);
     pthread_mutex_lock(&q->lock);
     q->rc = rc;
     if (rc) q->err = err;

@@ -131,6 +131,28 @@ wait_states "up up"
     fail "load: $(cat "$tmp/load.out")"
 tpch_run "joined workers"
 
+# --- 1b. kestrel_queries shows the progress of a running cluster query ----
+# (a self-join of lineitem on a 7-valued key runs for minutes; the workers
+# report their scans' rows in heartbeat answers, about once a second)
+psql -X -h 127.0.0.1 -p "$port" -U kestrel -d kestrel -c "SELECT count(*) FROM lineitem a,
+    lineitem b WHERE a.l_linenumber = b.l_linenumber AND a.l_quantity < b.l_quantity" \
+    >"$tmp/long.out" 2>&1 &
+extra=$!
+prog=
+for _ in $(seq 100); do
+    prog=$(psql_c -F ' ' -c "SELECT rows_done, rows_estimated FROM kestrel_queries
+                             WHERE query LIKE '%l_linenumber%' AND query NOT LIKE '%kestrel_queries%'")
+    [ -n "$prog" ] && [ "${prog%% *}" -gt 0 ] && break
+    sleep 0.1
+done
+kill -INT "$extra"
+wait "$extra"
+extra=
+[ -n "$prog" ] && [ "${prog%% *}" -gt 0 ] && [ "${prog##* }" -ge "${prog%% *}" ] ||
+    fail "kestrel_queries shows no progress for the running query: '$prog'"
+grep -q "canceling statement" "$tmp/long.out" || fail "the long query was not cancelled: $(cat "$tmp/long.out")"
+echo "join: kestrel_queries progress of a running cluster query: rows_done rows_estimated = $prog"
+
 # --- 2. a third worker is refused -----------------------------------------
 "$build/kestreld" --worker --data "$tmp/w3" --listen 127.0.0.1:0 --secret-file "$tmp/secret" \
     --join "127.0.0.1:$cport" --no-fsync 2>"$tmp/w3.log" &
