@@ -51,17 +51,25 @@ for i in $(seq 0 "$nworkers"); do
     ip netns exec "$ns" ip link set lo up
 done
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/secret"
-addrs=()
-for i in $(seq 1 "$nworkers"); do
-    ip netns exec "${tag}n$i" "$worker_bin" --worker --data "$tmp/w$i" --listen "10.231.0.$((10 + i)):0" \
-        --secret-file "$tmp/secret" --port-file "$tmp/port$i" --no-fsync 2> "$tmp/w$i.log" &
-    pids+=($!)
-done
-for i in $(seq 1 "$nworkers"); do
-    for _ in $(seq 1 100); do [ -s "$tmp/port$i" ] && break; sleep 0.1; done
-    [ -s "$tmp/port$i" ] || { echo "worker $i did not start"; cat "$tmp/w$i.log"; exit 1; }
-    addrs+=("10.231.0.$((10 + i)):$(cat "$tmp/port$i")")
-done
+# start_workers BIN P NAME: BIN --worker in each worker namespace (data
+# $tmp/${P}w$i, port file $tmp/${P}port$i, log $tmp/${P}w$i.log); waits for
+# all of them and sets started[] to their addresses
+start_workers() {
+    local bin=$1 p=$2 name=$3 i
+    started=()
+    for i in $(seq 1 "$nworkers"); do
+        ip netns exec "${tag}n$i" "$bin" --worker --data "$tmp/${p}w$i" --listen "10.231.0.$((10 + i)):0" \
+            --secret-file "$tmp/secret" --port-file "$tmp/${p}port$i" --no-fsync 2> "$tmp/${p}w$i.log" &
+        pids+=($!)
+    done
+    for i in $(seq 1 "$nworkers"); do
+        for _ in $(seq 1 100); do [ -s "$tmp/${p}port$i" ] && break; sleep 0.1; done
+        [ -s "$tmp/${p}port$i" ] || { echo "$name $i did not start"; cat "$tmp/${p}w$i.log"; exit 1; }
+        started+=("10.231.0.$((10 + i)):$(cat "$tmp/${p}port$i")")
+    done
+}
+start_workers "$worker_bin" "" worker
+addrs=("${started[@]}")
 echo "workers in namespaces: ${addrs[*]}; coordinator at 10.231.0.10"
 last=$nworkers
 cat > "$tmp/restart.sh" <<EOS
@@ -82,17 +90,8 @@ if [ $rc -ne 0 ]; then
 fi
 # the real kestreld coordinator and workers, fresh data directories
 [ -x "$build/kestreld" ] && [ -x "$build/kestrel-tpch" ] || exit 0
-kaddrs=()
-for i in $(seq 1 "$nworkers"); do
-    ip netns exec "${tag}n$i" "$build/kestreld" --worker --data "$tmp/kw$i" --listen "10.231.0.$((10 + i)):0" \
-        --secret-file "$tmp/secret" --port-file "$tmp/kport$i" --no-fsync 2> "$tmp/kw$i.log" &
-    pids+=($!)
-done
-for i in $(seq 1 "$nworkers"); do
-    for _ in $(seq 1 100); do [ -s "$tmp/kport$i" ] && break; sleep 0.1; done
-    [ -s "$tmp/kport$i" ] || { echo "kestreld worker $i did not start"; cat "$tmp/kw$i.log"; exit 1; }
-    kaddrs+=("10.231.0.$((10 + i)):$(cat "$tmp/kport$i")")
-done
+start_workers "$build/kestreld" k "kestreld worker"
+kaddrs=("${started[@]}")
 echo "* trust" > "$tmp/users" # the client is not on loopback
 ip netns exec "${tag}n0" "$build/kestreld" --coordinator --data "$tmp/kc" --host 10.231.0.10 --port 0 \
     --users "$tmp/users" --workers "$(IFS=,; echo "${kaddrs[*]}")" --secret-file "$tmp/secret" --no-fsync \
