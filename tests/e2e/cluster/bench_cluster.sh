@@ -31,17 +31,23 @@ cleanup() {
     [ -z "${BENCH_DIR:-}" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
+# ready_port OUT: the port of "kestreld ready on port N" in OUT (waits up to
+# 10 s; empty when it never came)
+ready_port() {
+    local p=
+    for _ in $(seq 100); do
+        p=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$1")
+        [ -n "$p" ] && break
+        sleep 0.1
+    done
+    echo "$p"
+}
 
 # the embedded engine
 rm -f "$tmp/local.out"
 "$build/kestreld" --local 2 --data "$tmp/local" --port 0 --no-fsync >"$tmp/local.out" 2>"$tmp/local.log" &
 lpid=$!
-lport=
-for _ in $(seq 100); do
-    lport=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/local.out")
-    [ -n "$lport" ] && break
-    sleep 0.1
-done
+lport=$(ready_port "$tmp/local.out")
 [ -n "$lport" ] || { cat "$tmp/local.log"; exit 1; }
 
 # the cluster: workers keep their data and address across invocations
@@ -55,11 +61,7 @@ if [ -s "$tmp/secret" ]; then
     "$build/kestreld" --coordinator --data "$tmp/coord" --workers "$list" --secret-file "$tmp/secret" \
         --threads "$threads" --port 0 --no-fsync ${CLUSTER_FLAGS:-} >"$tmp/coord.out" 2>"$tmp/coord.log" &
     cpid=$!
-    for _ in $(seq 100); do
-        port=$(sed -n 's/^kestreld ready on port \([0-9]*\)$/\1/p' "$tmp/coord.out")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
+    port=$(ready_port "$tmp/coord.out")
     [ -n "$port" ] || { cat "$tmp/coord.log"; exit 1; }
 else
     cluster_start "$build" 2 || exit 1
