@@ -7,7 +7,9 @@
 #     cluster.conf) and serves; TPC-H SF 0.01 is loaded through it and the
 #     22 queries are checked against the answers;
 #  2. a third worker that joins is refused (exit 1, "already has its 2
-#     workers" and a hint), the cluster is unchanged;
+#     workers" and a hint), the cluster is unchanged; so are a worker with
+#     the wrong secret and a joined worker restarted on another address
+#     (told its recorded one), which then rejoins on its address;
 #  3. kill -9 of a joined worker: kestrel_workers shows it down; restarted
 #     on its data directory and address it joins again, kestrel_workers
 #     shows it up and the 22 queries pass again;
@@ -166,6 +168,28 @@ grep -q "already has its 2 workers" "$tmp/w3.log" && grep -q "^HINT: " "$tmp/w3.
     fail "the refusal does not say why: $(cat "$tmp/w3.log")"
 [ "$(psql_c -c "SELECT count(*) FROM kestrel_workers")" = 2 ] || fail "kestrel_workers changed"
 echo "join: a third worker is refused"
+# a worker with the wrong secret is refused by the handshake
+echo "not-the-secret" >"$tmp/badsecret"
+rc=0
+timeout 20 "$build/kestreld" --worker --data "$tmp/w4" --listen 127.0.0.1:0 --secret-file "$tmp/badsecret" \
+    --join "127.0.0.1:$cport" --no-fsync 2>"$tmp/w4.log" || rc=$?
+[ "$rc" = 1 ] && grep -q "refused this worker" "$tmp/w4.log" ||
+    fail "a worker with the wrong secret was not refused (exit code $rc): $(cat "$tmp/w4.log")"
+grep -q "refusing join from 127.0.0.1" "$tmp/coord.log" || fail "the coordinator did not log the refusal"
+echo "join: a worker with the wrong secret is refused"
+# a known worker that comes back from another address is refused (told its old one)
+kill -TERM "${wpids[0]}"
+wait "${wpids[0]}" || fail "worker 1 did not exit 0"
+wpids[0]=
+rc=0
+timeout 20 "$build/kestreld" --worker --data "$tmp/w1" --listen 127.0.0.1:0 --secret-file "$tmp/secret" \
+    --join "127.0.0.1:$cport" --no-fsync 2>"$tmp/w1moved.log" || rc=$?
+[ "$rc" = 1 ] && grep -q "but its slot 1 is at ${waddrs[0]}" "$tmp/w1moved.log" &&
+    grep -q "^HINT: Restart the worker with --listen ${waddrs[0]}" "$tmp/w1moved.log" ||
+    fail "a worker on a new address was not refused (exit code $rc): $(cat "$tmp/w1moved.log")"
+start_worker 1
+wait_states "up up"
+echo "join: a worker restarted on another address is refused, on its own address it rejoins"
 
 # --- 3. kill -9 a worker, restart it: it rejoins its slot ------------------
 kill -KILL "${wpids[1]}"
