@@ -125,11 +125,15 @@ check_layout(const char *dir, uint32_t nworkers, bool coordinator, bool record,
     return K_OK;
 }
 
-int
-net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
+/* What opening the embedded and the cluster engine share: the engine with its
+ * arenas and memory limits, the data directory checked for this kind
+ * (coordinator: a cluster's), and the coordinator's database. On error *out
+ * is what net_engine_close must free (NULL when nothing was made). */
+K_MUSTCHECK static int
+engine_open_common(const NetEngineConfig *cfg, uint32_t nworkers, bool coordinator,
+                   NetEngine **out, KErr *err)
 {
-    if (cfg->nworkers < 1 || cfg->nworkers > 256)
-        return k_error(err, K_INVALID_PARAMETER_VALUE, "number of workers must be between 1 and 256");
+    *out = NULL;
     KArena *a = k_arena_create(NULL, "engine");
     if (!a) return k_error_oom(err, NULL, sizeof(NetEngine));
     NetEngine *e = k_alloc0(a, sizeof *e);
@@ -137,31 +141,47 @@ net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
         k_arena_destroy(a);
         return k_error_oom(err, NULL, sizeof *e);
     }
+    *out = e;
     e->arena = a;
     pthread_mutex_init(&e->ddl_lock, NULL);
+    if (coordinator) pthread_mutex_init(&e->stats_lock, NULL);
     e->data_dir = k_strdup(a, cfg->data_dir);
-    e->nworkers = cfg->nworkers;
+    e->nworkers = nworkers;
     e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
     e->work_mem = cfg->work_mem ? cfg->work_mem : e->memory_limit;
     e->queries = k_arena_create(NULL, "queries");
-    e->workers = k_alloc0(a, sizeof(StDb *) * cfg->nworkers);
-    if (!e->data_dir || !e->queries || !e->workers) {
-        k_error_oom(err, a, 0);
-        goto fail;
-    }
+    if (!e->data_dir || !e->queries) return k_error_oom(err, a, 0);
     k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, cfg->nworkers, false, true, NULL, err))
-        goto fail;
-
+    if (mkdir_p(cfg->data_dir, err) ||
+        check_layout(cfg->data_dir, nworkers, coordinator, !coordinator, NULL, err))
+        return K_ERR;
     StDbOptions opts;
     memset(&opts, 0, sizeof opts);
     opts.no_fsync = cfg->no_fsync;
     char path[4200];
     snprintf(path, sizeof path, "%s/coordinator", cfg->data_dir);
-    if (st_db_open(path, &opts, a, &e->coord, err)) goto fail;
+    return st_db_open(path, &opts, a, &e->coord, err);
+}
+
+int
+net_engine_open_local(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
+{
+    if (cfg->nworkers < 1 || cfg->nworkers > 256)
+        return k_error(err, K_INVALID_PARAMETER_VALUE, "number of workers must be between 1 and 256");
+    NetEngine *e;
+    if (engine_open_common(cfg, cfg->nworkers, false, &e, err)) goto fail;
+    e->workers = k_alloc0(e->arena, sizeof(StDb *) * cfg->nworkers);
+    if (!e->workers) {
+        k_error_oom(err, e->arena, 0);
+        goto fail;
+    }
+    StDbOptions opts;
+    memset(&opts, 0, sizeof opts);
+    opts.no_fsync = cfg->no_fsync;
+    char path[4200];
     for (uint32_t i = 0; i < cfg->nworkers; i++) {
         snprintf(path, sizeof path, "%s/worker-%u", cfg->data_dir, i + 1);
-        if (st_db_open(path, &opts, a, &e->workers[i], err)) goto fail;
+        if (st_db_open(path, &opts, e->arena, &e->workers[i], err)) goto fail;
     }
     *out = e;
     return K_OK;
@@ -267,34 +287,9 @@ net_engine_open_cluster(const NetEngineConfig *cfg, NetEngine **out, KErr *err)
                         "the config file.");
         return K_ERR;
     }
-    KArena *a = k_arena_create(NULL, "engine");
-    if (!a) return k_error_oom(err, NULL, sizeof(NetEngine));
-    NetEngine *e = k_alloc0(a, sizeof *e);
-    if (!e) {
-        k_arena_destroy(a);
-        return k_error_oom(err, NULL, sizeof *e);
-    }
-    e->arena = a;
-    pthread_mutex_init(&e->ddl_lock, NULL);
-    pthread_mutex_init(&e->stats_lock, NULL);
-    e->data_dir = k_strdup(a, cfg->data_dir);
-    e->nworkers = nw;
-    e->memory_limit = cfg->memory_limit ? cfg->memory_limit : physical_memory() / 4 * 3;
-    e->work_mem = cfg->work_mem ? cfg->work_mem : e->memory_limit;
-    e->queries = k_arena_create(NULL, "queries");
-    if (!e->data_dir || !e->queries) {
-        k_error_oom(err, a, 0);
-        goto fail;
-    }
-    k_arena_set_limit(e->queries, e->memory_limit);
-    if (mkdir_p(cfg->data_dir, err) || check_layout(cfg->data_dir, e->nworkers, true, false, NULL, err))
-        goto fail;
-    StDbOptions opts;
-    memset(&opts, 0, sizeof opts);
-    opts.no_fsync = cfg->no_fsync;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/coordinator", cfg->data_dir);
-    if (st_db_open(path, &opts, a, &e->coord, err)) goto fail;
+    NetEngine *e;
+    if (engine_open_common(cfg, nw, true, &e, err)) goto fail;
+    KArena *a = e->arena;
     NetClusterOptions co;
     memset(&co, 0, sizeof co);
     co.secret = cfg->secret;
