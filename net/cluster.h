@@ -162,6 +162,10 @@ void net_cl_worker_stop(NetClNode *n);
  * --secret S) [--port-file F] [--no-fsync]`: runs a worker until SIGINT or
  * SIGTERM. argv may contain "--worker" (ignored). Returns the exit code. */
 int net_cl_worker_main(int argc, char **argv);
+/* The cluster secret in file `path` (up to 4096 bytes, trailing newlines
+ * dropped): a malloc'd string the caller frees, its length in *len; NULL
+ * when the file cannot be read (or out of memory). */
+char *net_cl_read_secret_file(const char *path, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* The coordinator's client                                             */

@@ -101,21 +101,6 @@ parse_size(const char *s, size_t *out)
     return 0;
 }
 
-static char *
-read_secret_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(4097);
-    size_t n = buf ? fread(buf, 1, 4096, f) : 0;
-    fclose(f);
-    if (!buf) return NULL;
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 /* --config FILE: `key = value` lines become `--key value` options placed
  * before the command line's (so the command line overrides them). Returns
  * a new argv (malloc'd strings, never freed: they live as long as main),
@@ -450,7 +435,7 @@ main(int argc, char **argv)
         }
         size_t slen = 0;
         if (secret_file) {
-            secret_buf = read_secret_file(secret_file, &slen);
+            secret_buf = net_cl_read_secret_file(secret_file, &slen);
             if (!secret_buf || !slen) {
                 free(secret_buf);
                 fprintf(stderr, "kestreld: could not read a secret from \"%s\"\n", secret_file);

@@ -2,7 +2,8 @@
  * worker_main.c — `kestreld --worker`: the entry point of a worker process.
  *
  * Interface routines: net_cl_worker_main (kestreld's main calls it when
- * argv has --worker; see cluster.h for the flags).
+ * argv has --worker; see cluster.h for the flags); net_cl_read_secret_file
+ * (--secret-file, also for the coordinator's).
  *
  * Notes: the secret comes from --secret-file (first line, trailing newline
  * dropped) or --secret; --port-file writes the bound port (useful with
@@ -39,8 +40,8 @@ usage(FILE *f)
                "[--no-compress] [--join COORDINATOR_HOST:CLUSTER_PORT]\n");
 }
 
-static char *
-read_secret(const char *path, size_t *len)
+char *
+net_cl_read_secret_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -167,7 +168,7 @@ net_cl_worker_main(int argc, char **argv)
     size_t slen = 0;
     char *sbuf = NULL;
     if (secret_file) {
-        sbuf = read_secret(secret_file, &slen);
+        sbuf = net_cl_read_secret_file(secret_file, &slen);
         if (!sbuf || !slen) {
             fprintf(stderr, "kestreld: could not read a secret from \"%s\"\n", secret_file);
             free(sbuf);
