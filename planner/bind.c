@@ -1880,6 +1880,20 @@ bind_table(PlCtx *c, PlScope *s, const PrRangeVar *rv, PlRel **out)
 static int bind_lateral(PlCtx *c, PlScope *s, const PrRangeSubselect *rs, ExJoinType jt, PlRel **rel);
 static bool is_lateral(const PrNode *n);
 
+/* A filter over rel keeping the rows where q (split into its conjuncts) is
+ * true; NULL + err on OOM. */
+static PlRel *
+filter_by(PlCtx *c, PlRel *rel, ExExpr *q)
+{
+    PlRel *f = pl__rel_new(c, PL_FILTER, rel->ncols);
+    if (!f) return NULL;
+    memcpy(f->cols, rel->cols, sizeof(int32_t) * rel->ncols);
+    f->left = rel;
+    uint32_t cq = 0;
+    pl__conjuncts(c, q, &f->quals, &f->nquals, &cq);
+    return f;
+}
+
 /* The ON condition of a join: boolean, no aggregates, no subquery attach
  * point of the enclosing clause. NULL on error. */
 static ExExpr *
@@ -1951,13 +1965,8 @@ bind_join_lateral(PlCtx *c, PlScope *s, const PrJoinExpr *j, uint32_t first, PlR
     if (!left && j->quals) {
         q = bind_join_on(c, s, j->quals);
         if (!q) return K_ERR;
-        PlRel *f = pl__rel_new(c, PL_FILTER, rel->ncols);
-        if (!f) return K_ERR;
-        memcpy(f->cols, rel->cols, sizeof(int32_t) * rel->ncols);
-        f->left = rel;
-        uint32_t cq = 0;
-        pl__conjuncts(c, q, &f->quals, &f->nquals, &cq);
-        rel = f;
+        rel = filter_by(c, rel, q);
+        if (!rel) return K_ERR;
     }
     if (j->alias && join_alias_scope(c, s, j, first, s->nrels) != K_OK) return K_ERR;
     *out = rel;
@@ -2743,13 +2752,8 @@ bind_simple(PlCtx *c, const PrSelect *q, PlScope *outer, PlBound *out)
                 if (!keys[i].expr) return K_ERR;
             }
         if (having) {
-            PlRel *f = pl__rel_new(c, PL_FILTER, rel->ncols);
-            if (!f) return K_ERR;
-            memcpy(f->cols, rel->cols, sizeof(int32_t) * rel->ncols);
-            f->left = rel;
-            uint32_t cq = 0;
-            pl__conjuncts(c, having, &f->quals, &f->nquals, &cq);
-            rel = f;
+            rel = filter_by(c, rel, having);
+            if (!rel) return K_ERR;
         }
     }
 
