@@ -218,7 +218,6 @@ ExExpr *pl__literal(PlCtx *c, const PrLiteral *lit);
 ExExpr *pl__fold(PlCtx *c, ExExpr *e);
 bool pl__is_const(const ExExpr *e);
 bool pl__const_true(const ExExpr *e);
-bool pl__const_false_or_null(const ExExpr *e);
 /* Column-id helpers. */
 ExExpr *pl__col_ref(PlCtx *c, int32_t colid);
 bool pl__expr_uses_only(const ExExpr *e, const int32_t *cols, uint32_t ncols);

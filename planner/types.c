@@ -758,12 +758,6 @@ pl__const_true(const ExExpr *e)
            e->u.konst.v.b;
 }
 
-bool
-pl__const_false_or_null(const ExExpr *e)
-{
-    return e && e->kind == EX_EXPR_CONST && (e->u.konst.is_null || !e->u.konst.v.b);
-}
-
 static int
 cmp_consts(const ExExpr *l, const ExExpr *r, int *out)
 {
