@@ -67,6 +67,8 @@ enum {
     NET_CL_F_END = 2,   /* CANCEL: the query is over (release its state) */
     NET_CL_F_LOAD = 4,  /* BATCH: rows of a load stream (query_id = load id) */
     NET_CL_F_REPLY = 8, /* ERROR: the answer to a REQUEST (query_id = request id) */
+    NET_CL_F_PACKED = 16, /* BATCH: after the 12 bytes of stream ids, a sequence of
+                           * (u32 length, encoded batch): small batches travel together */
 };
 
 struct NetClHdr {
@@ -209,7 +211,10 @@ uint64_t net_cluster_bytes_received(NetCluster *c);
 /* Most batches ever queued in one of the coordinator's exchange inboxes
  * (flow control keeps it <= NET_CL_WINDOW per producer); reset = start over. */
 uint32_t net_cluster_peak_queued(NetCluster *c, bool reset);
-#define NET_CL_WINDOW 16 /* batches of credit a stream starts with */
+#define NET_CL_WINDOW 16 /* batches (frames) of credit a stream starts with */
+/* a producer packs its small output batches per consumer into one BATCH
+ * frame of about this many bytes (or fewer at the end of its stream) */
+#define NET_CL_PACK_BYTES 32768
 
 /*
  * Run a whole query: every EVERY_WORKER fragment gets one instance per

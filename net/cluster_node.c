@@ -108,6 +108,10 @@ typedef struct Item {
     size_t len;
     uint32_t xid, producer;
     Conn *from; /* NULL: delivered locally, no credit to return */
+    bool packed; /* (u32 length, encoded batch) sequence, read from `off` on */
+    size_t off;
+    uint32_t busy; /* packed: parts being decoded; freed by the last when unlinked */
+    bool unlinked;
 } Item;
 
 typedef struct Inbox {
@@ -239,6 +243,7 @@ typedef struct Inst {
     Conn **dest;
     bool *dest_local;
     Stream **streams;
+    KBuf *pend; /* per consumer: packed batches not sent yet (NET_CL_F_PACKED) */
 } Inst;
 
 static uint64_t
@@ -332,6 +337,12 @@ conn_send(Conn *c, uint8_t type, uint8_t flags, uint64_t qid, uint32_t fid, cons
 }
 
 static void *reader_main(void *arg);
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* Find or open an authenticated outgoing connection to `addr`. */
 static int
@@ -521,7 +532,7 @@ send_credit(Conn *from, uint64_t qid, uint32_t xid, uint32_t producer, uint32_t 
  * than the window of every producer it may have. */
 static bool
 inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t *data, size_t len,
-           Conn *from)
+           Conn *from, bool packed)
 {
     pthread_mutex_lock(&q->mu);
     Inbox *ib = inbox_find(q, xid, consumer, true);
@@ -545,6 +556,7 @@ inbox_push(Query *q, uint32_t xid, uint32_t producer, uint32_t consumer, uint8_t
     it->xid = xid;
     it->producer = producer;
     it->from = from;
+    it->packed = packed;
     if (ib->tail)
         ib->tail->next = it;
     else
@@ -612,15 +624,39 @@ inst_recv(void *rctx, uint32_t xid, KBatch **out, KErr *err)
         }
         if (ib->head) {
             Item *it = ib->head;
-            ib->head = it->next;
-            if (!ib->head) ib->tail = NULL;
-            ib->queued--;
+            const uint8_t *part = it->data;
+            size_t plen = it->len;
+            if (it->packed) {
+                /* one batch of the pack; the item stays queued until its last
+                 * part is taken, and is freed when no thread decodes from it */
+                size_t left = it->len - it->off;
+                uint32_t l = left >= 4 ? rd32(it->data + it->off) : 0;
+                part = it->data + it->off + 4;
+                plen = left >= 4 && l <= left - 4 ? l : 0;
+                it->off = left >= 4 && l <= left - 4 ? it->off + 4 + l : it->len;
+                it->busy++;
+            }
+            bool last = !it->packed || it->off >= it->len;
+            if (last) {
+                ib->head = it->next;
+                if (!ib->head) ib->tail = NULL;
+                ib->queued--;
+                it->unlinked = true;
+            }
             pthread_mutex_unlock(&q->mu);
             KBatch *b = NULL;
-            int rc = net_cl_batch_decode(it->data, it->len, in->arena, &b, err);
-            send_credit(it->from, q->id, xid, it->producer, in->instance, 1);
-            free(it->data);
-            free(it);
+            int rc = net_cl_batch_decode(part, plen, in->arena, &b, err);
+            bool release = !it->packed;
+            if (it->packed) {
+                pthread_mutex_lock(&q->mu);
+                release = --it->busy == 0 && it->unlinked;
+                pthread_mutex_unlock(&q->mu);
+            }
+            if (release) {
+                send_credit(it->from, q->id, xid, it->producer, in->instance, 1);
+                free(it->data);
+                free(it);
+            }
             if (rc) return K_ERR;
             pthread_mutex_lock(&q->mu);
             ib->cur = b;
@@ -657,7 +693,7 @@ send_to(Inst *in, uint32_t w, KBuf *pl, KErr *err)
         uint8_t *copy = malloc(pl->len - 12 + 1);
         if (!copy) return k_error(err, K_OUT_OF_MEMORY, "out of memory");
         memcpy(copy, pl->data + 12, pl->len - 12);
-        inbox_push(q, ids[0], ids[1], w, copy, pl->len - 12, NULL);
+        inbox_push(q, ids[0], ids[1], w, copy, pl->len - 12, NULL, true);
         return K_OK;
     }
     Conn *c = in->dest[w];
@@ -681,7 +717,8 @@ send_to(Inst *in, uint32_t w, KBuf *pl, KErr *err)
     pthread_mutex_unlock(&q->mu);
     if (atomic_load(&c->dead))
         return k_error(err, K_CONNECTION_FAILURE, "lost connection to worker %s", c->addr);
-    if (conn_send(c, NET_CL_BATCH, 0, q->id, in->f->id, pl->data, pl->len, err)) return K_ERR;
+    if (conn_send(c, NET_CL_BATCH, NET_CL_F_PACKED, q->id, in->f->id, pl->data, pl->len, err))
+        return K_ERR;
     atomic_fetch_add(&in->bytes_sent, pl->len + NET_CL_HDR_SIZE);
     return K_OK;
 }
@@ -690,10 +727,37 @@ static int
 encode_for_send(Inst *in, const KBatch *b, KBuf *pl)
 {
     k_buf_clear(pl);
-    uint8_t zero[12] = {0};
-    k_buf_put(pl, zero, sizeof zero);
     net_cl_batch_encode(b, in->node->compress, 1, pl);
     return pl->failed ? K_ERR : K_OK;
+}
+
+/* Send consumer w's pending pack, if any. */
+static int
+pack_flush(Inst *in, uint32_t w, KErr *err)
+{
+    KBuf *p = &in->pend[w];
+    if (p->len <= 12) return K_OK;
+    int rc = send_to(in, w, p, err);
+    k_buf_clear(p);
+    return rc;
+}
+
+/* Add one encoded batch to consumer w's pack; a full pack is sent. Small
+ * batches (a selective scan's output split over consumers is often a few
+ * rows) would otherwise cost a frame, a wakeup and a credit each. */
+static int
+pack_add(Inst *in, uint32_t w, const KBuf *enc, KErr *err)
+{
+    KBuf *p = &in->pend[w];
+    if (p->len < 12) {
+        uint8_t zero[12] = {0};
+        k_buf_clear(p);
+        k_buf_put(p, zero, sizeof zero);
+    }
+    k_buf_put_u32(p, (uint32_t)enc->len);
+    k_buf_put(p, enc->data, enc->len);
+    if (p->failed) return k_error(err, K_OUT_OF_MEMORY, "out of memory encoding a batch");
+    return p->len >= NET_CL_PACK_BYTES ? pack_flush(in, w, err) : K_OK;
 }
 
 static int
@@ -716,7 +780,7 @@ inst_push(void *ctx, const KBatch *b, KErr *err)
                 if (encode_for_send(in, pp[w], &pl))
                     rc = k_error(err, K_OUT_OF_MEMORY, "out of memory encoding a batch");
                 else
-                    rc = send_to(in, w, &pl, err);
+                    rc = pack_add(in, w, &pl, err);
             }
             k_batch_destroy(pp[w]);
         }
@@ -724,12 +788,12 @@ inst_push(void *ctx, const KBatch *b, KErr *err)
     } else if (x->kind == EX_XCHG_BROADCAST) {
         if (encode_for_send(in, b, &pl))
             rc = k_error(err, K_OUT_OF_MEMORY, "out of memory encoding a batch");
-        for (uint32_t w = 0; rc == K_OK && w < in->ncons; w++) rc = send_to(in, w, &pl, err);
+        for (uint32_t w = 0; rc == K_OK && w < in->ncons; w++) rc = pack_add(in, w, &pl, err);
     } else {
         if (encode_for_send(in, b, &pl))
             rc = k_error(err, K_OUT_OF_MEMORY, "out of memory encoding a batch");
         else
-            rc = send_to(in, 0, &pl, err);
+            rc = pack_add(in, 0, &pl, err);
     }
     k_buf_free(&pl);
     return rc;
@@ -741,7 +805,10 @@ inst_resolve(Inst *in, KErr *err)
     in->dest = k_alloc0(in->arena, sizeof(Conn *) * (in->ncons + 1));
     in->dest_local = k_alloc0(in->arena, in->ncons + 1);
     in->streams = k_alloc0(in->arena, sizeof(Stream *) * (in->ncons + 1));
-    if (!in->dest || !in->dest_local || !in->streams) return k_error_oom(err, in->arena, 64);
+    in->pend = calloc(in->ncons + 1, sizeof(KBuf));
+    if (!in->dest || !in->dest_local || !in->streams || !in->pend)
+        return k_error_oom(err, in->arena, 64);
+    for (uint32_t w = 0; w < in->ncons; w++) k_buf_init(&in->pend[w]);
     for (uint32_t w = 0; w < in->ncons; w++) {
         if (!in->cons[w][0]) {
             if (in->node->coordinator)
@@ -770,6 +837,8 @@ inst_resolve(Inst *in, KErr *err)
 static int
 inst_send_eos(Inst *in, KErr *err)
 {
+    for (uint32_t w = 0; w < in->ncons; w++)
+        if (pack_flush(in, w, err)) return K_ERR;
     for (uint32_t w = 0; w < in->ncons; w++) {
         if (in->dest_local[w]) {
             inbox_eos(in->q, in->f->out.exchange_id, w);
@@ -991,6 +1060,8 @@ put_stats(KBuf *b, uint32_t instance, const ExOpStats *st, uint32_t n, uint64_t 
 static void
 inst_free(Inst *in)
 {
+    for (uint32_t w = 0; in->pend && w < in->ncons; w++) k_buf_free(&in->pend[w]);
+    free(in->pend);
     k_arena_destroy(in->arena);
     free(in);
 }
@@ -1438,11 +1509,6 @@ load_append(Conn *c, uint64_t id, const KBuf *pl)
 /* ------------------------------------------------------------------ */
 /* The reader: one thread per connection                                */
 /* ------------------------------------------------------------------ */
-static uint32_t
-rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int
 dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
@@ -1484,7 +1550,8 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
             return k_error(err, K_OUT_OF_MEMORY, "out of memory");
         }
         memcpy(copy, pl->data + 12, pl->len - 12);
-        bool ok = inbox_push(q, xid, prod, cons, copy, pl->len - 12, c);
+        bool ok =
+            inbox_push(q, xid, prod, cons, copy, pl->len - 12, c, (h->flags & NET_CL_F_PACKED) != 0);
         query_put(n, q);
         if (!ok) return k_error(err, K_PROTOCOL_VIOLATION, "peer exceeded its flow-control window");
         return K_OK;
