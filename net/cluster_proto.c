@@ -26,6 +26,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -555,6 +556,63 @@ column_body(const KBatch *b, const KVector *v, uint32_t n, bool nulls, KBuf *bod
     body->len += w * n;
 }
 
+/* zstd contexts, one of each per thread, kept for the thread's life:
+ * ZSTD_compress/ZSTD_decompress create (allocate and clear) a context per
+ * call, which cost more than compressing a column of a small batch. */
+static pthread_key_t zkey_c, zkey_d;
+static pthread_once_t zkey_once = PTHREAD_ONCE_INIT;
+static bool zkey_ok;
+
+static void
+zfree_c(void *p)
+{
+    ZSTD_freeCCtx(p);
+}
+
+static void
+zfree_d(void *p)
+{
+    ZSTD_freeDCtx(p);
+}
+
+static void
+zkey_init(void)
+{
+    zkey_ok = pthread_key_create(&zkey_c, zfree_c) == 0;
+    if (zkey_ok && pthread_key_create(&zkey_d, zfree_d) != 0) {
+        pthread_key_delete(zkey_c);
+        zkey_ok = false;
+    }
+}
+
+/* The thread's compression context (NULL: none could be made; the caller
+ * then uses the one-shot call). */
+static ZSTD_CCtx *
+zctx_c(void)
+{
+    pthread_once(&zkey_once, zkey_init);
+    if (!zkey_ok) return NULL;
+    ZSTD_CCtx *c = pthread_getspecific(zkey_c);
+    if (!c && (c = ZSTD_createCCtx()) && pthread_setspecific(zkey_c, c)) {
+        ZSTD_freeCCtx(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static ZSTD_DCtx *
+zctx_d(void)
+{
+    pthread_once(&zkey_once, zkey_init);
+    if (!zkey_ok) return NULL;
+    ZSTD_DCtx *d = pthread_getspecific(zkey_d);
+    if (!d && (d = ZSTD_createDCtx()) && pthread_setspecific(zkey_d, d)) {
+        ZSTD_freeDCtx(d);
+        d = NULL;
+    }
+    return d;
+}
+
 void
 net_cl_batch_encode(const KBatch *b, bool compress, int zstd_level, KBuf *out)
 {
@@ -582,8 +640,10 @@ net_cl_batch_encode(const KBatch *b, bool compress, int zstd_level, KBuf *out)
             size_t bound = ZSTD_compressBound(body.len);
             k_buf_clear(&z);
             if (k_buf_reserve(&z, bound)) {
-                size_t zl = ZSTD_compress(z.data, bound, body.data, body.len,
-                                          zstd_level > 0 ? zstd_level : 1);
+                int lvl = zstd_level > 0 ? zstd_level : 1;
+                ZSTD_CCtx *cc = zctx_c();
+                size_t zl = cc ? ZSTD_compressCCtx(cc, z.data, bound, body.data, body.len, lvl)
+                               : ZSTD_compress(z.data, bound, body.data, body.len, lvl);
                 if (!ZSTD_isError(zl) && zl <= body.len - body.len / 8) {
                     z.len = zl;
                     zipped = true;
@@ -672,7 +732,8 @@ net_cl_batch_decode(const void *data, size_t len, KArena *parent, KBatch **out, 
                 raw = nr;
                 raw_cap = rl;
             }
-            size_t d = ZSTD_decompress(raw, rl, zp, zl);
+            ZSTD_DCtx *dc = zctx_d();
+            size_t d = dc ? ZSTD_decompressDCtx(dc, raw, rl, zp, zl) : ZSTD_decompress(raw, rl, zp, zl);
             if (ZSTD_isError(d) || d != rl) {
                 bad_batch(err, "corrupt compressed column");
                 goto out;
