@@ -28,10 +28,13 @@
  *               END_OF_STREAM to every consumer and STATS (or ERROR) to the
  *               coordinator.
  *
- * Flow control: each stream starts with NET_CL_WINDOW batches of credit; a
- * sender waits while it has none; a consumer returns one batch of credit
- * per batch it takes off its inbox (or discards once it has finished, e.g.
- * after a LIMIT). Memory per stream is therefore bounded by the window.
+ * Flow control: each stream starts with NET_CL_WINDOW frames of credit; a
+ * sender waits while it has none; a consumer returns one frame of credit
+ * per frame it has taken off its inbox (or discards once it has finished,
+ * e.g. after a LIMIT). Memory per stream is therefore bounded by the window.
+ * Instances pack small output batches per consumer into frames of about
+ * NET_CL_PACK_BYTES (flag PACKED), so a selective scan does not pay a frame,
+ * two wakeups and a credit per few rows.
  *
  * Failures: a connection that closes, sends a bad frame or stays silent
  * longer than dead_after_ms (the coordinator sends HEARTBEAT every
@@ -42,7 +45,8 @@
  *
  * Limits (see README-cluster.md): connections are freed when the node
  * stops, not when they die; exchange batches are the executor's batches
- * (up to 2048 rows), not coalesced.
+ * (up to 2048 rows): packed into shared frames, not merged into fuller
+ * batches (the consumer's executor still sees the small ones).
  */
 #include "net/cluster.h"
 #include "planner/planner.h"
