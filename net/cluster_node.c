@@ -1554,8 +1554,8 @@ dispatch(Conn *c, const NetClHdr *h, KBuf *pl, KErr *err)
             return k_error(err, K_OUT_OF_MEMORY, "out of memory");
         }
         memcpy(copy, pl->data + 12, pl->len - 12);
-        bool ok =
-            inbox_push(q, xid, prod, cons, copy, pl->len - 12, c, (h->flags & NET_CL_F_PACKED) != 0);
+        bool packed = (h->flags & NET_CL_F_PACKED) != 0;
+        bool ok = inbox_push(q, xid, prod, cons, copy, pl->len - 12, c, packed);
         query_put(n, q);
         if (!ok) return k_error(err, K_PROTOCOL_VIOLATION, "peer exceeded its flow-control window");
         return K_OK;

@@ -733,7 +733,8 @@ net_cl_batch_decode(const void *data, size_t len, KArena *parent, KBatch **out, 
                 raw_cap = rl;
             }
             ZSTD_DCtx *dc = zctx_d();
-            size_t d = dc ? ZSTD_decompressDCtx(dc, raw, rl, zp, zl) : ZSTD_decompress(raw, rl, zp, zl);
+            size_t d =
+                dc ? ZSTD_decompressDCtx(dc, raw, rl, zp, zl) : ZSTD_decompress(raw, rl, zp, zl);
             if (ZSTD_isError(d) || d != rl) {
                 bad_batch(err, "corrupt compressed column");
                 goto out;
