@@ -1024,7 +1024,7 @@ net__copy_to(NetSession *s, const PrCopy *st, NetCursor *c, KErr *err)
     f->escape = o.escape ? o.escape : f->quote;
     f->null_str = o.null_set ? o.null_str : NULL;
     f->header_pending = o.header;
-    const PrNode *q;
+    const PrNode *q = NULL;
     if (copy_source(c, st, &q, err)) return K_ERR;
     KArena *qa = query_arena(s->eng);
     if (!qa) return k_error_oom(err, s->eng->queries, 0);
