@@ -146,10 +146,16 @@ expect_screen "Ctrl-C cancels" "ERROR:  canceling statement due to user request"
 check
 [ $(( $(date +%s) - start )) -lt 5 ] && pass "cancel was quick" || fail "cancel took too long"
 
-# Ctrl-C at the prompt forgets the line
+# Ctrl-C at the prompt forgets the line. Wait for the prompt and for the
+# typed text to be echoed first: a Ctrl-C that reaches the shell while it
+# is still finishing the cancelled query above is that query's, and the
+# open quote would then swallow everything typed after it.
 clear_screen
+wait_for "=> ?$" 10
 $T send-keys -t sh -l -- "select 'forgotten"
+wait_for "select 'forgotten$" 10
 $T send-keys -t sh C-c
+wait_for "=> ?$" 10
 sleep 0.3
 typeln "select 'kept' as k;"
 expect_screen "Ctrl-C clears the line" "^ kept$"
