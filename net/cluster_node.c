@@ -1884,7 +1884,15 @@ node_stop(NetClNode *n)
     for (Conn *c = n->conns; c; c = c->next) conn_kill(c, NULL);
     pthread_mutex_lock(&n->mu);
     while (n->threads) {
-        for (Conn *c = n->conns; c; c = c->next) conn_kill(c, NULL);
+        /* conn_kill takes n->mu: call it unlocked. A connection accepted
+         * after the pass above (a coordinator redialling while everything
+         * stops) is killed here; conns are only freed below, so walking
+         * the list from a head read under the lock is safe. */
+        Conn *head = n->conns;
+        pthread_mutex_unlock(&n->mu);
+        for (Conn *c = head; c; c = c->next) conn_kill(c, NULL);
+        pthread_mutex_lock(&n->mu);
+        if (!n->threads) break;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;
