@@ -143,6 +143,25 @@ k_buf_printf(KBuf *b, const char *fmt, ...)
     va_end(ap2);
 }
 
+/* A JSON string literal: quotes, backslashes and control characters escaped
+ * (EXPLAIN's FORMAT JSON in the planner and the executor). */
+void
+k_buf_put_json_str(KBuf *b, const char *s)
+{
+    k_buf_put_u8(b, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            k_buf_put_u8(b, '\\');
+            k_buf_put_u8(b, (uint8_t)*s);
+        } else if ((unsigned char)*s < 0x20) {
+            k_buf_printf(b, "\\u%04x", (unsigned char)*s);
+        } else {
+            k_buf_put_u8(b, (uint8_t)*s);
+        }
+    }
+    k_buf_put_u8(b, '"');
+}
+
 void
 k_reader_init(KReader *r, const void *p, size_t n)
 {

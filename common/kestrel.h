@@ -484,6 +484,7 @@ void k_buf_put_varint(KBuf *b, uint64_t v);
 void k_buf_put_svarint(KBuf *b, int64_t v); /* zigzag */
 void k_buf_put_str(KBuf *b, const char *s, size_t n); /* varint length + bytes */
 void k_buf_printf(KBuf *b, const char *fmt, ...) K_PRINTF(2, 3);
+void k_buf_put_json_str(KBuf *b, const char *s); /* a JSON string literal, quoted and escaped */
 
 /* A bounds-checked reader; `failed` turns sticky on any over-read, and the
  * getters then return zeros. */

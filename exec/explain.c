@@ -272,34 +272,17 @@ ex_plan_explain(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */
 /* ------------------------------------------------------------------ */
-static void
-json_str(KBuf *b, const char *s)
-{
-    k_buf_put_u8(b, '"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            k_buf_put_u8(b, '\\');
-            k_buf_put_u8(b, (uint8_t)*s);
-        } else if ((unsigned char)*s < 0x20) {
-            k_buf_printf(b, "\\u%04x", (unsigned char)*s);
-        } else {
-            k_buf_put_u8(b, (uint8_t)*s);
-        }
-    }
-    k_buf_put_u8(b, '"');
-}
-
 #define JU(name, v) k_buf_printf(out, ", \"" name "\": %llu", (unsigned long long)(v))
 
 static void
 json_tree(const ExPlan *p, const ExPlan *root, const ExOpStats *stats, KBuf *out)
 {
     k_buf_printf(out, "{\"Node Type\": ");
-    json_str(out, ex_plan_kind_name((ExPlanKind)p->kind));
+    k_buf_put_json_str(out, ex_plan_kind_name((ExPlanKind)p->kind));
     k_buf_printf(out, ", \"Id\": %u", p->id);
     if (p->label) {
         k_buf_printf(out, ", \"Label\": ");
-        json_str(out, p->label);
+        k_buf_put_json_str(out, p->label);
     }
     if (p->est_rows >= 0) k_buf_printf(out, ", \"Plan Rows\": %.0f", p->est_rows);
     if (p->kind == EX_OP_HASH_JOIN && p->u.join.rf_produce >= 0)
@@ -369,7 +352,7 @@ ex_plan_explain_json(const ExQueryPlan *q, const ExOpStats *stats, KBuf *out)
             if (!first) k_buf_printf(out, ", ");
             first = false;
             k_buf_printf(out, "{\"Fragment\": %u, \"Placement\": ", f->id);
-            json_str(out, f->placement < 3 ? where[f->placement] : "?");
+            k_buf_put_json_str(out, f->placement < 3 ? where[f->placement] : "?");
             k_buf_printf(out, ", \"Plan\": ");
             json_tree(f->root, f->root, stats, out);
             k_buf_printf(out, "}");

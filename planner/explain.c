@@ -20,22 +20,6 @@ put(KBuf *b, const char *s)
     k_buf_put(b, s, strlen(s));
 }
 
-static void
-put_json_str(KBuf *b, const char *s)
-{
-    k_buf_put_u8(b, '"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            k_buf_put_u8(b, '\\');
-            k_buf_put_u8(b, (uint8_t)*s);
-        } else if ((unsigned char)*s < 0x20) {
-            k_buf_printf(b, "\\u%04x", (unsigned char)*s);
-        } else
-            k_buf_put_u8(b, (uint8_t)*s);
-    }
-    k_buf_put_u8(b, '"');
-}
-
 static const char *
 fn_sym(ExFunc fn)
 {
@@ -497,7 +481,7 @@ static void
 json_op(PlCtx *c, KBuf *b, const ExPlan *p)
 {
     put(b, "{\"op\": ");
-    put_json_str(b, kind_name(p));
+    k_buf_put_json_str(b, kind_name(p));
     KBuf d;
     k_buf_init(&d);
     details(c, &d, p);
@@ -505,7 +489,7 @@ json_op(PlCtx *c, KBuf *b, const ExPlan *p)
     put(b, ", \"detail\": ");
     const char *dt = d.failed || !d.data ? "" : (const char *)d.data;
     while (*dt == ' ') dt++;
-    put_json_str(b, dt);
+    k_buf_put_json_str(b, dt);
     k_buf_free(&d);
     put(b, ", \"rows\": ");
     fmt_rows(b, p->est_rows);
@@ -532,10 +516,10 @@ pl__explain_json(PlCtx *c, const ExQueryPlan *q, KBuf *b)
         const ExFragment *f = &q->frags[order[k]];
         if (k) put(b, ", ");
         k_buf_printf(b, "{\"id\": %u, \"placement\": ", f->id);
-        put_json_str(b, placement_name(f->placement));
+        k_buf_put_json_str(b, placement_name(f->placement));
         if (f->has_output) {
             put(b, ", \"exchange\": ");
-            put_json_str(b, xchg_name(f->out.kind));
+            k_buf_put_json_str(b, xchg_name(f->out.kind));
             k_buf_printf(b, ", \"target\": %u", f->out.target_fragment);
         }
         put(b, ", \"plan\": ");

@@ -158,6 +158,19 @@ test_reader_failures(void **state)
 }
 
 static void
+test_json_str(void **state)
+{
+    (void)state;
+    KBuf b;
+    k_buf_init(&b);
+    k_buf_put_json_str(&b, "a\"b\\c\nd");
+    k_buf_put_json_str(&b, NULL);
+    assert_int_equal(b.len, strlen("\"a\\\"b\\\\c\\u000ad\"\"\""));
+    assert_memory_equal(b.data, "\"a\\\"b\\\\c\\u000ad\"\"\"", b.len);
+    k_buf_free(&b);
+}
+
+static void
 test_strings_and_printf(void **state)
 {
     (void)state;
@@ -228,6 +241,7 @@ main(void)
         cmocka_unit_test(test_varints),
         cmocka_unit_test(test_reader_failures),
         cmocka_unit_test(test_strings_and_printf),
+        cmocka_unit_test(test_json_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
